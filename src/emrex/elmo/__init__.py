@@ -1,0 +1,3 @@
+"""The ELMO format: model, reader, writer, validation and the transport codec."""
+
+from __future__ import annotations

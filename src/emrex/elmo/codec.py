@@ -1,0 +1,129 @@
+"""The transport form of the ``elmo`` form field: base64(gzip(UTF-8 XML)).
+
+Encoding is strict. Decoding is tolerant of what peers really send (line-wrapped or unpadded base64,
+'+' turned into ' ' by a sloppy form encoder, base64 of plain XML, plain XML) and bounded: the
+decompressed size and the compression ratio are limited, so a gzip bomb fails early.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import gzip
+import re
+import zlib
+from dataclasses import dataclass
+
+from emrex.errors import InputTooLarge, TransportError
+
+GZIP_MAGIC = b"\x1f\x8b"
+_WHITESPACE = re.compile(rb"[\r\n\t\f\v]")
+_BASE64 = re.compile(rb"^[A-Za-z0-9+/\-_]*={0,2}$")
+
+
+@dataclass(frozen=True)
+class CodecLimits:
+    """Bounds for decoding an ``elmo`` value; several MB are legitimate (PDFs travel inside)."""
+
+    max_encoded_bytes: int = 48 * 1024 * 1024
+    max_decoded_bytes: int = 64 * 1024 * 1024
+    max_ratio: int = 200
+
+
+DEFAULT_LIMITS = CodecLimits()
+
+
+def encode(xml: bytes) -> str:
+    """The value to put into the ``elmo`` form field for the given XML bytes."""
+    if not isinstance(xml, bytes):
+        raise TypeError("encode takes the XML as bytes")
+    # mtime=0 makes the output depend on the document only.
+    return base64.b64encode(gzip.compress(xml, compresslevel=6, mtime=0)).decode("ascii")
+
+
+def looks_like_xml(data: bytes) -> bool:
+    head = data.lstrip()[:5]
+    return head.startswith(b"<") or head.startswith(b"\xef\xbb\xbf<")
+
+
+def decode(value: str | bytes, limits: CodecLimits = DEFAULT_LIMITS) -> bytes:
+    """The XML bytes carried by an ``elmo`` value (transport form, base64 of XML, or XML itself)."""
+    raw = value.encode("latin-1", "replace") if isinstance(value, str) else value
+    if len(raw) > limits.max_encoded_bytes:
+        raise InputTooLarge(
+            f"the elmo value has {len(raw)} bytes, more than the limit of {limits.max_encoded_bytes}"
+        )
+    stripped = raw.strip()
+    if not stripped:
+        raise TransportError("the elmo value is empty")
+    if looks_like_xml(stripped):
+        _check_decoded_size(len(stripped), limits)
+        return stripped
+    if stripped.startswith(GZIP_MAGIC):
+        return _gunzip(stripped, limits)
+    binary = _unbase64(stripped)
+    if binary.startswith(GZIP_MAGIC):
+        return _gunzip(binary, limits)
+    if looks_like_xml(binary):
+        _check_decoded_size(len(binary), limits)
+        return binary
+    raise TransportError("the elmo value decodes to neither gzip data nor XML")
+
+
+def _unbase64(data: bytes) -> bytes:
+    compact = _WHITESPACE.sub(b"", data).replace(b" ", b"+")
+    if not _BASE64.match(compact):
+        raise TransportError(
+            "the elmo value is not base64: it contains characters outside the base64 alphabet"
+        )
+    compact = compact.rstrip(b"=")
+    if len(compact) % 4 == 1:
+        raise TransportError("the elmo value is not base64: its length is impossible (truncated?)")
+    padded = compact + b"=" * (-len(compact) % 4)
+    try:
+        if b"-" in padded or b"_" in padded:
+            return base64.urlsafe_b64decode(padded)
+        return base64.b64decode(padded, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise TransportError(f"the elmo value is not valid base64: {exc}") from None
+
+
+def _gunzip(data: bytes, limits: CodecLimits) -> bytes:
+    budget = min(limits.max_decoded_bytes, max(len(data), 1) * limits.max_ratio)
+    out = bytearray()
+    rest = data
+    try:
+        while rest:
+            inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+            chunk = inflater.decompress(rest, budget - len(out) + 1)
+            out += chunk
+            if len(out) > budget or inflater.unconsumed_tail:
+                _too_large(len(data), limits)
+            if not inflater.eof:
+                raise TransportError("the gzip data is truncated")
+            rest = inflater.unused_data
+            # Trailing zero padding after the last member is tolerated, as gzip(1) does.
+            if rest.strip(b"\x00") == b"":
+                break
+    except zlib.error as exc:
+        raise TransportError(f"the elmo value is not valid gzip data: {exc}") from None
+    _check_decoded_size(len(out), limits)
+    return bytes(out)
+
+
+def _too_large(compressed: int, limits: CodecLimits) -> None:
+    if compressed * limits.max_ratio < limits.max_decoded_bytes:
+        raise InputTooLarge(
+            f"the elmo value expands more than {limits.max_ratio} times its compressed size "
+            "(refused as a possible gzip bomb)"
+        )
+    raise InputTooLarge(
+        f"the decompressed elmo document exceeds the limit of {limits.max_decoded_bytes} bytes"
+    )
+
+
+def _check_decoded_size(size: int, limits: CodecLimits) -> None:
+    if size > limits.max_decoded_bytes:
+        raise InputTooLarge(
+            f"the elmo document has {size} bytes, more than the limit of {limits.max_decoded_bytes}"
+        )

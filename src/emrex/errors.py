@@ -1,0 +1,34 @@
+"""The root of every exception the platform raises on purpose.
+
+Each exception carries one line a person can read: ``str(error)`` is what a CLI prints, what a page
+shows and what goes into an EMREX ``returnMessage``.
+"""
+
+from __future__ import annotations
+
+
+class EmrexError(Exception):
+    """Something the caller can act on; the message says what was wrong."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InputTooLarge(EmrexError):
+    """Input exceeds a configured size limit."""
+
+
+class XmlError(EmrexError):
+    """The bytes are not well-formed XML, or use XML features we refuse (DTDs, entities)."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(f"line {line}: {message}" if line else message)
+        self.line = line
+
+
+class TransportError(EmrexError):
+    """The ``elmo`` form field cannot be decoded (base64, gzip, limits)."""
