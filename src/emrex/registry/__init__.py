@@ -2,6 +2,21 @@
 
 from __future__ import annotations
 
+from emrex.registry.catalogue import catalogue_xml, read_catalogue
+from emrex.registry.emreg import emreg_json, read_emreg_json
 from emrex.registry.model import Country, Emp, Registry, RegistryError
+from emrex.registry.sources import RegistrySourceError, load_registry, parse_registry
 
-__all__ = ["Country", "Emp", "Registry", "RegistryError"]
+__all__ = [
+    "Country",
+    "Emp",
+    "Registry",
+    "RegistryError",
+    "RegistrySourceError",
+    "catalogue_xml",
+    "emreg_json",
+    "load_registry",
+    "parse_registry",
+    "read_catalogue",
+    "read_emreg_json",
+]

@@ -41,6 +41,8 @@ class Registry:
     countries: tuple[Country, ...] = ()
     emps: tuple[Emp, ...] = ()
     source: str = field(default="", compare=False)  # where it was read from, for messages
+    # What a reader skipped or doubted (one line each); the list itself is usable.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def country(self, code: str) -> Country | None:
         wanted = code.strip().upper()

@@ -1,0 +1,59 @@
+"""Certificates and registry documents made on the spot for registry tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from functools import cache
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
+
+NOW = dt.datetime.now(dt.UTC)
+
+
+@cache
+def make_cert(name: str, days_left: int = 365) -> x509.Certificate:
+    """A self-signed certificate for ``name`` that expires ``days_left`` days from now (negative: expired)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    not_after = NOW + dt.timedelta(days=days_left)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(min(NOW, not_after) - dt.timedelta(days=30))
+        .not_valid_after(not_after)
+        .sign(key, hashes.SHA256())
+    )
+
+
+def pem(cert: x509.Certificate) -> str:
+    return cert.public_bytes(Encoding.PEM).decode("ascii")
+
+
+def emp_entry(acronym: str, country: str = "SE", **changes: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "url": f"https://{acronym.lower()}.example.org/emp/",
+        "acronym": acronym,
+        "countryCode": country,
+        "institutions": [f"{acronym} University"],
+        "pubKey": pem(make_cert(acronym)),
+    }
+    entry.update(changes)
+    return entry
+
+
+def emreg_document(
+    *emps: dict[str, Any], countries: list[dict[str, Any]] | None = None, key: str = "emps"
+) -> bytes:
+    if countries is None:
+        codes = dict.fromkeys(e["countryCode"] for e in emps)
+        countries = [{"countryCode": c, "countryName": f"Country {c}", "singleFetch": False} for c in codes]
+    return json.dumps({"countries": countries, key: list(emps)}).encode("utf-8")
