@@ -1,0 +1,619 @@
+"""Reading ELMO documents (1.0 to 2.x, any namespace prefix) into the model, leniently.
+
+What a real document gets wrong (order, unknown enumeration values, missing required elements,
+unparseable values, unknown ELMO elements) becomes a warning with its line number; ``strict=True``
+turns any warning into an error. Each container is read by one loop over its children driven by a
+table (tag -> order index, model field, converter), which keeps the reader fast on large documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any, TypeVar
+
+from lxml import etree
+
+from emrex.elmo import model as m
+from emrex.elmo.errors import ElmoParseError, ElmoValidationError
+from emrex.errors import XmlError
+from emrex.xml import DEFAULT_MAX_XML_BYTES, localname, namespace, parse_untrusted
+
+_E = "{" + m.ELMO_NS + "}"
+_A = "{" + m.EWP_ADDRESS_NS + "}"
+_DS_SIGNATURE = "{" + m.XMLDSIG_NS + "}Signature"
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_WS = re.compile(r"[ \t\n\r]+")
+_DATE = re.compile(r"^\s*(-?\d{4,})-(\d\d)-(\d\d)(Z|[+-]\d\d:\d\d)?\s*$")
+
+Element = etree._Element
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Warning:  # shadows the builtin inside this module only; callers import it by name
+    line: int | None
+    message: str
+    kind: str = "value"  # missing | unknown | order | duplicate | value
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.message}" if self.line else self.message
+
+
+@dataclass
+class ReadResult:
+    elmo: m.Elmo
+    warnings: list[Warning] = field(default_factory=list)
+    version_hint: str = "1.x"
+    # id(model object) -> source line of the element it was read from (for validation messages)
+    lines: dict[int, int] = field(default_factory=dict)
+
+    def line_of(self, obj: object) -> int | None:
+        return self.lines.get(id(obj))
+
+
+def read_elmo(data: bytes, *, strict: bool = False, max_bytes: int = DEFAULT_MAX_XML_BYTES) -> ReadResult:
+    """The model of an ELMO document; see the module note for what is lenient."""
+    try:
+        tree = parse_untrusted(data, max_bytes=max_bytes)
+    except XmlError as exc:
+        raise ElmoParseError(str(exc).removeprefix(f"line {exc.line}: "), exc.line) from None
+    root = tree.getroot()
+    ns, name = namespace(root), localname(root)
+    if ns == m.LEGACY_ELMO_NS:
+        raise ElmoParseError(
+            f"this is pre-1.0 ELMO (namespace {m.LEGACY_ELMO_NS}), an incompatible format EMREX no "
+            f"longer uses; it must be converted to ELMO 1.x (namespace {m.ELMO_NS})",
+            _line(root),
+        )
+    if ns != m.ELMO_NS or name != "elmo":
+        where = f"namespace {ns}" if ns else "no namespace"
+        raise ElmoParseError(
+            f"not an ELMO document: the root element is <{name}> in {where} "
+            f"(expected <elmo> in namespace {m.ELMO_NS})",
+            _line(root),
+        )
+    reader = _Reader()
+    elmo = reader.elmo(root)
+    result = ReadResult(elmo, reader.warnings, "2.x" if reader.v2 else "1.x", reader.lines)
+    if strict and reader.warnings:
+        raise ElmoValidationError([str(w) for w in reader.warnings])
+    return result
+
+
+# A converter reads one element; it returns None (after warning) when the value is unusable.
+Conv = Callable[["_Reader", Element], Any]
+# tag -> (order index, model field, converter, repeatable)
+Spec = dict[str, tuple[int, str, Conv, bool]]
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.warnings: list[Warning] = []
+        self.lines: dict[int, int] = {}
+        self.v2 = False
+
+    def warn(self, el: Element, message: str, kind: str = "value") -> None:
+        self.warnings.append(Warning(_line(el), message, kind))
+
+    def track(self, obj: T, el: Element) -> T:
+        line = _line(el)
+        if line:
+            self.lines[id(obj)] = line
+        return obj
+
+    def fields(self, el: Element, spec: Spec, required: tuple[str, ...] = ()) -> dict[str, Any]:
+        """Read the children of ``el`` into a dict of model fields (lists for repeatable ones)."""
+        out: dict[str, Any] = {}
+        last = -1
+        for child in el:
+            tag = child.tag
+            if type(tag) is not str:
+                continue  # comments and processing instructions
+            entry = spec.get(tag)
+            if entry is None:
+                if tag.startswith(_E):
+                    self.warn(
+                        child, f"<{tag[len(_E) :]}> is not known inside <{localname(el)}>; ignored", "unknown"
+                    )
+                continue
+            index, name, conv, many = entry
+            if index < last:
+                self.warn(child, f"<{localname(child)}> is out of order inside <{localname(el)}>", "order")
+            else:
+                last = index
+            value = conv(self, child)
+            if value is None:
+                continue
+            if many:
+                if name in out:
+                    out[name].append(value)
+                else:
+                    out[name] = [value]
+            elif name in out:
+                self.warn(
+                    child,
+                    f"<{localname(child)}> appears more than once in <{localname(el)}>; the first counts",
+                    "duplicate",
+                )
+            else:
+                out[name] = value
+        for tag in required:
+            if spec[tag][1] not in out:
+                self.warn(
+                    el, f"<{localname(el)}> lacks the required <{tag[tag.index('}') + 1 :]}>", "missing"
+                )
+        for _, name, _, many in spec.values():
+            if many and name in out:
+                out[name] = tuple(out[name])
+        return out
+
+    # --- simple values -------------------------------------------------------------------------
+
+    def token(self, el: Element) -> str:
+        text = _itertext(el) if len(el) else el.text
+        if not text:
+            return ""
+        if (
+            "  " in text
+            or "\n" in text
+            or "\t" in text
+            or "\r" in text
+            or text[:1] == " "
+            or text[-1:] == " "
+        ):
+            return _WS.sub(" ", text).strip(" ")
+        return text
+
+    def string(self, el: Element) -> str:
+        if len(el):
+            return _itertext(el)
+        return el.text or ""
+
+    def lang_token(self, el: Element) -> m.LangText:
+        return m.LangText(self.token(el), el.get(_XML_LANG))
+
+    def lang_string(self, el: Element) -> m.LangText:
+        return m.LangText(self.string(el), el.get(_XML_LANG))
+
+    def identifier(self, el: Element) -> m.Identifier:
+        type_ = el.get("type")
+        if type_ is None:
+            self.warn(el, f"<{localname(el)}> lacks the required type attribute", "missing")
+            type_ = ""
+        return m.Identifier(_WS.sub(" ", type_).strip(" "), self.token(el))
+
+    def date(self, el: Element) -> dt.date | None:
+        text = el.text or ""
+        match = _DATE.match(text)
+        if match is None:
+            value = self.datetime_value(el, quiet=True)
+            if value is not None:
+                self.warn(el, f"<{localname(el)}> should be a date, found a date and time {text.strip()!r}")
+                return value.date()
+            self.warn(el, f"<{localname(el)}> is not a date: {text.strip()!r}")
+            return None
+        try:
+            return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            self.warn(el, f"<{localname(el)}> is not a valid date: {text.strip()!r}")
+            return None
+
+    def datetime_value(self, el: Element, *, quiet: bool = False) -> dt.datetime | None:
+        text = (el.text or "").strip()
+        if "T" not in text:
+            if quiet:
+                return None
+            day = self.date(el) if _DATE.match(text) else None
+            if day is None:
+                if text:
+                    return None  # date() warned already
+                self.warn(el, f"<{localname(el)}> is empty")
+                return None
+            self.warn(el, f"<{localname(el)}> should be a date and time, found a date {text!r}")
+            return dt.datetime(day.year, day.month, day.day)
+        try:
+            value = dt.datetime.fromisoformat(text)
+        except ValueError:
+            if not quiet:
+                self.warn(el, f"<{localname(el)}> is not a date and time: {text!r}")
+            return None
+        if value.tzinfo is None and not quiet:
+            self.warn(el, f"<{localname(el)}> has no time zone: {text!r}")
+        return value
+
+    def decimal(self, el: Element) -> Decimal | None:
+        text = (el.text or "").strip()
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            value = None
+        if value is None and text.count(",") == 1:
+            try:
+                value = Decimal(text.replace(",", "."))
+                self.warn(el, f"<{localname(el)}> uses a comma as decimal separator: {text!r}")
+                return value
+            except InvalidOperation:
+                value = None
+        if value is None or not value.is_finite():
+            self.warn(el, f"<{localname(el)}> is not a decimal number: {text!r}")
+            return None
+        return value
+
+    def enum(self, el: Element, kind: type[Any], what: str) -> Any:
+        text = self.token(el)
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+        folded = text.casefold()
+        for member in kind:
+            if member.value.casefold() == folded:
+                self.warn(el, f"{what} {text!r} is spelled {member.value!r} in ELMO")
+                return member
+        allowed = ", ".join(repr(x.value) for x in kind)
+        self.warn(el, f"unknown {what} {text!r} ignored (known: {allowed})")
+        return None
+
+    def los_type(self, el: Element) -> m.LosType | None:
+        return self.enum(el, m.LosType, "learning opportunity type")  # type: ignore[no-any-return]
+
+    def loi_status(self, el: Element) -> m.LoiStatus | None:
+        return self.enum(el, m.LoiStatus, "status")  # type: ignore[no-any-return]
+
+    def attachment_type(self, el: Element) -> m.AttachmentType | None:
+        return self.enum(el, m.AttachmentType, "attachment type")  # type: ignore[no-any-return]
+
+    def credit_level(self, el: Element) -> m.CreditLevel | None:
+        return self.enum(el, m.CreditLevel, "credit level")  # type: ignore[no-any-return]
+
+    def gender(self, el: Element) -> m.Gender | None:
+        text = self.token(el)
+        try:
+            return m.Gender(int(text))
+        except ValueError:
+            self.warn(el, f"unknown gender code {text!r} ignored (ISO/IEC 5218: 0, 1, 2 or 9)")
+            return None
+
+    def extension(self, el: Element) -> bytes | None:
+        parts = [
+            etree.tostring(child, method="c14n", exclusive=True, with_tail=False)
+            for child in el
+            if isinstance(child.tag, str)
+        ]
+        return b"".join(parts) if parts else None
+
+    def raw(self, el: Element) -> bytes:
+        return etree.tostring(el, method="c14n", exclusive=True, with_tail=False)
+
+    def signature(self, el: Element) -> bool:
+        return True
+
+    # --- structures ----------------------------------------------------------------------------
+
+    def elmo(self, el: Element) -> m.Elmo:
+        f = self.fields(el, _ELMO, (_E + "generatedDate", _E + "learner", _E + "report"))
+        learner = f.pop("learner", None) or m.Learner()
+        return m.Elmo(learner=learner, **f)
+
+    def learner(self, el: Element) -> m.Learner:
+        f = self.fields(el, _LEARNER, (_E + "givenNames", _E + "familyName"))
+        bday, dob = f.pop("bday", None), f.pop("date_of_birth", None)
+        if bday is not None and dob is not None and bday != dob:
+            self.warn(el, f"<bday> {bday} and <dateOfBirth> {dob} differ; <dateOfBirth> counts")
+        birth = dob if dob is not None else bday
+        return self.track(m.Learner(birth_date=birth, **f), el)
+
+    def address(self, el: Element) -> m.Address:
+        return self.track(m.Address(**self.fields(el, _ADDRESS)), el)
+
+    def report(self, el: Element) -> m.Report:
+        f = self.fields(el, _REPORT, (_E + "issuer", _E + "issueDate"))
+        return self.track(m.Report(**f), el)
+
+    def issuer(self, el: Element) -> m.Issuer:
+        f = self.fields(el, _ISSUER, (_E + "identifier", _E + "title", _E + "url"))
+        return self.track(m.Issuer(**f), el)
+
+    def grading_scheme(self, el: Element) -> m.GradingScheme:
+        local_id = el.get("localId")
+        if local_id is None:
+            self.warn(el, "<gradingScheme> lacks the required localId attribute", "missing")
+        f = self.fields(el, _GRADING_SCHEME)
+        return self.track(m.GradingScheme(_WS.sub(" ", local_id or "").strip(" "), **f), el)
+
+    def los(self, el: Element) -> m.LearningOpportunitySpecification:
+        f = self.fields(el, _LOS, (_E + "title", _E + "specifies"))
+        spec = f.pop("specifies", None)
+        if spec is not None:
+            f["specifies"], f["specifies_extension"] = spec
+        return self.track(m.LearningOpportunitySpecification(**f), el)
+
+    def specifies(self, el: Element) -> tuple[m.LearningOpportunityInstance | None, bytes | None]:
+        f = self.fields(el, _SPECIFIES, (_E + "learningOpportunityInstance",))
+        return f.get("loi"), f.get("extension")
+
+    def has_part(self, el: Element) -> m.LearningOpportunitySpecification | None:
+        f = self.fields(el, _HAS_PART, (_E + "learningOpportunitySpecification",))
+        los: m.LearningOpportunitySpecification | None = f.get("los")
+        return los
+
+    def loi(self, el: Element) -> m.LearningOpportunityInstance:
+        return self.track(m.LearningOpportunityInstance(**self.fields(el, _LOI)), el)
+
+    def academic_term(self, el: Element) -> m.AcademicTerm:
+        f = self.fields(el, _TERM, (_E + "title", _E + "start", _E + "end"))
+        return self.track(m.AcademicTerm(**f), el)
+
+    def shortened_grading(self, el: Element) -> m.ShortenedGrading | None:
+        required = (_E + "percentageLower", _E + "percentageEqual", _E + "percentageHigher")
+        f = self.fields(el, _SHORTENED, required)
+        if len(f) != 3:
+            return None
+        return self.track(m.ShortenedGrading(**f), el)
+
+    def result_distribution(self, el: Element) -> m.ResultDistribution:
+        f = self.fields(el, _DISTRIBUTION, (_E + "category",))
+        return self.track(m.ResultDistribution(**f), el)
+
+    def category(self, el: Element) -> m.DistributionCategory | None:
+        label, count = el.get("label"), el.get("count")
+        if label is None or count is None:
+            self.warn(el, "<category> needs both a label and a count attribute", "missing")
+            return None
+        try:
+            number = int(count.strip())
+        except ValueError:
+            number = -1
+        if number < 0:
+            self.warn(el, f"<category> count is not a non-negative integer: {count!r}")
+            return None
+        return m.DistributionCategory(_WS.sub(" ", label).strip(" "), number)
+
+    def credit(self, el: Element) -> m.Credit:
+        f = self.fields(el, _CREDIT, (_E + "scheme",))
+        return self.track(m.Credit(f.pop("scheme", ""), **f), el)
+
+    def level(self, el: Element) -> m.Level:
+        f = self.fields(el, _LEVEL, (_E + "type",))
+        return self.track(m.Level(f.pop("type", ""), **f), el)
+
+    def attachment_refs(self, el: Element) -> tuple[str, ...]:
+        refs: tuple[str, ...] = self.fields(el, _ATTACHMENT_REFS).get("refs", ())
+        return refs
+
+    def grouping(self, el: Element) -> m.Grouping:
+        return m.Grouping(el.get("typeref"), el.get("idref"), self.string(el))
+
+    def attachment(self, el: Element) -> m.Attachment:
+        return self.track(m.Attachment(**self.fields(el, _ATTACHMENT)), el)
+
+    def diploma_supplement(self, el: Element) -> m.DiplomaSupplement:
+        required = (_E + "version", _E + "issueDate", _E + "introduction", _E + "section")
+        f = self.fields(el, _DS, required)
+        return self.track(m.DiplomaSupplement(lang=el.get(_XML_LANG), **f), el)
+
+    def ds_section(self, el: Element) -> m.DiplomaSupplementSection:
+        number = el.get("number")
+        if number is None:
+            self.warn(el, "<section> lacks the required number attribute", "missing")
+        f = self.fields(el, _DS_SECTION, (_E + "title",))
+        content = f.pop("content", None)
+        if content is not None:
+            f["content"], f["content_type"] = content
+        return self.track(m.DiplomaSupplementSection((number or "").strip(), f.pop("title", ""), **f), el)
+
+    def ds_content(self, el: Element) -> tuple[str, str | None]:
+        return self.string(el), el.get("type")
+
+    def groups(self, el: Element) -> m.Groups:
+        return m.Groups(**self.fields(el, _GROUPS))
+
+    def group_type(self, el: Element) -> m.GroupType:
+        f = self.fields(el, _GROUP_TYPE, (_E + "title",))
+        return m.GroupType(id=el.get("id"), **f)
+
+    def group(self, el: Element) -> m.Group:
+        f = self.fields(el, _GROUP, (_E + "title",))
+        return m.Group(id=el.get("id"), sorting_key=el.get("sortingKey"), **f)
+
+
+def _line(el: Element) -> int | None:
+    line: Any = el.sourceline  # lxml-stubs type it oddly
+    return line if isinstance(line, int) else None
+
+
+def _itertext(el: Element) -> str:
+    return "".join(str(t) for t in el.itertext())
+
+
+def _v2(conv: Conv) -> Conv:
+    def read(reader: _Reader, el: Element) -> Any:
+        reader.v2 = True
+        return conv(reader, el)
+
+    return read
+
+
+def _spec(prefix: str, *entries: tuple[str, str, Conv, bool]) -> Spec:
+    """Order index = position in ``entries``; names sharing a slot use the same name after '|'."""
+    spec: Spec = {}
+    for index, (names, attr, conv, many) in enumerate(entries):
+        for name in names.split("|"):
+            spec[name if name.startswith("{") else prefix + name] = (index, attr, conv, many)
+    return spec
+
+
+R = _Reader
+_ELMO = _spec(
+    _E,
+    ("generatedDate", "generated_date", R.datetime_value, False),
+    ("learner", "learner", R.learner, False),
+    ("report", "reports", R.report, True),
+    ("attachment", "attachments", R.attachment, True),
+    ("groups", "groups", R.groups, False),
+    ("extension", "extension", R.extension, False),
+    (_DS_SIGNATURE, "signed", R.signature, False),
+)
+_LEARNER: Spec = {
+    **_spec(
+        _E,
+        ("citizenship", "citizenship", R.token, False),
+        ("identifier", "identifiers", R.identifier, True),
+        ("givenNames", "given_names", R.token, False),
+        ("familyName", "family_name", R.token, False),
+    ),
+    # 1.x bday; 2.0 dateOfBirth and alternativeName (2.1 gives both bday and dateOfBirth)
+    _E + "bday": (4, "bday", R.date, False),
+    _E + "dateOfBirth": (4, "date_of_birth", _v2(R.date), False),
+    _E + "alternativeName": (4, "alternative_name", _v2(R.lang_string), False),
+    **{
+        k: (v[0] + 5, v[1], v[2], v[3])
+        for k, v in _spec(
+            _E,
+            ("placeOfBirth", "place_of_birth", R.token, False),
+            ("birthName", "birth_name", R.token, False),
+            ("currentAddress", "current_address", R.address, False),
+            ("gender", "gender", R.gender, False),
+        ).items()
+    },
+}
+_ADDRESS = _spec(
+    _A,
+    ("recipientName", "recipient_names", R.string, True),
+    ("addressLine", "address_lines", R.string, True),
+    ("buildingNumber", "building_number", R.string, False),
+    ("buildingName", "building_name", R.string, False),
+    ("streetName", "street_name", R.string, False),
+    ("unit", "unit", R.string, False),
+    ("floor", "floor", R.string, False),
+    ("postOfficeBox", "post_office_box", R.string, False),
+    ("deliveryPointCode", "delivery_point_codes", R.string, True),
+    ("postalCode", "postal_code", R.string, False),
+    ("locality", "locality", R.string, False),
+    ("region", "region", R.string, False),
+    ("country", "country", R.token, False),
+)
+_REPORT = _spec(
+    _E,
+    ("issuer", "issuer", R.issuer, False),
+    ("learningOpportunitySpecification", "learning_opportunity_specifications", R.los, True),
+    ("resultOfRecognition", "result_of_recognition", _v2(R.raw), True),
+    ("issueDate", "issue_date", R.datetime_value, False),
+    ("gradingScheme", "grading_schemes", R.grading_scheme, True),
+    ("attachment", "attachments", R.attachment, True),
+)
+_ISSUER = _spec(
+    _E,
+    ("country", "country", R.token, False),
+    ("identifier", "identifiers", R.identifier, True),
+    ("title", "titles", R.lang_token, True),
+    ("url", "url", R.token, False),
+)
+_GRADING_SCHEME = _spec(_E, ("description", "descriptions", R.lang_string, True))
+_LOS = _spec(
+    _E,
+    ("identifier", "identifiers", R.identifier, True),
+    ("title", "titles", R.lang_token, True),
+    ("type", "type", R.los_type, False),
+    ("subjectArea", "subject_area", R.token, False),
+    ("iscedCode", "isced_code", R.token, False),
+    ("url", "url", R.token, False),
+    ("description", "descriptions", R.lang_string, True),
+    ("descriptionHtml", "descriptions_html", R.lang_string, True),
+    ("specifies", "specifies", R.specifies, False),
+    ("hasPart", "has_part", R.has_part, True),
+    ("extension", "extension", R.extension, False),
+)
+_SPECIFIES = _spec(
+    _E,
+    ("learningOpportunityInstance", "loi", R.loi, False),
+    ("extension", "extension", R.extension, False),
+)
+_HAS_PART = _spec(_E, ("learningOpportunitySpecification", "los", R.los, False))
+_LOI = _spec(
+    _E,
+    ("identifier", "identifiers", R.identifier, True),
+    ("start", "start", R.date, False),
+    ("date", "date", R.date, False),
+    ("academicTerm", "academic_term", R.academic_term, False),
+    ("status", "status", R.loi_status, False),
+    ("gradingSchemeLocalId", "grading_scheme_local_id", R.token, False),
+    ("gradingSchemeExternalId", "grading_scheme_external_id", _v2(R.token), False),
+    ("resultLabel", "result_label", R.token, False),
+    ("shortenedGrading", "shortened_grading", R.shortened_grading, False),
+    ("resultDistribution", "result_distribution", R.result_distribution, False),
+    ("credit", "credits", R.credit, True),
+    ("level", "levels", R.level, True),
+    ("languageOfInstruction", "language_of_instruction", R.token, False),
+    ("engagementHours", "engagement_hours", R.decimal, False),
+    ("attachments", "attachment_refs", R.attachment_refs, False),
+    ("grouping", "grouping", R.grouping, False),
+    ("extension", "extension", R.extension, False),
+    ("diplomaSupplement", "diploma_supplement", R.diploma_supplement, False),
+)
+_TERM = _spec(
+    _E,
+    ("title", "titles", R.lang_token, True),
+    ("start", "start", R.date, False),
+    ("end", "end", R.date, False),
+)
+_SHORTENED = _spec(
+    _E,
+    ("percentageLower", "percentage_lower", R.decimal, False),
+    ("percentageEqual", "percentage_equal", R.decimal, False),
+    ("percentageHigher", "percentage_higher", R.decimal, False),
+)
+_DISTRIBUTION = _spec(
+    _E,
+    ("category", "categories", R.category, True),
+    ("description", "descriptions", R.lang_string, True),
+)
+_CREDIT = _spec(
+    _E,
+    ("scheme", "scheme", R.token, False),
+    ("level", "level", R.credit_level, False),
+    ("value", "value", R.decimal, False),
+)
+_LEVEL = _spec(
+    _E,
+    ("type", "type", R.token, False),
+    ("description", "description", R.lang_string, False),
+    ("value", "value", R.token, False),
+)
+_ATTACHMENT_REFS = _spec(_E, ("ref", "refs", R.string, True))
+_ATTACHMENT = _spec(
+    _E,
+    ("identifier", "identifiers", R.identifier, True),
+    ("title", "titles", R.lang_token, True),
+    ("type", "type", R.attachment_type, False),
+    ("description", "descriptions", R.lang_string, True),
+    ("content", "contents", R.lang_token, True),
+    ("extension", "extension", R.extension, False),
+)
+_DS = _spec(
+    _E,
+    ("version", "version", R.token, False),
+    ("issueDate", "issue_date", R.date, False),
+    ("introduction", "introduction", R.string, False),
+    ("section", "sections", R.ds_section, True),
+    (_DS_SIGNATURE, "signed", R.signature, False),
+)
+_DS_SECTION = _spec(
+    _E,
+    ("title", "title", R.token, False),
+    ("content", "content", R.ds_content, False),
+    ("additionalInformation", "additional_information", R.string, True),
+    ("attachment", "attachments", R.attachment, True),
+    ("section", "sections", R.ds_section, True),
+)
+_GROUPS = _spec(_E, ("groupType", "group_types", R.group_type, True))
+_GROUP_TYPE = _spec(
+    _E,
+    ("title", "titles", R.lang_token, True),
+    ("group", "groups", R.group, True),
+)
+_GROUP = _spec(_E, ("title", "titles", R.lang_token, True))
