@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
+import time
 from functools import cache
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from cryptography import x509
@@ -57,3 +60,39 @@ def emreg_document(
         codes = dict.fromkeys(e["countryCode"] for e in emps)
         countries = [{"countryCode": c, "countryName": f"Country {c}", "singleFetch": False} for c in codes]
     return json.dumps({"countries": countries, key: list(emps)}).encode("utf-8")
+
+
+class Switchable:
+    """What the local test server answers; tests change it between requests."""
+
+    def __init__(self) -> None:
+        self.status = 200
+        self.body = b""
+        self.delay = 0.0
+        self.headers: dict[str, str] = {"Content-Type": "application/json"}
+        self.requests = 0
+
+
+def serve(state: Switchable) -> tuple[ThreadingHTTPServer, str]:
+    """Start an HTTP server on 127.0.0.1 in a thread; returns it and its base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            state.requests += 1
+            if state.delay:
+                time.sleep(state.delay)
+            self.send_response(state.status)
+            for name, value in state.headers.items():
+                self.send_header(name, value)
+            if "Location" not in state.headers:
+                self.send_header("Content-Length", str(len(state.body)))
+            self.end_headers()
+            self.wfile.write(state.body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
