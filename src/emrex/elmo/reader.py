@@ -179,6 +179,12 @@ class _Reader:
     def lang_string(self, el: Element) -> m.LangText:
         return m.LangText(self.string(el), el.get(_XML_LANG))
 
+    def content(self, el: Element) -> m.LangText:
+        text = self.token(el)
+        if " " in text and text.startswith("data:") and ";base64," in text[:200]:
+            text = text.replace(" ", "")  # base64 wrapped over lines: the breaks carry nothing
+        return m.LangText(text, el.get(_XML_LANG))
+
     def identifier(self, el: Element) -> m.Identifier:
         type_ = el.get("type")
         if type_ is None:
@@ -591,7 +597,7 @@ _ATTACHMENT = _spec(
     ("title", "titles", R.lang_token, True),
     ("type", "type", R.attachment_type, False),
     ("description", "descriptions", R.lang_string, True),
-    ("content", "contents", R.lang_token, True),
+    ("content", "contents", R.content, True),
     ("extension", "extension", R.extension, False),
 )
 _DS = _spec(
