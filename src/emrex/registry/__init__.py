@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from emrex.registry.cache import RegistryCache
 from emrex.registry.catalogue import catalogue_xml, read_catalogue
 from emrex.registry.emreg import emreg_json, read_emreg_json
 from emrex.registry.model import Country, Emp, Registry, RegistryError
@@ -11,6 +12,7 @@ __all__ = [
     "Country",
     "Emp",
     "Registry",
+    "RegistryCache",
     "RegistryError",
     "RegistrySourceError",
     "catalogue_xml",
