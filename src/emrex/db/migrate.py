@@ -1,0 +1,99 @@
+"""Alembic migrations shipped inside the package, run from code.
+
+Services call ``upgrade(database_url)`` at start. It is idempotent, and two workers starting at
+once are safe: on PostgreSQL the upgrade runs in one transaction under an advisory lock, on SQLite
+under ``BEGIN IMMEDIATE``; the second worker waits, then finds the schema at head.
+
+There is one migration chain for every table. To add a table or a column:
+
+1. Define or change the model (a subclass of ``emrex.db.Base``, columns of date and time as
+   ``UtcDateTime``) and, for a new module, add its name to ``MODEL_MODULES`` in ``emrex/db/models.py``.
+2. Generate the revision against a scratch SQLite database brought to the current head::
+
+       .venv/bin/emrex db revision -m "emc transfers"
+
+   (or ``emrex.db.migrate.new_revision("emc transfers")``). It writes
+   ``src/emrex/db/migrations/versions/<date>_<rev>_<slug>.py``.
+3. Read the generated file: keep only your change, make sure ``downgrade()`` undoes it, and give
+   server defaults to new NOT NULL columns of existing tables. Use ``op.batch_alter_table`` to alter
+   columns (SQLite cannot ALTER them in place).
+4. Run ``pytest tests/db``: it checks that the chain has one head and that models and migrations
+   agree (an empty autogenerate diff) on SQLite and, when reachable, PostgreSQL.
+
+If two people add revisions at the same time, the chain gets two heads and the test says so: rebase
+yours by setting its ``down_revision`` to the other one.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, text
+from sqlalchemy.engine.url import URL
+
+from emrex.db.engine import Database
+
+SCRIPT_LOCATION = "emrex.db:migrations"
+# Arbitrary constant shared by every emrex process: "emrexmig" as a number.
+ADVISORY_LOCK_KEY = 0x656D7265786D6967
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", SCRIPT_LOCATION)
+    config.set_main_option("file_template", "%%(year)d%%(month).2d%%(day).2d_%%(rev)s_%%(slug)s")
+    config.attributes["connection"] = connection
+    return config
+
+
+def heads() -> tuple[str, ...]:
+    return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def upgrade(database: str | URL | Database, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (default: head); does nothing when it is there already."""
+    owned = not isinstance(database, Database)
+    db = Database(database) if not isinstance(database, Database) else database
+    try:
+        with db.engine.connect() as connection:
+            if connection.dialect.name == "sqlite":
+                connection.execution_options(sqlite_begin="IMMEDIATE")
+            with connection.begin():
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                command.upgrade(alembic_config(connection), revision)
+    finally:
+        if owned:
+            db.dispose()
+
+
+def current(database: str | URL | Database) -> str | None:
+    """The revision the database is at, or None when it has never been migrated."""
+    from alembic.runtime.migration import MigrationContext
+
+    owned = not isinstance(database, Database)
+    db = Database(database) if not isinstance(database, Database) else database
+    try:
+        with db.engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        if owned:
+            db.dispose()
+
+
+def new_revision(message: str) -> Path:
+    """Autogenerate a revision for the model changes not yet migrated; returns the new file."""
+    with tempfile.TemporaryDirectory() as scratch:
+        db = Database(f"sqlite:///{scratch}/scratch.db")
+        try:
+            upgrade(db)
+            with db.engine.connect() as connection, connection.begin():
+                script = command.revision(alembic_config(connection), message=message, autogenerate=True)
+        finally:
+            db.dispose()
+    assert script is not None and not isinstance(script, list)
+    return Path(script.path)

@@ -1,0 +1,18 @@
+"""Which modules define tables: importing them fills ``Base.metadata`` for migrations and tests."""
+
+from __future__ import annotations
+
+import importlib
+
+from sqlalchemy import MetaData
+
+from emrex.db.base import Base
+
+# Add your module here when it defines tables (one line per module; others edit this tuple too).
+MODEL_MODULES: tuple[str, ...] = ("emrex.web.store",)
+
+
+def load_models() -> MetaData:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+    return Base.metadata

@@ -1,0 +1,90 @@
+"""The factory the EMP and EMC build their web apps with.
+
+Middleware, outermost first: request log (request id) -> security headers -> language -> error
+pages -> body limits -> sessions -> CSRF -> FastAPI routes (HTTP errors become pages there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.middleware import Middleware
+from starlette.staticfiles import StaticFiles
+
+from emrex.db import Database
+from emrex.web.csrf import CsrfMiddleware
+from emrex.web.errors import EXCEPTION_HANDLERS, ErrorPageMiddleware, csrf_failure_page, too_large_page
+from emrex.web.health import health_router
+from emrex.web.i18n import Catalogs, LocaleMiddleware
+from emrex.web.limits import BodyLimitMiddleware
+from emrex.web.pages import STATE_KEY, Pages
+from emrex.web.requestlog import RequestLogMiddleware
+from emrex.web.security import STATIC_PREFIX, SecurityHeadersMiddleware
+from emrex.web.sessions import SessionMiddleware
+from emrex.web.settings import WebSettings
+from emrex.web.store import Lifetimes, SessionStore
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_web_app(
+    settings: WebSettings,
+    database: Database,
+    *,
+    title: str,
+    templates_dirs: Iterable[Path] = (),
+    locale_dirs: Iterable[Path] = (),
+    exempt_paths: Iterable[str] = (),
+    large_body_paths: Iterable[str] = (),
+    script_hashes: Iterable[str] = (),
+) -> FastAPI:
+    """A FastAPI app with sessions, CSRF, limits, headers, i18n, error pages, /static and /health.
+
+    ``exempt_paths``: the protocol endpoints that take cross-site form posts (no CSRF check, large
+    body limit). ``large_body_paths``: other paths that accept ``max_protocol_bytes`` (uploads).
+    ``script_hashes``: CSP hashes (``security.script_hash``) of inline scripts the pages use.
+    The database schema must be migrated (``emrex.db.upgrade``) before the app serves requests.
+    """
+    exempt = frozenset(exempt_paths)
+    catalogs = Catalogs(settings.languages, [Path(d) for d in locale_dirs])
+    pages = Pages(settings, catalogs, title=title, templates_dirs=[Path(d) for d in templates_dirs])
+    store = SessionStore(database, Lifetimes(settings.session_idle, settings.session_absolute))
+    middleware = [
+        Middleware(RequestLogMiddleware),
+        Middleware(SecurityHeadersMiddleware, settings=settings, script_hashes=tuple(script_hashes)),
+        Middleware(LocaleMiddleware, settings=settings),
+        Middleware(ErrorPageMiddleware),
+        Middleware(
+            BodyLimitMiddleware,
+            small=settings.max_form_bytes,
+            large=settings.max_protocol_bytes,
+            large_paths=exempt | frozenset(large_body_paths),
+            error_page=too_large_page,
+        ),
+        Middleware(SessionMiddleware, store=store, settings=settings, skip_prefixes=(STATIC_PREFIX,)),
+        Middleware(
+            CsrfMiddleware,
+            exempt_paths=exempt,
+            error_page=csrf_failure_page,
+            max_part_size=settings.max_protocol_bytes,
+        ),
+    ]
+    app = FastAPI(
+        title=title,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        middleware=middleware,
+        exception_handlers=dict(EXCEPTION_HANDLERS),
+        # Body size is bounded per path by BodyLimitMiddleware; one form field may use all of it.
+        form_limits={"max_part_size": settings.max_protocol_bytes, "max_fields": 1000, "max_files": 20},
+    )
+    setattr(app.state, STATE_KEY, pages)
+    app.state.emrex_settings = settings
+    app.state.emrex_database = database
+    app.state.emrex_sessions = store
+    app.mount(STATIC_PREFIX.rstrip("/"), StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(health_router(database))
+    return app

@@ -1,0 +1,113 @@
+"""Error pages: every failure is a page in the layout with one line of explanation, never a traceback.
+
+Unexpected exceptions are logged with the request id, and the visitor sees that id on a generic 500
+page, so support can find the log entry.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Coroutine
+from http import HTTPStatus
+from typing import Any
+
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from emrex.web.limits import BodyTooLarge, describe_size
+from emrex.web.pages import pages_of
+
+logger = logging.getLogger("emrex.web.error")
+TEMPLATE = "emrex/error.html"
+
+
+def error_page(
+    request: Request,
+    status: int,
+    *,
+    detail: str | None = None,
+    reason: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    context = {"status": status, "detail": detail, "reason": reason}
+    try:
+        return pages_of(request).render(request, TEMPLATE, context, status_code=status, headers=headers)
+    except Exception:
+        logger.exception("error page could not be rendered", extra={"request_id": _request_id(request)})
+        return PlainTextResponse(f"{status} {_phrase(status)}", status_code=status, headers=headers)
+
+
+def csrf_failure_page(request: Request) -> Response:
+    return error_page(request, 403, reason="csrf")
+
+
+def too_large_page(request: Request, error: BodyTooLarge) -> Response:
+    return error_page(request, 413, detail=describe_size(error.limit), reason="too_large")
+
+
+async def http_exception_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if isinstance(exc, BodyTooLarge):
+        return too_large_page(request, exc)
+    detail: str | None = exc.detail if isinstance(exc.detail, str) else None
+    if detail == _phrase(exc.status_code):
+        detail = None
+    return error_page(request, exc.status_code, detail=detail, headers=dict(exc.headers or {}))
+
+
+async def validation_exception_handler(request: Request, exc: Exception) -> Response:
+    return error_page(request, 400, reason="invalid")
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def _request_id(request: Request) -> str:
+    value = request.scope.get("emrex.request_id")
+    return value if isinstance(value, str) else "-"
+
+
+class ErrorPageMiddleware:
+    """Turns any exception that escapes the app into the 500 page (and one log entry with the traceback)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            request = Request(scope)
+            logger.exception(
+                "unhandled exception in %s %s [request_id=%s]",
+                scope["method"],
+                scope["path"],
+                _request_id(request),
+            )
+            if started:
+                raise
+            await error_page(request, 500)(scope, receive, send)
+
+
+EXCEPTION_HANDLERS: dict[int | type[Exception], Callable[[Request, Any], Coroutine[Any, Any, Response]]] = {
+    HTTPException: http_exception_handler,
+    RequestValidationError: validation_exception_handler,
+}

@@ -1,0 +1,151 @@
+"""Jinja2 pages: autoescaped templates, ``_()`` in the visitor's language, flash messages.
+
+Services render with ``render(request, "name.html", {...})`` and extend ``base.html``. Templates are
+looked up in the service's directories first, then in ``emrex/web/templates``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.runtime import Context
+from markupsafe import Markup
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import HTMLResponse
+
+from emrex.web.i18n import LANGUAGE_NAMES, Catalogs, current_language
+from emrex.web.sessions import SCOPE_KEY as SESSION_SCOPE_KEY
+from emrex.web.sessions import WebSession
+from emrex.web.settings import WebSettings
+
+BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
+FLASH_KEY = "_flash"
+FLASH_CATEGORIES = ("info", "success", "warning", "error")
+STATE_KEY = "emrex_pages"
+
+
+@jinja2.pass_context
+def _gettext(context: Context, message: str) -> str:
+    return str(context["_translations"].gettext(message))
+
+
+@jinja2.pass_context
+def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
+    return str(context["_translations"].ngettext(singular, plural, count))
+
+
+def _session_of(context: Context) -> WebSession | None:
+    request = context.get("request")
+    if not isinstance(request, HTTPConnection):
+        return None
+    session = request.scope.get(SESSION_SCOPE_KEY)
+    return session if isinstance(session, WebSession) else None
+
+
+@jinja2.pass_context
+def _csrf_field(context: Context) -> Markup:
+    session = _session_of(context)
+    if session is None:
+        raise RuntimeError("csrf_field() needs a request with a web session")
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(session.csrf_token)
+
+
+@jinja2.pass_context
+def _flashed_messages(context: Context) -> list[tuple[str, str]]:
+    session = _session_of(context)
+    if session is None:
+        return []
+    stored = session.pop(FLASH_KEY, [])
+    return [(str(category), str(text)) for category, text in stored] if isinstance(stored, list) else []
+
+
+class Pages:
+    def __init__(
+        self,
+        settings: WebSettings,
+        catalogs: Catalogs,
+        *,
+        title: str,
+        templates_dirs: Iterable[Path] = (),
+    ) -> None:
+        self.settings = settings
+        self.catalogs = catalogs
+        self.title = title
+        loader = jinja2.FileSystemLoader([*map(str, templates_dirs), str(BUILTIN_TEMPLATES)])
+        self.env = jinja2.Environment(
+            loader=loader,
+            autoescape=True,
+            extensions=["jinja2.ext.i18n"],
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+        self.env.globals.update(csrf_field=_csrf_field, flashed_messages=_flashed_messages)
+
+    def context(self, request: Request, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        language = current_language(request)
+        base: dict[str, Any] = {
+            "request": request,
+            "lang": language,
+            "_translations": self.catalogs.get(language),
+            "service_title": self.title,
+            "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in self.settings.languages],
+            "current_path": request.url.path,
+            "person": None,
+            "request_id": request.scope.get("emrex.request_id", ""),
+        }
+        base.update(extra or {})
+        return base
+
+    def render_text(self, request: Request, name: str, extra: Mapping[str, Any] | None = None) -> str:
+        return self.env.get_template(name).render(self.context(request, extra))
+
+    def render(
+        self,
+        request: Request,
+        name: str,
+        extra: Mapping[str, Any] | None = None,
+        *,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> HTMLResponse:
+        return HTMLResponse(self.render_text(request, name, extra), status_code=status_code, headers=headers)
+
+
+def pages_of(request: HTTPConnection) -> Pages:
+    pages = getattr(request.app.state, STATE_KEY, None)
+    if not isinstance(pages, Pages):
+        raise RuntimeError("no page renderer: the app was not built with emrex.web.create_web_app")
+    return pages
+
+
+def render(
+    request: Request,
+    name: str,
+    extra: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+) -> HTMLResponse:
+    """Render template ``name`` with the layout's context (language, flash messages, CSRF) plus ``extra``."""
+    return pages_of(request).render(request, name, extra, status_code=status_code, headers=headers)
+
+
+def gettext(request: HTTPConnection, message: str) -> str:
+    """``message`` in the visitor's language (for strings made in Python code)."""
+    return str(pages_of(request).catalogs.get(current_language(request)).gettext(message))
+
+
+def flash(request: HTTPConnection, message: str, category: str = "info") -> None:
+    """Show ``message`` (already translated) on the next page rendered for this visitor."""
+    if category not in FLASH_CATEGORIES:
+        raise ValueError(f"flash category must be one of {FLASH_CATEGORIES}")
+    session = request.scope.get(SESSION_SCOPE_KEY)
+    if not isinstance(session, WebSession):
+        raise RuntimeError("flash() needs a request with a web session")
+    messages = session.get(FLASH_KEY) or []
+    session.set(FLASH_KEY, [*messages, [category, message]])

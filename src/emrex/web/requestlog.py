@@ -1,0 +1,58 @@
+"""One structured log line per request: method, route (no query string), status, duration, request id.
+
+Never cookies, form values, query strings or identifiers: when the request matched a route, the
+route's template (``/students/{student_id}``) is logged instead of the concrete path.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+import time
+
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger("emrex.web.request")
+SCOPE_KEY = "emrex.request_id"
+
+
+def new_request_id() -> str:
+    return secrets.token_hex(8)
+
+
+class RequestLogMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = new_request_id()
+        scope[SCOPE_KEY] = request_id
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)["x-request-id"] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            route = scope.get("route")
+            path = getattr(route, "path", None) or scope["path"]
+            record = {
+                "event": "request",
+                "method": scope["method"],
+                "path": path,
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+                "request_id": request_id,
+            }
+            logger.info(json.dumps(record, separators=(",", ":")))

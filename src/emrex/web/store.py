@@ -1,0 +1,130 @@
+"""The ``web_session`` table and the reads and writes a session needs.
+
+Only the SHA-256 of the cookie value is stored, so a copy of the table does not give anyone a
+session. Expired rows are deleted when met and, at most every few minutes per process, in bulk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import String, Text, delete
+from sqlalchemy.orm import Mapped, mapped_column
+
+from emrex.db import Base, Database, UtcDateTime, utcnow
+
+PURGE_INTERVAL_SECONDS = 300.0
+
+
+class WebSessionRow(Base):
+    __tablename__ = "web_session"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("ascii")).hexdigest()
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    data: dict[str, Any]
+    data_json: str
+    created_at: datetime
+    seen_at: datetime
+
+
+@dataclass(frozen=True)
+class Lifetimes:
+    idle: timedelta
+    absolute: timedelta
+
+    def expiry(self, created_at: datetime, now: datetime) -> datetime:
+        return min(now + self.idle, created_at + self.absolute)
+
+
+class SessionStore:
+    """Loads and saves sessions by cookie value; every method is one short transaction."""
+
+    def __init__(self, database: Database, lifetimes: Lifetimes) -> None:
+        self.database = database
+        self.lifetimes = lifetimes
+        self._last_purge = 0.0
+        self._purge_lock = threading.Lock()
+
+    def load(self, key: str, now: datetime | None = None) -> StoredSession | None:
+        now = now or utcnow()
+        with self.database.session() as db:
+            row = db.get(WebSessionRow, hash_key(key))
+            if row is None:
+                return None
+            if row.expires_at <= now:
+                db.delete(row)
+                return None
+            try:
+                data = json.loads(row.data)
+            except ValueError:
+                data = None
+            if not isinstance(data, dict):
+                db.delete(row)
+                return None
+            return StoredSession(data, row.data, row.created_at, row.seen_at)
+
+    def save(
+        self,
+        key: str,
+        data_json: str,
+        *,
+        created_at: datetime,
+        replaces: str | None = None,
+        now: datetime | None = None,
+    ) -> None:
+        """Insert or update the session ``key``; ``replaces`` is an old key deleted in the same step."""
+        now = now or utcnow()
+        with self.database.session() as db:
+            if replaces is not None:
+                db.execute(delete(WebSessionRow).where(WebSessionRow.id_hash == hash_key(replaces)))
+            row = db.get(WebSessionRow, hash_key(key))
+            if row is None:
+                row = WebSessionRow(id_hash=hash_key(key), created_at=created_at)
+                db.add(row)
+            row.data = data_json
+            row.seen_at = now
+            row.expires_at = self.lifetimes.expiry(created_at, now)
+        self._maybe_purge(now)
+
+    def touch(self, key: str, created_at: datetime, now: datetime | None = None) -> None:
+        now = now or utcnow()
+        with self.database.session() as db:
+            row = db.get(WebSessionRow, hash_key(key))
+            if row is not None:
+                row.seen_at = now
+                row.expires_at = self.lifetimes.expiry(created_at, now)
+
+    def delete(self, key: str) -> None:
+        with self.database.session() as db:
+            db.execute(delete(WebSessionRow).where(WebSessionRow.id_hash == hash_key(key)))
+
+    def purge_expired(self, now: datetime | None = None) -> int:
+        now = now or utcnow()
+        with self.database.session() as db:
+            result = db.execute(delete(WebSessionRow).where(WebSessionRow.expires_at <= now))
+            return int(getattr(result, "rowcount", 0) or 0)
+
+    def _maybe_purge(self, now: datetime) -> None:
+        with self._purge_lock:
+            due = time.monotonic() - self._last_purge >= PURGE_INTERVAL_SECONDS
+            if due:
+                self._last_purge = time.monotonic()
+        if due:
+            self.purge_expired(now)
