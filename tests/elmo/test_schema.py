@@ -275,3 +275,23 @@ def test_parallel_validation_keeps_each_documents_errors(schema_dir: Path, examp
         thread.join()
     assert sorted(set(results)) == [(False, 1), (True, 0)]
     assert len(results) == 80
+
+
+def test_document_cannot_choose_its_own_schema(schema_dir: Path, example: bytes, tmp_path: Path) -> None:
+    anything = tmp_path / "anything.xsd"
+    anything.write_text(
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" '
+        'targetNamespace="https://github.com/emrex-eu/elmo-schemas/tree/v1">'
+        '<xs:element name="elmo"><xs:complexType><xs:sequence>'
+        '<xs:any processContents="skip" minOccurs="0" maxOccurs="unbounded"/>'
+        "</xs:sequence></xs:complexType></xs:element></xs:schema>"
+    )
+    hostile = _with_citizenship(example, "XK").replace(
+        b'schema.xsd"',
+        f'{anything.as_uri()}" xsi:noNamespaceSchemaLocation="{anything.as_uri()}"'.encode(),
+        1,
+    )
+    assert anything.as_uri().encode() in hostile
+    report = validate_xsd(hostile, schema_dir)
+    assert not report.valid
+    assert "'XK'" in report.errors[0].message

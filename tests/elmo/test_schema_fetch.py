@@ -317,6 +317,7 @@ def test_unreachable_server_is_a_one_line_error(
     ("argv", "message"),
     [
         (["--version", "latest"], "'latest' is not an ELMO version"),
+        (["--version", "../v1.7.0"], "is not an ELMO version"),
         (["--base-url", "ftp://mirror.example/x"], "must be an http:// or https:// URL"),
         (["--timeout", "0"], "--timeout must be a positive number"),
     ],
