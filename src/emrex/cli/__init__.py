@@ -17,7 +17,7 @@ from emrex import __version__
 from emrex.errors import EmrexError
 
 # Modules that add subcommands, in the order they appear in --help.
-COMMAND_MODULES = ("emrex.cli.elmo",)
+COMMAND_MODULES = ("emrex.cli.elmo", "emrex.cli.registry")
 
 EXIT_OK = 0
 EXIT_INVALID = 1

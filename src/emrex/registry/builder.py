@@ -119,24 +119,29 @@ class RegistryBuilder:
         if url in self._urls:
             self.problem(f"{label}: another EMP already has the url {url}; the first one is kept")
             return
-        certs = self._certificates(label, certificates)
+        certs, errors = self._certificates(certificates)
         if not certs:
-            self.problem(f"{label}: no usable certificate; EMP skipped")
+            self.problem(f"{label}: no usable certificate ({'; '.join(errors) or 'none given'}); EMP skipped")
             return
+        for error in errors:
+            self.problem(f"{label}: {error}; its other certificates are used")
         self._urls.add(url)
         names = tuple(i.strip() for i in institutions if i.strip())
         self._emps.append(Emp(acronym.strip(), code, url, names, certs))
 
-    def _certificates(self, label: str, texts: Iterable[CertificateText]) -> tuple[x509.Certificate, ...]:
+    def _certificates(
+        self, texts: Iterable[CertificateText]
+    ) -> tuple[tuple[x509.Certificate, ...], list[str]]:
         found: list[x509.Certificate] = []
+        errors: list[str] = []
         for text in texts:
             try:
                 certs = load_certificates(text.data)
             except CertificateError as exc:
-                self.problem(f"{label}: {text.where}: {exc}")
+                errors.append(f"{text.where}: {exc}")
                 continue
             found.extend(c for c in certs if c not in found)
-        return tuple(found)
+        return tuple(found), errors
 
     def build(self) -> Registry:
         if not self._emps:

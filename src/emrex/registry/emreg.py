@@ -48,7 +48,7 @@ def read_emreg_json(data: bytes, *, source: str = "") -> Registry:
             country_code=_string(entry, "countryCode", path, where),
             url=_string(entry, "url", path, where),
             institutions=_strings(entry, "institutions", path, where),
-            certificates=[CertificateText(f"{path}.pubKey", _string(entry, "pubKey", path, where))],
+            certificates=[CertificateText("pubKey", _string(entry, "pubKey", path, where))],
         )
     return builder.build()
 

@@ -1,0 +1,157 @@
+"""The configuration of our own registry server: a TOML file of countries and EMPs."""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from emrex.registry.builder import CertificateText, RegistryBuilder
+from emrex.registry.model import Registry, RegistryError
+
+KNOWN = {
+    "": ("host", "port", "countries", "emps"),
+    "countries": ("code", "name", "singleFetch"),
+    "emps": ("acronym", "country", "institutions", "url", "certificates"),
+}
+
+
+class RegistryConfigError(RegistryError):
+    """The server configuration is unreadable or names something wrong; the message names the setting."""
+
+
+class ConfigFileMissing(RegistryConfigError):
+    """The configuration file itself cannot be read."""
+
+
+Fail = Callable[[str, str], "RegistryConfigError"]
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    registry: Registry
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+def load_server_config(path: str | Path) -> ServerConfig:
+    """Read and check the whole configuration; certificate paths are relative to the file."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise ConfigFileMissing(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ConfigFileMissing(f"{path}: is a directory, not a file") from None
+    except OSError as exc:
+        raise ConfigFileMissing(f"{path}: cannot read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise RegistryConfigError(f"{path}: not UTF-8 text") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RegistryConfigError(f"{path}: not valid TOML: {exc}") from None
+    return _config(document, path)
+
+
+def _config(document: dict[str, Any], path: Path) -> ServerConfig:
+    def fail(setting: str, problem: str) -> RegistryConfigError:
+        return RegistryConfigError(f"{path}: {setting}: {problem}")
+
+    _unknown(document, "", fail)
+    host = document.get("host", "127.0.0.1")
+    if not isinstance(host, str) or not host.strip():
+        raise fail("host", "must be a host name or address in quotes")
+    port = document.get("port", 8080)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise fail("port", "must be a whole number from 1 to 65535")
+    builder = RegistryBuilder(str(path), strict=True, missing_countries="add")
+    try:
+        for index, country in enumerate(_tables(document, "countries", fail)):
+            where = f"countries[{index}]"
+            _unknown(country, "countries", fail, where)
+            builder.add_country(
+                where,
+                _text(country, "code", where, fail),
+                _text(country, "name", where, fail, required=False),
+                _flag(country, "singleFetch", where, fail),
+            )
+        emps = _tables(document, "emps", fail)
+        if not emps:
+            raise fail("emps", "no EMP is configured (add at least one [[emps]] table)")
+        for index, emp in enumerate(emps):
+            where = f"emps[{index}]"
+            _unknown(emp, "emps", fail, where)
+            builder.add_emp(
+                where,
+                acronym=_text(emp, "acronym", where, fail),
+                country_code=_text(emp, "country", where, fail),
+                url=_text(emp, "url", where, fail),
+                institutions=_texts(emp, "institutions", where, fail, required=False),
+                certificates=_certificates(emp, where, path, fail),
+            )
+        registry = builder.build()
+    except RegistryConfigError:
+        raise
+    except RegistryError as exc:  # the builder's strict checks: already prefixed with the file
+        raise RegistryConfigError(str(exc)) from None
+    return ServerConfig(registry=registry, host=host.strip(), port=port)
+
+
+def _unknown(table: dict[str, Any], kind: str, fail: Fail, where: str = "") -> None:
+    for key in table:
+        if key not in KNOWN[kind]:
+            known = ", ".join(KNOWN[kind])
+            name = f"{where}.{key}" if where else key
+            raise fail(name, f"unknown setting (known here: {known})")
+
+
+def _tables(document: dict[str, Any], key: str, fail: Fail) -> list[dict[str, Any]]:
+    value = document.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        raise fail(key, f"must be a list of tables, written [[{key}]]")
+    return value
+
+
+def _text(table: dict[str, Any], key: str, where: str, fail: Fail, *, required: bool = True) -> str:
+    value = table.get(key)
+    if value is None and not required:
+        return ""
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise fail(f"{where}.{key}", "is missing" if value is None else "must be a non-empty string")
+    return value
+
+
+def _flag(table: dict[str, Any], key: str, where: str, fail: Fail) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise fail(f"{where}.{key}", "must be true or false")
+    return value
+
+
+def _texts(table: dict[str, Any], key: str, where: str, fail: Fail, *, required: bool = True) -> list[str]:
+    value = table.get(key)
+    if value is None and not required:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise fail(f"{where}.{key}", "is missing" if value is None else "must be a list of non-empty strings")
+    return value
+
+
+def _certificates(emp: dict[str, Any], where: str, path: Path, fail: Fail) -> list[CertificateText]:
+    files = _texts(emp, "certificates", where, fail)
+    if not files:
+        raise fail(f"{where}.certificates", "names no certificate file")
+    found: list[CertificateText] = []
+    for index, name in enumerate(files):
+        setting = f"{where}.certificates[{index}]"
+        file = (path.parent / name).resolve()
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            reason = "no such file" if isinstance(exc, FileNotFoundError) else exc.strerror
+            raise fail(setting, f"cannot read {name} ({reason})") from None
+        found.append(CertificateText(f"{setting} ({name})", data))
+    return found
