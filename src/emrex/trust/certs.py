@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from emrex.errors import EmrexError
+from emrex.trust.errors import CertificateExpired, CertificateNotYetValid
 
 _PEM_BLOCK = re.compile(
     rb"-----BEGIN ([A-Z0-9 ]+)-----(.*?)-----END \1-----",
@@ -112,6 +113,20 @@ def validity_problem(cert: x509.Certificate, at: dt.datetime) -> str | None:
     if cert.not_valid_before_utc > at:
         return f"not valid before {cert.not_valid_before_utc:%Y-%m-%d %H:%M:%S} UTC"
     return None
+
+
+def require_valid(cert: x509.Certificate, at: dt.datetime) -> None:
+    """Raise CertificateExpired or CertificateNotYetValid unless ``cert`` is valid at ``at``."""
+    if cert.not_valid_after_utc < at:
+        raise CertificateExpired(
+            f"the signing certificate {subject_text(cert)} expired on "
+            f"{cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC"
+        )
+    if cert.not_valid_before_utc > at:
+        raise CertificateNotYetValid(
+            f"the signing certificate {subject_text(cert)} is not valid before "
+            f"{cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC"
+        )
 
 
 def _unbase64(text: bytes) -> bytes:

@@ -1,0 +1,88 @@
+"""Canonical XML (C14N 1.0, inclusive and exclusive) of a whole document or of one element in context.
+
+lxml canonicalizes a sub-element through a temporary "fake root" document, and libxml2 then writes
+spurious ``xmlns=""`` on descendants of an element in a default namespace (what signxml patches with
+``excise_empty_xmlns_declarations``). We avoid that path: the element is copied into a document of its
+own whose root declares every namespace in scope, plus (inclusive C14N only) the ``xml:*`` attributes
+the element inherits, as C14N 1.0 prescribes for a document subset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from copy import deepcopy
+from typing import Any
+
+from lxml import etree
+
+from emrex.trust import algorithms
+
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+
+def canonical_document(
+    tree: etree._ElementTree, method: str, prefixes: Sequence[str] | None = None, *, comments: bool = False
+) -> bytes:
+    """The whole document in canonical form; comments only when ``comments`` and the method keep them."""
+    return etree.tostring(
+        tree,
+        method="c14n",
+        exclusive=algorithms.is_exclusive(method),
+        with_comments=comments and algorithms.with_comments(method),
+        inclusive_ns_prefixes=_prefixes(method, prefixes),
+    )
+
+
+def canonical_element(element: etree._Element, method: str, prefixes: Sequence[str] | None = None) -> bytes:
+    """``element`` and its descendants in canonical form, as a subset of the document it lives in."""
+    nsmap: Any = element.nsmap  # includes the default namespace (key None), which lxml-stubs do not allow
+    copy = etree.Element(element.tag, nsmap=nsmap)
+    for name, value in element.attrib.items():
+        copy.set(name, value)
+    copy.text = element.text
+    for child in element:
+        copy.append(deepcopy(child))
+    copy.tail = None
+    if not algorithms.is_exclusive(method):
+        for name, value in _inherited_xml_attributes(element).items():
+            copy.set(name, value)
+    return etree.tostring(
+        copy,
+        method="c14n",
+        exclusive=algorithms.is_exclusive(method),
+        with_comments=algorithms.with_comments(method),
+        inclusive_ns_prefixes=_prefixes(method, prefixes),
+    )
+
+
+def detach(element: etree._Element) -> None:
+    """Remove ``element`` from its parent but keep the text that follows it (lxml moves the tail)."""
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    if tail:
+        previous = element.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def _inherited_xml_attributes(element: etree._Element) -> dict[str, str]:
+    found: dict[str, str] = {}
+    ancestor = element.getparent()
+    while ancestor is not None:
+        for name, value in ancestor.attrib.items():
+            key, text = str(name), str(value)
+            if key.startswith("{" + XML_NS + "}") and key not in found and key not in element.attrib:
+                found[key] = text
+        ancestor = ancestor.getparent()
+    return found
+
+
+def _prefixes(method: str, prefixes: Sequence[str] | None) -> list[str] | None:
+    if not algorithms.is_exclusive(method) or not prefixes:
+        return None
+    return list(prefixes)
