@@ -1,0 +1,22 @@
+"""Pluggable login for the EMP and EMC: OpenID Connect, trusted SAML headers, or demo accounts.
+
+A service builds ``LoginSettings.from_mapping(config["login"])`` and includes
+``login_router(settings, database)``; its app must list ``TEMPLATES_DIR`` and ``LOCALE_DIR`` among its
+template and locale directories. Pages that need a person use ``emrex.web.auth.require_person`` or
+``require_role("staff")``.
+"""
+
+from __future__ import annotations
+
+from emrex.web.login.demo import hash_password
+from emrex.web.login.router import LOCALE_DIR, TEMPLATES_DIR, login_router
+from emrex.web.login.settings import LoginConfigError, LoginSettings
+
+__all__ = [
+    "LOCALE_DIR",
+    "TEMPLATES_DIR",
+    "LoginConfigError",
+    "LoginSettings",
+    "hash_password",
+    "login_router",
+]

@@ -1,0 +1,217 @@
+"""The login pages: ``/login`` (per method), ``/login/callback`` (OIDC) and ``/logout``.
+
+Every successful login goes through ``emrex.web.auth.login_person`` (new session id, person stored) and
+ends in a redirect to a local ``next`` path. Failed attempts are counted by ``LoginThrottle``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from emrex.db import Database
+from emrex.web.auth import Person, current_person, login_person, logout_person, safe_next, session_of
+from emrex.web.login.attributes import AttributeProblem, MissingAttributes
+from emrex.web.login.demo import authenticate
+from emrex.web.login.headers import UntrustedProxy, client_address, person_from_headers
+from emrex.web.login.oidc import OidcClient, OidcError, PendingLogin
+from emrex.web.login.settings import DemoAccount, LoginSettings
+from emrex.web.login.throttle import Keys, LoginThrottle, TooManyAttempts
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+LOCALE_DIR = Path(__file__).parent / "locale"
+PENDING_KEY = "emrex.oidc_pending"
+# Logins started in other tabs stay valid, up to this many at once.
+MAX_PENDING = 3
+MAX_FIELD = 256
+
+
+def login_router(
+    settings: LoginSettings,
+    database: Database,
+    *,
+    oidc_transport: httpx.AsyncBaseTransport | None = None,
+) -> APIRouter:
+    """Routes for the configured login method; include it in the service's app."""
+    router = APIRouter()
+    throttle = LoginThrottle(database, settings.rate_limit)
+    oidc = OidcClient(settings, transport=oidc_transport) if settings.method == "oidc" else None
+
+    def address(request: Request) -> str:
+        peer = request.client.host if request.client else None
+        proxies = settings.headers.trusted_proxies if settings.headers else ()
+        return client_address(peer, request.headers.get("x-forwarded-for"), proxies)
+
+    def done(request: Request, target: str) -> Response:
+        return RedirectResponse(safe_next(target), status_code=303)
+
+    @router.get("/login", name="login")
+    async def login_page(request: Request) -> Response:
+        target = safe_next(request.query_params.get("next"))
+        if current_person(request) is not None:
+            return done(request, target)
+        if settings.method == "demo":
+            return _demo_form(request, target)
+        keys = Keys(address(request))
+        try:
+            await run_in_threadpool(throttle.check, keys)
+        except TooManyAttempts as error:
+            return _too_many(request, error)
+        if settings.method == "headers":
+            return await _headers_login(request, keys, target)
+        assert oidc is not None
+        try:
+            url, pending = await oidc.start(_redirect_uri(request, settings), target)
+        except OidcError as error:
+            return _message(request, "login/oidc_error.html", 502, detail=str(error))
+        session = session_of(request)
+        stored = session.get(PENDING_KEY)
+        waiting = dict(stored) if isinstance(stored, dict) else {}
+        waiting[pending.state] = pending.to_dict()
+        session.set(PENDING_KEY, dict(list(waiting.items())[-MAX_PENDING:]))
+        return RedirectResponse(url, status_code=303)
+
+    async def _headers_login(request: Request, keys: Keys, target: str) -> Response:
+        peer = request.client.host if request.client else None
+        try:
+            person = person_from_headers(settings, peer, request.headers)
+        except UntrustedProxy:
+            await run_in_threadpool(throttle.failed, keys)
+            return _message(request, "login/untrusted.html", 403)
+        except AttributeProblem as error:
+            await run_in_threadpool(throttle.failed, keys)
+            return _attribute_problem(request, error)
+        login_person(request, person)
+        return done(request, target)
+
+    @router.get("/login/callback", name="login_callback")
+    async def login_callback(request: Request) -> Response:
+        if oidc is None:
+            return _message(request, "login/oidc_error.html", 404, detail="OIDC login is not configured")
+        keys = Keys(address(request))
+        try:
+            await run_in_threadpool(throttle.check, keys)
+        except TooManyAttempts as error:
+            return _too_many(request, error)
+        params = {k: v[:2048] for k, v in request.query_params.items()}
+        session = session_of(request)
+        stored = session.get(PENDING_KEY)
+        waiting = dict(stored) if isinstance(stored, dict) else {}
+        pending = PendingLogin.from_dict(waiting.pop(params.get("state", ""), None))
+        session.set(PENDING_KEY, waiting)
+        try:
+            person = await oidc.finish(pending, params)
+        except OidcError as error:
+            await run_in_threadpool(throttle.failed, keys)
+            return _message(request, "login/oidc_error.html", 400, detail=str(error))
+        except AttributeProblem as error:
+            await run_in_threadpool(throttle.failed, keys)
+            return _attribute_problem(request, error)
+        assert pending is not None
+        session.pop(PENDING_KEY)
+        login_person(request, person)
+        return done(request, pending.next_url)
+
+    @router.post("/login")
+    async def demo_login(request: Request) -> Response:
+        if settings.method != "demo":
+            return _message(request, "login/oidc_error.html", 405, detail="password login is not enabled")
+        form = await request.form()
+        username = _field(form.get("username"))
+        password = _field(form.get("password"))
+        target = safe_next(_field(form.get("next")))
+        keys = Keys(address(request), username or None)
+        try:
+            await run_in_threadpool(throttle.check, keys)
+        except TooManyAttempts as error:
+            return _too_many(request, error)
+        account = await run_in_threadpool(authenticate, settings.demo_accounts, username, password)
+        if account is None:
+            await run_in_threadpool(throttle.failed, keys)
+            return _demo_form(request, target, username=username, failed=True)
+        await run_in_threadpool(throttle.succeeded, keys)
+        login_person(request, demo_person(settings, account))
+        return done(request, target)
+
+    @router.get("/logout", name="logout")
+    async def logout_page(request: Request) -> Response:
+        from emrex.web.pages import render
+
+        person = current_person(request)
+        return render(request, "login/logout.html", {"person": person.display_name if person else None})
+
+    @router.post("/logout")
+    async def logout(request: Request) -> Response:
+        # The CSRF middleware of emrex.web has checked the token before we get here.
+        logout_person(request)
+        return RedirectResponse("/", status_code=303)
+
+    return router
+
+
+def demo_person(settings: LoginSettings, account: DemoAccount) -> Person:
+    roles = set(account.roles)
+    for role, subjects in settings.subject_roles.items():
+        if account.username in subjects:
+            roles.add(role)
+    return Person(
+        subject=account.username,
+        given_names=account.given_names,
+        family_name=account.family_name,
+        source="demo",
+        birth_date=account.birth_date,
+        identifiers=dict(account.identifiers),
+        email=account.email,
+        roles=frozenset(roles),
+    )
+
+
+def _redirect_uri(request: Request, settings: LoginSettings) -> str:
+    assert settings.oidc is not None
+    return settings.oidc.redirect_uri or str(request.url_for("login_callback"))
+
+
+def _field(value: object) -> str:
+    return value[:MAX_FIELD] if isinstance(value, str) else ""
+
+
+def _demo_form(request: Request, target: str, *, username: str = "", failed: bool = False) -> Response:
+    from emrex.web.pages import render
+
+    return render(
+        request,
+        "login/demo.html",
+        {"next": target, "username": username, "failed": failed},
+        status_code=401 if failed else 200,
+    )
+
+
+def _message(request: Request, template: str, status: int, **extra: Any) -> Response:
+    from emrex.web.pages import render
+
+    return render(request, template, extra, status_code=status)
+
+
+def _too_many(request: Request, error: TooManyAttempts) -> Response:
+    from emrex.web.pages import render
+
+    minutes = max(1, -(-error.retry_after // 60))
+    return render(
+        request,
+        "login/too_many.html",
+        {"minutes": minutes},
+        status_code=429,
+        headers={"Retry-After": str(error.retry_after)},
+    )
+
+
+def _attribute_problem(request: Request, error: AttributeProblem) -> Response:
+    from emrex.web.pages import render
+
+    template = "login/missing.html" if isinstance(error, MissingAttributes) else "login/oidc_error.html"
+    return render(request, template, {"names": error.names, "detail": str(error)}, status_code=400)
