@@ -8,6 +8,7 @@ import threading
 import time
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
@@ -100,3 +101,46 @@ def serve(state: Switchable) -> tuple[ThreadingHTTPServer, str]:
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def write_config(folder: Path, extra: str = "", *, port: int = 8080) -> Path:
+    """A server configuration with two Polish EMPs and one Swedish, their certificates beside it."""
+    certs = folder / "certs"
+    certs.mkdir(exist_ok=True)
+    (certs / "uw.pem").write_text(pem(make_cert("UW")))
+    (certs / "uw-next.der").write_bytes(make_cert("UW-next").public_bytes(Encoding.DER))
+    (certs / "uj.pem").write_text(pem(make_cert("UJ")).replace("\n", " "))  # badly wrapped is fine
+    (certs / "ladok.pem").write_text(pem(make_cert("LADOK")))
+    path = folder / "registry.toml"
+    path.write_text(
+        f"""host = "127.0.0.1"
+port = {port}
+
+[[countries]]
+code = "PL"
+name = "Poland"
+singleFetch = true
+
+[[emps]]
+acronym = "UW"
+country = "pl"
+institutions = ["Uniwersytet Warszawski"]
+url = "https://usos.uw.example.org/emp"
+certificates = ["certs/uw.pem", "certs/uw-next.der"]
+
+[[emps]]
+acronym = "UJ"
+country = "PL"
+institutions = ["Uniwersytet Jagielloński"]
+url = "https://usos.uj.example.org/emp"
+certificates = ["certs/uj.pem"]
+
+[[emps]]
+acronym = "LADOK"
+country = "SE"
+url = "https://emp.ladok.example.org/"
+certificates = ["certs/ladok.pem"]
+{extra}""",
+        encoding="utf-8",
+    )
+    return path
