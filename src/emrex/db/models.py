@@ -9,7 +9,7 @@ from sqlalchemy import MetaData
 from emrex.db.base import Base
 
 # Add your module here when it defines tables (one line per module; others edit this tuple too).
-MODEL_MODULES: tuple[str, ...] = ("emrex.web.store",)
+MODEL_MODULES: tuple[str, ...] = ("emrex.web.store", "emrex.web.login.throttle")
 
 
 def load_models() -> MetaData:

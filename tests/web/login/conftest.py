@@ -1,4 +1,7 @@
-"""A real OpenID provider (oidc-provider-mock, a Flask app) on a 127.0.0.1 port, and a database."""
+"""A real OpenID provider (oidc-provider-mock, a Flask app) on a 127.0.0.1 port.
+
+The ``database`` fixture (migrated SQLite) comes from tests/web/conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,6 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-
-from emrex.db import Base, Database
 
 ANNA = {
     "given_name": "Anna Maria",
@@ -49,18 +50,3 @@ def oidc_issuer() -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(2)
-
-
-@pytest.fixture
-def database() -> Iterator[Database]:
-    from emrex.db.models import load_models
-
-    db = Database("sqlite://")
-    load_models()
-    import emrex.web.login.throttle  # noqa: F401  (its table)
-
-    Base.metadata.create_all(db.engine)
-    try:
-        yield db
-    finally:
-        db.engine.dispose()

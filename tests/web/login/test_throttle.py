@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from emrex.db import Database
+from emrex.db import Database, upgrade
 from emrex.web.login.settings import RateLimit
 from emrex.web.login.throttle import Keys, LoginAttemptRow, LoginThrottle, TooManyAttempts
 
@@ -48,14 +49,10 @@ def test_success_forgets_the_username_failures_but_not_the_address(database: Dat
     throttle.check(keys, NOW)  # 2 user failures since the success: under 3
 
 
-def test_two_processes_share_the_counts(tmp_path: object) -> None:
-    from pathlib import Path
-
-    from emrex.db import Base
-
-    url = f"sqlite:///{Path(str(tmp_path)) / 'shared.db'}"
+def test_two_processes_share_the_counts(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    upgrade(url)
     first, second = Database(url), Database(url)
-    Base.metadata.create_all(first.engine, tables=[LoginAttemptRow.__table__])  # type: ignore[list-item]
     keys = Keys("198.51.100.1", "anna")
     for _ in range(3):
         LoginThrottle(first, LIMITS).failed(keys, NOW)
