@@ -54,8 +54,9 @@ def test_reads_the_legacy_form_with_ncps_and_no_single_fetch() -> None:
         lambda p: p.replace("\n", " "),  # spaces instead of newlines
         lambda p: p.replace("\n", "\\n"),  # escaped twice by a careless exporter
         lambda p: p.replace("\n", "\r\n").strip(),
+        lambda p: "".join(p.splitlines()[1:-1]),  # the base64 of the DER without armour
     ],
-    ids=["no-newline-after-begin", "spaces", "literal-backslash-n", "crlf"],
+    ids=["no-newline-after-begin", "spaces", "literal-backslash-n", "crlf", "bare-base64"],
 )
 def test_badly_wrapped_pem_certificates_are_read(mangle: object) -> None:
     wrapped = mangle(pem(make_cert("LADOK")))  # type: ignore[operator]
@@ -142,6 +143,7 @@ def test_an_emp_in_an_unlisted_country_is_kept_with_a_warning() -> None:
         (b'{"countries": [], "emps": [NaN]}', "not valid JSON"),
         (b'{"countries": [],\n "emps": [}', "line 2, column 11: not valid JSON"),
         (b"[" * 100000 + b"]" * 100000, "nested too deeply"),
+        (b'{"countries": [], "emps": [' + b"9" * 5000 + b"]}", "not usable JSON"),
     ],
 )
 def test_structural_problems_refuse_the_list_naming_the_place(document: bytes, message: str) -> None:

@@ -112,3 +112,23 @@ def test_a_redirect_to_plain_http_is_refused() -> None:
 
     with pytest.raises(RegistrySourceError, match=r"redirected to http://evil\.example\.org/"):
         fetch_url("https://emreg.example.org/emp-list.json", transport=httpx.MockTransport(answer))
+
+
+def test_a_redirect_from_https_to_plain_http_on_this_machine_is_refused_too() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.scheme == "https":
+            return httpx.Response(302, headers={"Location": "http://127.0.0.1:8000/emp-list.json"})
+        return httpx.Response(200, content=emreg_document(emp_entry("LOCAL")))
+
+    with pytest.raises(RegistrySourceError, match="which leaves HTTPS"):
+        fetch_url("https://emreg.example.org/emp-list.json", transport=httpx.MockTransport(answer))
+
+
+def test_redirects_within_https_are_followed() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/old":
+            return httpx.Response(301, headers={"Location": "https://emreg.example.org/emp-list.json"})
+        return httpx.Response(200, content=emreg_document(emp_entry("MOVED")))
+
+    body = fetch_url("https://emreg.example.org/old", transport=httpx.MockTransport(answer))
+    assert parse_registry(body).emps[0].acronym == "MOVED"

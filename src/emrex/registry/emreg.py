@@ -108,6 +108,8 @@ def _load_json(data: bytes, where: str) -> Any:
         ) from None
     except RecursionError:
         raise RegistryError(f"{where}the JSON is nested too deeply") from None
+    except ValueError as exc:  # e.g. a number with more digits than Python converts
+        raise RegistryError(f"{where}not usable JSON: {str(exc).splitlines()[0][:100]}") from None
 
 
 def _refuse_constant(name: str) -> Any:

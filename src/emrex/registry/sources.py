@@ -100,8 +100,16 @@ def fetch_url(
             client.stream("GET", url) as response,
         ):
             final = str(response.url)
-            if final != url and url_refusal(final):
-                raise RegistrySourceError(f"{url}: redirected to {final}, which {url_refusal(final)}")
+            if final != url:
+                refusal = url_refusal(final)
+                if (
+                    refusal is None
+                    and urlsplit(url).scheme.lower() == "https"
+                    and response.url.scheme != "https"
+                ):
+                    refusal = "leaves HTTPS"
+                if refusal:
+                    raise RegistrySourceError(f"{url}: redirected to {final}, which {refusal}")
             if response.status_code != 200:
                 raise RegistrySourceError(
                     f"{url}: HTTP {response.status_code} {response.reason_phrase}".rstrip()
