@@ -220,6 +220,8 @@ def _read_transforms(transforms: etree._Element) -> tuple[str, tuple[str, ...]]:
         )
     if _elements(steps[0]):
         raise MalformedSignature("the enveloped-signature transform takes no parameters")
+    if any(_algorithm(step) == algorithms.ENVELOPED for step in steps[1:]):
+        raise MalformedSignature("the enveloped-signature transform appears more than once")
     if len(steps) > 2:
         raise MalformedSignature(
             f"{len(steps)} transforms; only enveloped-signature and one canonicalization are allowed"
