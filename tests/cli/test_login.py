@@ -1,0 +1,62 @@
+"""``emrex login``: demo password hashes and the configuration check."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from emrex.cli import main
+from emrex.web.login.demo import verify_password
+
+
+def test_hash_password_from_stdin(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("s3cret pass\n"))
+    assert main(["login", "hash-password", "--stdin"]) == 0
+    stored = capsys.readouterr().out.strip()
+    assert verify_password("s3cret pass", stored) and not verify_password("s3cret", stored)
+
+
+def test_empty_password_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    assert main(["login", "hash-password", "--stdin"]) == 1
+    assert "empty password" in capsys.readouterr().err
+
+
+def test_check_accepts_a_good_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "emc.toml"
+    config.write_text(
+        '[emc.login]\nmethod = "headers"\n[emc.login.headers]\ntrusted_proxies = ["127.0.0.1"]\n',
+        encoding="utf-8",
+    )
+    assert main(["login", "check", str(config), "--table", "emc.login"]) == 0
+    assert "method headers, production" in capsys.readouterr().out
+
+
+def test_check_names_the_bad_setting(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "emc.toml"
+    config.write_text('[login]\nmethod = "demo"\n[login.demo]\naccounts = []\n', encoding="utf-8")
+    assert main(["login", "check", str(config)]) == 1
+    assert "login.method: demo accounts are refused when login.production is true" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "message"), [("[login\n", "not a TOML file"), ("[other]\n", "no [login] table")]
+)
+def test_check_unreadable_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, message: str
+) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(text, encoding="utf-8")
+    assert main(["login", "check", str(config)]) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_check_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["login", "check", "/nonexistent/emc.toml"]) == 2
+    assert "no such file" in capsys.readouterr().err
