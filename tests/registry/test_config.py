@@ -46,7 +46,9 @@ def test_reads_countries_emps_and_certificate_files(tmp_path: Path) -> None:
             ("https://usos.uj.example.org/emp", "https://usos.uw.example.org/emp"),
             "another EMP already has the url",
         ),
-        (('code = "PL"', 'code = "Polska"'), r"countries\[0\]\.countryCode 'Polska' is not a two-letter"),
+        (('code = "PL"', 'code = "Polska"'), r"countries\[0\]\.code: 'Polska' is not a two-letter"),
+        (('country = "SE"', 'country = "Sverige"'), r"emps\[2\]\.country: 'Sverige' is not a two-letter"),
+        (('acronym = "UJ"', 'acronym = "UJ"\ncountry = "PL"'), "not valid TOML"),  # the same key twice
         (
             ("singleFetch = true", 'singleFetch = "yes"'),
             r"countries\[0\]\.singleFetch: must be true or false",

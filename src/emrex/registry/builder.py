@@ -71,11 +71,11 @@ class RegistryBuilder:
         self._urls: set[str] = set()
         self._offered = 0
 
-    def problem(self, message: str) -> None:
-        """An entry-level problem: an error in strict mode, otherwise a warning."""
+    def problem(self, message: str, consequence: str) -> None:
+        """An entry-level problem: an error in strict mode, otherwise a warning saying what was done."""
         if self.strict:
             raise RegistryError(self._prefixed(message))
-        self.warn(message)
+        self.warn(f"{message}; {consequence}")
 
     def warn(self, message: str) -> None:
         self.warnings.append(message)
@@ -84,10 +84,10 @@ class RegistryBuilder:
     def add_country(self, where: str, code: str, name: str, single_fetch: bool) -> None:
         normal = normalise_code(code)
         if normal is None:
-            self.problem(f"{where}.countryCode {code!r} is not a two-letter country code; country skipped")
+            self.problem(f"{where}.countryCode {code!r} is not a two-letter country code", "country skipped")
             return
         if normal in self._countries:
-            self.problem(f"{where}: country {normal} is listed twice; the first entry is kept")
+            self.problem(f"{where}: country {normal} is listed twice", "the first entry is kept")
             return
         self._countries[normal] = Country(
             code=normal, name=name.strip() or country_name(normal), single_fetch=single_fetch
@@ -107,24 +107,26 @@ class RegistryBuilder:
         label = f"{where} ({acronym.strip() or url})"
         code = normalise_code(country_code)
         if not acronym.strip():
-            self.problem(f"{where}: the EMP has no acronym or name; EMP skipped")
+            self.problem(f"{where}: the EMP has no acronym or name", "EMP skipped")
             return
         if code is None:
-            self.problem(f"{label}: country code {country_code!r} is not two letters; EMP skipped")
+            self.problem(f"{label}: country code {country_code!r} is not two letters", "EMP skipped")
             return
         bad_url = url_problem(url, self.allow_http_hosts)
         if bad_url:
-            self.problem(f"{label}: url {url!r} {bad_url}; EMP skipped")
+            self.problem(f"{label}: url {url!r} {bad_url}", "EMP skipped")
             return
         if url in self._urls:
-            self.problem(f"{label}: another EMP already has the url {url}; the first one is kept")
+            self.problem(f"{label}: another EMP already has the url {url}", "the first one is kept")
             return
         certs, errors = self._certificates(certificates)
         if not certs:
-            self.problem(f"{label}: no usable certificate ({'; '.join(errors) or 'none given'}); EMP skipped")
+            self.problem(
+                f"{label}: no usable certificate ({'; '.join(errors) or 'none given'})", "EMP skipped"
+            )
             return
         for error in errors:
-            self.problem(f"{label}: {error}; its other certificates are used")
+            self.problem(f"{label}: {error}", "its other certificates are used")
         self._urls.add(url)
         names = tuple(i.strip() for i in institutions if i.strip())
         self._emps.append(Emp(acronym.strip(), code, url, names, certs))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from emrex.registry.builder import CertificateText, RegistryBuilder
+from emrex.registry.countries import normalise_code
 from emrex.registry.model import Registry, RegistryError
 
 KNOWN = {
@@ -72,9 +73,12 @@ def _config(document: dict[str, Any], path: Path) -> ServerConfig:
         for index, country in enumerate(_tables(document, "countries", fail)):
             where = f"countries[{index}]"
             _unknown(country, "countries", fail, where)
+            code = _text(country, "code", where, fail)
+            if normalise_code(code) is None:
+                raise fail(f"{where}.code", f"{code!r} is not a two-letter country code")
             builder.add_country(
                 where,
-                _text(country, "code", where, fail),
+                code,
                 _text(country, "name", where, fail, required=False),
                 _flag(country, "singleFetch", where, fail),
             )
@@ -84,10 +88,13 @@ def _config(document: dict[str, Any], path: Path) -> ServerConfig:
         for index, emp in enumerate(emps):
             where = f"emps[{index}]"
             _unknown(emp, "emps", fail, where)
+            country_code = _text(emp, "country", where, fail)
+            if normalise_code(country_code) is None:
+                raise fail(f"{where}.country", f"{country_code!r} is not a two-letter country code")
             builder.add_emp(
                 where,
                 acronym=_text(emp, "acronym", where, fail),
-                country_code=_text(emp, "country", where, fail),
+                country_code=country_code,
                 url=_text(emp, "url", where, fail),
                 institutions=_texts(emp, "institutions", where, fail, required=False),
                 certificates=_certificates(emp, where, path, fail),
