@@ -11,6 +11,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 from typing import Any, Literal, Protocol
 from urllib.parse import quote, urlsplit
 
@@ -50,6 +51,10 @@ class Person:
     identifiers: Mapping[str, str] = field(default_factory=dict, hash=False)
     email: str = ""
     roles: frozenset[str] = frozenset({"student"})
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "identifiers", MappingProxyType(dict(self.identifiers)))
+        object.__setattr__(self, "roles", frozenset(self.roles))
 
     @property
     def display_name(self) -> str:
@@ -113,10 +118,23 @@ def current_person(request: Request) -> Person | None:
         return None
 
 
+def person_context(request: Request) -> dict[str, Any]:
+    """A page context processor: the layout's "Signed in as" shows the logged-in person's name."""
+    try:
+        person = current_person(request)
+    except RuntimeError:  # a page rendered outside the session middleware (early error pages)
+        person = None
+    return {"person": person.display_name if person else None, "current_person": person}
+
+
 def login_person(request: Request, person: Person) -> None:
     """Start a logged-in session: new session id (the old one stops working), then the person."""
+    from emrex.web.sessions import CSRF_KEY
+
     session = session_of(request)
     session.rotate()
+    # Whoever planted the old session knew its CSRF token: the logged-in session gets a new one.
+    session.pop(CSRF_KEY)
     session.set(SESSION_KEY, person.to_json())
 
 

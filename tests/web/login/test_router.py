@@ -123,6 +123,14 @@ def test_session_id_rotates_at_login_and_the_old_one_is_dead(demo_client: TestCl
     assert demo_client.get("/me").status_code == 303  # back to the login page
 
 
+def test_csrf_token_is_renewed_at_login(demo_client: TestClient) -> None:
+    # Someone who planted the session before login knew its CSRF token; it must not keep working.
+    planted = csrf(demo_client)
+    demo_login(demo_client, "anna", ANNA_PW)
+    assert demo_client.post("/logout", data={"csrf_token": planted}).status_code == 403
+    assert csrf(demo_client, "/logout") != planted
+
+
 def test_login_without_csrf_token_is_refused(demo_client: TestClient) -> None:
     csrf(demo_client)
     response = demo_client.post("/login", data={"username": "anna", "password": ANNA_PW})

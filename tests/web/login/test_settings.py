@@ -79,6 +79,11 @@ def test_demo_account_is_read() -> None:
             r"login\.role_rules\[0\]\.role: 'root' is not one of admin, staff, student",
         ),
         (demo(rate_limit={"window_seconds": 0}), r"login\.rate_limit\.window_seconds: expected a positive"),
+        (
+            demo(logout_url="http://idp.example/logout"),
+            r"login\.logout_url: use a path on this site or an https",
+        ),
+        (demo(logout_url="//evil.example"), r"login\.logout_url: use a path"),
     ],
 )
 def test_bad_settings_name_the_setting(config: dict[str, Any], message: str) -> None:

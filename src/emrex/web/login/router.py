@@ -149,7 +149,7 @@ def login_router(
     async def logout(request: Request) -> Response:
         # The CSRF middleware of emrex.web has checked the token before we get here.
         logout_person(request)
-        return RedirectResponse("/", status_code=303)
+        return RedirectResponse(settings.logout_url, status_code=303)
 
     return router
 

@@ -114,6 +114,8 @@ class LoginSettings:
     # Roles granted by configuration to named subjects (e.g. {"staff": {"eppn@uni.example"}}).
     subject_roles: Mapping[str, frozenset[str]] = field(default_factory=dict)
     rate_limit: RateLimit = RateLimit()
+    # Where /logout sends the browser: "/" or, e.g., the SAML SP's or provider's logout URL.
+    logout_url: str = "/"
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
@@ -173,9 +175,16 @@ class LoginSettings:
                 ),
                 window_seconds=rl.positive("window_seconds", limits.window_seconds),
             )
+        logout_url = r.string("logout_url", "/")
+        if not (
+            logout_url.startswith("https://")
+            or (logout_url.startswith("/") and not logout_url.startswith("//"))
+        ):
+            raise LoginConfigError(f"{r.name('logout_url')}: use a path on this site or an https URL")
         try:
             return cls(
                 method=cast(Method, method),
+                logout_url=logout_url,
                 production=production,
                 oidc=oidc,
                 headers=headers,
