@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 from fastapi.testclient import TestClient
 
 from emrex.db import Database, upgrade
-from emrex.web import WebSettings, create_web_app, flash, get_session, render
+from emrex.web import WebSettings, autopost, create_web_app, flash, get_session, render
 from emrex.web.security import script_hash
 
 BASE_URL = "https://emc.example.org"
@@ -20,7 +20,8 @@ INLINE_SCRIPT = "document.body.dataset.ready = '1';"
 
 
 def settings(**overrides: object) -> WebSettings:
-    values: dict[str, object] = {"base_url": BASE_URL, "max_form_bytes": 64 * 1024, "max_protocol_bytes": 1024 * 1024}
+    values: dict[str, object] = {"base_url": BASE_URL, "max_form_bytes": 64 * 1024}
+    values["max_protocol_bytes"] = 1024 * 1024
     values.update(overrides)
     return WebSettings(**values)  # type: ignore[arg-type]
 
@@ -34,11 +35,20 @@ def build_app(database: Database, web_settings: WebSettings | None = None) -> Fa
         templates_dirs=[templates],
         exempt_paths=[PROTOCOL_PATH],
         script_hashes=[script_hash(INLINE_SCRIPT)],
+        context_processors=[lambda request: {"person": get_session(request).get("name")}],
     )
 
     @app.get("/", response_class=HTMLResponse)
     def home(request: Request) -> HTMLResponse:
-        return render(request, "demo/home.html", {"person": get_session(request).get("name")})
+        return render(request, "demo/home.html")
+
+    @app.get("/go", response_class=HTMLResponse)
+    def go(request: Request) -> HTMLResponse:
+        fields = [
+            ("sessionId", "0123456789abcdef0123456789abcdef"),
+            ("returnUrl", f"{BASE_URL}{PROTOCOL_PATH}"),
+        ]
+        return autopost(request, "https://emp.example.org/emrex", fields, target_name="Example EMP")
 
     @app.get("/data")
     def read_data(request: Request) -> JSONResponse:

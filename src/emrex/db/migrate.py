@@ -27,6 +27,7 @@ yours by setting its ``down_revision`` to the other one.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -56,6 +57,15 @@ def heads() -> tuple[str, ...]:
 
 def upgrade(database: str | URL | Database, revision: str = "head") -> None:
     """Bring the schema to ``revision`` (default: head); does nothing when it is there already."""
+    _locked(database, lambda config: command.upgrade(config, revision))
+
+
+def downgrade(database: str | URL | Database, revision: str) -> None:
+    """Undo migrations down to ``revision`` (``"base"``: drop every table); for development and tests."""
+    _locked(database, lambda config: command.downgrade(config, revision))
+
+
+def _locked(database: str | URL | Database, run: Callable[[Config], None]) -> None:
     owned = not isinstance(database, Database)
     db = Database(database) if not isinstance(database, Database) else database
     try:
@@ -65,7 +75,7 @@ def upgrade(database: str | URL | Database, revision: str = "head") -> None:
             with connection.begin():
                 if connection.dialect.name == "postgresql":
                     connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-                command.upgrade(alembic_config(connection), revision)
+                run(alembic_config(connection))
     finally:
         if owned:
             db.dispose()

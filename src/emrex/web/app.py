@@ -1,7 +1,7 @@
 """The factory the EMP and EMC build their web apps with.
 
 Middleware, outermost first: request log (request id) -> security headers -> language -> error
-pages -> body limits -> sessions -> CSRF -> FastAPI routes (HTTP errors become pages there).
+pages -> sessions -> body limits -> CSRF -> FastAPI routes (HTTP errors become pages there).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from emrex.web.errors import EXCEPTION_HANDLERS, ErrorPageMiddleware, csrf_failu
 from emrex.web.health import health_router
 from emrex.web.i18n import Catalogs, LocaleMiddleware
 from emrex.web.limits import BodyLimitMiddleware
-from emrex.web.pages import STATE_KEY, Pages
+from emrex.web.pages import STATE_KEY, ContextProcessor, Pages
 from emrex.web.requestlog import RequestLogMiddleware
 from emrex.web.security import STATIC_PREFIX, SecurityHeadersMiddleware
 from emrex.web.sessions import SessionMiddleware
@@ -39,23 +39,32 @@ def create_web_app(
     exempt_paths: Iterable[str] = (),
     large_body_paths: Iterable[str] = (),
     script_hashes: Iterable[str] = (),
+    context_processors: Iterable[ContextProcessor] = (),
 ) -> FastAPI:
     """A FastAPI app with sessions, CSRF, limits, headers, i18n, error pages, /static and /health.
 
     ``exempt_paths``: the protocol endpoints that take cross-site form posts (no CSRF check, large
     body limit). ``large_body_paths``: other paths that accept ``max_protocol_bytes`` (uploads).
     ``script_hashes``: CSP hashes (``security.script_hash``) of inline scripts the pages use.
+    ``context_processors``: functions ``(request) -> dict`` whose values every page gets (``person``).
     The database schema must be migrated (``emrex.db.upgrade``) before the app serves requests.
     """
     exempt = frozenset(exempt_paths)
     catalogs = Catalogs(settings.languages, [Path(d) for d in locale_dirs])
-    pages = Pages(settings, catalogs, title=title, templates_dirs=[Path(d) for d in templates_dirs])
+    pages = Pages(
+        settings,
+        catalogs,
+        title=title,
+        templates_dirs=[Path(d) for d in templates_dirs],
+        context_processors=context_processors,
+    )
     store = SessionStore(database, Lifetimes(settings.session_idle, settings.session_absolute))
     middleware = [
         Middleware(RequestLogMiddleware),
         Middleware(SecurityHeadersMiddleware, settings=settings, script_hashes=tuple(script_hashes)),
         Middleware(LocaleMiddleware, settings=settings),
         Middleware(ErrorPageMiddleware),
+        Middleware(SessionMiddleware, store=store, settings=settings, skip_prefixes=(STATIC_PREFIX,)),
         Middleware(
             BodyLimitMiddleware,
             small=settings.max_form_bytes,
@@ -63,7 +72,6 @@ def create_web_app(
             large_paths=exempt | frozenset(large_body_paths),
             error_page=too_large_page,
         ),
-        Middleware(SessionMiddleware, store=store, settings=settings, skip_prefixes=(STATIC_PREFIX,)),
         Middleware(
             CsrfMiddleware,
             exempt_paths=exempt,

@@ -33,11 +33,16 @@ def error_page(
     headers: dict[str, str] | None = None,
 ) -> Response:
     context = {"status": status, "detail": detail, "reason": reason}
-    try:
-        return pages_of(request).render(request, TEMPLATE, context, status_code=status, headers=headers)
-    except Exception:
-        logger.exception("error page could not be rendered", extra={"request_id": _request_id(request)})
-        return PlainTextResponse(f"{status} {_phrase(status)}", status_code=status, headers=headers)
+    # The failure may be in a context processor (no session when the database is down): then the
+    # page goes without them, and as a last resort as one line of text.
+    for processors in (True, False):
+        try:
+            return pages_of(request).render(
+                request, TEMPLATE, context, status_code=status, headers=headers, processors=processors
+            )
+        except Exception:
+            logger.exception("error page could not be rendered [request_id=%s]", _request_id(request))
+    return PlainTextResponse(f"{status} {_phrase(status)}", status_code=status, headers=headers)
 
 
 def csrf_failure_page(request: Request) -> Response:

@@ -6,7 +6,7 @@ looked up in the service's directories first, then in ``emrex/web/templates``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,9 @@ BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 FLASH_KEY = "_flash"
 FLASH_CATEGORIES = ("info", "success", "warning", "error")
 STATE_KEY = "emrex_pages"
+AUTOPOST_TEMPLATE = "emrex/autopost.html"
+# Adds variables to every page (e.g. the logged-in person); a page's own values win.
+ContextProcessor = Callable[[Request], Mapping[str, Any]]
 
 
 @jinja2.pass_context
@@ -70,8 +73,10 @@ class Pages:
         *,
         title: str,
         templates_dirs: Iterable[Path] = (),
+        context_processors: Iterable[ContextProcessor] = (),
     ) -> None:
         self.settings = settings
+        self.context_processors = tuple(context_processors)
         self.catalogs = catalogs
         self.title = title
         loader = jinja2.FileSystemLoader([*map(str, templates_dirs), str(BUILTIN_TEMPLATES)])
@@ -86,7 +91,9 @@ class Pages:
         self.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
         self.env.globals.update(csrf_field=_csrf_field, flashed_messages=_flashed_messages)
 
-    def context(self, request: Request, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    def context(
+        self, request: Request, extra: Mapping[str, Any] | None = None, *, processors: bool = True
+    ) -> dict[str, Any]:
         language = current_language(request)
         base: dict[str, Any] = {
             "request": request,
@@ -98,11 +105,15 @@ class Pages:
             "person": None,
             "request_id": request.scope.get("emrex.request_id", ""),
         }
+        for processor in self.context_processors if processors else ():
+            base.update(processor(request))
         base.update(extra or {})
         return base
 
-    def render_text(self, request: Request, name: str, extra: Mapping[str, Any] | None = None) -> str:
-        return self.env.get_template(name).render(self.context(request, extra))
+    def render_text(
+        self, request: Request, name: str, extra: Mapping[str, Any] | None = None, *, processors: bool = True
+    ) -> str:
+        return self.env.get_template(name).render(self.context(request, extra, processors=processors))
 
     def render(
         self,
@@ -112,8 +123,10 @@ class Pages:
         *,
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
+        processors: bool = True,
     ) -> HTMLResponse:
-        return HTMLResponse(self.render_text(request, name, extra), status_code=status_code, headers=headers)
+        text = self.render_text(request, name, extra, processors=processors)
+        return HTMLResponse(text, status_code=status_code, headers=headers)
 
 
 def pages_of(request: HTTPConnection) -> Pages:
@@ -133,6 +146,20 @@ def render(
 ) -> HTMLResponse:
     """Render template ``name`` with the layout's context (language, flash messages, CSRF) plus ``extra``."""
     return pages_of(request).render(request, name, extra, status_code=status_code, headers=headers)
+
+
+def autopost(
+    request: Request,
+    action: str,
+    fields: Sequence[tuple[str, str]],
+    *,
+    target_name: str,
+    heading: str | None = None,
+) -> HTMLResponse:
+    """The EMREX redirect: a page whose form posts ``fields`` to ``action``, submitted by
+    ``/static/emrex-autosubmit.js``, or by the visible Continue button without JavaScript."""
+    context = {"action": action, "fields": list(fields), "target_name": target_name, "heading": heading}
+    return render(request, AUTOPOST_TEMPLATE, context)
 
 
 def gettext(request: HTTPConnection, message: str) -> str:

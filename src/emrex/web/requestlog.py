@@ -1,7 +1,8 @@
 """One structured log line per request: method, route (no query string), status, duration, request id.
 
 Never cookies, form values, query strings or identifiers: when the request matched a route, the
-route's template (``/students/{student_id}``) is logged instead of the concrete path.
+route's template (``/students/{student_id}``) is logged instead of the concrete path, and of a path
+that matched nothing only the first segment.
 """
 
 from __future__ import annotations
@@ -20,6 +21,15 @@ SCOPE_KEY = "emrex.request_id"
 
 def new_request_id() -> str:
     return secrets.token_hex(8)
+
+
+def logged_path(scope: Scope) -> str:
+    route_path = getattr(scope.get("route"), "path", None)
+    if isinstance(route_path, str) and route_path:
+        return route_path
+    # No route matched: keep the first segment only, the rest may be anything a client typed.
+    first, separator, _ = scope["path"].lstrip("/").partition("/")
+    return f"/{first[:40]}/…" if separator else f"/{first[:40]}"
 
 
 class RequestLogMiddleware:
@@ -45,8 +55,7 @@ class RequestLogMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            route = scope.get("route")
-            path = getattr(route, "path", None) or scope["path"]
+            path = logged_path(scope)
             record = {
                 "event": "request",
                 "method": scope["method"],

@@ -80,9 +80,13 @@ class WebSession:
         return key in self._data
 
     def rotate(self) -> None:
-        """Give the session a new key (same data); the old cookie value stops working. Call at login."""
+        """Give the session a new key (same data); the old cookie value stops working. Call at login.
+
+        The CSRF token is renewed too: whoever planted the old session may know the old one.
+        """
         self._key = _new_key()
         self.created_at = utcnow()
+        self._data.pop(CSRF_KEY, None)
 
     @property
     def csrf_token(self) -> str:

@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from .conftest import PROTOCOL_PATH
+from .helpers import csrf_token
+
+
+def _explains_expiry(text: str) -> bool:
+    return "The form expired" in text and "reload the page" in text
+
+
+def test_a_post_without_token_is_refused_with_an_explanation(client: TestClient) -> None:
+    csrf_token(client)
+    response = client.post("/data", data={"name": "Mallory"})
+    assert response.status_code == 403
+    assert _explains_expiry(response.text)
+    assert client.get("/data").json()["name"] is None
+
+
+def test_a_post_without_any_session_is_refused(client: TestClient) -> None:
+    response = client.post("/data", data={"name": "Mallory", "csrf_token": "x" * 43})
+    assert response.status_code == 403
+
+
+def test_a_wrong_token_is_refused(client: TestClient) -> None:
+    token = csrf_token(client)
+    forged = token[:-1] + ("A" if token[-1] != "A" else "B")
+    assert client.post("/data", data={"name": "Mallory", "csrf_token": forged}).status_code == 403
+    assert client.post("/data", data={"name": "Mallory", "csrf_token": ""}).status_code == 403
+
+
+def test_another_sessions_token_is_refused(
+    client: TestClient, make_client: Callable[..., TestClient]
+) -> None:
+    stolen = csrf_token(make_client())
+    csrf_token(client)
+    assert client.post("/data", data={"name": "Mallory", "csrf_token": stolen}).status_code == 403
+
+
+def test_the_right_token_in_the_form(client: TestClient) -> None:
+    token = csrf_token(client)
+    assert client.post("/data", data={"name": "Anna", "csrf_token": token}).status_code == 200
+    assert client.get("/data").json()["name"] == "Anna"
+
+
+def test_the_right_token_in_a_multipart_form(client: TestClient) -> None:
+    token = csrf_token(client)
+    response = client.post("/data", files={"name": (None, "Anna"), "csrf_token": (None, token)})
+    assert response.status_code == 200
+    assert client.get("/data").json()["name"] == "Anna"
+
+
+def test_the_right_token_in_the_header(client: TestClient) -> None:
+    token = csrf_token(client)
+    response = client.post("/data", data={"name": "Anna"}, headers={"X-CSRF-Token": token})
+    assert response.status_code == 200
+
+
+def test_a_wrong_header_is_not_rescued_by_the_form_field(client: TestClient) -> None:
+    token = csrf_token(client)
+    response = client.post("/data", data={"name": "M", "csrf_token": token}, headers={"X-CSRF-Token": "nope"})
+    assert response.status_code == 403
+
+
+def test_other_unsafe_methods_need_the_token_too(client: TestClient) -> None:
+    csrf_token(client)
+    assert client.delete("/data").status_code == 403
+    assert client.put("/data", content=b"{}", headers={"content-type": "application/json"}).status_code == 403
+
+
+def test_the_protocol_endpoint_takes_cross_site_posts(client: TestClient) -> None:
+    response = client.post(
+        PROTOCOL_PATH,
+        data={"sessionId": "a" * 32, "returnCode": "NCP_OK", "elmo": "H4sI"},
+        headers={"Origin": "https://emp.elsewhere.example"},
+    )
+    assert response.status_code == 200
+    assert response.json() == {"sessionId": "a" * 32, "elmo_length": 4}
