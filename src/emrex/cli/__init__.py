@@ -17,7 +17,13 @@ from emrex import __version__
 from emrex.errors import EmrexError
 
 # Modules that add subcommands, in the order they appear in --help.
-COMMAND_MODULES = ("emrex.cli.elmo", "emrex.cli.registry", "emrex.cli.login")
+COMMAND_MODULES = (
+    "emrex.cli.elmo",
+    "emrex.cli.registry",
+    "emrex.cli.login",
+    "emrex.cli.trust",
+    "emrex.cli.keys",
+)
 
 EXIT_OK = 0
 EXIT_INVALID = 1
