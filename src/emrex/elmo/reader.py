@@ -8,6 +8,7 @@ table (tag -> order index, model field, converter), which keeps the reader fast 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -25,8 +26,11 @@ from emrex.xml import DEFAULT_MAX_XML_BYTES, localname, namespace, parse_untrust
 _E = "{" + m.ELMO_NS + "}"
 _A = "{" + m.EWP_ADDRESS_NS + "}"
 _DS_SIGNATURE = "{" + m.XMLDSIG_NS + "}Signature"
+_LOS_TAG = _E + "learningOpportunitySpecification"
+_LOI_TAG = _E + "learningOpportunityInstance"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _WS = re.compile(r"[ \t\n\r]+")
+_NEEDS_COLLAPSE = re.compile(r"[\t\n\r]|  |^ | $")
 _DATE = re.compile(r"^\s*(-?\d{4,})-(\d\d)-(\d\d)(Z|[+-]\d\d:\d\d)?\s*$")
 
 Element = etree._Element
@@ -55,8 +59,14 @@ class ReadResult:
         return self.lines.get(id(obj))
 
 
-def read_elmo(data: bytes, *, strict: bool = False, max_bytes: int = DEFAULT_MAX_XML_BYTES) -> ReadResult:
-    """The model of an ELMO document; see the module note for what is lenient."""
+def read_elmo(
+    data: bytes, *, strict: bool = False, max_bytes: int = DEFAULT_MAX_XML_BYTES, track_lines: bool = False
+) -> ReadResult:
+    """The model of an ELMO document; see the module note for what is lenient.
+
+    With ``track_lines`` the result maps model objects to source lines (``ReadResult.line_of``), which
+    ``validation.validate(..., lines=result.lines)`` uses to say where a problem is.
+    """
     try:
         tree = parse_untrusted(data, max_bytes=max_bytes)
     except XmlError as exc:
@@ -76,7 +86,7 @@ def read_elmo(data: bytes, *, strict: bool = False, max_bytes: int = DEFAULT_MAX
             f"(expected <elmo> in namespace {m.ELMO_NS})",
             _line(root),
         )
-    reader = _Reader()
+    reader = _Reader(track_lines)
     elmo = reader.elmo(root)
     result = ReadResult(elmo, reader.warnings, "2.x" if reader.v2 else "1.x", reader.lines)
     if strict and reader.warnings:
@@ -91,9 +101,10 @@ Spec = dict[str, tuple[int, str, Conv, bool]]
 
 
 class _Reader:
-    def __init__(self) -> None:
+    def __init__(self, track_lines: bool) -> None:
         self.warnings: list[Warning] = []
         self.lines: dict[int, int] = {}
+        self.track_lines = track_lines
         self.v2 = False
 
     def warn(self, el: Element, message: str, kind: str = "value") -> None:
@@ -108,14 +119,13 @@ class _Reader:
     def fields(self, el: Element, spec: Spec, required: tuple[str, ...] = ()) -> dict[str, Any]:
         """Read the children of ``el`` into a dict of model fields (lists for repeatable ones)."""
         out: dict[str, Any] = {}
+        lists: list[str] = []
         last = -1
         for child in el:
-            tag = child.tag
-            if type(tag) is not str:
-                continue  # comments and processing instructions
+            tag = child.tag  # comments and processing instructions have a function as tag: no entry
             entry = spec.get(tag)
             if entry is None:
-                if tag.startswith(_E):
+                if type(tag) is str and tag.startswith(_E):
                     self.warn(
                         child, f"<{tag[len(_E) :]}> is not known inside <{localname(el)}>; ignored", "unknown"
                     )
@@ -125,14 +135,20 @@ class _Reader:
                 self.warn(child, f"<{localname(child)}> is out of order inside <{localname(el)}>", "order")
             else:
                 last = index
-            value = conv(self, child)
-            if value is None:
-                continue
+            if conv is _TOKEN:  # the most common case, inlined
+                value = child.text
+                if value is None or len(child) or _NEEDS_COLLAPSE.search(value) is not None:
+                    value = self.token(child)
+            else:
+                value = conv(self, child)
+                if value is None:
+                    continue
             if many:
                 if name in out:
                     out[name].append(value)
                 else:
                     out[name] = [value]
+                    lists.append(name)
             elif name in out:
                 self.warn(
                     child,
@@ -146,9 +162,8 @@ class _Reader:
                 self.warn(
                     el, f"<{localname(el)}> lacks the required <{tag[tag.index('}') + 1 :]}>", "missing"
                 )
-        for _, name, _, many in spec.values():
-            if many and name in out:
-                out[name] = tuple(out[name])
+        for name in lists:
+            out[name] = tuple(out[name])
         return out
 
     # --- simple values -------------------------------------------------------------------------
@@ -157,16 +172,9 @@ class _Reader:
         text = _itertext(el) if len(el) else el.text
         if not text:
             return ""
-        if (
-            "  " in text
-            or "\n" in text
-            or "\t" in text
-            or "\r" in text
-            or text[:1] == " "
-            or text[-1:] == " "
-        ):
-            return _WS.sub(" ", text).strip(" ")
-        return text
+        if _NEEDS_COLLAPSE.search(text) is None:
+            return text
+        return _WS.sub(" ", text).strip(" ")
 
     def string(self, el: Element) -> str:
         if len(el):
@@ -174,10 +182,17 @@ class _Reader:
         return el.text or ""
 
     def lang_token(self, el: Element) -> m.LangText:
-        return m.LangText(self.token(el), el.get(_XML_LANG))
+        text = el.text
+        if text is None or len(el) or _NEEDS_COLLAPSE.search(text) is not None:
+            text = self.token(el)
+        obj = object.__new__(m.LangText)  # see _make
+        attrs = obj.__dict__
+        attrs["text"] = text
+        attrs["lang"] = el.get(_XML_LANG)
+        return obj
 
     def lang_string(self, el: Element) -> m.LangText:
-        return m.LangText(self.string(el), el.get(_XML_LANG))
+        return _lang_text(self.string(el), el.get(_XML_LANG))
 
     def content(self, el: Element) -> m.LangText:
         text = self.token(el)
@@ -194,6 +209,11 @@ class _Reader:
 
     def date(self, el: Element) -> dt.date | None:
         text = el.text or ""
+        if len(text) == 10:
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                pass
         match = _DATE.match(text)
         if match is None:
             value = self.datetime_value(el, quiet=True)
@@ -251,10 +271,9 @@ class _Reader:
 
     def enum(self, el: Element, kind: type[Any], what: str) -> Any:
         text = self.token(el)
-        try:
-            return kind(text)
-        except ValueError:
-            pass
+        member = _ENUM_VALUES[kind].get(text)
+        if member is not None:
+            return member
         folded = text.casefold()
         for member in kind:
             if member.value.casefold() == folded:
@@ -311,59 +330,73 @@ class _Reader:
         if bday is not None and dob is not None and bday != dob:
             self.warn(el, f"<bday> {bday} and <dateOfBirth> {dob} differ; <dateOfBirth> counts")
         birth = dob if dob is not None else bday
-        return self.track(m.Learner(birth_date=birth, **f), el)
+        obj = m.Learner(birth_date=birth, **f)
+        return self.track(obj, el) if self.track_lines else obj
 
     def address(self, el: Element) -> m.Address:
-        return self.track(m.Address(**self.fields(el, _ADDRESS)), el)
+        obj = m.Address(**self.fields(el, _ADDRESS))
+        return self.track(obj, el) if self.track_lines else obj
 
     def report(self, el: Element) -> m.Report:
         f = self.fields(el, _REPORT, (_E + "issuer", _E + "issueDate"))
-        return self.track(m.Report(**f), el)
+        obj = m.Report(**f)
+        return self.track(obj, el) if self.track_lines else obj
 
     def issuer(self, el: Element) -> m.Issuer:
         f = self.fields(el, _ISSUER, (_E + "identifier", _E + "title", _E + "url"))
-        return self.track(m.Issuer(**f), el)
+        obj = m.Issuer(**f)
+        return self.track(obj, el) if self.track_lines else obj
 
     def grading_scheme(self, el: Element) -> m.GradingScheme:
         local_id = el.get("localId")
         if local_id is None:
             self.warn(el, "<gradingScheme> lacks the required localId attribute", "missing")
         f = self.fields(el, _GRADING_SCHEME)
-        return self.track(m.GradingScheme(_WS.sub(" ", local_id or "").strip(" "), **f), el)
+        obj = m.GradingScheme(_WS.sub(" ", local_id or "").strip(" "), **f)
+        return self.track(obj, el) if self.track_lines else obj
 
     def los(self, el: Element) -> m.LearningOpportunitySpecification:
         f = self.fields(el, _LOS, (_E + "title", _E + "specifies"))
         spec = f.pop("specifies", None)
         if spec is not None:
             f["specifies"], f["specifies_extension"] = spec
-        return self.track(m.LearningOpportunitySpecification(**f), el)
+        obj = _make(m.LearningOpportunitySpecification, f)
+        return self.track(obj, el) if self.track_lines else obj
 
     def specifies(self, el: Element) -> tuple[m.LearningOpportunityInstance | None, bytes | None]:
-        f = self.fields(el, _SPECIFIES, (_E + "learningOpportunityInstance",))
+        if len(el) == 1 and el[0].tag == _LOI_TAG:  # the usual shape, without the generic loop
+            return self.loi(el[0]), None
+        f = self.fields(el, _SPECIFIES, (_LOI_TAG,))
         return f.get("loi"), f.get("extension")
 
     def has_part(self, el: Element) -> m.LearningOpportunitySpecification | None:
-        f = self.fields(el, _HAS_PART, (_E + "learningOpportunitySpecification",))
+        if len(el) == 1 and el[0].tag == _LOS_TAG:
+            return self.los(el[0])
+        f = self.fields(el, _HAS_PART, (_LOS_TAG,))
         los: m.LearningOpportunitySpecification | None = f.get("los")
         return los
 
     def loi(self, el: Element) -> m.LearningOpportunityInstance:
-        return self.track(m.LearningOpportunityInstance(**self.fields(el, _LOI)), el)
+        obj = _make(m.LearningOpportunityInstance, self.fields(el, _LOI))
+        return self.track(obj, el) if self.track_lines else obj
 
     def academic_term(self, el: Element) -> m.AcademicTerm:
         f = self.fields(el, _TERM, (_E + "title", _E + "start", _E + "end"))
-        return self.track(m.AcademicTerm(**f), el)
+        obj = _make(m.AcademicTerm, f)
+        return self.track(obj, el) if self.track_lines else obj
 
     def shortened_grading(self, el: Element) -> m.ShortenedGrading | None:
         required = (_E + "percentageLower", _E + "percentageEqual", _E + "percentageHigher")
         f = self.fields(el, _SHORTENED, required)
         if len(f) != 3:
             return None
-        return self.track(m.ShortenedGrading(**f), el)
+        obj = m.ShortenedGrading(**f)
+        return self.track(obj, el) if self.track_lines else obj
 
     def result_distribution(self, el: Element) -> m.ResultDistribution:
         f = self.fields(el, _DISTRIBUTION, (_E + "category",))
-        return self.track(m.ResultDistribution(**f), el)
+        obj = m.ResultDistribution(**f)
+        return self.track(obj, el) if self.track_lines else obj
 
     def category(self, el: Element) -> m.DistributionCategory | None:
         label, count = el.get("label"), el.get("count")
@@ -381,11 +414,13 @@ class _Reader:
 
     def credit(self, el: Element) -> m.Credit:
         f = self.fields(el, _CREDIT, (_E + "scheme",))
-        return self.track(m.Credit(f.pop("scheme", ""), **f), el)
+        obj = m.Credit(f.pop("scheme", ""), **f)
+        return self.track(obj, el) if self.track_lines else obj
 
     def level(self, el: Element) -> m.Level:
         f = self.fields(el, _LEVEL, (_E + "type",))
-        return self.track(m.Level(f.pop("type", ""), **f), el)
+        obj = m.Level(f.pop("type", ""), **f)
+        return self.track(obj, el) if self.track_lines else obj
 
     def attachment_refs(self, el: Element) -> tuple[str, ...]:
         refs: tuple[str, ...] = self.fields(el, _ATTACHMENT_REFS).get("refs", ())
@@ -395,12 +430,14 @@ class _Reader:
         return m.Grouping(el.get("typeref"), el.get("idref"), self.string(el))
 
     def attachment(self, el: Element) -> m.Attachment:
-        return self.track(m.Attachment(**self.fields(el, _ATTACHMENT)), el)
+        obj = m.Attachment(**self.fields(el, _ATTACHMENT))
+        return self.track(obj, el) if self.track_lines else obj
 
     def diploma_supplement(self, el: Element) -> m.DiplomaSupplement:
         required = (_E + "version", _E + "issueDate", _E + "introduction", _E + "section")
         f = self.fields(el, _DS, required)
-        return self.track(m.DiplomaSupplement(lang=el.get(_XML_LANG), **f), el)
+        obj = m.DiplomaSupplement(lang=el.get(_XML_LANG), **f)
+        return self.track(obj, el) if self.track_lines else obj
 
     def ds_section(self, el: Element) -> m.DiplomaSupplementSection:
         number = el.get("number")
@@ -410,7 +447,8 @@ class _Reader:
         content = f.pop("content", None)
         if content is not None:
             f["content"], f["content_type"] = content
-        return self.track(m.DiplomaSupplementSection((number or "").strip(), f.pop("title", ""), **f), el)
+        obj = m.DiplomaSupplementSection((number or "").strip(), f.pop("title", ""), **f)
+        return self.track(obj, el) if self.track_lines else obj
 
     def ds_content(self, el: Element) -> tuple[str, str | None]:
         return self.string(el), el.get("type")
@@ -425,6 +463,34 @@ class _Reader:
     def group(self, el: Element) -> m.Group:
         f = self.fields(el, _GROUP, (_E + "title",))
         return m.Group(id=el.get("id"), sorting_key=el.get("sortingKey"), **f)
+
+
+_ENUM_VALUES: dict[type[Any], dict[str, Any]] = {
+    kind: {member.value: member for member in kind}
+    for kind in (m.LosType, m.LoiStatus, m.AttachmentType, m.CreditLevel)
+}
+_DEFAULTS: dict[type[Any], dict[str, Any]] = {
+    cls: {f.name: f.default for f in dataclasses.fields(cls)}
+    for cls in (m.LearningOpportunitySpecification, m.LearningOpportunityInstance, m.AcademicTerm)
+}
+
+
+def _make(cls: type[T], values: dict[str, Any]) -> T:
+    # The frozen dataclass __init__ costs one object.__setattr__ per field, a third of the reading time
+    # on large documents; these classes have plain immutable defaults and no __post_init__.
+    obj = object.__new__(cls)
+    attrs = obj.__dict__
+    attrs.update(_DEFAULTS[cls])
+    attrs.update(values)
+    return obj
+
+
+def _lang_text(text: str, lang: str | None) -> m.LangText:
+    obj = object.__new__(m.LangText)
+    attrs = obj.__dict__
+    attrs["text"] = text
+    attrs["lang"] = lang
+    return obj
 
 
 def _line(el: Element) -> int | None:
@@ -454,6 +520,7 @@ def _spec(prefix: str, *entries: tuple[str, str, Conv, bool]) -> Spec:
 
 
 R = _Reader
+_TOKEN = R.token
 _ELMO = _spec(
     _E,
     ("generatedDate", "generated_date", R.datetime_value, False),

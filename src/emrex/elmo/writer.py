@@ -4,11 +4,16 @@ ELMO elements go in the default namespace without a prefix (namespace-unaware pe
 children of ``currentAddress`` in the EWP address namespace, in exactly the XSD's sequence order. A
 model that lacks what the schema requires is refused with every missing field's path; ELMO 2.x data
 that 1.7 cannot carry (``validation.dropped_in_v17``) is left out.
+
+The document is built as text with explicit escaping rather than as an lxml tree: building a tree
+element by element costs several times more on large documents. Text that XML cannot carry (control
+characters, lone surrogates) is looked for once in the result; only then is the model walked again,
+checking every value, to name the field.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -18,278 +23,325 @@ from emrex.elmo import model as m
 from emrex.elmo.errors import ElmoValidationError
 from emrex.elmo.validation import schema_problems
 
-_E = "{" + m.ELMO_NS + "}"
-_A = "{" + m.EWP_ADDRESS_NS + "}"
-_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTR_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
+)
+_ADDR = "addr:"
 
-Element = etree._Element
-_Sub = etree.SubElement
 
-
-def write_elmo(elmo: m.Elmo, *, pretty: bool = True) -> bytes:
+def write_elmo(elmo: m.Elmo, *, pretty: bool = False) -> bytes:
     """UTF-8 ELMO 1.7 with an XML declaration; ElmoValidationError when the model is not writable."""
     problems = schema_problems(elmo)
     if problems:
         raise ElmoValidationError([str(p) for p in problems])
-    writer = _Writer()
-    try:
-        root = writer.elmo(elmo)
-    except ValueError as exc:  # lxml refuses control characters and other non-XML text
-        raise ElmoValidationError([f"{writer.where or 'the document'}: {exc}"]) from None
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=pretty)
-
-
-def _text(parent: Element, name: str, value: str) -> Element:
-    el = _Sub(parent, name)
-    el.text = value
-    return el
-
-
-def _opt(parent: Element, name: str, value: str | None) -> None:
-    if value is not None:
-        _Sub(parent, name).text = value
-
-
-def _lang_texts(parent: Element, name: str, texts: Sequence[m.LangText]) -> None:
-    for t in texts:
-        el = _Sub(parent, name)
-        el.text = t.text
-        if t.lang is not None:
-            el.set(_XML_LANG, t.lang)
-
-
-def _identifiers(parent: Element, identifiers: Sequence[m.Identifier]) -> None:
-    for i in identifiers:
-        el = _Sub(parent, _E + "identifier", type=i.type)
-        el.text = i.value
+    text = _Writer(checking=False).document(elmo)
+    if _ILLEGAL.search(text) is not None:
+        _Writer(checking=True).document(elmo)  # raises, naming the field
+        raise ElmoValidationError(["the document holds characters XML cannot carry"])  # pragma: no cover
+    data = text.encode("utf-8")
+    if pretty:
+        parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, remove_blank_text=True
+        )
+        data = etree.tostring(
+            etree.fromstring(data, parser), xml_declaration=True, encoding="UTF-8", pretty_print=True
+        )
+    return data
 
 
 def _decimal(value: Decimal) -> str:
     text = format(value, "f")
-    return "0" if text in ("-0", "") else text
-
-
-def _date(value: dt.date) -> str:
-    return value.isoformat()
-
-
-def _extension(parent: Element, content: bytes | None, name: str = _E + "extension") -> None:
-    if content is None:
-        return
-    # Content passed validation.schema_problems, so it is well-formed; parse it as our own data.
-    wrapper = etree.fromstring(
-        b'<e:x xmlns:e="' + m.ELMO_NS.encode() + b'">' + content + b"</e:x>",
-        etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False),
-    )
-    el = _Sub(parent, name)
-    for child in list(wrapper):
-        el.append(child)
+    return "0" if text == "-0" else text
 
 
 class _Writer:
-    def __init__(self) -> None:
-        self.where = ""
+    def __init__(self, *, checking: bool) -> None:
+        self.out: list[str] = []
+        self.checking = checking
+        self.where = "elmo"
 
-    def elmo(self, elmo: m.Elmo) -> Element:
-        root = etree.Element(_E + "elmo", nsmap={None: m.ELMO_NS})  # type: ignore[dict-item]
+    # --- output primitives -------------------------------------------------------------------------
+
+    def esc(self, value: str) -> str:
+        if self.checking and _ILLEGAL.search(value) is not None:
+            raise ElmoValidationError([f"{self.where}: {value[:40]!r} holds characters XML cannot carry"])
+        return value.translate(_TEXT_ESCAPES)
+
+    def attr(self, value: str) -> str:
+        if self.checking and _ILLEGAL.search(value) is not None:
+            raise ElmoValidationError([f"{self.where}: {value[:40]!r} holds characters XML cannot carry"])
+        return value.translate(_ATTR_ESCAPES)
+
+    def leaf(self, name: str, value: str) -> None:
+        self.out.append(f"<{name}>{self.esc(value)}</{name}>")
+
+    def opt(self, name: str, value: str | None) -> None:
+        if value is not None:
+            self.out.append(f"<{name}>{self.esc(value)}</{name}>")
+
+    def lang_texts(self, name: str, texts: Sequence[m.LangText]) -> None:
+        out = self.out
+        for t in texts:
+            if t.lang is None:
+                out.append(f"<{name}>{self.esc(t.text)}</{name}>")
+            else:
+                out.append(f'<{name} xml:lang="{self.attr(t.lang)}">{self.esc(t.text)}</{name}>')
+
+    def identifiers(self, identifiers: Sequence[m.Identifier]) -> None:
+        for i in identifiers:
+            self.out.append(f'<identifier type="{self.attr(i.type)}">{self.esc(i.value)}</identifier>')
+
+    def extension(self, content: bytes | None) -> None:
+        if content is None:
+            return
+        # schema_problems parsed this content already; it is well-formed and of other namespaces.
+        wrapper = etree.fromstring(
+            b'<e:x xmlns:e="' + m.ELMO_NS.encode() + b'">' + content + b"</e:x>",
+            etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False),
+        )
+        parts = [
+            etree.tostring(child, method="c14n", exclusive=True, with_tail=False).decode("utf-8")
+            for child in wrapper
+            if isinstance(child.tag, str)
+        ]
+        self.out.append("<extension>" + "".join(parts) + "</extension>")
+
+    # --- the document --------------------------------------------------------------------------------
+
+    def document(self, elmo: m.Elmo) -> str:
+        out = self.out
+        out.append(f'<?xml version="1.0" encoding="UTF-8"?>\n<elmo xmlns="{m.ELMO_NS}">')
         assert elmo.generated_date is not None  # schema_problems checked
-        _text(root, _E + "generatedDate", elmo.generated_date.isoformat())
+        self.leaf("generatedDate", elmo.generated_date.isoformat())
         self.where = "learner"
-        self.learner(root, elmo.learner)
+        self.learner(elmo.learner)
         for r, report in enumerate(elmo.reports, 1):
             self.where = f"report[{r}]"
-            self.report(root, report)
-        self.where = "attachment"
-        for attachment in elmo.attachments:
-            self.attachment(root, attachment)
+            self.report(report)
+        for a, attachment in enumerate(elmo.attachments, 1):
+            self.where = f"attachment[{a}]"
+            self.attachment(attachment)
         if elmo.groups is not None:
             self.where = "groups"
-            self.groups(root, elmo.groups)
-        _extension(root, elmo.extension)
-        return root
+            self.groups(elmo.groups)
+        self.where = "extension"
+        self.extension(elmo.extension)
+        out.append("</elmo>\n")
+        return "".join(out)
 
-    def learner(self, parent: Element, learner: m.Learner) -> None:
-        el = _Sub(parent, _E + "learner")
-        _opt(el, _E + "citizenship", learner.citizenship)
-        _identifiers(el, learner.identifiers)
-        _text(el, _E + "givenNames", learner.given_names)
-        _text(el, _E + "familyName", learner.family_name)
+    def learner(self, learner: m.Learner) -> None:
+        self.out.append("<learner>")
+        self.opt("citizenship", learner.citizenship)
+        self.identifiers(learner.identifiers)
+        self.leaf("givenNames", learner.given_names)
+        self.leaf("familyName", learner.family_name)
         if learner.birth_date is not None:
-            _text(el, _E + "bday", _date(learner.birth_date))
-        _opt(el, _E + "placeOfBirth", learner.place_of_birth)
-        _opt(el, _E + "birthName", learner.birth_name)
+            self.leaf("bday", learner.birth_date.isoformat())
+        self.opt("placeOfBirth", learner.place_of_birth)
+        self.opt("birthName", learner.birth_name)
         if learner.current_address is not None:
-            self.address(el, learner.current_address)
+            self.address(learner.current_address)
         if learner.gender is not None:
-            _text(el, _E + "gender", str(int(learner.gender)))
+            self.leaf("gender", str(int(learner.gender)))
+        self.out.append("</learner>")
 
-    def address(self, parent: Element, a: m.Address) -> None:
-        el = _Sub(parent, _E + "currentAddress", nsmap={"addr": m.EWP_ADDRESS_NS})
+    def address(self, a: m.Address) -> None:
+        self.out.append(f'<currentAddress xmlns:addr="{m.EWP_ADDRESS_NS}">')
         for name in a.recipient_names:
-            _text(el, _A + "recipientName", name)
+            self.leaf(_ADDR + "recipientName", name)
         for line in a.address_lines:
-            _text(el, _A + "addressLine", line)
-        _opt(el, _A + "buildingNumber", a.building_number)
-        _opt(el, _A + "buildingName", a.building_name)
-        _opt(el, _A + "streetName", a.street_name)
-        _opt(el, _A + "unit", a.unit)
-        _opt(el, _A + "floor", a.floor)
-        _opt(el, _A + "postOfficeBox", a.post_office_box)
+            self.leaf(_ADDR + "addressLine", line)
+        self.opt(_ADDR + "buildingNumber", a.building_number)
+        self.opt(_ADDR + "buildingName", a.building_name)
+        self.opt(_ADDR + "streetName", a.street_name)
+        self.opt(_ADDR + "unit", a.unit)
+        self.opt(_ADDR + "floor", a.floor)
+        self.opt(_ADDR + "postOfficeBox", a.post_office_box)
         for code in a.delivery_point_codes:
-            _text(el, _A + "deliveryPointCode", code)
-        _opt(el, _A + "postalCode", a.postal_code)
-        _opt(el, _A + "locality", a.locality)
-        _opt(el, _A + "region", a.region)
-        _opt(el, _A + "country", a.country)
+            self.leaf(_ADDR + "deliveryPointCode", code)
+        self.opt(_ADDR + "postalCode", a.postal_code)
+        self.opt(_ADDR + "locality", a.locality)
+        self.opt(_ADDR + "region", a.region)
+        self.opt(_ADDR + "country", a.country)
+        self.out.append("</currentAddress>")
 
-    def report(self, parent: Element, report: m.Report) -> None:
-        el = _Sub(parent, _E + "report")
+    def report(self, report: m.Report) -> None:
+        out = self.out
+        out.append("<report><issuer>")
         issuer = report.issuer
-        iel = _Sub(el, _E + "issuer")
-        _opt(iel, _E + "country", issuer.country)
-        _identifiers(iel, issuer.identifiers)
-        _lang_texts(iel, _E + "title", issuer.titles)
+        self.opt("country", issuer.country)
+        self.identifiers(issuer.identifiers)
+        self.lang_texts("title", issuer.titles)
         assert issuer.url is not None and report.issue_date is not None  # schema_problems checked
-        _text(iel, _E + "url", issuer.url)
+        self.leaf("url", issuer.url)
+        out.append("</issuer>")
         where = self.where
         for i, los in enumerate(report.learning_opportunity_specifications, 1):
             self.where = f"{where}.los[{i}]"
-            self.los(el, los)
+            self.los(los)
         self.where = where
-        _text(el, _E + "issueDate", report.issue_date.isoformat())
+        self.leaf("issueDate", report.issue_date.isoformat())
         for scheme in report.grading_schemes:
-            gel = _Sub(el, _E + "gradingScheme", localId=scheme.local_id)
-            _lang_texts(gel, _E + "description", scheme.descriptions)
-        for attachment in report.attachments:
-            self.attachment(el, attachment)
+            out.append(f'<gradingScheme localId="{self.attr(scheme.local_id)}">')
+            self.lang_texts("description", scheme.descriptions)
+            out.append("</gradingScheme>")
+        for a, attachment in enumerate(report.attachments, 1):
+            self.where = f"{where}.attachment[{a}]"
+            self.attachment(attachment)
+        out.append("</report>")
 
-    def los(self, parent: Element, los: m.LearningOpportunitySpecification) -> None:
-        el = _Sub(parent, _E + "learningOpportunitySpecification")
-        _identifiers(el, los.identifiers)
-        _lang_texts(el, _E + "title", los.titles)
+    def los(self, los: m.LearningOpportunitySpecification) -> None:
+        out = self.out
+        out.append("<learningOpportunitySpecification>")
+        self.identifiers(los.identifiers)
+        self.lang_texts("title", los.titles)
         if los.type is not None:
-            _text(el, _E + "type", los.type.value)
-        _opt(el, _E + "subjectArea", los.subject_area)
-        _opt(el, _E + "iscedCode", los.isced_code)
-        _opt(el, _E + "url", los.url)
-        _lang_texts(el, _E + "description", los.descriptions)
-        _lang_texts(el, _E + "descriptionHtml", los.descriptions_html)
-        spec = _Sub(el, _E + "specifies")
+            out.append(f"<type>{los.type.value}</type>")
+        self.opt("subjectArea", los.subject_area)
+        self.opt("iscedCode", los.isced_code)
+        self.opt("url", los.url)
+        self.lang_texts("description", los.descriptions)
+        self.lang_texts("descriptionHtml", los.descriptions_html)
+        out.append("<specifies>")
         assert los.specifies is not None  # schema_problems checked
-        self.loi(spec, los.specifies)
-        _extension(spec, los.specifies_extension)
-        for part in los.has_part:
-            self.los(_Sub(el, _E + "hasPart"), part)
-        _extension(el, los.extension)
+        self.loi(los.specifies)
+        self.extension(los.specifies_extension)
+        out.append("</specifies>")
+        if los.has_part:
+            where = self.where
+            for p, part in enumerate(los.has_part, 1):
+                self.where = f"{where}.part[{p}]"
+                out.append("<hasPart>")
+                self.los(part)
+                out.append("</hasPart>")
+            self.where = where
+        self.extension(los.extension)
+        out.append("</learningOpportunitySpecification>")
 
-    def loi(self, parent: Element, loi: m.LearningOpportunityInstance) -> None:
-        el = _Sub(parent, _E + "learningOpportunityInstance")
-        _identifiers(el, loi.identifiers)
+    def loi(self, loi: m.LearningOpportunityInstance) -> None:
+        out = self.out
+        out.append("<learningOpportunityInstance>")
+        self.identifiers(loi.identifiers)
         if loi.start is not None:
-            _text(el, _E + "start", _date(loi.start))
+            out.append(f"<start>{loi.start.isoformat()}</start>")
         if loi.date is not None:
-            _text(el, _E + "date", _date(loi.date))
+            out.append(f"<date>{loi.date.isoformat()}</date>")
         term = loi.academic_term
         if term is not None:
-            tel = _Sub(el, _E + "academicTerm")
-            _lang_texts(tel, _E + "title", term.titles)
+            out.append("<academicTerm>")
+            self.lang_texts("title", term.titles)
             assert term.start is not None and term.end is not None  # schema_problems checked
-            _text(tel, _E + "start", _date(term.start))
-            _text(tel, _E + "end", _date(term.end))
+            out.append(
+                f"<start>{term.start.isoformat()}</start><end>{term.end.isoformat()}</end></academicTerm>"
+            )
         if loi.status is not None:
-            _text(el, _E + "status", loi.status.value)
-        _opt(el, _E + "gradingSchemeLocalId", loi.grading_scheme_local_id)
-        _opt(el, _E + "resultLabel", loi.result_label)
+            out.append(f"<status>{loi.status.value}</status>")
+        self.opt("gradingSchemeLocalId", loi.grading_scheme_local_id)
+        self.opt("resultLabel", loi.result_label)
         g = loi.shortened_grading
         if g is not None:
-            gel = _Sub(el, _E + "shortenedGrading")
-            _text(gel, _E + "percentageLower", _decimal(g.percentage_lower))
-            _text(gel, _E + "percentageEqual", _decimal(g.percentage_equal))
-            _text(gel, _E + "percentageHigher", _decimal(g.percentage_higher))
+            out.append(
+                f"<shortenedGrading><percentageLower>{_decimal(g.percentage_lower)}</percentageLower>"
+                f"<percentageEqual>{_decimal(g.percentage_equal)}</percentageEqual>"
+                f"<percentageHigher>{_decimal(g.percentage_higher)}</percentageHigher></shortenedGrading>"
+            )
         dist = loi.result_distribution
         if dist is not None:
-            del_ = _Sub(el, _E + "resultDistribution")
+            out.append("<resultDistribution>")
             for c in dist.categories:
-                _Sub(del_, _E + "category", label=c.label, count=str(c.count))
-            _lang_texts(del_, _E + "description", dist.descriptions)
+                out.append(f'<category label="{self.attr(c.label)}" count="{c.count}"/>')
+            self.lang_texts("description", dist.descriptions)
+            out.append("</resultDistribution>")
         for credit in loi.credits:
-            cel = _Sub(el, _E + "credit")
-            _text(cel, _E + "scheme", credit.scheme)
+            out.append(f"<credit><scheme>{self.esc(credit.scheme)}</scheme>")
             if credit.level is not None:
-                _text(cel, _E + "level", credit.level.value)
+                out.append(f"<level>{credit.level.value}</level>")
             if credit.value is not None:
-                _text(cel, _E + "value", _decimal(credit.value))
+                out.append(f"<value>{_decimal(credit.value)}</value>")
+            out.append("</credit>")
         for level in loi.levels:
-            lel = _Sub(el, _E + "level")
-            _text(lel, _E + "type", level.type)
+            out.append(f"<level><type>{self.esc(level.type)}</type>")
             if level.description is not None:
-                _lang_texts(lel, _E + "description", (level.description,))
-            _opt(lel, _E + "value", level.value)
-        _opt(el, _E + "languageOfInstruction", loi.language_of_instruction)
+                self.lang_texts("description", (level.description,))
+            self.opt("value", level.value)
+            out.append("</level>")
+        self.opt("languageOfInstruction", loi.language_of_instruction)
         if loi.engagement_hours is not None:
-            _text(el, _E + "engagementHours", _decimal(loi.engagement_hours))
+            out.append(f"<engagementHours>{_decimal(loi.engagement_hours)}</engagementHours>")
         if loi.attachment_refs:
-            ael = _Sub(el, _E + "attachments")
+            out.append("<attachments>")
             for ref in loi.attachment_refs:
-                _text(ael, _E + "ref", ref)
+                self.leaf("ref", ref)
+            out.append("</attachments>")
         if loi.grouping is not None:
-            grouping = _Sub(el, _E + "grouping")
-            if loi.grouping.typeref is not None:
-                grouping.set("typeref", loi.grouping.typeref)
-            if loi.grouping.idref is not None:
-                grouping.set("idref", loi.grouping.idref)
-            if loi.grouping.text:
-                grouping.text = loi.grouping.text
-        _extension(el, loi.extension)
+            grouping = loi.grouping
+            attrs = ""
+            if grouping.typeref is not None:
+                attrs += f' typeref="{self.attr(grouping.typeref)}"'
+            if grouping.idref is not None:
+                attrs += f' idref="{self.attr(grouping.idref)}"'
+            if grouping.text:
+                out.append(f"<grouping{attrs}>{self.esc(grouping.text)}</grouping>")
+            else:
+                out.append(f"<grouping{attrs}/>")
+        self.extension(loi.extension)
         if loi.diploma_supplement is not None:
-            self.diploma_supplement(el, loi.diploma_supplement)
+            self.diploma_supplement(loi.diploma_supplement)
+        out.append("</learningOpportunityInstance>")
 
-    def diploma_supplement(self, parent: Element, ds: m.DiplomaSupplement) -> None:
-        el = _Sub(parent, _E + "diplomaSupplement")
-        if ds.lang is not None:
-            el.set(_XML_LANG, ds.lang)
-        _text(el, _E + "version", ds.version)
+    def diploma_supplement(self, ds: m.DiplomaSupplement) -> None:
+        out = self.out
+        lang = "" if ds.lang is None else f' xml:lang="{self.attr(ds.lang)}"'
+        out.append(f"<diplomaSupplement{lang}>")
+        self.leaf("version", ds.version)
         assert ds.issue_date is not None  # schema_problems checked
-        _text(el, _E + "issueDate", _date(ds.issue_date))
-        _text(el, _E + "introduction", ds.introduction)
+        self.leaf("issueDate", ds.issue_date.isoformat())
+        self.leaf("introduction", ds.introduction)
         for section in ds.sections:
-            self.section(el, section)
+            self.section(section)
+        out.append("</diplomaSupplement>")
 
-    def section(self, parent: Element, section: m.DiplomaSupplementSection) -> None:
-        el = _Sub(parent, _E + "section", number=section.number)
-        _text(el, _E + "title", section.title)
+    def section(self, section: m.DiplomaSupplementSection) -> None:
+        out = self.out
+        out.append(f'<section number="{self.attr(section.number)}">')
+        self.leaf("title", section.title)
         if section.content is not None:
-            cel = _text(el, _E + "content", section.content)
-            if section.content_type is not None:
-                cel.set("type", section.content_type)
+            kind = "" if section.content_type is None else f' type="{self.attr(section.content_type)}"'
+            out.append(f"<content{kind}>{self.esc(section.content)}</content>")
         for info in section.additional_information:
-            _text(el, _E + "additionalInformation", info)
+            self.leaf("additionalInformation", info)
         for attachment in section.attachments:
-            self.attachment(el, attachment)
+            self.attachment(attachment)
         for sub in section.sections:
-            self.section(el, sub)
+            self.section(sub)
+        out.append("</section>")
 
-    def attachment(self, parent: Element, a: m.Attachment) -> None:
-        el = _Sub(parent, _E + "attachment")
-        _identifiers(el, a.identifiers)
-        _lang_texts(el, _E + "title", a.titles)
+    def attachment(self, a: m.Attachment) -> None:
+        self.out.append("<attachment>")
+        self.identifiers(a.identifiers)
+        self.lang_texts("title", a.titles)
         if a.type is not None:
-            _text(el, _E + "type", a.type.value)
-        _lang_texts(el, _E + "description", a.descriptions)
-        _lang_texts(el, _E + "content", a.contents)
-        _extension(el, a.extension)
+            self.out.append(f"<type>{a.type.value}</type>")
+        self.lang_texts("description", a.descriptions)
+        self.lang_texts("content", a.contents)
+        self.extension(a.extension)
+        self.out.append("</attachment>")
 
-    def groups(self, parent: Element, groups: m.Groups) -> None:
-        el = _Sub(parent, _E + "groups")
+    def groups(self, groups: m.Groups) -> None:
+        out = self.out
+        out.append("<groups>")
         for group_type in groups.group_types:
-            tel = _Sub(el, _E + "groupType")
-            if group_type.id is not None:
-                tel.set("id", group_type.id)
-            _lang_texts(tel, _E + "title", group_type.titles)
+            tid = "" if group_type.id is None else f' id="{self.attr(group_type.id)}"'
+            out.append(f"<groupType{tid}>")
+            self.lang_texts("title", group_type.titles)
             for group in group_type.groups:
-                gel = _Sub(tel, _E + "group")
-                if group.id is not None:
-                    gel.set("id", group.id)
+                attrs = "" if group.id is None else f' id="{self.attr(group.id)}"'
                 if group.sorting_key is not None:
-                    gel.set("sortingKey", group.sorting_key)
-                _lang_texts(gel, _E + "title", group.titles)
+                    attrs += f' sortingKey="{self.attr(group.sorting_key)}"'
+                out.append(f"<group{attrs}>")
+                self.lang_texts("title", group.titles)
+                out.append("</group>")
+            out.append("</groupType>")
+        out.append("</groups>")
