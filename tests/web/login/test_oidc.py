@@ -179,3 +179,34 @@ def test_pending_login_survives_the_session_round_trip() -> None:
     assert PendingLogin.from_dict(pending.to_dict()) == pending
     assert PendingLogin.from_dict({"state": "s"}) is None
     assert PendingLogin.from_dict("junk") is None
+
+
+def _forged_tokens(issuer: str, nonce: str) -> list[str]:
+    import time as clock
+
+    from joserfc import jwt
+    from joserfc.jwk import OctKey, RSAKey
+    from joserfc.jws import JWSRegistry
+
+    now = int(clock.time())
+    claims = {"iss": issuer, "aud": "emrex-emc", "sub": "anna", "iat": now, "exp": now + 300, "nonce": nonce}
+    claims |= {"given_name": "Mallory", "family_name": "Forger"}
+    foreign = RSAKey.generate_key(2048)
+    secret = OctKey.import_key("not-so-secret")  # the client secret, as an HMAC key
+    return [
+        jwt.encode({"alg": "RS256"}, claims, foreign),
+        jwt.encode({"alg": "HS256"}, claims, secret, registry=JWSRegistry(algorithms=["HS256"])),
+    ]
+
+
+def test_id_token_not_signed_by_the_provider_is_refused(oidc_issuer: str) -> None:
+    # A token signed with another RSA key, or with HS256 and the client secret, must never log in.
+    client = OidcClient(settings(oidc_issuer))
+
+    async def check() -> None:
+        metadata = await client.metadata()
+        for forged in _forged_tokens(oidc_issuer, "n0nce"):
+            with pytest.raises(OidcError, match=r"ID token .* not valid"):
+                await client._validated_claims(metadata, {"id_token": forged}, "n0nce")
+
+    asyncio.run(check())

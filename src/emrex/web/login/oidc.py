@@ -75,6 +75,8 @@ class OidcClient:
         self._jwks: dict[str, Any] | None = None
 
     def _client(self, redirect_uri: str = "") -> Any:
+        import authlib.deprecate  # noqa: F401  (installs its own warning filter first)
+
         with warnings.catch_warnings():
             # authlib prefers the "httpx2" fork when installed and warns that plain httpx is deprecated.
             warnings.simplefilter("ignore", DeprecationWarning)
