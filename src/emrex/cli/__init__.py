@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "emrex.cli.login",
     "emrex.cli.trust",
     "emrex.cli.keys",
+    "emrex.cli.db",
 )
 
 EXIT_OK = 0

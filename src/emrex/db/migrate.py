@@ -26,6 +26,9 @@ yours by setting its ``down_revision`` to the other one.
 
 from __future__ import annotations
 
+import importlib.util
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -35,8 +38,9 @@ from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, text
 from sqlalchemy.engine.url import URL
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from emrex.db.engine import Database
+from emrex.db.engine import Database, DatabaseError
 
 SCRIPT_LOCATION = "emrex.db:migrations"
 # Arbitrary constant shared by every emrex process: "emrexmig" as a number.
@@ -69,7 +73,7 @@ def _locked(database: str | URL | Database, run: Callable[[Config], None]) -> No
     owned = not isinstance(database, Database)
     db = Database(database) if not isinstance(database, Database) else database
     try:
-        with db.engine.connect() as connection:
+        with _connect(db) as connection:
             if connection.dialect.name == "sqlite":
                 connection.execution_options(sqlite_begin="IMMEDIATE")
             with connection.begin():
@@ -88,11 +92,20 @@ def current(database: str | URL | Database) -> str | None:
     owned = not isinstance(database, Database)
     db = Database(database) if not isinstance(database, Database) else database
     try:
-        with db.engine.connect() as connection:
+        with _connect(db) as connection:
             return MigrationContext.configure(connection).get_current_revision()
     finally:
         if owned:
             db.dispose()
+
+
+def _connect(db: Database) -> Connection:
+    try:
+        return db.engine.connect()
+    except (OperationalError, InterfaceError) as error:
+        shown = db.url.render_as_string(hide_password=True)
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        raise DatabaseError(f"database not reachable at {shown}: {reason}") from error
 
 
 def new_revision(message: str) -> Path:
@@ -106,4 +119,15 @@ def new_revision(message: str) -> Path:
         finally:
             db.dispose()
     assert script is not None and not isinstance(script, list)
-    return Path(script.path)
+    path = Path(script.path)
+    _tidy(path)
+    return path
+
+
+def _tidy(path: Path) -> None:
+    """Drop unused imports and format the generated file with ruff, when ruff is installed."""
+    if importlib.util.find_spec("ruff") is None:
+        return
+    ruff = [sys.executable, "-m", "ruff"]
+    subprocess.run([*ruff, "check", "--quiet", "--fix", "--select", "F401,I", str(path)], check=False)  # noqa: S603
+    subprocess.run([*ruff, "format", "--quiet", str(path)], check=False)  # noqa: S603
