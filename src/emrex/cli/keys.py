@@ -153,7 +153,8 @@ def _describe(cert: x509.Certificate, now: dt.datetime) -> str:
     ]
     left = cert.not_valid_after_utc - now
     if left.total_seconds() < 0:
-        lines.append(f"warning: expired {-left.days} days ago; EMREX clients will refuse its signatures")
+        ago = (now - cert.not_valid_after_utc).days
+        lines.append(f"warning: expired {ago} days ago; EMREX clients will refuse its signatures")
     elif cert.not_valid_before_utc > now:
         lines.append("warning: not valid yet")
     elif left.days < EXPIRY_WARNING_DAYS:
