@@ -117,9 +117,8 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"{where}: {'error' if args.strict else severity}: {_safe(message)}")
     checked = "structure, ELMO rules and XSD" if schema_dir else "structure and ELMO rules"
     if errors:
-        print(
-            f"{args.file}: invalid ({_count(errors, 'error')}, {_count(warnings, 'warning')}; checked {checked})"
-        )
+        counts = f"{_count(errors, 'error')}, {_count(warnings, 'warning')}"
+        print(f"{args.file}: invalid ({counts}; checked {checked})")
         return EXIT_INVALID
     print(f"{args.file}: valid ({_count(warnings, 'warning')}; checked {checked})")
     return EXIT_OK
