@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from emrex.db import Database
 from emrex.web import WebSettings, create_web_app
-from emrex.web.auth import Person, require_person, require_role
+from emrex.web.auth import Person, person_context, require_person, require_role
 from emrex.web.login import LOCALE_DIR, TEMPLATES_DIR, LoginSettings, hash_password, login_router
 
 BASE = "http://testserver"
@@ -41,7 +41,12 @@ DEMO_ACCOUNTS = [
 def make_app(database: Database, login: dict[str, Any], **router: Any) -> FastAPI:
     web = WebSettings(base_url=BASE, secure_cookies=False, dev_http_hosts=("testserver",))
     app = create_web_app(
-        web, database, title="Test service", templates_dirs=[TEMPLATES_DIR], locale_dirs=[LOCALE_DIR]
+        web,
+        database,
+        title="Test service",
+        templates_dirs=[TEMPLATES_DIR],
+        locale_dirs=[LOCALE_DIR],
+        context_processors=[person_context],
     )
     app.include_router(login_router(LoginSettings.from_mapping(login), database, **router))
 
@@ -100,6 +105,12 @@ def test_demo_login_with_the_right_password(demo_client: TestClient) -> None:
     assert response.status_code == 303 and response.headers["location"] == "/me"
     me = demo_client.get("/me")
     assert me.json() == {"subject": "anna", "roles": ["student"], "source": "demo"}
+
+
+def test_layout_names_the_logged_in_person(demo_client: TestClient) -> None:
+    assert "Signed in as" not in demo_client.get("/logout").text
+    demo_login(demo_client, "anna", ANNA_PW)
+    assert "Signed in as Anna Berg" in demo_client.get("/logout").text
 
 
 def test_demo_login_with_a_wrong_password_or_user(demo_client: TestClient) -> None:
