@@ -79,3 +79,20 @@ def test_the_protocol_endpoint_takes_cross_site_posts(client: TestClient) -> Non
     )
     assert response.status_code == 200
     assert response.json() == {"sessionId": "a" * 32, "elmo_length": 4}
+
+
+def test_a_non_ascii_token_is_refused_not_a_crash(make_client: Callable[..., TestClient]) -> None:
+    client = make_client(raise_server_exceptions=False)
+    csrf_token(client)
+    assert client.post("/data", data={"name": "M", "csrf_token": "é" * 43}).status_code == 403
+    assert (
+        client.post("/data", data={"name": "M"}, headers={"X-CSRF-Token": "ñ".encode("latin-1")}).status_code
+        == 403
+    )
+
+
+def test_a_text_plain_cross_site_post_is_refused(client: TestClient) -> None:
+    token = csrf_token(client)
+    body = f"name=M&csrf_token={token}".encode()
+    response = client.post("/data", content=body, headers={"content-type": "text/plain"})
+    assert response.status_code == 403

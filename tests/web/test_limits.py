@@ -42,3 +42,19 @@ def test_a_chunked_body_without_length_is_counted(client: TestClient) -> None:
         PROTOCOL_PATH, content=chunks(), headers={"content-type": "application/x-www-form-urlencoded"}
     )
     assert response.status_code == 413
+
+
+def test_too_many_form_fields_are_refused_with_a_page(client: TestClient) -> None:
+    token = csrf_token(client)
+    fields = [("name", "x")] + [(f"f{i}", "1") for i in range(1001)]
+    response = client.post("/data", data=dict(fields), headers={"X-CSRF-Token": token})
+    assert response.status_code == 400
+    assert "Too many fields" in response.text and "<main" in response.text
+
+
+def test_too_many_uploaded_files_are_refused(client: TestClient) -> None:
+    token = csrf_token(client)
+    files = [("upload", (f"f{i}.txt", b"x", "text/plain")) for i in range(21)]
+    response = client.post("/data", data={"name": "x"}, files=files, headers={"X-CSRF-Token": token})
+    assert response.status_code == 400
+    assert "Too many files" in response.text

@@ -9,7 +9,11 @@ from sqlalchemy import MetaData
 from emrex.db.base import Base
 
 # Add your module here when it defines tables (one line per module; others edit this tuple too).
-MODEL_MODULES: tuple[str, ...] = ("emrex.web.store", "emrex.web.login.throttle")
+MODEL_MODULES: tuple[str, ...] = (
+    "emrex.web.store",
+    "emrex.web.login.throttle",
+    "emrex.emp.sources.sis_models",
+)
 
 
 def load_models() -> MetaData:
