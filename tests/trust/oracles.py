@@ -48,11 +48,20 @@ def xmlsec_sign(
     digest: str = algorithms.SHA256,
     reference_c14n: str | None = None,
     prefix: str | None = None,
+    first: bool = False,
+    tail: str | None = None,
 ) -> bytes:
-    """An enveloped signature made by libxmlsec1 (default namespace, as Java and xmlsec1 write it)."""
+    """An enveloped signature made by libxmlsec1 (default namespace, as Java and xmlsec1 write it).
+
+    The signature goes last, or ``first`` among the root's children, followed by ``tail`` text.
+    """
     root = etree.fromstring(xml)
     template = xmlsec.template.create(root, _TRANSFORMS[c14n], _TRANSFORMS[signature], ns=prefix)
-    root.append(template)
+    if first:
+        root.insert(0, template)
+    else:
+        root.append(template)
+    template.tail = tail
     reference = xmlsec.template.add_reference(template, _TRANSFORMS[digest], uri="")
     xmlsec.template.add_transform(reference, xmlsec.constants.TransformEnveloped)
     if reference_c14n:

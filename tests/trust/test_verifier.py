@@ -174,6 +174,20 @@ def test_signatures_made_by_libxmlsec_verify(
             verify(signed, emp.certificate, VerifyPolicy(sha1="reject"))
 
 
+@pytest.mark.parametrize("first", [False, True], ids=["last", "first"])
+def test_text_after_the_signature_stays_part_of_the_signed_document(
+    elmo: bytes, emp: Issued, first: bool
+) -> None:
+    signed = xmlsec_sign(elmo, emp, first=first, tail="\n  ")
+    result = verify(signed, emp.certificate)
+    assert b"\n  " in result.signed_xml
+    # Removing that text afterwards is a change like any other.
+    without = etree.fromstring(signed)
+    without.find(DS + "Signature").tail = None  # type: ignore[union-attr]
+    with pytest.raises(DigestMismatch):
+        verify(etree.tostring(without), emp.certificate)
+
+
 def test_policy_limits_each_algorithm_family(elmo: bytes, emp: Issued) -> None:
     exclusive = xmlsec_sign(elmo, emp, c14n=algorithms.EXC_C14N)
     inclusive_only = VerifyPolicy(c14n_methods=frozenset({algorithms.C14N}))

@@ -101,6 +101,16 @@ def test_object_elements_in_the_signature_are_refused(signed: bytes, emp: Issued
         verify(etree.tostring(root), emp.certificate)
 
 
+def test_a_second_keyinfo_is_refused(signed: bytes, emp: Issued) -> None:
+    root = _tree(signed)
+    sig = _signature(root)
+    key_info = sig.find(DS + "KeyInfo")
+    assert key_info is not None
+    sig.append(copy.deepcopy(key_info))
+    with pytest.raises(MalformedSignature, match="unexpected <KeyInfo>"):
+        verify(etree.tostring(root), emp.certificate)
+
+
 def test_unsigned_content_smuggled_inside_the_signature_never_comes_out(signed: bytes, emp: Issued) -> None:
     root = _tree(signed)
     key_info = _signature(root).find(DS + "KeyInfo")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from emrex.trust.algorithms import Algorithms
 from emrex.trust.certs import (
     CertificateError,
     fingerprint,
@@ -9,11 +10,46 @@ from emrex.trust.certs import (
     load_certificates,
     load_private_key,
 )
+from emrex.trust.errors import (
+    CertificateExpired,
+    CertificateNotYetValid,
+    CertificateValidityError,
+    DigestMismatch,
+    DisallowedAlgorithm,
+    MalformedSignature,
+    NoSignature,
+    SignatureError,
+    SignatureInvalid,
+    SignatureValueMismatch,
+    UntrustedSigner,
+)
+from emrex.trust.policy import DEFAULT_POLICY, VerifyPolicy
+from emrex.trust.signer import AlreadySigned, Signer, sign
+from emrex.trust.verifier import Verified, verify
 
 __all__ = [
+    "DEFAULT_POLICY",
+    "Algorithms",
+    "AlreadySigned",
     "CertificateError",
+    "CertificateExpired",
+    "CertificateNotYetValid",
+    "CertificateValidityError",
+    "DigestMismatch",
+    "DisallowedAlgorithm",
+    "MalformedSignature",
+    "NoSignature",
+    "SignatureError",
+    "SignatureInvalid",
+    "SignatureValueMismatch",
+    "Signer",
+    "UntrustedSigner",
+    "Verified",
+    "VerifyPolicy",
     "fingerprint",
     "load_certificate",
     "load_certificates",
     "load_private_key",
+    "sign",
+    "verify",
 ]

@@ -155,8 +155,8 @@ def _read(signature: etree._Element) -> _Parts:
     signed_info = _expect(children[0] if children else None, "SignedInfo", "Signature")
     signature_value = _expect(children[1] if len(children) > 1 else None, "SignatureValue", "Signature")
     key_info_certs: tuple[bytes, ...] = ()
-    for extra in children[2:]:
-        if extra.tag == _DS + "KeyInfo" and not key_info_certs:
+    for index, extra in enumerate(children[2:]):
+        if extra.tag == _DS + "KeyInfo" and index == 0:
             key_info_certs = tuple(
                 (cert.text or "").encode("ascii", "replace")
                 for cert in extra.iterfind(f"{_DS}X509Data/{_DS}X509Certificate")
@@ -165,8 +165,8 @@ def _read(signature: etree._Element) -> _Parts:
             raise MalformedSignature(
                 "the signature carries <Object> elements, which ELMO signatures must not"
             )
-        elif extra.tag != _DS + "KeyInfo":
-            raise MalformedSignature(f"unexpected <{localname(extra)}> in <Signature>")
+        else:
+            raise MalformedSignature(f"unexpected <{localname(extra)}> in <Signature> after <SignatureValue>")
 
     info = _elements(signed_info)
     c14n_method = _expect(info[0] if info else None, "CanonicalizationMethod", "SignedInfo")
