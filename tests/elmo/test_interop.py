@@ -89,7 +89,7 @@ def test_malformed_document_fails_with_its_line(interop_dir: Path) -> None:
 
 def test_legacy_document_is_recognised_as_pre_1_0(interop_dir: Path) -> None:
     for path in (interop_dir / "legacy").iterdir():
-        with pytest.raises(ElmoParseError, match="pre-1.0 ELMO"):
+        with pytest.raises(ElmoParseError, match=r"pre-1\.0 ELMO"):
             read_elmo(path.read_bytes())
 
 

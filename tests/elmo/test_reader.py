@@ -233,7 +233,7 @@ def test_non_elmo_xml_is_refused_naming_root_and_namespace() -> None:
 
 
 def test_pre_1_0_namespace_is_refused() -> None:
-    with pytest.raises(ElmoParseError, match="pre-1.0"):
+    with pytest.raises(ElmoParseError, match=r"pre-1\.0"):
         read_elmo(b'<elmo xmlns="http://purl.org/net/elmo"><report/></elmo>')
 
 
