@@ -11,6 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.db.conftest import postgres_admin, postgres_schema  # noqa: F401  (PostgreSQL fixtures)
+
 ANNA = {
     "given_name": "Anna Maria",
     "family_name": "Berg",

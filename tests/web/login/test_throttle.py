@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -74,3 +75,22 @@ def test_old_attempts_are_purged(database: Database) -> None:
     throttle.failed(Keys("198.51.100.2"), NOW + timedelta(hours=1))
     with database.session() as db:
         assert len(db.scalars(select(LoginAttemptRow.id)).all()) == 1
+
+
+@pytest.mark.postgres
+def test_throttle_on_postgresql(postgres_schema: Callable[[], str]) -> None:
+    url = postgres_schema()
+    upgrade(url)
+    database = Database(url)
+    try:
+        throttle = LoginThrottle(database, LIMITS)
+        keys = Keys("198.51.100.1", "anna")
+        for minute in range(3):
+            throttle.failed(keys, NOW + timedelta(minutes=minute))
+        with pytest.raises(TooManyAttempts) as caught:
+            throttle.check(keys, NOW + timedelta(minutes=3))
+        assert caught.value.retry_after == 120
+        throttle.succeeded(keys)
+        throttle.check(keys, NOW + timedelta(minutes=3))
+    finally:
+        database.engine.dispose()
