@@ -212,3 +212,35 @@ def test_unreadable_documents_exit_2(
     assert "not well-formed" in capsys.readouterr().err
     malformed = interop_dir / "malformed" / "fi-emrex__Example-elmo-sweden-1.0.xml"
     assert main(["verify", str(malformed), "--cert", str(files.cert)]) == 2
+
+
+def test_an_encrypted_key_needs_its_password_file(
+    files: Files, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    from emrex.trust.certs import load_private_key
+
+    locked = tmp_path / "locked.pem"
+    locked.write_bytes(
+        load_private_key(files.key.read_bytes()).private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(b"correct horse"),
+        )
+    )
+    base = [
+        "sign",
+        str(files.elmo),
+        "--key",
+        str(locked),
+        "--cert",
+        str(files.cert),
+        "-o",
+        str(tmp_path / "s"),
+    ]
+    assert main(base) == 2
+    assert "encrypted" in capsys.readouterr().err
+    password = tmp_path / "password"
+    password.write_bytes(b"correct horse\n")
+    assert main([*base, "--key-password-file", str(password)]) == 0

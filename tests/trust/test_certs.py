@@ -105,3 +105,33 @@ def test_private_keys_load_from_pem_and_der_and_non_rsa_is_refused() -> None:
         load_private_key(ec_pem)
     with pytest.raises(CertificateError, match="cannot read"):
         load_private_key(b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n")
+
+
+def test_names_with_control_characters_are_shown_on_one_line() -> None:
+    import datetime as dt
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    from emrex.trust.certs import issuer_text, subject_text
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Evil\n\x1b[31mRED\u2028")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    assert subject_text(cert) == "CN=Evil\\x0a\\x1b[31mRED\\u2028"
+    assert issuer_text(cert).isprintable()
+
+
+def test_oversized_certificate_data_is_refused_quickly() -> None:
+    with pytest.raises(CertificateError, match="too large"):
+        load_certificates(b"-----BEGIN CERTIFICATE-----\n" * 100_000)

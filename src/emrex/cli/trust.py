@@ -19,6 +19,9 @@ def register(commands: Any) -> None:
     p.add_argument("file", help="the ELMO document, as XML or in the transport form; - for stdin")
     p.add_argument("--key", required=True, help="the EMP's RSA private key (PEM or DER)")
     p.add_argument("--cert", required=True, help="the certificate of that key, as published in the registry")
+    p.add_argument(
+        "--key-password-file", metavar="FILE", help="a file holding the password of an encrypted key"
+    )
     p.add_argument("-o", "--output", help="where to write the signed document (default: stdout)")
     p.add_argument(
         "--transport", action="store_true", help="write the elmo form value base64(gzip(XML)) instead of XML"
@@ -54,8 +57,9 @@ def _sign(args: argparse.Namespace) -> int:
     from emrex.trust.signer import Signer
 
     document = read_document(args.file)
+    password = read_bytes(args.key_password_file).rstrip(b"\r\n") if args.key_password_file else None
     try:
-        key = load_private_key(read_bytes(args.key))
+        key = load_private_key(read_bytes(args.key), password)
     except CertificateError as exc:
         raise CliError(f"{args.key}: {exc}", EXIT_USAGE) from None
     try:
@@ -71,7 +75,7 @@ def _sign(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from emrex.trust.certs import fingerprint
+    from emrex.trust.certs import fingerprint, issuer_text
     from emrex.trust.errors import SignatureError
     from emrex.trust.policy import VerifyPolicy
     from emrex.trust.verifier import verify
@@ -93,7 +97,7 @@ def _verify(args: argparse.Namespace) -> int:
     lines = [
         f"{args.file}: signature valid{whose}",
         f"  signed by:    {result.signer}",
-        f"  issued by:    {cert.issuer.rfc4514_string()}",
+        f"  issued by:    {issuer_text(cert)}",
         f"  fingerprint:  SHA-256 {fingerprint(cert)}",
         f"  valid until:  {cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC",
         f"  algorithms:   {result.algorithms.describe()}",

@@ -22,6 +22,7 @@ _PEM_BLOCK = re.compile(
 # Whitespace, and the two-character escapes a badly exported JSON string leaves behind.
 _NOISE = re.compile(rb"\s+|\\[nrt]")
 _BASE64_TEXT = re.compile(rb"^[A-Za-z0-9+/]+={0,2}$")
+MAX_CERTIFICATE_BYTES = 1024 * 1024
 _CERT_LABELS = {b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED CERTIFICATE"}
 
 
@@ -38,6 +39,10 @@ def load_certificate(data: bytes | str) -> x509.Certificate:
 def load_certificates(data: bytes | str) -> tuple[x509.Certificate, ...]:
     """Every certificate in ``data`` (a PEM bundle gives several; DER or bare base64 gives one)."""
     raw = data.encode("ascii", "replace") if isinstance(data, str) else data
+    if len(raw) > MAX_CERTIFICATE_BYTES:
+        raise CertificateError(
+            f"{len(raw)} bytes is too large for certificates (limit {MAX_CERTIFICATE_BYTES})"
+        )
     if not raw.strip():
         raise CertificateError("the certificate is empty")
     blocks = _PEM_BLOCK.findall(raw)
@@ -81,11 +86,20 @@ def fingerprint(cert: x509.Certificate) -> str:
 
 
 def subject_text(cert: x509.Certificate) -> str:
-    return cert.subject.rfc4514_string() or "(empty subject)"
+    """The subject as one printable line (names in foreign certificates may hold control characters)."""
+    return printable(cert.subject.rfc4514_string()) or "(empty subject)"
 
 
 def issuer_text(cert: x509.Certificate) -> str:
-    return cert.issuer.rfc4514_string() or "(empty issuer)"
+    return printable(cert.issuer.rfc4514_string()) or "(empty issuer)"
+
+
+def printable(text: str) -> str:
+    return "".join(ch if ch.isprintable() else _escape(ord(ch)) for ch in text)
+
+
+def _escape(code: int) -> str:
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def is_self_signed(cert: x509.Certificate) -> bool:
