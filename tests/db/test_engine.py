@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,28 @@ def test_ping_reports_an_unreachable_database(tmp_path: Path) -> None:
     db = Database(f"sqlite:///{tmp_path}/missing-dir/x.db")
     with pytest.raises(DatabaseError, match="not reachable"):
         db.ping()
+
+
+def test_concurrent_read_then_write_blocks_do_not_fail_on_sqlite(db: Database) -> None:
+    with db.session() as session:
+        session.add(Student(name="0"))
+
+    errors: list[BaseException] = []
+
+    def increment_many() -> None:
+        for _ in range(25):
+            try:
+                with db.session() as session:
+                    student = session.scalars(select(Student)).one()
+                    student.name = str(int(student.name) + 1)
+            except BaseException as error:  # collected and asserted on below
+                errors.append(error)
+
+    threads = [threading.Thread(target=increment_many) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    with db.session(readonly=True) as session:
+        assert session.scalars(select(Student.name)).one() == "100"

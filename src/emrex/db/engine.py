@@ -75,15 +75,26 @@ class Database:
 
     def __init__(self, url_or_engine: str | URL | Engine) -> None:
         self.engine = url_or_engine if isinstance(url_or_engine, Engine) else make_engine(url_or_engine)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(self.engine, expire_on_commit=False)
+        writer = self.engine
+        if self.engine.dialect.name == "sqlite":
+            # Take the write lock at BEGIN: a deferred transaction that reads, then writes, fails at
+            # once with "database is locked" when another writer got in between (no busy wait).
+            writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._writers = sessionmaker(writer, expire_on_commit=False)
 
     @property
     def url(self) -> URL:
         return self.engine.url
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
+    def session(self, *, readonly: bool = False) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back entirely if it raises.
+
+        ``readonly=True`` lets SQLite readers run beside a writer; use it only for blocks that never write.
+        """
+        factory = self._readers if readonly else self._writers
+        with factory() as session, session.begin():
             yield session
 
     def ping(self) -> None:

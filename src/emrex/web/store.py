@@ -64,21 +64,20 @@ class SessionStore:
 
     def load(self, key: str, now: datetime | None = None) -> StoredSession | None:
         now = now or utcnow()
-        with self.database.session() as db:
+        with self.database.session(readonly=True) as db:
             row = db.get(WebSessionRow, hash_key(key))
             if row is None:
                 return None
-            if row.expires_at <= now:
-                db.delete(row)
-                return None
-            try:
-                data = json.loads(row.data)
-            except ValueError:
-                data = None
-            if not isinstance(data, dict):
-                db.delete(row)
-                return None
-            return StoredSession(data, row.data, row.created_at, row.seen_at)
+            found = (row.data, row.created_at, row.seen_at, row.expires_at)
+        data_json, created_at, seen_at, expires_at = found
+        try:
+            data = json.loads(data_json) if expires_at > now else None
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            self.delete(key)
+            return None
+        return StoredSession(data, data_json, created_at, seen_at)
 
     def save(
         self,
