@@ -6,6 +6,7 @@ ends in a redirect to a local ``next`` path. Failed attempts are counted by ``Lo
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from emrex.web.login.oidc import OidcClient, OidcError, PendingLogin
 from emrex.web.login.settings import DemoAccount, LoginSettings
 from emrex.web.login.throttle import Keys, LoginThrottle, TooManyAttempts
 
+logger = logging.getLogger("emrex.web.login")
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LOCALE_DIR = Path(__file__).parent / "locale"
 PENDING_KEY = "emrex.oidc_pending"
@@ -81,6 +83,11 @@ def login_router(
         try:
             person = person_from_headers(settings, peer, request.headers)
         except UntrustedProxy:
+            if "x-forwarded-for" in request.headers:
+                logger.warning(
+                    "login headers refused: the request did not come from a trusted proxy; if uvicorn runs "
+                    "with proxy headers on, it replaced the proxy's address (run it with --no-proxy-headers)"
+                )
             await run_in_threadpool(throttle.failed, keys)
             return _message(request, "login/untrusted.html", 403)
         except AttributeProblem as error:
