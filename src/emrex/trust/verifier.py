@@ -30,6 +30,7 @@ from emrex.trust.errors import (
     DisallowedAlgorithm,
     MalformedSignature,
     NoSignature,
+    SignatureError,
     SignatureValueMismatch,
     UntrustedSigner,
 )
@@ -109,8 +110,7 @@ def verify(
 
     certificate = _matching_certificate(trusted, parts, signed_info_c14n)
     if certificate is None:
-        _explain_mismatch(parts, signed_info_c14n, len(trusted))
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise _mismatch(parts, signed_info_c14n, len(trusted))
     require_valid(certificate, policy.moment())
     warnings += _key_warnings(certificate, parts, policy)
     if nested > 0:
@@ -130,7 +130,8 @@ def _the_signature(root: etree._Element) -> etree._Element:
     found = [child for child in root if child.tag == _DS + "Signature"]
     if not found:
         deeper = root.find(f".//{_DS}Signature")
-        where = f" (there is one inside <{localname(deeper.getparent())}>)" if deeper is not None else ""  # type: ignore[arg-type]
+        parent = deeper.getparent() if deeper is not None else None
+        where = f" (there is one inside <{localname(parent)}>)" if parent is not None else ""
         raise NoSignature(f"the document is not signed: <{localname(root)}> has no Signature child{where}")
     if len(found) > 1:
         raise MalformedSignature(
@@ -322,15 +323,16 @@ def _key_info_certificate(data: bytes) -> x509.Certificate | None:
         return None
 
 
-def _explain_mismatch(parts: _Parts, signed_info_c14n: bytes, count: int) -> None:
+def _mismatch(parts: _Parts, signed_info_c14n: bytes, count: int) -> SignatureError:
+    """Why no trusted certificate matched: a known but untrusted signer, or a wrong/altered value."""
     for data in parts.key_info_certificates:
         embedded = _key_info_certificate(data)
         if embedded is not None and _signature_matches(embedded.public_key(), parts, signed_info_c14n):
-            raise UntrustedSigner(
+            return UntrustedSigner(
                 f"the document was signed by {subject_text(embedded)} (SHA-256 {fingerprint(embedded)}), "
                 "which is not a trusted certificate"
             )
-    raise SignatureValueMismatch(
+    return SignatureValueMismatch(
         f"the signature value matches none of the {count} trusted certificate(s): "
         "signed by another key, or the signature was altered"
     )
