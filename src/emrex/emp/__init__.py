@@ -1,0 +1,1 @@
+"""The EMREX data provider (EMP): protocol endpoints, login, results sources, selection, preview."""

@@ -1,0 +1,235 @@
+"""The built-in SQL SIS as a results source: a person's results as ELMO reports, in a few queries.
+
+One query finds the person by identifier, then one query per table loads everything (results,
+institutions, grading schemes, diploma supplements), whatever the number of results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+
+from emrex.db import Database
+from emrex.elmo import model as m
+from emrex.emp.sources.base import (
+    DEFAULT_IDENTIFIER_TYPES,
+    LearnerResults,
+    PersonNotFound,
+    PersonQuery,
+    SourceUnavailable,
+    no_identifier,
+)
+from emrex.emp.sources.sis_format import normalize_identifier
+from emrex.emp.sources.sis_models import (
+    SisDiplomaSupplement,
+    SisGradingScheme,
+    SisInstitution,
+    SisPerson,
+    SisPersonIdentifier,
+    SisResult,
+)
+
+
+@dataclass(frozen=True)
+class SqlSourceConfig:
+    identifier_types: tuple[str, ...] = DEFAULT_IDENTIFIER_TYPES
+
+
+class SqlSource:
+    """Results from the ``sis_*`` tables (filled by ``emrex emp import``)."""
+
+    def __init__(self, database: Database, config: SqlSourceConfig = SqlSourceConfig()) -> None:
+        self.database = database
+        self.config = config
+
+    def fetch(self, person: PersonQuery) -> LearnerResults:
+        candidates = [
+            (t, normalize_identifier(t, v)) for t, v in person.candidates(self.config.identifier_types)
+        ]
+        if not candidates:
+            raise no_identifier(self.config.identifier_types)
+        try:
+            with self.database.session() as session:
+                person_id = None
+                for type_, value in candidates:
+                    person_id = session.scalar(
+                        select(SisPersonIdentifier.person_id).where(
+                            SisPersonIdentifier.type == type_, SisPersonIdentifier.value == value
+                        )
+                    )
+                    if person_id is not None:
+                        break
+                if person_id is None:
+                    raise PersonNotFound("no student record matches the identifiers the login gave")
+                return _load(session, person_id, _now())
+        except SQLAlchemyError as exc:
+            raise SourceUnavailable(f"the student records database failed ({type(exc).__name__})") from exc
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def _load(session: Any, person_id: int, now: dt.datetime) -> LearnerResults:
+    row = session.get_one(SisPerson, person_id)
+    identifiers = session.scalars(
+        select(SisPersonIdentifier)
+        .where(SisPersonIdentifier.person_id == person_id)
+        .order_by(SisPersonIdentifier.id)
+    ).all()
+    learner = m.Learner(
+        given_names=row.given_names,
+        family_name=row.family_name,
+        citizenship=row.citizenship,
+        identifiers=tuple(m.Identifier(i.type, i.value) for i in identifiers),
+        birth_date=row.birth_date,
+        place_of_birth=row.place_of_birth,
+        birth_name=row.birth_name,
+        gender=m.Gender(row.gender) if row.gender is not None else None,
+    )
+    results: Sequence[SisResult] = session.scalars(
+        select(SisResult).where(SisResult.person_id == person_id).order_by(SisResult.position)
+    ).all()
+    if not results:
+        return LearnerResults(learner, [])
+    result_ids = [r.id for r in results]
+    institution_ids = {r.institution_id for r in results}
+    institutions = {
+        i.id: i for i in session.scalars(select(SisInstitution).where(SisInstitution.id.in_(institution_ids)))
+    }
+    scheme_ids = {r.grading_scheme_id for r in results if r.grading_scheme_id is not None}
+    schemes: dict[int, SisGradingScheme] = {}
+    if scheme_ids:
+        schemes = {
+            g.id: g
+            for g in session.scalars(select(SisGradingScheme).where(SisGradingScheme.id.in_(scheme_ids)))
+        }
+    supplements: dict[int, SisDiplomaSupplement] = {
+        d.result_id: d
+        for d in session.scalars(
+            select(SisDiplomaSupplement).where(SisDiplomaSupplement.result_id.in_(result_ids))
+        )
+    }
+
+    children: dict[int | None, list[SisResult]] = defaultdict(list)
+    for r in results:
+        children[r.parent_id].append(r)
+
+    def build(r: SisResult, depth: int) -> m.LearningOpportunitySpecification:
+        parts = tuple(build(c, depth + 1) for c in children.get(r.id, ())) if depth < 64 else ()
+        return _los(r, schemes, supplements.get(r.id), parts)
+
+    by_institution: dict[int, list[m.LearningOpportunitySpecification]] = defaultdict(list)
+    for root in children.get(None, ()):
+        by_institution[root.institution_id].append(build(root, 0))
+    reports = []
+    for institution_id, roots in by_institution.items():
+        used = sorted(
+            {r.grading_scheme_id for r in results if r.institution_id == institution_id} - {None},
+            key=lambda i: schemes[i].local_id if i is not None else "",
+        )
+        reports.append(
+            m.Report(
+                issuer=_issuer(institutions[institution_id]),
+                learning_opportunity_specifications=tuple(roots),
+                issue_date=now,
+                grading_schemes=tuple(
+                    m.GradingScheme(schemes[i].local_id, _texts(schemes[i].descriptions))
+                    for i in used
+                    if i is not None
+                ),
+            )
+        )
+    return LearnerResults(learner, reports)
+
+
+def _issuer(row: SisInstitution) -> m.Issuer:
+    identifiers = [m.Identifier("schac", row.schac)]
+    if row.erasmus:
+        identifiers.append(m.Identifier("erasmus", row.erasmus))
+    if row.pic:
+        identifiers.append(m.Identifier("pic", row.pic))
+    return m.Issuer(tuple(identifiers), _texts(row.names), row.url, row.country)
+
+
+def _los(
+    r: SisResult,
+    schemes: dict[int, SisGradingScheme],
+    ds: SisDiplomaSupplement | None,
+    parts: tuple[m.LearningOpportunitySpecification, ...],
+) -> m.LearningOpportunitySpecification:
+    term = None
+    if r.term_titles is not None:
+        term = m.AcademicTerm(_texts(r.term_titles), r.term_start, r.term_end)
+    distribution = None
+    if r.distribution is not None:
+        distribution = m.ResultDistribution(
+            tuple(m.DistributionCategory(c["label"], int(c["count"])) for c in r.distribution["categories"]),
+            _texts(r.distribution.get("descriptions", [])),
+        )
+    credits: tuple[m.Credit, ...] = ()
+    if r.credit_value is not None:
+        credits = (m.Credit(r.credit_scheme or "ECTS", _decimal(r.credit_value)),)
+    loi = m.LearningOpportunityInstance(
+        start=r.start_date,
+        date=r.end_date,
+        academic_term=term,
+        status=m.LoiStatus(r.status) if r.status else None,
+        grading_scheme_local_id=schemes[r.grading_scheme_id].local_id if r.grading_scheme_id else None,
+        result_label=r.grade,
+        result_distribution=distribution,
+        credits=credits,
+        levels=(m.Level("EQF", value=str(r.eqf_level)),) if r.eqf_level is not None else (),
+        language_of_instruction=r.language,
+        engagement_hours=_decimal(r.engagement_hours) if r.engagement_hours is not None else None,
+        diploma_supplement=_supplement(ds) if ds is not None else None,
+    )
+    return m.LearningOpportunitySpecification(
+        titles=_texts(r.titles),
+        identifiers=(m.Identifier("local", r.local_id),),
+        type=m.LosType(r.los_type) if r.los_type else None,
+        subject_area=r.subject_area,
+        isced_code=r.isced_code,
+        url=r.url,
+        descriptions=_texts(r.descriptions),
+        specifies=loi,
+        has_part=parts,
+    )
+
+
+def _supplement(ds: SisDiplomaSupplement) -> m.DiplomaSupplement:
+    return m.DiplomaSupplement(
+        version=ds.version,
+        issue_date=ds.issue_date,
+        introduction=ds.introduction,
+        sections=tuple(_section(s) for s in ds.sections),
+        lang=ds.lang,
+    )
+
+
+def _section(s: dict[str, Any]) -> m.DiplomaSupplementSection:
+    return m.DiplomaSupplementSection(
+        number=s["number"],
+        title=s["title"],
+        content=s.get("content"),
+        content_type=s.get("contentType"),
+        additional_information=tuple(s.get("additionalInformation", ())),
+        sections=tuple(_section(sub) for sub in s.get("sections", ())),
+    )
+
+
+def _texts(values: list[dict[str, Any]]) -> tuple[m.LangText, ...]:
+    return tuple(m.LangText(v["text"], v.get("lang")) for v in values)
+
+
+def _decimal(value: Decimal) -> Decimal:
+    """Stored with two decimals; 7.50 is given as 7.5 and 5.00 as 5."""
+    normal = value.normalize()
+    return normal.quantize(Decimal(1)) if normal == normal.to_integral() else normal
