@@ -8,7 +8,7 @@ adds its routes, and in handlers uses ``get_session(request)``, ``render(request
 
 from __future__ import annotations
 
-from emrex.web.app import create_web_app
+from emrex.web.app import create_web_app, serve
 from emrex.web.errors import error_page
 from emrex.web.i18n import current_language
 from emrex.web.pages import autopost, flash, gettext, render
@@ -29,4 +29,5 @@ __all__ = [
     "gettext",
     "render",
     "script_hash",
+    "serve",
 ]

@@ -96,3 +96,11 @@ def create_web_app(
     app.mount(STATIC_PREFIX.rstrip("/"), StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health_router(database))
     return app
+
+
+def serve(app: FastAPI, *, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run ``app`` in one uvicorn process with uvicorn's access log off: it logs query strings, ours
+    does not. For several workers run ``uvicorn --factory module:make_app --workers N --no-access-log``."""
+    import uvicorn
+
+    uvicorn.run(app, host=host, port=port, access_log=False, server_header=False)

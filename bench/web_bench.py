@@ -1,0 +1,103 @@
+"""Cost of the shared web plumbing per request, through the whole middleware stack and SQLite.
+
+Run: .venv/bin/python bench/web_bench.py. Exits 1 when a figure is over its budget.
+Figures are medians over repeated in-process requests (Starlette TestClient, no network).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.testclient import TestClient
+
+from emrex.db import Database, upgrade
+from emrex.web import WebSettings, create_web_app, get_session, render
+
+BUDGET_PAGE_MS = 15.0
+BUDGET_FORM_POST_MS = 25.0
+BUDGET_ELMO_POST_MS_PER_MB = 40.0
+ELMO_MB = 20
+PAGE = (
+    '{% extends "base.html" %}{% block content %}<form method="post">{{ csrf_field() }}</form>{% endblock %}'
+)
+
+
+def _app(database: Database, templates: Path) -> TestClient:
+    settings = WebSettings(base_url="https://bench.example")
+    app = create_web_app(
+        settings, database, title="Bench", templates_dirs=[templates], exempt_paths=["/return"]
+    )
+
+    @app.get("/", response_class=HTMLResponse)
+    def page(request: Request) -> HTMLResponse:
+        return render(request, "page.html")
+
+    @app.post("/save")
+    def save(request: Request, value: str = Form(...)) -> PlainTextResponse:
+        get_session(request).set("value", value)
+        return PlainTextResponse("ok")
+
+    @app.post("/return")
+    def protocol_return(elmo: str = Form("")) -> PlainTextResponse:
+        return PlainTextResponse(str(len(elmo)))
+
+    return TestClient(app, base_url=settings.base_url)
+
+
+def _median_ms(action: Callable[[], object], rounds: int) -> float:
+    action()
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory() as scratch:
+        templates = Path(scratch) / "templates"
+        templates.mkdir()
+        (templates / "page.html").write_text(PAGE, encoding="utf-8")
+        url = f"sqlite:///{scratch}/bench.db"
+        upgrade(url)
+        database = Database(url)
+        client = _app(database, templates)
+        match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/").text)
+        assert match
+        token = match.group(1)
+        counter = iter(range(10**9))
+
+        page = _median_ms(lambda: client.get("/"), 200)
+        post = _median_ms(
+            lambda: client.post("/save", data={"value": str(next(counter)), "csrf_token": token}), 200
+        )
+        elmo = "H" * (ELMO_MB * 1024 * 1024)
+        big = _median_ms(lambda: client.post("/return", data={"sessionId": "s" * 32, "elmo": elmo}), 5)
+        client.close()
+        database.dispose()
+
+    per_mb = big / ELMO_MB
+    rows = [
+        ("page with session (load, render)", page, BUDGET_PAGE_MS, "ms"),
+        ("form post (CSRF check, save)", post, BUDGET_FORM_POST_MS, "ms"),
+        (f"{ELMO_MB} MB elmo post, per MB", per_mb, BUDGET_ELMO_POST_MS_PER_MB, "ms"),
+    ]
+    failed = False
+    for name, value, budget, unit in rows:
+        over = value > budget
+        failed |= over
+        print(f"{name:38} {value:8.2f} {unit}  (budget {budget:g}){'  OVER BUDGET' if over else ''}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
