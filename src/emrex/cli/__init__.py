@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "emrex.cli.trust",
     "emrex.cli.keys",
     "emrex.cli.db",
+    "emrex.cli.emp_import",
 )
 
 EXIT_OK = 0
