@@ -102,3 +102,12 @@ def xmlsec1_verifies(document: bytes, cert_pem: Path, tmp_path: Path) -> bool:
         check=False,
     )
     return result.returncode == 0
+
+
+def xmlsec_sign_template(document: bytes, issued: Issued) -> bytes:
+    """Let libxmlsec1 fill in a hand-written ``Signature`` template already inside ``document``."""
+    root = etree.fromstring(document)
+    context = xmlsec.SignatureContext()
+    context.key = xmlsec.Key.from_memory(_pem_key(issued), xmlsec.constants.KeyDataFormatPem)
+    context.sign(xmlsec.tree.find_node(root, xmlsec.constants.NodeSignature))
+    return etree.tostring(root)

@@ -25,7 +25,7 @@ from emrex.trust.errors import (
 from emrex.trust.policy import VerifyPolicy
 from emrex.trust.signer import Signer
 from emrex.trust.verifier import verify
-from tests.trust.oracles import xmlsec_sign
+from tests.trust.oracles import xmlsec_sign, xmlsec_sign_template
 
 DS = "{http://www.w3.org/2000/09/xmldsig#}"
 ELMO = "{https://github.com/emrex-eu/elmo-schemas/tree/v1}"
@@ -186,6 +186,26 @@ def test_text_after_the_signature_stays_part_of_the_signed_document(
     without.find(DS + "Signature").tail = None  # type: ignore[union-attr]
     with pytest.raises(DigestMismatch):
         verify(etree.tostring(without), emp.certificate)
+
+
+_TEMPLATE = (
+    b'<elmo xmlns="urn:e" xmlns:top="urn:top" xml:lang="en"><a>1</a>'
+    b'<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#" xmlns:sig="urn:sig">'
+    b'<ds:SignedInfo xmlns:si="urn:si"><ds:CanonicalizationMethod Algorithm="C14N"/>'
+    b'<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>'
+    b'<ds:Reference URI="" xmlns:foo="urn:foo"><ds:Transforms>'
+    b'<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></ds:Transforms>'
+    b'<ds:DigestMethod xmlns="urn:other" Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>'
+    b"<ds:DigestValue/></ds:Reference></ds:SignedInfo><ds:SignatureValue/></ds:Signature></elmo>"
+)
+
+
+@pytest.mark.parametrize("c14n", [algorithms.C14N, algorithms.EXC_C14N, algorithms.C14N_COMMENTS])
+def test_namespace_declarations_in_and_around_signed_info(emp: Issued, c14n: str) -> None:
+    # Unused prefixes on ancestors and descendants, and a default namespace redeclared inside SignedInfo:
+    # inclusive C14N renders them, exclusive C14N drops them; both as libxmlsec1 does.
+    signed = xmlsec_sign_template(_TEMPLATE.replace(b'"C14N"', f'"{c14n}"'.encode()), emp)
+    assert verify(signed, emp.certificate).algorithms.c14n == c14n
 
 
 def test_policy_limits_each_algorithm_family(elmo: bytes, emp: Issued) -> None:
