@@ -172,3 +172,23 @@ def test_bad_input_is_a_clear_error(signer: Signer) -> None:
         signer.sign(b"<elmo><learner></elmo>")
     with pytest.raises(XmlError, match="DOCTYPE"):
         signer.sign(b'<!DOCTYPE elmo [<!ENTITY x "y">]><elmo>&x;</elmo>')
+
+
+def test_signer_from_files_names_the_file_at_fault(emp: Issued, other: Issued, tmp_path: Path) -> None:
+    from emrex.trust.keys import private_key_pem
+
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    key.write_bytes(private_key_pem(emp.key))
+    cert.write_bytes(certificate_pem(emp.certificate))
+    assert Signer.from_files(key, cert).certificate == emp.certificate
+    with pytest.raises(CertificateError, match=r"missing\.pem: cannot read"):
+        Signer.from_files(tmp_path / "missing.pem", cert)
+    with pytest.raises(CertificateError, match=r"key\.pem: no certificate in the PEM data"):
+        Signer.from_files(key, key)  # the key file given as the certificate too
+    with pytest.raises(CertificateError, match="does not belong"):
+        Signer.from_files(key, _write(tmp_path / "other.pem", certificate_pem(other.certificate)))
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path

@@ -76,7 +76,16 @@ class Signer:
     def from_files(
         cls, key_path: str | Path, certificate_path: str | Path, password: bytes | None = None
     ) -> Signer:
-        return cls.from_pem(Path(key_path).read_bytes(), Path(certificate_path).read_bytes(), password)
+        """Load the key and certificate files; errors name the file (CertificateError)."""
+        key_data, cert_data = _read(key_path), _read(certificate_path)
+        try:
+            key = load_private_key(key_data, password)
+        except CertificateError as exc:
+            raise CertificateError(f"{key_path}: {exc}") from None
+        try:
+            return cls(key, load_certificate(cert_data))
+        except CertificateError as exc:
+            raise CertificateError(f"{certificate_path}: {exc}") from None
 
     def sign(self, xml: bytes, *, replace: bool = False, at: dt.datetime | None = None) -> bytes:
         """``xml`` with a ``ds:Signature`` as the last child of its root, as UTF-8 bytes.
@@ -129,6 +138,13 @@ def sign(
     loaded_key = load_private_key(key) if isinstance(key, bytes) else key
     loaded_cert = load_certificate(certificate) if isinstance(certificate, bytes) else certificate
     return Signer(loaded_key, loaded_cert).sign(xml, replace=replace)
+
+
+def _read(path: str | Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise CertificateError(f"{path}: cannot read ({exc.strerror})") from None
 
 
 def _sub(parent: etree._Element, name: str) -> etree._Element:
