@@ -1,0 +1,18 @@
+"""The human-readable PDF transcript of an ELMO document, and attaching it to the document."""
+
+from __future__ import annotations
+
+from emrex.transcript.attachment import attach, transcript_attachment
+from emrex.transcript.errors import TranscriptError
+from emrex.transcript.fonts import FontConfig
+from emrex.transcript.render import render_transcript
+from emrex.transcript.texts import LANGUAGES
+
+__all__ = [
+    "LANGUAGES",
+    "FontConfig",
+    "TranscriptError",
+    "attach",
+    "render_transcript",
+    "transcript_attachment",
+]

@@ -1,0 +1,57 @@
+"""Putting the PDF transcript into the ELMO document as its "EMREX transcript" attachment."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from emrex.elmo import model as m
+from emrex.transcript.errors import TranscriptError
+from emrex.transcript.texts import Texts
+
+_PDF_MAGIC = b"%PDF-"
+
+
+def transcript_attachment(
+    pdf: bytes, *, language: str = "en", identifiers: tuple[m.Identifier, ...] = ()
+) -> m.Attachment:
+    """An "EMREX transcript" attachment holding ``pdf`` as a data URI (base64 without line breaks)."""
+    if not pdf.startswith(_PDF_MAGIC):
+        raise TranscriptError("the transcript to attach is not a PDF (it does not start with %PDF-)")
+    texts = Texts(language)
+    lang = texts.language
+    titles = [m.LangText(texts["attachment_title"], lang)]
+    descriptions = [m.LangText(texts["attachment_description"], lang)]
+    if lang != "en":
+        english = Texts("en")
+        titles.append(m.LangText(english["attachment_title"], "en"))
+        descriptions.append(m.LangText(english["attachment_description"], "en"))
+    return m.Attachment(
+        identifiers=identifiers,
+        titles=tuple(titles),
+        type=m.AttachmentType.EMREX_TRANSCRIPT,
+        descriptions=tuple(descriptions),
+        contents=(m.LangText(m.encode_data_uri("application/pdf", pdf), lang),),
+    )
+
+
+def attach(elmo: m.Elmo, pdf: bytes, *, language: str = "en") -> m.Elmo:
+    """``elmo`` with ``pdf`` as its document-level "EMREX transcript" attachment.
+
+    An existing EMREX transcript is replaced in place (the new one keeps its identifiers, so references
+    from results still resolve); without one, the transcript becomes the first attachment. The result
+    is unsigned: sign it after attaching.
+    """
+    old = [a for a in elmo.attachments if a.type is m.AttachmentType.EMREX_TRANSCRIPT]
+    identifiers = tuple(dict.fromkeys(i for a in old for i in a.identifiers))
+    new = transcript_attachment(pdf, language=language, identifiers=identifiers)
+    attachments: list[m.Attachment] = []
+    placed = False
+    for existing in elmo.attachments:
+        if existing.type is not m.AttachmentType.EMREX_TRANSCRIPT:
+            attachments.append(existing)
+        elif not placed:
+            attachments.append(new)
+            placed = True
+    if not placed:
+        attachments.insert(0, new)
+    return dataclasses.replace(elmo, attachments=tuple(attachments), signed=False)
