@@ -13,6 +13,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "emrex.web.store",
     "emrex.web.login.throttle",
     "emrex.emp.sources.sis_models",
+    "emrex.emp.store",
 )
 
 

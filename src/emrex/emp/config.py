@@ -1,0 +1,314 @@
+"""EMP configuration: a TOML file, every setting also from the environment.
+
+Environment variables override the file: ``EMREX_EMP_<NAME>`` for a top-level setting (for example
+``EMREX_EMP_DATABASE_URL``), with ``__`` between table levels for nested ones (for example
+``EMREX_EMP_LOGIN__OIDC__CLIENT_SECRET``, ``EMREX_EMP_SERVER__WORKERS``). Lists of the top level take
+comma-separated values; nested values are read as TOML values when they parse as one (``true``,
+``8``, ``["a", "b"]``) and as text otherwise. Every error names the setting.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from emrex.errors import EmrexError
+from emrex.web.settings import LOCAL_HOSTS
+
+ENV_PREFIX = "EMREX_EMP_"
+DEFAULT_DATABASE_URL = "sqlite:///emrex-emp.db"
+_TOP_LEVEL = (
+    "name",
+    "base_url",
+    "entry_path",
+    "production",
+    "database_url",
+    "key_file",
+    "certificate_file",
+    "key_password",
+    "institutions",
+    "languages",
+    "default_language",
+    "session_minutes",
+    "dev_http_hosts",
+    "client_hosts",
+    "whole_programme_only",
+    "timezone",
+)
+_TABLES = ("server", "source", "login")
+
+
+class EmpConfigError(EmrexError):
+    """A setting is missing or unusable; the message names it."""
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    # Addresses of reverse proxies whose X-Forwarded-* headers uvicorn may trust.
+    forwarded_allow_ips: str = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class EmpSettings:
+    base_url: str
+    key_file: Path
+    certificate_file: Path
+    login: Mapping[str, Any]
+    source: Mapping[str, Any] = field(default_factory=lambda: {"type": "sql"})
+    name: str = "EMREX data provider"
+    entry_path: str = "/emrex"
+    production: bool = True
+    database_url: str = DEFAULT_DATABASE_URL
+    key_password: str | None = field(default=None, repr=False)
+    institutions: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ("en", "sv")
+    default_language: str = "en"
+    session_lifetime: timedelta = timedelta(minutes=30)
+    dev_http_hosts: tuple[str, ...] = ()
+    client_hosts: tuple[str, ...] = ()
+    whole_programme_only: bool = False
+    timezone: str = "UTC"
+    server: ServerSettings = ServerSettings()
+
+    def __post_init__(self) -> None:
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("https", "http") or not parts.hostname or parts.path not in ("", "/"):
+            raise EmpConfigError(
+                f"base_url: {self.base_url!r} must be the service's root URL, like https://emp.uni.example"
+            )
+        if parts.scheme == "http" and parts.hostname not in self.http_hosts:
+            raise EmpConfigError(
+                "base_url: plain http is only for development (production = false, localhost)"
+            )
+        if not self.entry_path.startswith("/") or self.entry_path.startswith(("//", "/static", "/login")):
+            raise EmpConfigError(f"entry_path: {self.entry_path!r} must be a path like /emrex")
+        if self.production and self.dev_http_hosts:
+            raise EmpConfigError("dev_http_hosts: plain-http clients are refused when production is true")
+        if self.default_language not in self.languages:
+            raise EmpConfigError(f"default_language: {self.default_language!r} is not in languages")
+        if self.session_lifetime <= timedelta(0):
+            raise EmpConfigError("session_minutes: must be positive")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise EmpConfigError(
+                f"timezone: {self.timezone!r} is not a known time zone (e.g. Europe/Stockholm)"
+            ) from None
+
+    @property
+    def http_hosts(self) -> frozenset[str]:
+        """Hosts reachable over plain http: the configured ones, plus localhost outside production."""
+        hosts = {h.lower() for h in self.dev_http_hosts}
+        if not self.production:
+            hosts.update(LOCAL_HOSTS)
+        return frozenset(hosts)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def load_settings(path: str | Path | None, environ: Mapping[str, str] | None = None) -> EmpSettings:
+    """Settings from the TOML file at ``path`` (optional) overridden by ``environ``."""
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            with Path(path).open("rb") as handle:
+                data = tomllib.load(handle)
+        except FileNotFoundError:
+            raise EmpConfigError(f"{path}: no such configuration file") from None
+        except OSError as error:
+            raise EmpConfigError(f"{path}: cannot read ({error.strerror})") from None
+        except tomllib.TOMLDecodeError as error:
+            raise EmpConfigError(f"{path}: not valid TOML ({error})") from None
+    _apply_environment(data, environ or {})
+    return settings_from_mapping(data)
+
+
+def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> None:
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        path = [part.lower() for part in name[len(ENV_PREFIX) :].split("__")]
+        if not all(path):
+            raise EmpConfigError(f"{name}: empty part in the variable name")
+        if len(path) == 1:
+            if path[0] not in _TOP_LEVEL:
+                raise EmpConfigError(f"{name}: unknown setting {path[0]!r}")
+            data[path[0]] = _EnvText(value)
+            continue
+        if path[0] not in _TABLES:
+            raise EmpConfigError(f"{name}: unknown table {path[0]!r} (use {', '.join(_TABLES)})")
+        table = data
+        for part in path[:-1]:
+            existing = table.get(part)
+            if existing is None:
+                existing = table[part] = {}
+            if not isinstance(existing, dict):
+                raise EmpConfigError(f"{name}: {part!r} is not a table in the configuration file")
+            table = existing
+        table[path[-1]] = _toml_value(value)
+
+
+class _EnvText(str):
+    """A top-level value from the environment: text that the typed readers convert."""
+
+
+def _toml_value(text: str) -> Any:
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def settings_from_mapping(data: Mapping[str, Any]) -> EmpSettings:
+    unknown = sorted(set(data) - set(_TOP_LEVEL) - set(_TABLES))
+    if unknown:
+        raise EmpConfigError(f"{unknown[0]}: unknown setting")
+    r = _Reader(data)
+    production = r.boolean("production", True)
+    login = data.get("login")
+    if not isinstance(login, Mapping):
+        raise EmpConfigError('login: missing table (method = "oidc", "headers" or "demo")')
+    login = dict(login)
+    login.setdefault("production", production)
+    source = data.get("source", {"type": "sql"})
+    if not isinstance(source, Mapping):
+        raise EmpConfigError("source: expected a table")
+    server_data = data.get("server", {})
+    if not isinstance(server_data, Mapping):
+        raise EmpConfigError("server: expected a table")
+    s = _Reader(server_data, "server.")
+    server = ServerSettings(
+        host=s.text("host", "127.0.0.1"),
+        port=s.integer("port", 8000, 1, 65535),
+        workers=s.integer("workers", 1, 1, 64),
+        forwarded_allow_ips=s.text("forwarded_allow_ips", "127.0.0.1"),
+    )
+    key_password = r.text("key_password", "") or None
+    settings = EmpSettings(
+        name=r.text("name", "EMREX data provider"),
+        base_url=r.text("base_url"),
+        entry_path=r.text("entry_path", "/emrex"),
+        production=production,
+        database_url=r.text("database_url", DEFAULT_DATABASE_URL),
+        key_file=Path(r.text("key_file")),
+        certificate_file=Path(r.text("certificate_file")),
+        key_password=key_password,
+        institutions=r.texts("institutions", ()),
+        languages=r.texts("languages", ("en", "sv")),
+        default_language=r.text("default_language", "en"),
+        session_lifetime=timedelta(minutes=r.integer("session_minutes", 30, 1, 24 * 60)),
+        dev_http_hosts=tuple(h.lower() for h in r.texts("dev_http_hosts", ())),
+        client_hosts=tuple(h.lower() for h in r.texts("client_hosts", ())),
+        whole_programme_only=r.boolean("whole_programme_only", False),
+        timezone=r.text("timezone", "UTC"),
+        login=login,
+        source=dict(source),
+        server=server,
+    )
+    from emrex.web.login import LoginConfigError, LoginSettings
+
+    try:
+        LoginSettings.from_mapping(settings.login)
+    except LoginConfigError as error:
+        raise EmpConfigError(str(error)) from None
+    return settings
+
+
+class _Reader:
+    def __init__(self, data: Mapping[str, Any], prefix: str = "") -> None:
+        self.data = data
+        self.prefix = prefix
+
+    def _get(self, key: str, default: Any) -> Any:
+        if key in self.data:
+            return self.data[key]
+        if default is _REQUIRED:
+            raise EmpConfigError(f"{self.prefix}{key}: missing")
+        return default
+
+    def text(self, key: str, default: Any = None) -> str:
+        value = self._get(key, _REQUIRED if default is None else default)
+        if not isinstance(value, str):
+            raise EmpConfigError(f"{self.prefix}{key}: expected text, got {value!r}")
+        if default is None and not value.strip():
+            raise EmpConfigError(f"{self.prefix}{key}: must not be empty")
+        return value.strip()
+
+    def texts(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+        value = self._get(key, default)
+        if isinstance(value, _EnvText):
+            value = [part for part in value.split(",") if part.strip()]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise EmpConfigError(f"{self.prefix}{key}: expected a list of text values")
+        return tuple(v.strip() for v in value)
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self._get(key, default)
+        if isinstance(value, _EnvText):
+            lowered = value.strip().lower()
+            if lowered in ("true", "1", "yes"):
+                return True
+            if lowered in ("false", "0", "no"):
+                return False
+        if not isinstance(value, bool):
+            raise EmpConfigError(f"{self.prefix}{key}: expected true or false, got {value!r}")
+        return value
+
+    def integer(self, key: str, default: int, low: int, high: int) -> int:
+        value = self._get(key, default)
+        if isinstance(value, str):
+            try:
+                value = int(value.strip())
+            except ValueError:
+                raise EmpConfigError(f"{self.prefix}{key}: expected a whole number, got {value!r}") from None
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise EmpConfigError(
+                f"{self.prefix}{key}: expected a whole number from {low} to {high}, got {value!r}"
+            )
+        return value
+
+
+_REQUIRED = object()
+
+
+EXAMPLE = """\
+# EMREX data provider (emrex emp serve --config emp.toml). Every setting can also come from the
+# environment: EMREX_EMP_BASE_URL, EMREX_EMP_LOGIN__OIDC__CLIENT_SECRET, ...
+name = "Nordvik University EMREX"
+base_url = "https://emrex.nordvik.example"
+entry_path = "/emrex"
+production = true
+database_url = "postgresql://emrex@db.nordvik.example/emrex"
+key_file = "/etc/emrex/emp-key.pem"
+certificate_file = "/etc/emrex/emp-cert.pem"
+institutions = ["nordvik.example"]
+languages = ["en", "sv"]
+session_minutes = 30
+client_hosts = []              # empty: any EMREX client may use this EMP
+whole_programme_only = false
+timezone = "Europe/Stockholm"
+
+[server]
+host = "127.0.0.1"
+port = 8000
+workers = 2
+
+[source]
+type = "sql"
+
+[login]
+method = "headers"
+[login.headers]
+trusted_proxies = ["127.0.0.1"]
+"""

@@ -1,0 +1,66 @@
+"""Building the document an EMP sends: ELMO 1.7 of the selection, its PDF transcript, signed, encoded."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from emrex.elmo import codec
+from emrex.elmo import model as m
+from emrex.elmo.writer import write_elmo
+from emrex.emp.selection import Catalogue
+from emrex.errors import EmrexError
+from emrex.trust.signer import Signer
+
+
+class DocumentError(EmrexError):
+    """The document could not be made (incomplete source data, signing impossible)."""
+
+
+@dataclass(frozen=True)
+class Built:
+    elmo: m.Elmo
+    xml: bytes  # signed
+    transport: str  # base64(gzip(xml))
+
+
+def selected_elmo(catalogue: Catalogue, picked: Iterable[str], *, now: dt.datetime) -> m.Elmo:
+    """The ELMO model of the picked results (without attachment), dated ``now``."""
+    if now.utcoffset() is None:
+        raise ValueError("the generation time needs a time zone")
+    reports = tuple(_dated(report, now) for report in catalogue.reports(picked))
+    return m.Elmo(learner=catalogue.learner, reports=reports, generated_date=now)
+
+
+def _dated(report: m.Report, now: dt.datetime) -> m.Report:
+    import dataclasses
+
+    return dataclasses.replace(report, issue_date=now)
+
+
+def build(
+    catalogue: Catalogue,
+    picked: Iterable[str],
+    signer: Signer,
+    *,
+    language: str = "en",
+    now: dt.datetime | None = None,
+    zone: ZoneInfo | dt.timezone = dt.UTC,
+) -> Built:
+    """The signed, transport-encoded document of the picked results with its PDF transcript."""
+    from emrex.transcript import attach, render_transcript
+
+    moment = (now or dt.datetime.now(dt.UTC)).astimezone(zone).replace(microsecond=0)
+    elmo = selected_elmo(catalogue, picked, now=moment)
+    if not elmo.reports:
+        raise DocumentError("nothing was selected to send")
+    try:
+        pdf = render_transcript(elmo, language=language, generated_at=moment)
+        elmo = attach(elmo, pdf, language=language)
+        xml = write_elmo(elmo)
+        signed = signer.sign(xml)
+    except EmrexError as error:
+        raise DocumentError(f"the document could not be made: {error}") from error
+    return Built(elmo=elmo, xml=signed, transport=codec.encode(signed))
