@@ -12,8 +12,6 @@ from typing import Any
 import pytest
 
 import emrex.cli
-from emrex.cli import _Parser
-from emrex.cli.elmo_schemas import register_schemas
 from emrex.elmo.schema import SCHEMA_DIR_ENV, available_versions, validate_xsd
 from emrex.elmo.schema_fetch import GITHUB, W3C_XML, BadFetchRequest, plan
 
@@ -94,12 +92,8 @@ def base_url(mirror_root: Path) -> Iterator[str]:
 
 
 def run(monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
-    """``emrex elmo <argv>`` through the real main(), with the schemas group registered."""
-    parser = _Parser(prog="emrex elmo")
-    register_schemas(parser.add_subparsers(parser_class=_Parser))
-    parser.add_argument("-v", "--verbose", action="store_true")
-    monkeypatch.setattr(emrex.cli, "build_parser", lambda: parser)
-    return emrex.cli.main(list(argv))
+    """``emrex elmo <argv>`` through the real command line."""
+    return emrex.cli.main(["elmo", *argv])
 
 
 def _files(folder: Path) -> list[str]:
@@ -380,3 +374,19 @@ def test_list_without_folder_says_how_to_fetch(
     assert "emrex elmo schemas fetch" in capsys.readouterr().err
     assert run(monkeypatch, "schemas", "list", "--dir", str(tmp_path)) == 1
     assert "no ELMO versions" in capsys.readouterr().out
+
+
+def test_fetched_folder_serves_emrex_elmo_validate(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    base_url: str,
+    interop_dir: Path,
+    tmp_path: Path,
+) -> None:
+    target = tmp_path / "schemas"
+    assert run(monkeypatch, "schemas", "fetch", "--dir", str(target), "--base-url", base_url) == 0
+    capsys.readouterr()
+    danish = interop_dir / "unsigned" / "dk-emrex__common-java_Example-elmo-Denmark.xml"
+    assert run(monkeypatch, "validate", str(danish), "--schema-dir", str(target)) == 1
+    out = capsys.readouterr().out
+    assert f"{danish}:14: error: XSD 1.7.0: Element 'issuer': Missing child element(s)." in out
