@@ -114,3 +114,7 @@ def ensure_local_ids(report: m.Report) -> m.Report:
     if not changed:
         return report
     return dataclasses.replace(report, learning_opportunity_specifications=roots)
+
+
+class SourceConfigError(SourceError):
+    """A source's configuration cannot work (the message names the setting)."""
