@@ -192,3 +192,14 @@ def test_signer_from_files_names_the_file_at_fault(emp: Issued, other: Issued, t
 def _write(path: Path, data: bytes) -> Path:
     path.write_bytes(data)
     return path
+
+
+def test_documents_c14n_refuses_are_a_clear_error(signer: Signer, emp: Issued) -> None:
+    from emrex.trust.c14n import CanonicalizationError
+
+    with pytest.raises(CanonicalizationError, match="relative namespace URI"):
+        signer.sign(b'<elmo xmlns="relative"><a/></elmo>')
+    # Found by the fuzz test: a signed document whose namespace was made relative afterwards.
+    signed = signer.sign(b'<elmo xmlns="urn:e"><a/></elmo>').replace(b'xmlns="urn:e"', b'xmlns="urn-e"')
+    with pytest.raises(XmlError, match="cannot be canonicalized"):
+        verify(signed, emp.certificate)

@@ -15,18 +15,28 @@ from typing import Any
 
 from lxml import etree
 
+from emrex.errors import XmlError
 from emrex.trust import algorithms
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
+
+
+class CanonicalizationError(XmlError):
+    """libxml2 cannot canonicalize the document (relative namespace URIs, mostly)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the document cannot be canonicalized for signing or verifying "
+            '(C14N refuses it; a relative namespace URI such as xmlns="foo"?)'
+        )
 
 
 def canonical_document(
     tree: etree._ElementTree, method: str, prefixes: Sequence[str] | None = None, *, comments: bool = False
 ) -> bytes:
     """The whole document in canonical form; comments only when ``comments`` and the method keep them."""
-    return etree.tostring(
+    return _c14n(
         tree,
-        method="c14n",
         exclusive=algorithms.is_exclusive(method),
         with_comments=comments and algorithms.with_comments(method),
         inclusive_ns_prefixes=_prefixes(method, prefixes),
@@ -46,13 +56,31 @@ def canonical_element(element: etree._Element, method: str, prefixes: Sequence[s
     if not algorithms.is_exclusive(method):
         for name, value in _inherited_xml_attributes(element).items():
             copy.set(name, value)
-    return etree.tostring(
+    return _c14n(
         copy,
-        method="c14n",
         exclusive=algorithms.is_exclusive(method),
         with_comments=algorithms.with_comments(method),
         inclusive_ns_prefixes=_prefixes(method, prefixes),
     )
+
+
+def _c14n(
+    node: etree._Element | etree._ElementTree,
+    *,
+    exclusive: bool,
+    with_comments: bool,
+    inclusive_ns_prefixes: list[str] | None,
+) -> bytes:
+    try:
+        return etree.tostring(
+            node,
+            method="c14n",
+            exclusive=exclusive,
+            with_comments=with_comments,
+            inclusive_ns_prefixes=inclusive_ns_prefixes,
+        )
+    except etree.C14NError:
+        raise CanonicalizationError() from None
 
 
 def detach(element: etree._Element) -> None:
