@@ -207,7 +207,7 @@ class _Story:
     def report(self, report: m.Report) -> Iterator[Any]:
         t, s = self.t, self.s
         issuer = report.issuer
-        name = issuer.title(t.language, "en") or issuer.identifier("schac") or issuer.url or "?"
+        name = issuer.title(*t.preferred) or issuer.identifier("schac") or issuer.url or "?"
         yield Paragraph(self.markup(f"{t['issuer']}: {name}"), s.heading)
         rows: list[tuple[str, str]] = []
         if issuer.titles:
@@ -251,7 +251,7 @@ class _Story:
     def los_row(self, depth: int, los: m.LearningOpportunitySpecification, show_scheme: bool) -> Row:
         t = self.t
         loi = los.specifies or m.LearningOpportunityInstance()
-        title = los.title(t.language, "en") or ""
+        title = los.title(*t.preferred) or ""
         details = [_with_lang(x) for x in los.titles if x.text != title and x.text.strip()]
         if loi.language_of_instruction:
             details.append(f"{t['language']}: {t.language_name(loi.language_of_instruction)}")
@@ -265,7 +265,7 @@ class _Story:
             title_runs.append(self.run("  ·  ".join(details), _DETAIL_SIZE, _DETAIL_LEADING, color=_GREY))
         when = []
         if loi.academic_term is not None:
-            term = m.best_text(loi.academic_term.titles, t.language, "en")
+            term = m.best_text(loi.academic_term.titles, *t.preferred)
             if term:
                 when.append(term)
         if loi.date is not None:
@@ -407,6 +407,7 @@ def _layout(story: list[Any], texts: Texts, styles: _Styles, generated_at: dt.da
         creator="emrex",
         lang=texts.language,
         invariant=1,
+        initialFontName=font,
         pageCompression=1,
     )
     try:

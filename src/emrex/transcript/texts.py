@@ -118,7 +118,7 @@ _SV: Final = {
     "page": "sida {page} av {pages}",
     "attachment_title": "EMREX-resultatintyg",
     "attachment_description": "Alla resultat i detta dokument som PDF, för människor att läsa.",
-    LosType.DEGREE_PROGRAMME: "Utbildningsprogram",
+    LosType.DEGREE_PROGRAMME: "Program",
     LosType.MODULE: "Modul",
     LosType.COURSE: "Kurs",
     LosType.CLASS: "Moment",
@@ -133,11 +133,15 @@ _DECIMAL_MARK: Final = {"en": ".", "sv": ","}
 
 
 class Texts:
-    """The labels and value formatting for one language (unknown languages get English labels)."""
+    """The labels and value formatting for one language (unknown languages get English labels).
+
+    ``preferred`` is the language asked for, to pick among a document's titles, then English.
+    """
 
     def __init__(self, language: str) -> None:
         primary = language.strip().lower().replace("_", "-").split("-")[0]
         self.language = primary if primary in LABELS else "en"
+        self.preferred = (primary, "en") if primary else ("en",)
         self._labels = LABELS[self.language]
 
     def __getitem__(self, key: str) -> str:

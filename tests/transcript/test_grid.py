@@ -1,0 +1,67 @@
+"""The grid wraps text inside its columns and breaks between rows (inside a row only when it is tall)."""
+
+from __future__ import annotations
+
+import pytest
+
+from emrex.transcript.fonts import load_fonts
+from emrex.transcript.grid import Cell, Grid, GridStyle, Row, Run, measure, wrap_text
+
+STYLE = GridStyle(pad_top=1, pad_bottom=1, split_rows_taller_than=50)
+
+
+@pytest.fixture(scope="module")
+def font() -> str:
+    return load_fonts().regular
+
+
+def row(font: str, text: str) -> Row:
+    return Row((Cell((Run(text, font, 8, 10),)),))
+
+
+def test_wrapped_lines_fit_and_keep_every_word(font: str) -> None:
+    text = "Kvantmekanik och statistisk fysik för civilingenjörer, fördjupningskurs i teorin " * 5
+    run = Run(text.strip(), font, 8, 10)
+    lines = wrap_text(run, 120)
+    assert len(lines) > 5
+    width = measure(font, 8)
+    assert all(width(line) <= 120 for line in lines)
+    assert " ".join(lines).split() == text.split()
+
+
+def test_words_wider_than_the_column_are_cut_without_losing_letters(font: str) -> None:
+    word = "Rindfleischetikettierungsüberwachungsaufgabenübertragungsgesetz"
+    lines = wrap_text(Run(f"Das {word} gilt", font, 8, 10), 60)
+    width = measure(font, 8)
+    assert all(width(line) <= 60 for line in lines)
+    assert "".join(lines).replace(" ", "") == f"Das{word}gilt"
+
+
+def test_line_breaks_in_the_text_are_kept(font: str) -> None:
+    assert wrap_text(Run("Autumn 2024\n2025-01-10", font, 8, 10), 200) == ["Autumn 2024", "2025-01-10"]
+
+
+def test_splits_between_rows_and_repeats_the_header(font: str) -> None:
+    grid = Grid([200], [row(font, f"row {n}") for n in range(5)], header=row(font, "Header"), style=STYLE)
+    _, height = grid.wrap(200, 1000)
+    assert height == pytest.approx(6 * 12)
+    first, rest = grid.split(200, 12 + 2.5 * 12)
+    assert first.wrap(200, 1000)[1] == pytest.approx(3 * 12), "header and two whole rows"
+    assert rest.wrap(200, 1000)[1] == pytest.approx(4 * 12), "header again and three rows"
+
+
+def test_a_short_row_moves_whole_to_the_next_page(font: str) -> None:
+    grid = Grid([200], [row(font, "one\ntwo\nthree")], header=row(font, "Header"), style=STYLE)
+    grid.wrap(200, 1000)
+    assert grid.split(200, 12 + 15) == []
+
+
+def test_a_tall_row_breaks_between_its_lines(font: str) -> None:
+    text = "\n".join(f"line {n}" for n in range(20))
+    grid = Grid([200], [row(font, text), row(font, "next")], header=row(font, "Header"), style=STYLE)
+    _, height = grid.wrap(200, 1000)
+    assert height == pytest.approx(12 + 202 + 12)
+    first, rest = grid.split(200, 12 + 2 + 70)
+    assert first.wrap(200, 1000)[1] == pytest.approx(12 + 2 + 70)
+    assert rest.wrap(200, 1000)[1] == pytest.approx(12 + 2 + 130 + 12)
+    assert grid.split(200, 12 + 2 + 5) == [], "not even one line fits"
