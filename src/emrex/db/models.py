@@ -14,6 +14,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "emrex.web.login.throttle",
     "emrex.emp.sources.sis_models",
     "emrex.emp.store",
+    "emrex.emc.models",
 )
 
 

@@ -1,0 +1,195 @@
+"""The JSON API for the student information system: imported credentials and transfers.
+
+Mounted at ``/api/v1`` with its OpenAPI description at ``/api/v1/openapi.json``. Every call needs
+``Authorization: Bearer <token>``; the configuration holds only SHA-256 hashes of the tokens, compared
+in constant time. Lists are ordered by id and paged with ``limit`` and ``after`` (the last id seen).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from pydantic import BaseModel
+from sqlalchemy import Select, select
+
+from emrex.emc.models import ForeignCredential, Transfer
+from emrex.emc.service import Service
+from emrex.emc.store import credential_data, transfer_data
+
+MAX_LIMIT = 500
+
+
+class Issuer(BaseModel):
+    name: str
+    id: str | None
+    country: str | None
+
+
+class Credential(BaseModel):
+    id: int
+    transfer_id: int
+    student: str
+    imported_at: dt.datetime
+    issuer: Issuer
+    title: str
+    code: str | None
+    type: str | None
+    grade: str | None
+    grading_scheme: str | None
+    credits: str | None
+    credit_scheme: str | None
+    level: str | None
+    start_date: dt.date | None
+    end_date: dt.date | None
+    status: str
+
+
+class Emp(BaseModel):
+    acronym: str
+    name: str
+    url: str
+
+
+class Identity(BaseModel):
+    verdict: str | None
+    reasons: list[str]
+
+
+class Review(BaseModel):
+    decision: str | None
+    reason: str | None
+    by: str | None
+    at: dt.datetime | None
+
+
+class TransferOut(BaseModel):
+    id: int
+    student: str
+    status: str
+    created_at: dt.datetime
+    returned_at: dt.datetime | None
+    country: str
+    emp: Emp
+    return_code: str | None
+    failure: str | None
+    signer: str | None
+    identity: Identity
+    review: Review | None
+    courses: int
+    credits: str
+
+
+class CredentialPage(BaseModel):
+    items: list[Credential]
+    next_after: int | None
+
+
+class TransferPage(BaseModel):
+    items: list[TransferOut]
+    next_after: int | None
+
+
+def token_matches(token: str, hashes: tuple[str, ...]) -> bool:
+    offered = "sha256:" + hashlib.sha256(token.encode("utf-8")).hexdigest()
+    found = False
+    for expected in hashes:  # every hash is compared, so timing says nothing about which matched
+        found |= hmac.compare_digest(offered.encode(), expected.encode())
+    return found
+
+
+def create_api(service: Service) -> FastAPI:
+    api = FastAPI(
+        title="EMREX client (EMC) API",
+        version="1",
+        description="Foreign credentials imported through EMREX, and the transfers they came from.",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    db = service.database
+
+    def authorised(request: Request) -> None:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip() or not service.settings.api_token_hashes:
+            raise HTTPException(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+        if not token_matches(token.strip(), service.settings.api_token_hashes):
+            raise HTTPException(401, "the token is not valid", headers={"WWW-Authenticate": "Bearer"})
+
+    def page(query: Select[Any], model: Any, after: int | None, limit: int) -> tuple[list[Any], int | None]:
+        if after is not None:
+            query = query.where(model.id > after)
+        with db.session(readonly=True) as s:
+            rows = list(s.scalars(query.order_by(model.id).limit(limit + 1)))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return rows, (rows[-1].id if more and rows else None)
+
+    @api.get("/credentials", response_model=CredentialPage, dependencies=[Depends(authorised)])
+    def list_credentials(
+        student: Annotated[
+            str | None, Query(max_length=255, description="login subject of the student")
+        ] = None,
+        since: Annotated[
+            dt.datetime | None, Query(description="imported at or after (ISO 8601 with zone)")
+        ] = None,
+        until: Annotated[dt.datetime | None, Query(description="imported before")] = None,
+        after: Annotated[int | None, Query(ge=0, description="the next_after of the previous page")] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    ) -> dict[str, Any]:
+        query = select(ForeignCredential)
+        if student is not None:
+            query = query.where(ForeignCredential.student == student)
+        if since is not None:
+            query = query.where(ForeignCredential.imported_at >= _aware(since))
+        if until is not None:
+            query = query.where(ForeignCredential.imported_at < _aware(until))
+        rows, next_after = page(query, ForeignCredential, after, limit)
+        return {"items": [credential_data(c) for c in rows], "next_after": next_after}
+
+    @api.get("/credentials/{credential_id}", response_model=Credential, dependencies=[Depends(authorised)])
+    def get_credential(credential_id: int) -> dict[str, Any]:
+        with db.session(readonly=True) as s:
+            credential = s.get(ForeignCredential, credential_id)
+            if credential is None:
+                raise HTTPException(404, "no such credential")
+            return credential_data(credential)
+
+    @api.get("/transfers", response_model=TransferPage, dependencies=[Depends(authorised)])
+    def list_transfers(
+        student: Annotated[str | None, Query(max_length=255)] = None,
+        status: Annotated[str | None, Query(max_length=20)] = None,
+        since: Annotated[dt.datetime | None, Query(description="started at or after")] = None,
+        until: Annotated[dt.datetime | None, Query(description="started before")] = None,
+        after: Annotated[int | None, Query(ge=0)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    ) -> dict[str, Any]:
+        query = select(Transfer)
+        if student is not None:
+            query = query.where(Transfer.student == student)
+        if status is not None:
+            query = query.where(Transfer.status == status)
+        if since is not None:
+            query = query.where(Transfer.created_at >= _aware(since))
+        if until is not None:
+            query = query.where(Transfer.created_at < _aware(until))
+        rows, next_after = page(query, Transfer, after, limit)
+        return {"items": [transfer_data(t) for t in rows], "next_after": next_after}
+
+    @api.get("/transfers/{transfer_id}", response_model=TransferOut, dependencies=[Depends(authorised)])
+    def get_transfer(transfer_id: int) -> dict[str, Any]:
+        with db.session(readonly=True) as s:
+            transfer = s.get(Transfer, transfer_id)
+            if transfer is None:
+                raise HTTPException(404, "no such transfer")
+            return transfer_data(transfer)
+
+    return api
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)

@@ -1,0 +1,93 @@
+"""``create_emc_app(settings)``: the EMC as one ASGI app (student and staff pages, return endpoint, API)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from emrex.db import Database, upgrade
+from emrex.emc.api import create_api
+from emrex.emc.config import RETURN_PATH, EmcSettings
+from emrex.emc.registries import Registries
+from emrex.emc.service import Service
+from emrex.emc.staff import staff_router
+from emrex.emc.store import purge_raw
+from emrex.emc.student import student_router
+from emrex.emc.webhook import WebhookSender
+from emrex.web import create_web_app
+from emrex.web.auth import person_context
+from emrex.web.login import LOCALE_DIR, TEMPLATES_DIR, login_router
+
+log = logging.getLogger("emrex.emc")
+EMC_TEMPLATES = Path(__file__).parent / "templates"
+EMC_LOCALE = Path(__file__).parent / "locale"
+
+
+def create_emc_app(
+    settings: EmcSettings,
+    *,
+    database: Database | None = None,
+    registries: Registries | None = None,
+    webhook_transport: httpx.BaseTransport | None = None,
+    migrate: bool = True,
+    background: bool = True,
+) -> FastAPI:
+    """The EMC. ``database``/``registries`` replace the configured ones (tests, the demo network);
+    ``background=False`` leaves webhook delivery to explicit calls of ``app.state.emc_webhook``."""
+    db = database or Database(settings.database_url)
+    if migrate:
+        upgrade(db)
+    if settings.purge_at_start and settings.raw_retention is not None:
+        purged = purge_raw(db, settings.raw_retention)
+        log.info("retention: removed the received documents of %d transfers", purged)
+    service = Service(settings, db, registries or Registries.from_settings(settings))
+    sender: WebhookSender | None = None
+    if settings.webhook is not None:
+        sender = WebhookSender(db, settings.webhook, webhook_transport)
+        service.webhook_kick = sender.kick
+
+    app = create_web_app(
+        settings.web,
+        db,
+        title=settings.title,
+        templates_dirs=[TEMPLATES_DIR, EMC_TEMPLATES],
+        locale_dirs=[LOCALE_DIR, EMC_LOCALE],
+        exempt_paths=[RETURN_PATH],
+        context_processors=[person_context, _nav_context],
+    )
+    app.include_router(login_router(settings.login, db))
+    app.include_router(student_router(service))
+    app.include_router(staff_router(service))
+    app.mount("/api/v1", create_api(service))
+    app.state.emc_service = service
+    app.state.emc_webhook = sender
+
+    if sender is not None and background:
+        running = sender
+
+        @asynccontextmanager
+        async def lifespan(_app: Any) -> AsyncIterator[None]:
+            running.start()
+            try:
+                yield
+            finally:
+                running.stop()
+
+        app.router.lifespan_context = lifespan
+    return app
+
+
+def _nav_context(request: Any) -> dict[str, Any]:
+    from emrex.web.auth import current_person
+
+    try:
+        person = current_person(request)
+    except RuntimeError:
+        person = None
+    return {"is_staff": bool(person and person.has_role("staff")), "logged_in": person is not None}

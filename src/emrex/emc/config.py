@@ -1,0 +1,336 @@
+"""The EMC's configuration: one TOML file (``[emc]`` and its tables), with environment overrides.
+
+Every problem raises ``EmcConfigError`` naming the setting (``emc.identity.tolerance: ...``). An
+environment variable ``EMREX_EMC_<TABLE>_<KEY>`` (``EMREX_EMC_DATABASE_URL``,
+``EMREX_EMC_WEBHOOK_SECRET``) replaces the file's value of a scalar setting; lists are comma-separated.
+docs/EMC.md lists every setting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from emrex.elmo.codec import DEFAULT_LIMITS, CodecLimits
+from emrex.errors import EmrexError
+from emrex.identity import DEFAULT_IDENTITY_POLICY, IdentityPolicy
+from emrex.trust.policy import DEFAULT_POLICY, VerifyPolicy
+from emrex.web.login.settings import LoginConfigError, LoginSettings
+from emrex.web.settings import MB, WebConfigError, WebSettings
+
+ENV_PREFIX = "EMREX_EMC_"
+_HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
+
+# table -> setting -> kind ("str", "int", "float", "bool", "list")
+SETTINGS: dict[str, dict[str, str]] = {
+    "": {
+        "base_url": "str",
+        "database_url": "str",
+        "languages": "list",
+        "default_language": "str",
+        "dev_http_hosts": "list",
+        "transfer_minutes": "int",
+        "host": "str",
+        "port": "int",
+        "title": "str",
+    },
+    "registry": {"sources": "list", "cache_dir": "str", "max_age_minutes": "int", "timeout_seconds": "float"},
+    "verification": {"sha1": "str"},
+    "identity": {"tolerance": "float", "review_tolerance": "float"},
+    "limits": {"max_post_mb": "int", "max_decoded_mb": "int", "max_ratio": "int"},
+    "api": {"token_hashes": "list"},
+    "webhook": {
+        "url": "str",
+        "secret": "str",
+        "max_attempts": "int",
+        "backoff_seconds": "float",
+        "timeout_seconds": "float",
+    },
+    "retention": {"raw_days": "int", "purge_at_start": "bool"},
+}
+TABLES_WITH_SUBTABLES = ("login",)
+
+
+class EmcConfigError(EmrexError):
+    """A setting of the EMC is missing or unusable; the message names it."""
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    url: str
+    secret: str
+    max_attempts: int = 8
+    backoff_seconds: float = 30.0
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class EmcSettings:
+    web: WebSettings
+    login: LoginSettings
+    database_url: str
+    registry_sources: tuple[str, ...]
+    registry_cache_dir: Path | None = None
+    registry_max_age: timedelta = timedelta(hours=1)
+    registry_timeout: float = 10.0
+    transfer_lifetime: timedelta = timedelta(minutes=60)
+    verify_policy: VerifyPolicy = DEFAULT_POLICY
+    identity_policy: IdentityPolicy = DEFAULT_IDENTITY_POLICY
+    codec_limits: CodecLimits = DEFAULT_LIMITS
+    api_token_hashes: tuple[str, ...] = ()  # "sha256:<hex>" of each token
+    webhook: WebhookSettings | None = None
+    raw_retention: timedelta | None = None  # None: raw documents are kept until deleted
+    purge_at_start: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    title: str = "EMREX"
+    extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def return_url(self) -> str:
+        return self.web.base_url.rstrip("/") + RETURN_PATH
+
+
+RETURN_PATH = "/emrex/return"
+
+
+def hash_token(token: str) -> str:
+    """What goes into ``emc.api.token_hashes`` for an API token."""
+    return "sha256:" + hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) -> EmcSettings:
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except OSError as error:
+        raise EmcConfigError(f"{path}: cannot read the configuration ({error.strerror or error})") from None
+    except UnicodeDecodeError:
+        raise EmcConfigError(f"{path}: not UTF-8 text") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise EmcConfigError(f"{path}: not valid TOML: {error}") from None
+    table = document.get("emc")
+    if not isinstance(table, dict):
+        raise EmcConfigError(f"{path}: emc: the file needs an [emc] table")
+    return settings_from_mapping(table, os.environ if environ is None else environ, base_dir=path.parent)
+
+
+def settings_from_mapping(
+    config: Mapping[str, Any], environ: Mapping[str, str] | None = None, *, base_dir: Path | None = None
+) -> EmcSettings:
+    merged = _with_environment(config, environ or {})
+    _refuse_unknown(merged)
+    r = _Table(merged, "emc")
+    base_url = r.string("base_url")
+    languages = tuple(r.strings("languages", ["en", "sv"]))
+    dev_hosts = tuple(r.strings("dev_http_hosts", []))
+    try:
+        web = WebSettings(
+            base_url=base_url,
+            secure_cookies=urlsplit(base_url).scheme == "https",
+            dev_http_hosts=dev_hosts,
+            languages=languages,
+            default_language=r.string("default_language", languages[0] if languages else "en"),
+            max_protocol_bytes=r.sub("limits").positive("max_post_mb", 48) * MB,
+        )
+    except WebConfigError as error:
+        raise EmcConfigError(f"emc.base_url/languages: {error}") from None
+    if "login" not in merged:
+        raise EmcConfigError("emc.login: missing; configure how students and staff log in")
+    try:
+        login = LoginSettings.from_mapping(merged["login"], prefix="emc.login")
+    except LoginConfigError as error:
+        raise EmcConfigError(str(error)) from None
+
+    reg = r.sub("registry")
+    sources = tuple(reg.strings("sources"))
+    if not sources:
+        raise EmcConfigError("emc.registry.sources: name at least one registry (a URL or a file)")
+    cache_dir = reg.string("cache_dir", "")
+    verification = r.sub("verification")
+    sha1 = verification.string("sha1", "allow")
+    if sha1 not in ("allow", "reject"):
+        raise EmcConfigError(f"emc.verification.sha1: {sha1!r} is neither 'allow' nor 'reject'")
+    ident = r.sub("identity")
+    try:
+        identity = IdentityPolicy(
+            tolerance=ident.number("tolerance", 0.1), review_tolerance=ident.number("review_tolerance", 0.3)
+        )
+    except ValueError as error:
+        raise EmcConfigError(f"emc.identity: {error}") from None
+    limits = r.sub("limits")
+    codec = CodecLimits(
+        max_encoded_bytes=limits.positive("max_post_mb", 48) * MB,
+        max_decoded_bytes=limits.positive("max_decoded_mb", 64) * MB,
+        max_ratio=limits.positive("max_ratio", 200),
+    )
+    hashes = tuple(r.sub("api").strings("token_hashes", []))
+    for i, value in enumerate(hashes):
+        if not _HASH.match(value):
+            raise EmcConfigError(
+                f"emc.api.token_hashes[{i}]: expected 'sha256:' and 64 hex digits (emrex emc hash-token)"
+            )
+    retention = r.sub("retention")
+    raw_days = retention.integer("raw_days", 0)
+    if raw_days < 0:
+        raise EmcConfigError("emc.retention.raw_days: must be 0 (keep) or a number of days")
+    return EmcSettings(
+        web=web,
+        login=login,
+        database_url=r.string("database_url"),
+        registry_sources=tuple(_resolve(s, base_dir) for s in sources),
+        registry_cache_dir=Path(_resolve(cache_dir, base_dir)) if cache_dir else None,
+        registry_max_age=timedelta(minutes=reg.positive("max_age_minutes", 60)),
+        registry_timeout=reg.number("timeout_seconds", 10.0),
+        transfer_lifetime=timedelta(minutes=r.positive("transfer_minutes", 60)),
+        verify_policy=VerifyPolicy(sha1=sha1, max_bytes=codec.max_decoded_bytes),  # type: ignore[arg-type]
+        identity_policy=identity,
+        codec_limits=codec,
+        api_token_hashes=hashes,
+        webhook=_webhook(r.sub("webhook")) if "webhook" in merged else None,
+        raw_retention=timedelta(days=raw_days) if raw_days else None,
+        purge_at_start=retention.boolean("purge_at_start", False),
+        host=r.string("host", "127.0.0.1"),
+        port=r.integer("port", 8000),
+        title=r.string("title", "EMREX"),
+    )
+
+
+def _webhook(r: _Table) -> WebhookSettings:
+    url = r.string("url")
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise EmcConfigError(f"emc.webhook.url: {url!r} is not an http(s) URL")
+    secret = r.string("secret")
+    if len(secret) < 16:
+        raise EmcConfigError("emc.webhook.secret: use at least 16 characters")
+    return WebhookSettings(
+        url=url,
+        secret=secret,
+        max_attempts=r.positive("max_attempts", 8),
+        backoff_seconds=r.number("backoff_seconds", 30.0),
+        timeout_seconds=r.number("timeout_seconds", 10.0),
+    )
+
+
+def _resolve(source: str, base_dir: Path | None) -> str:
+    if base_dir is None or "://" in source or Path(source).is_absolute():
+        return source
+    return str(base_dir / source)
+
+
+def _with_environment(config: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    merged: dict[str, Any] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in config.items()}
+    for table, settings in SETTINGS.items():
+        for key, kind in settings.items():
+            name = ENV_PREFIX + (f"{table}_{key}" if table else key).upper()
+            if name not in environ:
+                continue
+            value = _env_value(name, environ[name], kind)
+            target = merged if not table else merged.setdefault(table, {})
+            if not isinstance(target, dict):
+                raise EmcConfigError(f"emc.{table}: expected a table of settings")
+            target[key] = value
+    return merged
+
+
+def _env_value(name: str, raw: str, kind: str) -> Any:
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind == "bool":
+            if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(raw)
+            return raw.lower() in ("true", "1", "yes")
+        if kind == "list":
+            return [part.strip() for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise EmcConfigError(f"{name}: {raw!r} is not a {kind}") from None
+    return raw
+
+
+def _refuse_unknown(config: Mapping[str, Any]) -> None:
+    for key, value in config.items():
+        if key in TABLES_WITH_SUBTABLES:
+            continue
+        if key in SETTINGS and key:
+            if not isinstance(value, dict):
+                raise EmcConfigError(f"emc.{key}: expected a table of settings")
+            for inner in value:
+                if inner not in SETTINGS[key]:
+                    known = ", ".join(SETTINGS[key])
+                    raise EmcConfigError(f"emc.{key}.{inner}: unknown setting (known: {known})")
+        elif key not in SETTINGS[""]:
+            raise EmcConfigError(f"emc.{key}: unknown setting")
+
+
+class _Table:
+    def __init__(self, config: Mapping[str, Any], name: str) -> None:
+        self.config = config
+        self.name = name
+
+    def sub(self, key: str) -> _Table:
+        value = self.config.get(key, {})
+        if not isinstance(value, Mapping):
+            raise EmcConfigError(f"{self.name}.{key}: expected a table of settings")
+        return _Table(value, f"{self.name}.{key}")
+
+    def _get(self, key: str, default: Any) -> Any:
+        if key in self.config:
+            return self.config[key]
+        if default is _MISSING:
+            raise EmcConfigError(f"{self.name}.{key}: missing")
+        return default
+
+    def string(self, key: str, default: Any = None) -> str:
+        value = self._get(key, _MISSING if default is None else default)
+        if not isinstance(value, str) or (default is None and not value.strip()):
+            raise EmcConfigError(f"{self.name}.{key}: expected a text value")
+        return value
+
+    def strings(self, key: str, default: list[str] | None = None) -> list[str]:
+        value = self._get(key, _MISSING if default is None else default)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise EmcConfigError(f"{self.name}.{key}: expected a list of text values")
+        return list(value)
+
+    def integer(self, key: str, default: int) -> int:
+        value = self._get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise EmcConfigError(f"{self.name}.{key}: expected a whole number")
+        return value
+
+    def positive(self, key: str, default: int) -> int:
+        value = self.integer(key, default)
+        if value <= 0:
+            raise EmcConfigError(f"{self.name}.{key}: must be greater than 0")
+        return value
+
+    def number(self, key: str, default: float) -> float:
+        value = self._get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise EmcConfigError(f"{self.name}.{key}: expected a number of 0 or more")
+        return float(value)
+
+    def boolean(self, key: str, default: bool) -> bool:
+        value = self._get(key, default)
+        if not isinstance(value, bool):
+            raise EmcConfigError(f"{self.name}.{key}: expected true or false")
+        return value
+
+
+_MISSING = object()

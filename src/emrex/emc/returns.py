@@ -1,0 +1,228 @@
+"""What the EMC does with an EMP's answer, without the web: return codes, decode, verify, read, match.
+
+``receive_elmo`` takes the ``elmo`` form value and the certificates pinned when the transfer started,
+and returns what was signed (the model read from the verifier's signed bytes, never from the input),
+the PDF transcript, the courses to import and the identity result; every refusal is a
+``ReturnRefused`` whose ``stage`` says which check failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from cryptography import x509
+
+from emrex.elmo import model as m
+from emrex.elmo.codec import CodecLimits, decode
+from emrex.elmo.errors import ElmoError
+from emrex.elmo.reader import read_elmo
+from emrex.errors import EmrexError, InputTooLarge, TransportError, XmlError
+from emrex.identity import IdentityPolicy, IdentityResult, LocalPerson, Verdict, match_identity
+from emrex.trust import SignatureError, Verified, VerifyPolicy, verify
+
+MAX_RETURN_MESSAGE = 500
+PDF_TYPES = (m.AttachmentType.EMREX_TRANSCRIPT, m.AttachmentType.TRANSCRIPT_OF_RECORDS)
+COURSE_TYPES = (m.LosType.COURSE, m.LosType.CLASS)
+
+
+class Outcome(StrEnum):
+    OK = "ok"
+    CANCEL = "cancel"
+    NO_RESULTS = "no_results"
+    ERROR = "error"
+
+
+RETURN_CODES = {
+    "NCP_OK": Outcome.OK,
+    "EMP_OK": Outcome.OK,
+    "NCP_CANCEL": Outcome.CANCEL,
+    "EMP_CANCEL": Outcome.CANCEL,
+    "NCP_NO_RESULTS": Outcome.NO_RESULTS,
+    "EMP_NO_RESULTS": Outcome.NO_RESULTS,
+    "NCP_ERROR": Outcome.ERROR,
+    "EMP_ERROR": Outcome.ERROR,
+}
+
+
+class ReturnRefused(EmrexError):
+    """The answer cannot be accepted; ``stage`` is protocol, transport, signature, document or identity."""
+
+    def __init__(self, message: str, stage: str) -> None:
+        super().__init__(message)
+        self.stage = stage
+
+
+def outcome_of(return_code: str) -> Outcome:
+    try:
+        return RETURN_CODES[return_code.strip()]
+    except KeyError:
+        shown = return_code.strip()[:40] or "(empty)"
+        raise ReturnRefused(
+            f"the data provider answered with an unknown return code {shown!r}", "protocol"
+        ) from None
+
+
+def clean_message(text: str) -> str:
+    """``returnMessage`` as one bounded line of printable text."""
+    line = " ".join("".join(c if c.isprintable() else " " for c in text).split())
+    return line[:MAX_RETURN_MESSAGE]
+
+
+@dataclass(frozen=True)
+class Course:
+    issuer: str
+    issuer_id: str | None
+    issuer_country: str | None
+    title: str
+    code: str | None
+    los_type: str | None
+    grade: str | None
+    grading_scheme: str | None
+    credits: Decimal | None
+    credit_scheme: str | None
+    level: str | None
+    start: dt.date | None
+    end: dt.date | None
+    status: str
+
+
+@dataclass(frozen=True)
+class Received:
+    verified: Verified
+    elmo: m.Elmo
+    identity: IdentityResult
+    courses: tuple[Course, ...]
+    pdf: bytes | None
+
+    @property
+    def credits(self) -> Decimal:
+        return self.elmo.total_ects()
+
+
+def receive_elmo(
+    value: str,
+    certificates: Iterable[x509.Certificate],
+    person: LocalPerson,
+    *,
+    limits: CodecLimits,
+    policy: VerifyPolicy,
+    identity_policy: IdentityPolicy,
+    language: str = "en",
+) -> tuple[bytes, Received]:
+    """(the received XML bytes, what was signed in them); ReturnRefused for every failed check."""
+    xml = decode_value(value, limits)
+    received = read_signed(
+        xml, certificates, person, policy=policy, identity_policy=identity_policy, language=language
+    )
+    if received.identity.verdict is Verdict.MISMATCH:
+        raise ReturnRefused(
+            "the results belong to someone else: " + "; ".join(received.identity.reasons), "identity"
+        )
+    return xml, received
+
+
+def decode_value(value: str, limits: CodecLimits) -> bytes:
+    if not value.strip():
+        raise ReturnRefused("the data provider reported success but sent no results", "transport")
+    try:
+        return decode(value, limits)
+    except InputTooLarge as error:
+        raise ReturnRefused(f"the results are too large: {error}", "transport") from None
+    except TransportError as error:
+        raise ReturnRefused(f"the results could not be unpacked: {error}", "transport") from None
+
+
+def read_signed(
+    xml: bytes,
+    certificates: Iterable[x509.Certificate],
+    person: LocalPerson,
+    *,
+    policy: VerifyPolicy,
+    identity_policy: IdentityPolicy,
+    language: str = "en",
+) -> Received:
+    """Verify ``xml`` against ``certificates``, then read only what the signature covers."""
+    try:
+        verified = verify(xml, tuple(certificates), policy)
+    except SignatureError as error:
+        raise ReturnRefused(f"the signature was not accepted: {error}", "signature") from None
+    except XmlError as error:
+        raise ReturnRefused(f"the results are not a readable document: {error}", "document") from None
+    except EmrexError as error:
+        raise ReturnRefused(f"the signature could not be checked: {error}", "signature") from None
+    try:
+        elmo = read_elmo(verified.signed_xml, max_bytes=max(policy.max_bytes, len(verified.signed_xml))).elmo
+    except (ElmoError, XmlError) as error:
+        raise ReturnRefused(f"the signed document is not ELMO we can read: {error}", "document") from None
+    identity = match_identity(elmo.learner, person, identity_policy)
+    return Received(verified, elmo, identity, tuple(courses_of(elmo, language)), transcript_pdf(elmo))
+
+
+def courses_of(elmo: m.Elmo, language: str = "en") -> list[Course]:
+    """The course-like learning opportunities (courses, classes, and untyped leaves) of every report."""
+    found: list[Course] = []
+    for report in elmo.reports:
+        issuer = report.issuer.title(language, "en") or report.issuer.identifier("schac") or ""
+        issuer_id = report.issuer.identifier("schac") or report.issuer.identifier("erasmus")
+        for _depth, los in report.iter_los():
+            if not (los.type in COURSE_TYPES or (los.type is None and not los.has_part)):
+                continue
+            found.append(_course(report, los, issuer, issuer_id, language))
+    return found
+
+
+def _course(
+    report: m.Report,
+    los: m.LearningOpportunitySpecification,
+    issuer: str,
+    issuer_id: str | None,
+    language: str,
+) -> Course:
+    loi = los.specifies or m.LearningOpportunityInstance()
+    scheme_text: str | None = None
+    if loi.grading_scheme_local_id:
+        scheme = report.grading_scheme(loi.grading_scheme_local_id)
+        described = m.best_text(scheme.descriptions, language, "en") if scheme else None
+        scheme_text = described or loi.grading_scheme_local_id
+    credit = next((c for c in loi.credits if c.value is not None), None)
+    levels = [f"{lv.type} {lv.value}".strip() for lv in loi.levels if lv.value or lv.type]
+    if credit is not None and credit.level is not None:
+        levels.append(str(credit.level))
+    term = loi.academic_term
+    return Course(
+        issuer=issuer,
+        issuer_id=issuer_id,
+        issuer_country=report.issuer.country,
+        title=los.title(language, "en") or "",
+        code=los.identifier("local") or (los.identifiers[0].value if los.identifiers else None),
+        los_type=str(los.type) if los.type else None,
+        grade=loi.result_label,
+        grading_scheme=scheme_text,
+        credits=credit.value if credit else None,
+        credit_scheme=credit.scheme if credit else None,
+        level=", ".join(levels) or None,
+        start=loi.start or (term.start if term else None),
+        end=loi.date or (term.end if term else None),
+        status=str(loi.effective_status),
+    )
+
+
+def transcript_pdf(elmo: m.Elmo) -> bytes | None:
+    """The human-readable PDF (an EMREX transcript or transcript of records), if it really is a PDF."""
+    attachments = list(elmo.all_attachments())
+    ranked = [a for a in attachments if a.type in PDF_TYPES] + [
+        a for a in attachments if a.type not in PDF_TYPES
+    ]
+    for attachment in ranked:
+        for index in range(len(attachment.contents)):
+            try:
+                media_type, data = attachment.payload(index)
+            except ElmoError:
+                continue
+            if media_type == "application/pdf" and data.startswith(b"%PDF-"):
+                return data
+    return None

@@ -1,0 +1,61 @@
+"""What the EMC's pages share: settings, database, registries, and re-reading a stored transfer."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from emrex.db import Database
+from emrex.emc.config import EmcSettings
+from emrex.emc.models import Status, Transfer
+from emrex.emc.registries import Registries
+from emrex.emc.returns import Received, ReturnRefused, read_signed
+from emrex.emc.store import local_person, pinned_certificates
+from emrex.identity import Verdict
+from emrex.trust.certs import CertificateError
+
+
+@dataclass
+class Service:
+    settings: EmcSettings
+    database: Database
+    registries: Registries
+    webhook_kick: Any = None  # a callable that wakes the webhook sender, when one runs
+
+
+def stored_received(service: Service, transfer: Transfer, language: str = "en") -> Received | None:
+    """The stored document verified again (against the certificates pinned at the start, at the time it
+    arrived) and read; None when no document is stored. ReturnRefused if it no longer verifies."""
+    if transfer.elmo_xml is None:
+        return None
+    policy = dataclasses.replace(
+        service.settings.verify_policy,
+        at=transfer.returned_at,
+        max_bytes=max(service.settings.verify_policy.max_bytes, len(transfer.elmo_xml)),
+    )
+    try:
+        certificates = pinned_certificates(transfer)
+    except CertificateError as error:
+        raise ReturnRefused(f"the pinned certificates cannot be read: {error}", "signature") from None
+    return read_signed(
+        transfer.elmo_xml,
+        certificates,
+        local_person(transfer),
+        policy=policy,
+        identity_policy=service.settings.identity_policy,
+        language=language,
+    )
+
+
+def view_of(transfer: Transfer) -> dict[str, Any]:
+    """Template values of a transfer (status, verification and identity in words)."""
+    return {
+        "transfer": transfer,
+        "status": Status(transfer.status),
+        "warnings": json.loads(transfer.warnings or "[]"),
+        "algorithms": json.loads(transfer.algorithms or "{}"),
+        "identity_verdict": Verdict(transfer.identity_verdict) if transfer.identity_verdict else None,
+        "identity_reasons": json.loads(transfer.identity_reasons or "[]"),
+    }

@@ -1,0 +1,373 @@
+"""Transfers in the database: start, return, the student's decision, staff review, deletion, retention.
+
+Each function runs in one transaction (``Database.session()``): it changes everything it says or,
+when it raises, nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from emrex.db import Database, utcnow
+from emrex.emc.models import DELETABLE, ForeignCredential, Status, Transfer, WebhookEvent
+from emrex.emc.returns import Outcome, Received
+from emrex.errors import EmrexError
+from emrex.identity import LocalPerson, Verdict
+from emrex.registry.model import Country, Emp
+from emrex.trust.certs import load_certificates
+from emrex.web.auth import Person
+
+SESSION_ID_BYTES = 16  # 32 hex characters
+
+
+class TransferError(EmrexError):
+    """A transfer cannot be found or used as asked; ``kind`` names the reason for the page."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def new_session_id() -> str:
+    return secrets.token_hex(SESSION_ID_BYTES)
+
+
+def start_transfer(
+    db: Database, person: Person, country: Country, emp: Emp, lifetime: dt.timedelta
+) -> Transfer:
+    if not emp.certificates:
+        raise TransferError(
+            f"{emp.display_name} publishes no certificate; its results cannot be verified", "emp"
+        )
+    now = utcnow()
+    pems = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in emp.certificates).decode("ascii")
+    transfer = Transfer(
+        session_id=new_session_id(),
+        student=person.subject,
+        student_name=person.display_name[:255],
+        student_json=person.to_json(),
+        status=Status.STARTED,
+        created_at=now,
+        expires_at=now + lifetime,
+        country_code=country.code,
+        emp_acronym=emp.acronym[:255],
+        emp_name=emp.display_name[:255],
+        emp_url=emp.url,
+        emp_certificates=pems,
+        courses=0,
+        credits="0",
+    )
+    with db.session() as s:
+        s.add(transfer)
+    return transfer
+
+
+def pinned_certificates(transfer: Transfer) -> tuple[x509.Certificate, ...]:
+    return load_certificates(transfer.emp_certificates)
+
+
+def local_person(transfer: Transfer) -> LocalPerson:
+    person = Person.from_json(transfer.student_json)
+    return LocalPerson(person.given_names, person.family_name, person.birth_date, dict(person.identifiers))
+
+
+def open_for_return(s: Session, session_id: str, now: dt.datetime) -> Transfer:
+    """The transfer waiting for this ``sessionId`` (locked for update), or TransferError."""
+    if not session_id or len(session_id) > 64:
+        raise TransferError("the answer carries no valid sessionId", "unknown")
+    transfer = s.scalars(select(Transfer).where(Transfer.session_id == session_id).with_for_update()).first()
+    if transfer is None:
+        raise TransferError("no transfer was started with this sessionId", "unknown")
+    if transfer.status != Status.STARTED:
+        raise TransferError("this transfer has been answered already; a sessionId is used once", "used")
+    if transfer.expires_at <= now:
+        raise TransferError("this transfer expired before the answer came; start a new one", "expired")
+    return transfer
+
+
+def record_outcome(
+    transfer: Transfer, outcome: Outcome, return_code: str, message: str, now: dt.datetime
+) -> None:
+    transfer.return_code = return_code[:40]
+    transfer.return_message = message or None
+    transfer.returned_at = now
+    transfer.status = {
+        Outcome.CANCEL: Status.CANCELLED,
+        Outcome.NO_RESULTS: Status.NO_RESULTS,
+        Outcome.ERROR: Status.EMP_ERROR,
+    }.get(outcome, Status.FAILED)
+
+
+def record_failure(transfer: Transfer, reason: str, return_code: str, now: dt.datetime) -> None:
+    transfer.return_code = return_code[:40] or None
+    transfer.returned_at = now
+    transfer.status = Status.FAILED
+    transfer.failure = reason
+    transfer.elmo_xml = None
+    transfer.pdf = None
+
+
+def record_received(
+    transfer: Transfer, xml: bytes, received: Received, return_code: str, now: dt.datetime
+) -> None:
+    verified = received.verified
+    transfer.return_code = return_code[:40]
+    transfer.returned_at = now
+    transfer.status = Status.RECEIVED
+    transfer.signer = verified.signer
+    transfer.signer_fingerprint = verified.fingerprint
+    transfer.algorithms = json.dumps(_algorithm_names(verified.algorithms))
+    transfer.warnings = json.dumps(list(verified.warnings))
+    transfer.identity_verdict = str(received.identity.verdict)
+    transfer.identity_reasons = json.dumps(list(received.identity.reasons))
+    transfer.courses = len(received.courses)
+    transfer.credits = str(received.credits)
+    transfer.elmo_xml = xml
+    transfer.pdf = received.pdf
+
+
+def _algorithm_names(algorithms: Any) -> dict[str, str]:
+    return {
+        "canonicalization": algorithms.c14n,
+        "signature": algorithms.signature,
+        "digest": algorithms.digest,
+    }
+
+
+def owned(s: Session, transfer_id: int, student: str) -> Transfer:
+    """The student's own transfer; another student's or a missing one is "not found" alike."""
+    transfer = s.get(Transfer, transfer_id)
+    if transfer is None or transfer.student != student:
+        raise TransferError("there is no such transfer among yours", "not_found")
+    return transfer
+
+
+def confirm_import(s: Session, transfer: Transfer, received: Received, now: dt.datetime) -> Status:
+    """The student confirms: imported at once on an identity MATCH, else queued for staff review."""
+    if transfer.status != Status.RECEIVED:
+        raise TransferError("these results are not waiting for your decision", "state")
+    transfer.decided_at = now
+    if received.identity.verdict is Verdict.MATCH:
+        _import(s, transfer, received, now)
+    else:
+        transfer.status = Status.REVIEW
+    return Status(transfer.status)
+
+
+def discard(transfer: Transfer, now: dt.datetime) -> None:
+    if transfer.status != Status.RECEIVED:
+        raise TransferError("these results are not waiting for your decision", "state")
+    transfer.status = Status.DISCARDED
+    transfer.decided_at = now
+    transfer.elmo_xml = None
+    transfer.pdf = None
+    transfer.raw_purged_at = now
+
+
+def delete_transfer(s: Session, transfer: Transfer) -> None:
+    if transfer.status not in DELETABLE:
+        raise TransferError("imported results and results waiting for review stay on record", "state")
+    s.delete(transfer)
+
+
+def review(
+    s: Session,
+    transfer: Transfer,
+    received: Received | None,
+    *,
+    approve: bool,
+    reason: str,
+    staff: str,
+    now: dt.datetime,
+) -> None:
+    if transfer.status != Status.REVIEW:
+        raise TransferError("this transfer is not waiting for review", "state")
+    if not reason.strip():
+        raise TransferError("give a reason for the decision", "reason")
+    transfer.review_decision = "approved" if approve else "rejected"
+    transfer.review_reason = reason.strip()[:2000]
+    transfer.reviewed_by = staff[:255]
+    transfer.reviewed_at = now
+    if approve:
+        if received is None:
+            raise TransferError("the received document is no longer stored; it cannot be imported", "state")
+        _import(s, transfer, received, now)
+    else:
+        transfer.status = Status.REJECTED
+
+
+def _import(s: Session, transfer: Transfer, received: Received, now: dt.datetime) -> None:
+    transfer.status = Status.IMPORTED
+    for course in received.courses:
+        transfer.credentials.append(
+            ForeignCredential(
+                student=transfer.student,
+                imported_at=now,
+                issuer=course.issuer,
+                issuer_id=course.issuer_id,
+                issuer_country=course.issuer_country,
+                title=course.title,
+                code=course.code,
+                los_type=course.los_type,
+                grade=course.grade,
+                grading_scheme=course.grading_scheme,
+                credits=str(course.credits) if course.credits is not None else None,
+                credit_scheme=course.credit_scheme,
+                level=course.level,
+                start_date=course.start,
+                end_date=course.end,
+                status=course.status,
+            )
+        )
+    s.flush()
+    event_id = secrets.token_hex(16)
+    payload = {
+        "event_id": event_id,
+        "type": "credentials.imported",
+        "created_at": now.isoformat(),
+        "transfer": transfer_data(transfer),
+        "credentials": [credential_data(c) for c in transfer.credentials],
+    }
+    s.add(
+        WebhookEvent(
+            event_id=event_id,
+            transfer_id=transfer.id,
+            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+            state="pending",
+            attempts=0,
+            created_at=now,
+            next_attempt_at=now,
+        )
+    )
+
+
+def purge_raw(db: Database, older_than: dt.timedelta, now: dt.datetime | None = None) -> int:
+    """Drop the received documents of transfers that were not imported and are older than the limit.
+
+    Imported documents stay: they are the evidence the credentials rest on.
+    """
+    moment = now or utcnow()
+    with db.session() as s:
+        result = s.execute(
+            update(Transfer)
+            .where(Transfer.created_at < moment - older_than)
+            .where(Transfer.status != Status.IMPORTED)
+            .where(Transfer.status != Status.REVIEW)
+            .where((Transfer.elmo_xml.is_not(None)) | (Transfer.pdf.is_not(None)))
+            .values(elmo_xml=None, pdf=None, raw_purged_at=moment)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def delete_expired_starts(db: Database, now: dt.datetime | None = None) -> int:
+    """Forget transfers whose student never came back (they hold nothing but the choice of EMP)."""
+    moment = now or utcnow()
+    with db.session() as s:
+        result = s.execute(
+            delete(Transfer)
+            .where(Transfer.status == Status.STARTED)
+            .where(Transfer.expires_at < moment - dt.timedelta(days=1))
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+
+def transfer_data(t: Transfer) -> dict[str, Any]:
+    """A transfer as JSON data for the SIS API and the webhook (no documents, no session id)."""
+    return {
+        "id": t.id,
+        "student": t.student,
+        "status": t.status,
+        "created_at": t.created_at.isoformat(),
+        "returned_at": t.returned_at.isoformat() if t.returned_at else None,
+        "country": t.country_code,
+        "emp": {"acronym": t.emp_acronym, "name": t.emp_name, "url": t.emp_url},
+        "return_code": t.return_code,
+        "failure": t.failure,
+        "signer": t.signer,
+        "identity": {"verdict": t.identity_verdict, "reasons": json.loads(t.identity_reasons or "[]")},
+        "review": {
+            "decision": t.review_decision,
+            "reason": t.review_reason,
+            "by": t.reviewed_by,
+            "at": t.reviewed_at.isoformat() if t.reviewed_at else None,
+        }
+        if t.review_decision
+        else None,
+        "courses": t.courses,
+        "credits": t.credits,
+    }
+
+
+def credential_data(c: ForeignCredential) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "transfer_id": c.transfer_id,
+        "student": c.student,
+        "imported_at": c.imported_at.isoformat(),
+        "issuer": {"name": c.issuer, "id": c.issuer_id, "country": c.issuer_country},
+        "title": c.title,
+        "code": c.code,
+        "type": c.los_type,
+        "grade": c.grade,
+        "grading_scheme": c.grading_scheme,
+        "credits": c.credits,
+        "credit_scheme": c.credit_scheme,
+        "level": c.level,
+        "start_date": c.start_date.isoformat() if c.start_date else None,
+        "end_date": c.end_date.isoformat() if c.end_date else None,
+        "status": c.status,
+    }
+
+
+@dataclass(frozen=True)
+class Statistics:
+    by_country: Sequence[tuple[str, str, int]]  # country, status, count
+    by_emp: Sequence[tuple[str, str, int]]
+    courses_imported: int
+    credits_imported: str
+
+
+def statistics(db: Database) -> Statistics:
+    from decimal import Decimal, InvalidOperation
+
+    from sqlalchemy import func
+
+    with db.session(readonly=True) as s:
+        by_country = s.execute(
+            select(Transfer.country_code, Transfer.status, func.count())
+            .group_by(Transfer.country_code, Transfer.status)
+            .order_by(Transfer.country_code, Transfer.status)
+        ).all()
+        by_emp = s.execute(
+            select(Transfer.emp_name, Transfer.status, func.count())
+            .group_by(Transfer.emp_name, Transfer.status)
+            .order_by(Transfer.emp_name, Transfer.status)
+        ).all()
+        courses = s.scalar(select(func.count()).select_from(ForeignCredential)) or 0
+        total = Decimal(0)
+        for value in s.scalars(
+            select(ForeignCredential.credits)
+            .where(ForeignCredential.credits.is_not(None))
+            .where(ForeignCredential.status == "passed")
+            .where(func.lower(ForeignCredential.credit_scheme) == "ects")
+        ):
+            try:
+                total += Decimal(value or "0")
+            except InvalidOperation:
+                continue
+    return Statistics(
+        [(r[0], r[1], int(r[2])) for r in by_country],
+        [(r[0], r[1], int(r[2])) for r in by_emp],
+        int(courses),
+        str(total),
+    )
