@@ -304,3 +304,36 @@ def test_the_tomcat_document_is_signed_over_the_unsigned_one(
     signed = verify((folder / "dk-emrex__elmo-tomcat-signed.xml").read_bytes(), dk_cert)
     unsigned = etree.fromstring((folder / "dk-emrex__elmo-tomcat-unsigned.xml").read_bytes())
     assert signed.signed_xml == etree.tostring(unsigned.getroottree(), method="c14n")
+
+
+_EXC_DEFAULT = (
+    b'<elmo xmlns="urn:e" xmlns:top="urn:top"><a>1</a><Signature xmlns="http://www.w3.org/2000/09/xmldsig#">'
+    b'<SignedInfo><CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#">'
+    b'<ec:InclusiveNamespaces xmlns:ec="http://www.w3.org/2001/10/xml-exc-c14n#" PrefixList="#default top"/>'
+    b'</CanonicalizationMethod><SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>'
+    b'<Reference URI=""><Transforms>'
+    b'<Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>'
+    b'<Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#">'
+    b'<ec:InclusiveNamespaces xmlns:ec="http://www.w3.org/2001/10/xml-exc-c14n#" PrefixList="#default"/>'
+    b'</Transform></Transforms><DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>'
+    b"<DigestValue/></Reference></SignedInfo><SignatureValue/></Signature></elmo>"
+)
+
+
+def test_exclusive_c14n_with_the_default_token_verifies_or_is_refused_never_guessed(emp: Issued) -> None:
+    signed = xmlsec_sign_template(_EXC_DEFAULT, emp)
+    assert verify(signed, emp.certificate).algorithms.c14n == algorithms.EXC_C14N
+    # With a ds: prefix, '#default' would bring the ELMO namespace into SignedInfo; lxml cannot do that.
+    with pytest.raises(DisallowedAlgorithm, match="'#default'"):
+        verify(xmlsec_sign_template(_prefixed(_EXC_DEFAULT), emp), emp.certificate)
+
+
+def _prefixed(template: bytes) -> bytes:
+    root = etree.fromstring(template)
+    signature = etree.fromstring(etree.tostring(root[-1]))
+    ds = etree.Element(f"{DS}Signature", nsmap={"ds": DS[1:-1]})
+    for child in signature:
+        ds.append(child)
+    text = etree.tostring(ds)
+    root.remove(root[-1])
+    return etree.tostring(root).replace(b"</elmo>", text + b"</elmo>")

@@ -17,6 +17,7 @@ from lxml import etree
 
 from emrex.errors import XmlError
 from emrex.trust import algorithms
+from emrex.trust.errors import DisallowedAlgorithm
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 
@@ -35,6 +36,7 @@ def canonical_document(
     tree: etree._ElementTree, method: str, prefixes: Sequence[str] | None = None, *, comments: bool = False
 ) -> bytes:
     """The whole document in canonical form; comments only when ``comments`` and the method keep them."""
+    _check_default_token(tree.getroot(), method, prefixes)
     return _c14n(
         tree,
         exclusive=algorithms.is_exclusive(method),
@@ -45,6 +47,7 @@ def canonical_document(
 
 def canonical_element(element: etree._Element, method: str, prefixes: Sequence[str] | None = None) -> bytes:
     """``element`` and its descendants in canonical form, as a subset of the document it lives in."""
+    _check_default_token(element, method, prefixes)
     nsmap: Any = element.nsmap  # includes the default namespace (key None), which lxml-stubs do not allow
     copy = etree.Element(element.tag, nsmap=nsmap)
     for name, value in element.attrib.items():
@@ -113,4 +116,20 @@ def _inherited_xml_attributes(element: etree._Element) -> dict[str, str]:
 def _prefixes(method: str, prefixes: Sequence[str] | None) -> list[str] | None:
     if not algorithms.is_exclusive(method) or not prefixes:
         return None
-    return list(prefixes)
+    return [p for p in prefixes if p != "#default"]
+
+
+def _check_default_token(apex: etree._Element, method: str, prefixes: Sequence[str] | None) -> None:
+    """lxml drops '#default' from an exclusive C14N prefix list (it passes only names the document
+    uses). The result is still right when one default namespace holds for the whole subtree and the
+    apex is in it, or none is declared; anything else is refused rather than verified wrongly."""
+    if not algorithms.is_exclusive(method) or not prefixes or "#default" not in prefixes:
+        return
+    defaults = {el.nsmap.get(None) for el in apex.iter() if isinstance(el.tag, str)}
+    default = next(iter(defaults)) if len(defaults) == 1 else "many"
+    if default in (None, "") or (default != "many" and apex.prefix is None):
+        return
+    raise DisallowedAlgorithm(
+        "exclusive C14N with the '#default' inclusive prefix is supported only where one default "
+        "namespace covers the signed elements"
+    )
