@@ -185,3 +185,10 @@ def test_show_garbage_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert main(["keys", "show", str(tmp_path / "junk.pem")]) == 2
     assert "neither PEM, DER nor base64" in capsys.readouterr().err
     assert main(["keys", "show", str(tmp_path / "missing.pem")]) == 2
+
+
+def test_out_must_be_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    assert main(["keys", "ca", "--out", str(blocker), "--bits", "2048"]) == 2
+    assert "cannot create the folder" in capsys.readouterr().err

@@ -68,7 +68,10 @@ def _write_pair(
     key_path: Path, key: rsa.RSAPrivateKey, public_path: Path, public: bytes, force: bool
 ) -> Written:
     _check_free((key_path, public_path), force)
-    key_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        key_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise KeyFileError(f"{key_path.parent}: cannot create the folder ({exc.strerror})") from None
     _write(key_path, private_key_pem(key), 0o600, force)
     try:
         _write(public_path, public, 0o644, force)
