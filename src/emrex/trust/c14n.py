@@ -32,15 +32,14 @@ class CanonicalizationError(XmlError):
         )
 
 
-def canonical_document(
-    tree: etree._ElementTree, method: str, prefixes: Sequence[str] | None = None, *, comments: bool = False
-) -> bytes:
-    """The whole document in canonical form; comments only when ``comments`` and the method keep them."""
+def canonical_document(tree: etree._ElementTree, method: str, prefixes: Sequence[str] | None = None) -> bytes:
+    """The whole document in canonical form, without comments whatever the method: a reference with
+    ``URI=""`` selects the document minus its comments (XML-DSig 4.3.3.3)."""
     _check_default_token(tree.getroot(), method, prefixes)
     return _c14n(
         tree,
         exclusive=algorithms.is_exclusive(method),
-        with_comments=comments and algorithms.with_comments(method),
+        with_comments=False,
         inclusive_ns_prefixes=_prefixes(method, prefixes),
     )
 
