@@ -266,7 +266,7 @@ class _Checker:
 
     def identifiers(self, identifiers: Sequence[m.Identifier], path: str, obj: object) -> None:
         for i, identifier in enumerate(identifiers, 1):
-            if not identifier.type.strip():
+            if not identifier.type.strip(" \t\n\r"):
                 self.add(f"{path}.identifier[{i}]", "needs a type", obj=obj)
 
     def enum(self, value: object, kind: type[Enum], path: str, obj: object) -> None:
