@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -252,3 +253,12 @@ def test_identifiers_owned_by_two_stored_persons_are_a_conflict(database: Databa
     clash = person_doc() | {"identifiers": {"nationalIdentifier": "B", "email": "b@x.example"}, "results": []}
     with pytest.raises(SisImportError, match="belong to 2 different persons"):
         import_sis(database, parse_sis_json(dumps(document(clash))))
+
+
+def test_the_documented_example_imports(database: Database) -> None:
+    text = (Path(__file__).resolve().parents[3] / "docs" / "SIS-IMPORT.md").read_text(encoding="utf-8")
+    example = text.split("```json\n", 1)[1].split("```", 1)[0]
+    import_sis(database, parse_sis_json(example))
+    results = SqlSource(database).fetch(PersonQuery({"email": "Eleni.Papadopoulou@student.nordvik.example"}))
+    c1 = {los.identifier("local"): los for _, los in results.reports[0].iter_los()}["C1"]
+    assert c1.specifies is not None and c1.specifies.result_label == "VG"
