@@ -24,7 +24,7 @@ COMMAND_MODULES = (
     "emrex.cli.trust",
     "emrex.cli.keys",
     "emrex.cli.db",
-    "emrex.cli.emp_import",
+    "emrex.cli.emp",
 )
 
 EXIT_OK = 0

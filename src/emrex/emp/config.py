@@ -22,6 +22,7 @@ from emrex.errors import EmrexError
 from emrex.web.settings import LOCAL_HOSTS
 
 ENV_PREFIX = "EMREX_EMP_"
+CONFIG_ENV = "EMREX_EMP_CONFIG"  # the path of the file, not a setting
 DEFAULT_DATABASE_URL = "sqlite:///emrex-emp.db"
 _TOP_LEVEL = (
     "name",
@@ -136,7 +137,7 @@ def load_settings(path: str | Path | None, environ: Mapping[str, str] | None = N
 
 def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> None:
     for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX):
+        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
             continue
         path = [part.lower() for part in name[len(ENV_PREFIX) :].split("__")]
         if not all(path):

@@ -1,0 +1,150 @@
+"""``emrex emp``: run the data provider (``serve``), its statistics (``stats``), SIS ``import``.
+
+Exit codes: 0 done; 1 the configuration or data is unusable (one line names the setting); 2 usage
+errors, unreadable files or an unreachable database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from emrex.cli import EXIT_OK, EXIT_USAGE, CliError
+
+CONFIG_ENV = "EMREX_EMP_CONFIG"  # as emrex.emp.config.CONFIG_ENV (kept light: no import at start)
+
+
+def register(commands: Any) -> None:
+    from emrex.cli.emp_import import add_import
+
+    emp = commands.add_parser("emp", help="the data provider (EMP): serve, statistics, SIS import")
+    sub = emp.add_subparsers(title="emp commands", metavar="COMMAND")
+    emp.set_defaults(handler=lambda args: _usage(emp))
+
+    serve = sub.add_parser(
+        "serve",
+        help="run the EMP web service",
+        description="Check the configuration, load the key, migrate the database, then serve. Every "
+        "setting can also come from the environment (EMREX_EMP_*; see docs/EMP.md).",
+    )
+    serve.add_argument("--config", metavar="FILE", help=f"the TOML configuration (default: ${CONFIG_ENV})")
+    serve.add_argument("--host", help="address to listen on (default: server.host, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default: server.port, 8000)")
+    serve.add_argument("--workers", type=int, help="worker processes (default: server.workers, 1)")
+    serve.set_defaults(handler=_serve)
+
+    stats = sub.add_parser(
+        "stats",
+        help="print the EMP's statistics (no personal data)",
+        description="Sessions started and finished, outcomes, items and credits, per client and institution.",
+    )
+    where = stats.add_mutually_exclusive_group()
+    where.add_argument("--config", metavar="FILE", help="read the database URL from this configuration")
+    where.add_argument("--database", metavar="URL", help="the EMP's database")
+    stats.add_argument("--json", action="store_true", help="print JSON instead of text")
+    stats.set_defaults(handler=_stats)
+
+    add_import(sub)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_help(sys.stderr)
+    return EXIT_USAGE
+
+
+def _config_path(value: str | None) -> str | None:
+    return value or os.environ.get(CONFIG_ENV) or None
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from emrex.db import Database, upgrade
+    from emrex.emp.config import load_settings
+    from emrex.emp.runtime import build_source, load_signer
+
+    path = _config_path(args.config)
+    settings = load_settings(path, os.environ)
+    server = settings.server
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port), ("workers", args.workers)) if v}
+    if args.port is not None and not 1 <= args.port <= 65535:
+        raise CliError("--port: expected 1 to 65535")
+    if args.workers is not None and not 1 <= args.workers <= 64:
+        raise CliError("--workers: expected 1 to 64")
+    server = dataclasses.replace(server, **overrides)
+    load_signer(settings)  # a bad key or certificate stops here, before any worker starts
+    database = Database(settings.database_url)
+    try:
+        upgrade(database)
+        build_source(settings.source, database)
+    finally:
+        database.dispose()
+    import uvicorn
+
+    if path is not None:
+        os.environ[CONFIG_ENV] = os.path.abspath(path)
+    uvicorn.run(
+        "emrex.emp.server:app_from_environment",
+        factory=True,
+        host=server.host,
+        port=server.port,
+        workers=server.workers,
+        proxy_headers=True,
+        forwarded_allow_ips=server.forwarded_allow_ips,
+        log_level="info",
+        access_log=False,  # our request log has no query strings or personal data
+    )
+    return EXIT_OK
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from emrex.db import Database, DatabaseError, upgrade
+    from emrex.emp.config import load_settings
+    from emrex.emp.stats import collect, format_table
+
+    url = args.database
+    if url is None:
+        path = _config_path(args.config)
+        if path is None and "EMREX_EMP_DATABASE_URL" not in os.environ:
+            raise CliError(f"give --config FILE or --database URL (or set {CONFIG_ENV})")
+        url = load_settings(path, os.environ).database_url if path else os.environ["EMREX_EMP_DATABASE_URL"]
+    try:
+        database = Database(url)
+    except DatabaseError as error:
+        raise CliError(str(error)) from None
+    try:
+        upgrade(database)
+        stats = collect(database)
+    except DatabaseError as error:
+        raise CliError(str(error)) from None
+    finally:
+        database.dispose()
+    if args.json:
+        data = {
+            "started": stats.started,
+            "finished": stats.finished,
+            "outcomes": stats.outcomes,
+            "itemsOffered": stats.items_offered,
+            "creditsOffered": str(stats.credits_offered),
+            "itemsSent": stats.items_sent,
+            "creditsSent": str(stats.credits_sent),
+            "medianDurationMs": stats.median_duration_ms,
+            "clients": [
+                {
+                    "host": c.client_host,
+                    "started": c.started,
+                    "outcomes": c.outcomes,
+                    "itemsSent": c.items_sent,
+                    "creditsSent": str(c.credits_sent),
+                }
+                for c in stats.clients
+            ],
+            "institutions": stats.institutions,
+        }
+        print(json.dumps(data, indent=2, sort_keys=True))
+    else:
+        sys.stdout.write(format_table(stats))
+    return EXIT_OK
