@@ -122,7 +122,7 @@ def test_terms_dates_languages_and_levels(read_pdf: Read) -> None:
     text = read_pdf(render(elmo)).text
     assert "MN-01 Numerical Methods" in text
     assert "Metodi numerici (it)" in text
-    assert "Language: Italian (it)" in text
+    assert "Language: Italian ·" in text
     assert "Level: EQF 7" in text
     assert "Autumn 2024 2025-01-10 30 e lode passed ECTS 7.5 (Master)" in text
     assert "from 2025-02-01 in progress" in text
@@ -227,14 +227,14 @@ def test_swedish_labels(read_pdf: Read) -> None:
         "Födelsedatum 1999-03-14",
         "Medborgarskap Sverige (SE)",
         "Utfärdande lärosäte: Nordviks universitet",
-        "Kod Benämning Typ Termin",
+        "Kod Benämning Typ Termin, datum Betyg Status Poäng",
         "Linjär algebra",
         "godkänd",
         "underkänd",
         "pågående",
         "TTF2Y Civilingenjörsprogrammet i teknisk fysik Master of Science in Engineering Physics (en) · "
         "Nivå: EQF 7 Program",
-        "Undervisningsspråk: svenska (sv)",
+        "Undervisningsspråk: svenska",
         "Godkända poäng totalt",
         "Betygsskalor",
         "ECTS 7,5",
@@ -264,7 +264,7 @@ def test_pages_are_numbered_and_grow_with_the_results(read_pdf: Read) -> None:
 def test_the_results_header_is_repeated_on_every_page_of_the_table(read_pdf: Read) -> None:
     elmo = sample_elmo(150)
     pages = read_pdf(render(elmo)).pages
-    header = "Code Title Type Term Grade Status Credits"
+    header = "Code Title Type Term, date Grade Status Credits"
     with_rows = [page for page in pages if re.search(r"\bC\d{5}\b", page)]
     assert len(with_rows) > 4
     for page in with_rows:
@@ -290,9 +290,10 @@ def test_long_titles_wrap_inside_the_page(
     assert unbroken in text.replace(" ", "")
     words, (width, height) = pdf_words(pdf)
     assert words
+    margin = 16 * 72 / 25.4  # 16 mm left and right
     for word in words:
-        assert word.x_min >= 30 and word.x_max <= width - 30, word
-        assert word.y_min >= 30 and word.y_max <= height - 20, word
+        assert margin - 0.5 <= word.x_min and word.x_max <= width - margin + 0.5, word
+        assert word.y_min >= 30 and word.y_max <= height - 30, word
 
 
 def test_a_row_taller_than_a_page_breaks_across_pages(read_pdf: Read) -> None:
@@ -302,7 +303,7 @@ def test_a_row_taller_than_a_page_breaks_across_pages(read_pdf: Read) -> None:
     assert re.findall(r"\bword\d+", pdf.text) == giant.split()
     assert "BIG word0 " in pdf.pages[0]
     assert "AFTER Next course" in pdf.pages[-1]
-    assert "Code Title Type Term Grade Status Credits" in pdf.pages[1]
+    assert "Code Title Type Term, date Grade Status Credits" in pdf.pages[1]
 
 
 def test_deep_trees_are_indented_and_all_shown(read_pdf: Read) -> None:

@@ -21,7 +21,7 @@ from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import BaseDocTemplate, Frame, PageTemplate, Paragraph, Spacer
 from reportlab.platypus.doctemplate import LayoutError
 
 from emrex.elmo import model as m
@@ -48,7 +48,7 @@ _MAX_INDENT_DEPTH = 8
 # Rows taller than this may break between lines at a page end; shorter rows move whole.
 _SPLIT_ROWS_TALLER_THAN = 120.0
 _COLUMNS = ("col_code", "col_title", "col_type", "col_term", "col_grade", "col_status", "col_credits")
-_FIXED = (52.0, 0.0, 58.0, 62.0, 42.0, 46.0, 50.0)  # the title column takes the rest
+_FIXED = (50.0, 0.0, 50.0, 68.0, 44.0, 48.0, 46.0)  # the title column takes the rest
 _COL_WIDTHS = (_FIXED[0], _WIDTH - sum(_FIXED), *_FIXED[2:])
 _KEY_WIDTH = 112.0
 _GREY = "#555555"
@@ -395,13 +395,21 @@ def _layout(story: list[Any], texts: Texts, styles: _Styles, generated_at: dt.da
             self.drawString(_MARGIN_X, y, _fit(footer_left, room, lambda s: self.stringWidth(s, font, size)))
 
     out = io.BytesIO()
-    doc = SimpleDocTemplate(
+    body = Frame(
+        _MARGIN_X,
+        _MARGIN_BOTTOM,
+        _WIDTH,
+        _PAGE_H - _MARGIN_TOP - _MARGIN_BOTTOM,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+        id="body",
+    )
+    doc = BaseDocTemplate(
         out,
         pagesize=(_PAGE_W, _PAGE_H),
-        leftMargin=_MARGIN_X,
-        rightMargin=_MARGIN_X,
-        topMargin=_MARGIN_TOP,
-        bottomMargin=_MARGIN_BOTTOM,
+        pageTemplates=[PageTemplate("page", [body])],
         title=texts["title"],
         author="EMREX",
         creator="emrex",

@@ -39,7 +39,7 @@ _EN: Final = {
     "col_code": "Code",
     "col_title": "Title",
     "col_type": "Type",
-    "col_term": "Term",
+    "col_term": "Term, date",
     "col_date": "Date",
     "col_grade": "Grade",
     "col_status": "Status",
@@ -96,7 +96,7 @@ _SV: Final = {
     "col_code": "Kod",
     "col_title": "Benämning",
     "col_type": "Typ",
-    "col_term": "Termin",
+    "col_term": "Termin, datum",
     "col_date": "Datum",
     "col_grade": "Betyg",
     "col_status": "Status",
@@ -158,8 +158,7 @@ class Texts:
         return f"{name} ({code})" if name else code
 
     def language_name(self, code: str) -> str:
-        name = _language(self.language, code.strip().lower())
-        return f"{name} ({code})" if name else code
+        return _language(self.language, code.strip().lower()) or code
 
 
 def date_text(value: dt.date) -> str:
