@@ -52,7 +52,7 @@ def _clean(message: str | None) -> str:
     text = (message or "syntax error").strip()
     # libxml2 sometimes appends ", line N, column M" which we report separately.
     head, sep, _ = text.partition(", line ")
-    return head if sep else text
+    return (head if sep else text).strip()
 
 
 def localname(element: etree._Element) -> str:
