@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +128,7 @@ def main() -> int:
                 rows.append(
                     (
                         "PDF transcript alone, 60 courses",
-                        _best_ms(lambda elmo=elmo: render_transcript(elmo)),
+                        _best_ms(partial(render_transcript, elmo)),
                         BUDGET_PDF_60_MS,
                     )
                 )
