@@ -130,7 +130,7 @@ def _full_name_ratio(name: str, local_given: str, local_family: str) -> float:
 def _normalise_identifier(kind: str, value: str) -> str:
     text = unicodedata.normalize("NFKC", value).strip().casefold()
     if kind == "esi":
-        return text.removeprefix(ESI_PREFIX)
+        return text.removeprefix(ESI_PREFIX.casefold())
     return _ID_NOISE.sub("", text)
 
 
@@ -144,7 +144,7 @@ def local_identifier(identifiers: Mapping[str, str], kind: str) -> str | None:
         for name, value in identifiers.items():
             if name.casefold() == "schacpersonaluniquecode":
                 for part in value.split(";"):
-                    if part.strip().casefold().startswith(ESI_PREFIX):
+                    if part.strip().casefold().startswith(ESI_PREFIX.casefold()):
                         return part.strip()
     return None
 
@@ -178,6 +178,8 @@ def match_identity(
 
     ratio = _name_ratio(learner, person)
     names = _describe_names(ratio, policy)
+    if names == "differs" and _partial_name(learner, person):
+        names = "close"
     birth = _birth_date(learner.birth_date, person.birth_date)
 
     if agree:
@@ -239,6 +241,14 @@ def _name_ratio(learner: Learner, person: LocalPerson) -> float | None:
     if learner.alternative_name is not None and learner.alternative_name.text.strip():
         ratios.append(_full_name_ratio(learner.alternative_name.text, person.given_names, person.family_name))
     return min(ratios)
+
+
+def _partial_name(learner: Learner, person: LocalPerson) -> bool:
+    """One name is the other with names left out (a second given or family name): a person decides."""
+    theirs = set(normalise_name(f"{learner.given_names} {learner.family_name}", ascii_fold=True).split())
+    ours = set(normalise_name(f"{person.given_names} {person.family_name}", ascii_fold=True).split())
+    shorter, longer = sorted((theirs, ours), key=len)
+    return len(shorter) >= 2 and shorter <= longer
 
 
 def _describe_names(ratio: float | None, policy: IdentityPolicy) -> str:

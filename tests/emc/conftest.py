@@ -1,0 +1,211 @@
+"""An EMC with demo logins, a registry file of three EMPs (keys from a test CA), and signed documents."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from emrex.db import Database
+from emrex.elmo import model as m
+from emrex.elmo.codec import encode
+from emrex.elmo.sample import sample_elmo
+from emrex.elmo.writer import write_elmo
+from emrex.emc import create_emc_app, hash_token, settings_from_mapping
+from emrex.emc.config import EmcSettings
+from emrex.registry import Country, Emp, Registry, emreg_json
+from emrex.trust import Signer
+from emrex.trust.ca import Issued, issue, make_ca
+from emrex.web.login import hash_password
+
+BASE_URL = "https://emc.example.org"
+NORDVIK = "https://emp.nordvik.example/emrex"
+COLLINA = "https://emp.collina.example/emrex"
+MONTE = "https://emp.monte.example/emrex"
+PASSWORD = "pw-for-tests"
+API_TOKEN = "sis-token-0123456789"
+# The sample document's learner (emrex.elmo.sample): the student "asa" is that person.
+ASA = {"given_names": "Åsa Žofie", "family_name": "Lindqvist-Dvořáková", "birth_date": "1999-03-14"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Keys:
+    nordvik: Issued
+    collina: Issued
+    stranger: Issued  # a key of nobody in the registry
+
+
+@pytest.fixture(scope="session")
+def keys() -> Keys:
+    ca = make_ca("EMC test CA")
+    return Keys(
+        issue(ca, "Nordvik EMP", organization="Nordvik University", country="SE"),
+        issue(ca, "Collina EMP", country="IT"),
+        issue(ca, "Stranger EMP"),
+    )
+
+
+@pytest.fixture(scope="session")
+def password_hash() -> str:
+    return hash_password(PASSWORD, log2_n=10)
+
+
+def registry_of(keys: Keys) -> Registry:
+    return Registry(
+        countries=(Country("SE", "Sweden", False), Country("IT", "Italy", True)),
+        emps=(
+            Emp("NORDVIK", "SE", NORDVIK, ("Nordvik University",), (keys.nordvik.certificate,)),
+            Emp("COLLINA", "IT", COLLINA, ("Università di Collina", "Other"), (keys.collina.certificate,)),
+            Emp("MONTE", "IT", MONTE, ("Politecnico del Monte",), (keys.collina.certificate,)),
+        ),
+    )
+
+
+def config(tmp_path: Path, keys: Keys, password_hash: str, **tables: Any) -> dict[str, Any]:
+    registry_file = tmp_path / "registry.json"
+    registry_file.write_bytes(emreg_json(registry_of(keys)))
+    account = {"password_hash": password_hash}
+    values: dict[str, Any] = {
+        "base_url": BASE_URL,
+        "database_url": f"sqlite:///{tmp_path}/emc.db",
+        "registry": {"sources": [str(registry_file)]},
+        "api": {"token_hashes": [hash_token(API_TOKEN)]},
+        "login": {
+            "method": "demo",
+            "production": False,
+            "demo": {
+                "accounts": [
+                    {
+                        "username": "asa",
+                        **ASA,
+                        **account,
+                        "identifiers": {
+                            "esi": "urn:schac:personalUniqueCode:int:esi:se:nordvik.example:482913"
+                        },
+                    },
+                    {
+                        "username": "bo",
+                        "given_names": "Bo",
+                        "family_name": "Ek",
+                        "birth_date": "2001-05-05",
+                        **account,
+                    },
+                    {
+                        "username": "asa2",
+                        "given_names": "Åsa",
+                        "family_name": "Lindqvist",
+                        "birth_date": "1999-03-14",
+                        **account,
+                    },
+                    {
+                        "username": "staff",
+                        "given_names": "Sven",
+                        "family_name": "Lund",
+                        "roles": ["staff"],
+                        **account,
+                    },
+                ]
+            },
+        },
+    }
+    for name, table in tables.items():
+        values[name] = {**values.get(name, {}), **table}
+    return values
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path, keys: Keys, password_hash: str) -> Callable[..., EmcSettings]:
+    def make(**tables: Any) -> EmcSettings:
+        return settings_from_mapping(config(tmp_path, keys, password_hash, **tables), {})
+
+    return make
+
+
+@pytest.fixture
+def make_emc(make_settings: Callable[..., EmcSettings]) -> Iterator[Callable[..., TestClient]]:
+    clients: list[TestClient] = []
+    apps: dict[str, Any] = {}
+
+    def make(settings: EmcSettings | None = None, **options: Any) -> TestClient:
+        settings = settings or make_settings()
+        if settings.database_url not in apps:
+            apps[settings.database_url] = create_emc_app(settings, background=False, **options)
+        client = TestClient(apps[settings.database_url], base_url=BASE_URL)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+    for app in apps.values():
+        app.state.emc_service.database.dispose()
+
+
+@pytest.fixture
+def emc(make_emc: Callable[..., TestClient]) -> TestClient:
+    return make_emc()
+
+
+def database_of(client: TestClient) -> Database:
+    db: Database = client.app.state.emc_service.database  # type: ignore[attr-defined]
+    return db
+
+
+def csrf(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no CSRF field on the page"
+    return found.group(1)
+
+
+def login(client: TestClient, username: str = "asa") -> None:
+    page = client.get("/login")
+    response = client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": csrf(page.text), "next": "/"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def start(client: TestClient, country: str = "SE", emp: str = NORDVIK) -> str:
+    """Start a transfer; the sessionId of the auto-submitted form."""
+    page = client.get(f"/choose?country={country}")
+    assert page.status_code == 200, page.text
+    response = client.post("/start", data={"country": country, "emp": emp, "csrf_token": csrf(page.text)})
+    assert response.status_code == 200, response.text
+    assert f'action="{emp}"' in response.text
+    found = re.search(r'name="sessionId" value="([^"]+)"', response.text)
+    assert found
+    assert f'name="returnUrl" value="{BASE_URL}/emrex/return"' in response.text
+    return found.group(1)
+
+
+def signed(signer_key: Issued, elmo: m.Elmo | None = None, *, courses: int = 8) -> bytes:
+    xml = write_elmo(elmo or sample_elmo(courses))
+    return Signer(signer_key.key, signer_key.certificate).sign(xml)
+
+
+def answer(
+    client: TestClient, session_id: str, code: str = "NCP_OK", elmo: str = "", message: str = "", **extra: Any
+) -> Any:
+    data = {"sessionId": session_id, "returnCode": code, "returnMessage": message, "elmo": elmo}
+    return client.post("/emrex/return", data=data, follow_redirects=False, **extra)
+
+
+def ok(client: TestClient, keys: Keys, session_id: str, elmo: m.Elmo | None = None) -> int:
+    """Post a good answer; the transfer id it redirected to."""
+    response = answer(client, session_id, elmo=encode(signed(keys.nordvik, elmo)))
+    assert response.status_code == 303, response.text
+    found = re.fullmatch(r"/transfers/(\d+)", response.headers["location"])
+    assert found, response.headers["location"]
+    return int(found.group(1))
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
