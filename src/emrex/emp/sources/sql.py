@@ -7,13 +7,14 @@ institutions, grading schemes, diploma supplements), whatever the number of resu
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import JSON, Text, cast, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from emrex.db import Database
@@ -40,6 +41,9 @@ from emrex.emp.sources.sis_models import (
 @dataclass(frozen=True)
 class SqlSourceConfig:
     identifier_types: tuple[str, ...] = DEFAULT_IDENTIFIER_TYPES
+
+
+_RESULT_COLUMNS = tuple(SisResult.__table__.columns)
 
 
 class SqlSource:
@@ -94,37 +98,38 @@ def _load(session: Any, person_id: int, now: dt.datetime) -> LearnerResults:
         birth_name=row.birth_name,
         gender=m.Gender(row.gender) if row.gender is not None else None,
     )
-    results: Sequence[SisResult] = session.scalars(
-        select(SisResult).where(SisResult.person_id == person_id).order_by(SisResult.position)
+    # Core rows, JSON as text converted once per distinct value: several times faster than ORM objects
+    columns = [c if not isinstance(c.type, JSON) else cast(c, Text).label(c.name) for c in _RESULT_COLUMNS]
+    results: Sequence[Any] = session.execute(
+        select(*columns).where(SisResult.person_id == person_id).order_by(SisResult.position)
     ).all()
     if not results:
         return LearnerResults(learner, [])
-    result_ids = [r.id for r in results]
     institution_ids = {r.institution_id for r in results}
     institutions = {
         i.id: i for i in session.scalars(select(SisInstitution).where(SisInstitution.id.in_(institution_ids)))
     }
-    scheme_ids = {r.grading_scheme_id for r in results if r.grading_scheme_id is not None}
-    schemes: dict[int, SisGradingScheme] = {}
-    if scheme_ids:
-        schemes = {
-            g.id: g
-            for g in session.scalars(select(SisGradingScheme).where(SisGradingScheme.id.in_(scheme_ids)))
-        }
+    schemes: dict[int, SisGradingScheme] = {
+        g.id: g
+        for g in session.scalars(
+            select(SisGradingScheme).where(SisGradingScheme.institution_id.in_(institution_ids))
+        )
+    }
     supplements: dict[int, SisDiplomaSupplement] = {
         d.result_id: d
         for d in session.scalars(
-            select(SisDiplomaSupplement).where(SisDiplomaSupplement.result_id.in_(result_ids))
+            select(SisDiplomaSupplement).join(SisResult).where(SisResult.person_id == person_id)
         )
     }
+    texts = _TextCache()
 
-    children: dict[int | None, list[SisResult]] = defaultdict(list)
+    children: dict[int | None, list[Any]] = defaultdict(list)
     for r in results:
         children[r.parent_id].append(r)
 
-    def build(r: SisResult, depth: int) -> m.LearningOpportunitySpecification:
+    def build(r: Any, depth: int) -> m.LearningOpportunitySpecification:
         parts = tuple(build(c, depth + 1) for c in children.get(r.id, ())) if depth < 64 else ()
-        return _los(r, schemes, supplements.get(r.id), parts)
+        return _los(r, texts, schemes, supplements.get(r.id), parts)
 
     by_institution: dict[int, list[m.LearningOpportunitySpecification]] = defaultdict(list)
     for root in children.get(None, ()):
@@ -159,20 +164,31 @@ def _issuer(row: SisInstitution) -> m.Issuer:
     return m.Issuer(tuple(identifiers), _texts(row.names), row.url, row.country)
 
 
+class _TextCache(dict[str, tuple[m.LangText, ...]]):
+    """JSON text of language variants -> LangTexts, decoded once per distinct value."""
+
+    def __missing__(self, raw: str) -> tuple[m.LangText, ...]:
+        value = _texts(json.loads(raw))
+        self[raw] = value
+        return value
+
+
 def _los(
-    r: SisResult,
+    r: Any,
+    texts: _TextCache,
     schemes: dict[int, SisGradingScheme],
     ds: SisDiplomaSupplement | None,
     parts: tuple[m.LearningOpportunitySpecification, ...],
 ) -> m.LearningOpportunitySpecification:
     term = None
-    if r.term_titles is not None:
-        term = m.AcademicTerm(_texts(r.term_titles), r.term_start, r.term_end)
+    if r.term_titles is not None and r.term_titles != "null":
+        term = m.AcademicTerm(texts[r.term_titles], r.term_start, r.term_end)
     distribution = None
-    if r.distribution is not None:
+    if r.distribution is not None and r.distribution != "null":
+        raw = json.loads(r.distribution)
         distribution = m.ResultDistribution(
-            tuple(m.DistributionCategory(c["label"], int(c["count"])) for c in r.distribution["categories"]),
-            _texts(r.distribution.get("descriptions", [])),
+            tuple(m.DistributionCategory(c["label"], int(c["count"])) for c in raw["categories"]),
+            _texts(raw.get("descriptions", [])),
         )
     credits: tuple[m.Credit, ...] = ()
     if r.credit_value is not None:
@@ -192,13 +208,13 @@ def _los(
         diploma_supplement=_supplement(ds) if ds is not None else None,
     )
     return m.LearningOpportunitySpecification(
-        titles=_texts(r.titles),
+        titles=texts[r.titles],
         identifiers=(m.Identifier("local", r.local_id),),
         type=m.LosType(r.los_type) if r.los_type else None,
         subject_area=r.subject_area,
         isced_code=r.isced_code,
         url=r.url,
-        descriptions=_texts(r.descriptions),
+        descriptions=texts[r.descriptions],
         specifies=loi,
         has_part=parts,
     )
