@@ -1,0 +1,125 @@
+"""EMP settings: the TOML file, the environment over it, and errors that name the setting."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emrex.emp.config import EmpConfigError, load_settings, settings_from_mapping
+
+BASE: dict[str, Any] = {
+    "base_url": "https://emp.uni.example",
+    "key_file": "/etc/emrex/key.pem",
+    "certificate_file": "/etc/emrex/cert.pem",
+    "login": {"method": "headers", "headers": {"trusted_proxies": ["127.0.0.1"]}},
+}
+
+
+def _settings(**overrides: Any) -> Any:
+    return settings_from_mapping({**BASE, **overrides})
+
+
+def test_defaults() -> None:
+    settings = _settings()
+    assert settings.production is True
+    assert settings.entry_path == "/emrex"
+    assert settings.session_lifetime == timedelta(minutes=30)
+    assert settings.http_hosts == frozenset()
+    assert settings.languages == ("en", "sv")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "setting"),
+    [
+        ({"base_url": "ftp://x"}, "base_url"),
+        ({"base_url": "http://emp.uni.example"}, "base_url"),
+        ({"base_url": "https://emp.uni.example/sub"}, "base_url"),
+        ({"entry_path": "emrex"}, "entry_path"),
+        ({"dev_http_hosts": ["localhost"]}, "dev_http_hosts"),
+        ({"session_minutes": 0}, "session_minutes"),
+        ({"default_language": "fi"}, "default_language"),
+        ({"timezone": "Nowhere/Land"}, "timezone"),
+        ({"whole_programme_only": "yes"}, "whole_programme_only"),
+        ({"colour": "blue"}, "colour"),
+        ({"login": {"method": "demo", "demo": {"accounts": []}}}, "login."),
+        ({"server": {"workers": 0}}, "server.workers"),
+    ],
+)
+def test_errors_name_the_setting(overrides: dict[str, Any], setting: str) -> None:
+    with pytest.raises(EmpConfigError) as caught:
+        _settings(**overrides)
+    assert str(caught.value).startswith(setting)
+    assert "\n" not in str(caught.value)
+
+
+def test_key_file_is_required() -> None:
+    data = {k: v for k, v in BASE.items() if k != "key_file"}
+    with pytest.raises(EmpConfigError, match="^key_file: missing"):
+        settings_from_mapping(data)
+
+
+def test_demo_login_is_refused_in_production(password_hash: str) -> None:
+    account = {"username": "a", "password_hash": password_hash, "given_names": "A", "family_name": "B"}
+    demo = {"method": "demo", "demo": {"accounts": [account]}}
+    assert _settings(login=demo, production=False).production is False
+    with pytest.raises(EmpConfigError, match="production"):
+        _settings(login=demo)
+
+
+def test_outside_production_localhost_may_use_http() -> None:
+    settings = _settings(production=False, base_url="http://localhost:8000")
+    assert "localhost" in settings.http_hosts
+
+
+def test_environment_overrides_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "emp.toml"
+    path.write_text(
+        'base_url = "https://emp.uni.example"\nkey_file = "k"\ncertificate_file = "c"\n'
+        'database_url = "sqlite:///file.db"\n[login]\nmethod = "headers"\n[login.headers]\n'
+        'trusted_proxies = ["127.0.0.1"]\n'
+    )
+    env = {
+        "EMREX_EMP_DATABASE_URL": "postgresql://db/emp",
+        "EMREX_EMP_CLIENT_HOSTS": "emc.a.example, emc.b.example",
+        "EMREX_EMP_WHOLE_PROGRAMME_ONLY": "true",
+        "EMREX_EMP_SESSION_MINUTES": "45",
+        "EMREX_EMP_SERVER__WORKERS": "4",
+        "EMREX_EMP_LOGIN__HEADERS__TRUSTED_PROXIES": '["10.0.0.0/8"]',
+        "EMREX_EMP_KEY_PASSWORD": "1234",
+        "EMREX_EMP_CONFIG": str(path),
+        "OTHER": "ignored",
+    }
+    settings = load_settings(path, env)
+    assert settings.database_url == "postgresql://db/emp"
+    assert settings.client_hosts == ("emc.a.example", "emc.b.example")
+    assert settings.whole_programme_only is True
+    assert settings.session_lifetime == timedelta(minutes=45)
+    assert settings.server.workers == 4
+    assert settings.login["headers"]["trusted_proxies"] == ["10.0.0.0/8"]
+    assert settings.key_password == "1234"
+    assert "1234" not in repr(settings)
+
+
+def test_environment_only_and_unknown_variables() -> None:
+    env = {
+        "EMREX_EMP_BASE_URL": "https://emp.uni.example",
+        "EMREX_EMP_KEY_FILE": "k",
+        "EMREX_EMP_CERTIFICATE_FILE": "c",
+        "EMREX_EMP_LOGIN__METHOD": "headers",
+        "EMREX_EMP_LOGIN__HEADERS__TRUSTED_PROXIES": '["127.0.0.1"]',
+    }
+    assert load_settings(None, env).base_url == "https://emp.uni.example"
+    with pytest.raises(EmpConfigError, match="^EMREX_EMP_DATABSE_URL: unknown setting"):
+        load_settings(None, {**env, "EMREX_EMP_DATABSE_URL": "x"})
+
+
+def test_unreadable_files(tmp_path: Path) -> None:
+    with pytest.raises(EmpConfigError, match="no such configuration file"):
+        load_settings(tmp_path / "missing.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("base_url = ")
+    with pytest.raises(EmpConfigError, match="not valid TOML"):
+        load_settings(bad)
