@@ -57,7 +57,7 @@ def test_errors_name_the_setting(overrides: dict[str, Any], setting: str) -> Non
 
 def test_key_file_is_required() -> None:
     data = {k: v for k, v in BASE.items() if k != "key_file"}
-    with pytest.raises(EmpConfigError, match="^key_file: missing"):
+    with pytest.raises(EmpConfigError, match=r"^key_file: missing"):
         settings_from_mapping(data)
 
 
@@ -112,7 +112,7 @@ def test_environment_only_and_unknown_variables() -> None:
         "EMREX_EMP_LOGIN__HEADERS__TRUSTED_PROXIES": '["127.0.0.1"]',
     }
     assert load_settings(None, env).base_url == "https://emp.uni.example"
-    with pytest.raises(EmpConfigError, match="^EMREX_EMP_DATABSE_URL: unknown setting"):
+    with pytest.raises(EmpConfigError, match=r"^EMREX_EMP_DATABSE_URL: unknown setting"):
         load_settings(None, {**env, "EMREX_EMP_DATABSE_URL": "x"})
 
 
