@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
@@ -369,3 +370,10 @@ def test_the_default_generation_time_is_now_in_utc(read_pdf: Read) -> None:
     assert stamp is not None
     shown = dt.datetime.strptime(stamp.group(1), "%Y-%m-%d %H:%M").replace(tzinfo=dt.UTC)
     assert before <= shown <= after
+
+
+def test_renders_in_parallel_threads_match_serial_ones() -> None:
+    documents = [sample_elmo(n) for n in (3, 40, 3, 40)]
+    with ThreadPoolExecutor(4) as pool:
+        parallel = list(pool.map(render, documents))
+    assert parallel == [render(elmo) for elmo in documents]
