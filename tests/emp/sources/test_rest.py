@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import base64
 import dataclasses
+import gzip
 import json
 import urllib.parse
 
@@ -159,3 +161,10 @@ def test_missing_or_repeated_local_ids_are_made_unique() -> None:
 def test_bad_configuration_is_refused(options: dict[str, object], message: str) -> None:
     with pytest.raises(SourceConfigError, match=message):
         RestSourceConfig(**options)  # type: ignore[arg-type]
+
+
+def test_a_compression_bomb_in_the_transport_form_is_refused() -> None:
+    bomb = base64.b64encode(gzip.compress(b"<elmo>" + b" " * 20_000_000 + b"</elmo>"))
+    script = Script(lambda r: Answer(body=bomb, content_type="text/plain"))
+    with serve(script) as base, pytest.raises(SourceUnavailable, match="did not answer with ELMO"):
+        source(base + "/elmo?id={id}").fetch(STUDENT)

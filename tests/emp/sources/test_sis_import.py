@@ -262,3 +262,21 @@ def test_the_documented_example_imports(database: Database) -> None:
     results = SqlSource(database).fetch(PersonQuery({"email": "Eleni.Papadopoulou@student.nordvik.example"}))
     c1 = {los.identifier("local"): los for _, los in results.reports[0].iter_los()}["C1"]
     assert c1.specifies is not None and c1.specifies.result_label == "VG"
+
+
+def test_updated_at_moves_only_when_a_row_really_changes(database: Database) -> None:
+    def stamps() -> dict[str, object]:
+        with database.session() as s:
+            rows = [*s.scalars(select(SisInstitution)), *s.scalars(select(SisPerson))]
+            return {getattr(r, "schac", None) or r.family_name: r.updated_at for r in rows}
+
+    import_sis(database, parse_sis_json(dumps(document())))
+    first = stamps()
+    import_sis(database, parse_sis_json(dumps(document())))
+    assert stamps() == first
+    changed = document()
+    changed["institutions"][1]["url"] = "https://new.uoa.example.gr"
+    import_sis(database, parse_sis_json(dumps(changed)))
+    after = stamps()
+    assert after["uoa.example.gr"] > first["uoa.example.gr"]  # type: ignore[operator]
+    assert after["nordvik.example"] == first["nordvik.example"]

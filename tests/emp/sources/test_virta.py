@@ -260,3 +260,11 @@ def test_bad_configuration_is_refused(issuers_file: Path, options: dict[str, obj
     settings: dict[str, object] = {"url": "https://virta.example/luku", "issuers_file": str(issuers_file)}
     with pytest.raises(SourceConfigError, match=message):
         VirtaSource(VirtaSourceConfig(**(settings | options)))  # type: ignore[arg-type]
+
+
+def test_entities_and_oversized_answers_are_refused() -> None:
+    bomb = b'<!DOCTYPE v [<!ENTITY a "aaaaaaaaaa">]><virta:Virta ' + NS.encode() + b">&a;</virta:Virta>"
+    with pytest.raises(SourceUnavailable, match="DOCTYPE"):
+        virta_to_elmo(bomb, ISSUERS)
+    with pytest.raises(SourceUnavailable, match="larger than the limit"):
+        virta_to_elmo(_doc(*(_rec(str(i)) for i in range(50))), ISSUERS, max_bytes=2000)
