@@ -107,9 +107,11 @@ def make_emp(
 ) -> Iterator[Callable[..., TestClient]]:
     clients: list[TestClient] = []
 
-    def make(*, source: ResultsSource | None = None, **overrides: Any) -> TestClient:
+    def make(
+        *, source: ResultsSource | None = None, with_signer: Signer | None = None, **overrides: Any
+    ) -> TestClient:
         settings: EmpSettings = settings_from_mapping(config(password_hash, key_files, **overrides))
-        app = create_emp_app(settings, database=database, source=source, signer=signer)
+        app = create_emp_app(settings, database=database, source=source, signer=with_signer or signer)
         client = TestClient(app, base_url=settings.base_url, follow_redirects=False)
         clients.append(client)
         return client

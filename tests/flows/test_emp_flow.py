@@ -291,3 +291,19 @@ def test_whole_programme_rule(make_emp: Callable[..., TestClient], emp_key: Issu
     elmo = read_elmo(verify(codec.decode(sent["elmo"]), emp_key.certificate).signed_xml).elmo
     assert {los.identifier("local") for _, _, los in elmo.iter_los()} == {"TTF2Y", "M1", "C1", "C3"}
     assert len(elmo.reports) == 1
+
+
+def test_signing_impossible_answers_ncp_error(make_emp: Callable[..., TestClient], emp_ca: Issued) -> None:
+    import datetime as dt
+
+    from emrex.trust.ca import issue
+    from emrex.trust.signer import Signer
+
+    old = issue(emp_ca, "EMP Nordvik", not_before=dt.datetime(2020, 1, 1, tzinfo=dt.UTC), days=30)
+    emp = make_emp(with_signer=Signer(old.key, old.certificate))
+    flow = start(emp)
+    login(emp, flow)
+    post(emp, f"{flow}/select", emp.get(flow).text, item="0:C1", action="preview")
+    sent = reply(post(emp, f"{flow}/send", emp.get(f"{flow}/preview").text, action="send", consent="yes"))
+    assert (sent["returnCode"], sent["elmo"]) == ("NCP_ERROR", "")
+    assert "could not be made" in sent["returnMessage"]

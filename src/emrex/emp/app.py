@@ -134,7 +134,7 @@ def _routes(app: FastAPI, emp: Emp) -> None:
         except EntryError as error:
             logger.info("entry refused: %s", error.problem)
             return render(request, "emp/bad_request.html", {"problem": error.problem}, status_code=400)
-        flow, secret = await run_in_threadpool(emp.flows.create, wanted)
+        flow, secret = await run_in_threadpool(emp.flows.create, wanted, settings.institutions)
         session = get_session(request)
         stored = session.get(FLOWS_KEY)
         flows = dict(stored) if isinstance(stored, dict) else {}

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -27,6 +28,8 @@ from emrex.db import Base, Database, UtcDateTime, utcnow
 from emrex.emp.protocol import EntryRequest, ReturnCode
 
 FLOW_ID_BYTES = 24
+PURGE_INTERVAL_SECONDS = 600.0
+KEEP_AFTER_EXPIRY = timedelta(days=1)
 OPEN = "open"
 FINISHED = "finished"
 START = "START"
@@ -126,10 +129,14 @@ class FlowStore:
     def __init__(self, database: Database, lifetime: timedelta) -> None:
         self.database = database
         self.lifetime = lifetime
+        self._last_purge = 0.0
 
-    def create(self, request: EntryRequest, now: datetime | None = None) -> tuple[Flow, str]:
+    def create(
+        self, request: EntryRequest, institutions: tuple[str, ...] = (), now: datetime | None = None
+    ) -> tuple[Flow, str]:
         """A new provider session and the binding secret the browser's web session must keep."""
         now = now or utcnow()
+        self._maybe_purge(now)
         flow_id = secrets.token_urlsafe(FLOW_ID_BYTES)
         secret = secrets.token_urlsafe(32)
         row = EmpSessionRow(
@@ -154,7 +161,7 @@ class FlowStore:
                     kind=START,
                     at=now,
                     client_host=request.client_host,
-                    institutions="",
+                    institutions=",".join(institutions)[:1024],
                     items_offered=0,
                     credits_offered=Decimal(0),
                     items_sent=0,
@@ -229,6 +236,12 @@ class FlowStore:
         with self.database.session() as db:
             result = db.execute(delete(EmpSessionRow).where(EmpSessionRow.expires_at < cutoff))
             return int(getattr(result, "rowcount", 0) or 0)
+
+    def _maybe_purge(self, now: datetime) -> None:
+        # Finished or abandoned sessions are kept a day for support questions, then deleted.
+        if time.monotonic() - self._last_purge >= PURGE_INTERVAL_SECONDS:
+            self._last_purge = time.monotonic()
+            self.purge(KEEP_AFTER_EXPIRY, now)
 
     def count(self) -> int:
         with self.database.session() as db:
