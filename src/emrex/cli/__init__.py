@@ -19,12 +19,14 @@ from emrex.errors import EmrexError
 # Modules that add subcommands, in the order they appear in --help.
 COMMAND_MODULES = (
     "emrex.cli.elmo",
+    "emrex.cli.transcript",
     "emrex.cli.registry",
     "emrex.cli.login",
     "emrex.cli.trust",
     "emrex.cli.keys",
     "emrex.cli.db",
     "emrex.cli.emp",
+    "emrex.cli.demo",
 )
 
 EXIT_OK = 0
