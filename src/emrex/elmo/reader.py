@@ -30,7 +30,6 @@ _LOS_TAG = _E + "learningOpportunitySpecification"
 _LOI_TAG = _E + "learningOpportunityInstance"
 _XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _WS = re.compile(r"[ \t\n\r]+")
-_NEEDS_COLLAPSE = re.compile(r"[\t\n\r]|  |^ | $")
 _DATE = re.compile(r"^\s*(-?\d{4,})-(\d\d)-(\d\d)(Z|[+-]\d\d:\d\d)?\s*$")
 
 Element = etree._Element
@@ -105,6 +104,7 @@ class _Reader:
         self.warnings: list[Warning] = []
         self.lines: dict[int, int] = {}
         self.track_lines = track_lines
+        self.texts: dict[tuple[str, str | None], m.LangText] = {}
         self.v2 = False
 
     def warn(self, el: Element, message: str, kind: str = "value") -> None:
@@ -137,7 +137,16 @@ class _Reader:
                 last = index
             if conv is _TOKEN:  # the most common case, inlined
                 value = child.text
-                if value is None or len(child) or _NEEDS_COLLAPSE.search(value) is not None:
+                if (
+                    not value
+                    or len(child)
+                    or "\n" in value
+                    or "\t" in value
+                    or "\r" in value
+                    or "  " in value
+                    or value[0] == " "
+                    or value[-1] == " "
+                ):  # a plain str check: a regular expression costs several times more
                     value = self.token(child)
             else:
                 value = conv(self, child)
@@ -172,8 +181,6 @@ class _Reader:
         text = _itertext(el) if len(el) else el.text
         if not text:
             return ""
-        if _NEEDS_COLLAPSE.search(text) is None:
-            return text
         return _WS.sub(" ", text).strip(" ")
 
     def string(self, el: Element) -> str:
@@ -183,12 +190,21 @@ class _Reader:
 
     def lang_token(self, el: Element) -> m.LangText:
         text = el.text
-        if text is None or len(el) or _NEEDS_COLLAPSE.search(text) is not None:
+        if (
+            not text
+            or len(el)
+            or "\n" in text
+            or "\t" in text
+            or "\r" in text
+            or "  " in text
+            or text[0] == " "
+            or text[-1] == " "
+        ):
             text = self.token(el)
-        obj = object.__new__(m.LangText)  # see _make
-        attrs = obj.__dict__
-        attrs["text"] = text
-        attrs["lang"] = el.get(_XML_LANG)
+        key = (text, el.get(_XML_LANG))
+        obj = self.texts.get(key)
+        if obj is None:  # titles repeat (terms, institutions): share the immutable value
+            obj = self.texts[key] = _lang_text(*key)
         return obj
 
     def lang_string(self, el: Element) -> m.LangText:
