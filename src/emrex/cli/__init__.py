@@ -26,7 +26,6 @@ COMMAND_MODULES = (
     "emrex.cli.keys",
     "emrex.cli.db",
     "emrex.cli.emp",
-    "emrex.cli.demo",
 )
 
 EXIT_OK = 0
