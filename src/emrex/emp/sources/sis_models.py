@@ -74,7 +74,7 @@ class SisResult(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("sis_person.id", ondelete="CASCADE"), index=True)
     institution_id: Mapped[int] = mapped_column(ForeignKey("sis_institution.id", ondelete="CASCADE"))
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("sis_result.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("sis_result.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     local_id: Mapped[str] = mapped_column(String(255))
     los_type: Mapped[str | None] = mapped_column(String(32))
