@@ -171,3 +171,12 @@ def test_stats_without_a_database(
     monkeypatch.delenv("EMREX_EMP_DATABASE_URL", raising=False)
     assert main(["emp", "stats"]) == 2
     assert "--database" in capsys.readouterr().err
+
+
+def test_serve_with_an_unreachable_database(config_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    text = config_file.read_text()
+    start = text.index("database_url")
+    end = text.index("\n", start)
+    config_file.write_text(text[:start] + 'database_url = "postgresql://emrex@127.0.0.1:1/none"' + text[end:])
+    assert main(["emp", "serve", "--config", str(config_file)]) == 2
+    assert "not reachable" in capsys.readouterr().err

@@ -62,7 +62,7 @@ def _config_path(value: str | None) -> str | None:
 def _serve(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from emrex.db import Database, upgrade
+    from emrex.db import Database, DatabaseError, upgrade
     from emrex.emp.config import load_settings
     from emrex.emp.runtime import build_source, load_signer
 
@@ -76,12 +76,15 @@ def _serve(args: argparse.Namespace) -> int:
         raise CliError("--workers: expected 1 to 64")
     server = dataclasses.replace(server, **overrides)
     load_signer(settings)  # a bad key or certificate stops here, before any worker starts
-    database = Database(settings.database_url)
     try:
-        upgrade(database)
-        build_source(settings.source, database)
-    finally:
-        database.dispose()
+        database = Database(settings.database_url)
+        try:
+            upgrade(database)
+            build_source(settings.source, database)
+        finally:
+            database.dispose()
+    except DatabaseError as error:
+        raise CliError(str(error), EXIT_USAGE) from None
     import uvicorn
 
     if path is not None:
@@ -92,8 +95,9 @@ def _serve(args: argparse.Namespace) -> int:
         host=server.host,
         port=server.port,
         workers=server.workers,
-        proxy_headers=True,
-        forwarded_allow_ips=server.forwarded_allow_ips,
+        # Public URLs come from base_url; client addresses from the login's trusted proxies. uvicorn
+        # must not rewrite the peer address, or header login could not tell the SAML SP from others.
+        proxy_headers=False,
         log_level="info",
         access_log=False,  # our request log has no query strings or personal data
     )

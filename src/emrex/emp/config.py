@@ -54,8 +54,6 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
-    # Addresses of reverse proxies whose X-Forwarded-* headers uvicorn may trust.
-    forwarded_allow_ips: str = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -182,6 +180,12 @@ def settings_from_mapping(data: Mapping[str, Any]) -> EmpSettings:
         raise EmpConfigError('login: missing table (method = "oidc", "headers" or "demo")')
     login = dict(login)
     login.setdefault("production", production)
+    oidc = login.get("oidc")
+    if login.get("method") == "oidc" and isinstance(oidc, Mapping) and not oidc.get("redirect_uri"):
+        # Behind a proxy the app cannot tell its public address from the request: use base_url.
+        base = data.get("base_url")
+        if isinstance(base, str):
+            login["oidc"] = {**oidc, "redirect_uri": base.strip().rstrip("/") + "/login/callback"}
     source = data.get("source", {"type": "sql"})
     if not isinstance(source, Mapping):
         raise EmpConfigError("source: expected a table")
@@ -193,7 +197,6 @@ def settings_from_mapping(data: Mapping[str, Any]) -> EmpSettings:
         host=s.text("host", "127.0.0.1"),
         port=s.integer("port", 8000, 1, 65535),
         workers=s.integer("workers", 1, 1, 64),
-        forwarded_allow_ips=s.text("forwarded_allow_ips", "127.0.0.1"),
     )
     key_password = r.text("key_password", "") or None
     settings = EmpSettings(
