@@ -7,10 +7,13 @@ import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from emrex.elmo import codec
 from emrex.elmo import model as m
+from emrex.elmo.reader import read_elmo
 from emrex.elmo.sample import sample_elmo
 from emrex.transcript import TranscriptError, render_transcript
 from emrex.transcript.render import credit_totals
@@ -377,3 +380,20 @@ def test_renders_in_parallel_threads_match_serial_ones() -> None:
     with ThreadPoolExecutor(4) as pool:
         parallel = list(pool.map(render, documents))
     assert parallel == [render(elmo) for elmo in documents]
+
+
+def test_real_documents_from_other_implementations(interop_dir: Path, read_pdf: Read) -> None:
+    names = [
+        "unsigned/dk-emrex__common-java_Example-elmo-Denmark.xml",
+        "unsigned/fi-ncp__my_elmo.xml",
+        "signed-invalid/fi-emrex__kaisa.xml",
+        "transport/dk-emrex__wl.txt",
+    ]
+    for name in names:
+        elmo = read_elmo(codec.decode((interop_dir / name).read_bytes())).elmo
+        text = read_pdf(render(elmo)).text
+        titles = [los.title() for _, _, los in elmo.iter_los()]
+        assert titles, name
+        for title in titles:
+            assert title is not None and " ".join(title.split()) in text, (name, title)
+        assert f"{elmo.learner.family_name}, {elmo.learner.given_names}" in text
