@@ -1,0 +1,84 @@
+"""What a newcomer (and a script) needs to find in the running demo: demo.json and a short text."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from emrex.demo.network import COUNTRIES, EMC, EMPS, PASSWORD
+from emrex.demo.services import Addresses
+
+RETURN_PATH = "/emrex/return"
+
+
+def facts(addresses: Addresses, data_dir: Path) -> dict[str, Any]:
+    """The content of demo.json."""
+    countries = {c.code: c for c in COUNTRIES}
+    return {
+        "registry": {
+            "url": addresses.registry_list,
+            "home": addresses.registry,
+            "countries": [{"code": c.code, "name": c.name, "singleFetch": c.single_fetch} for c in COUNTRIES],
+        },
+        "emc": {
+            "url": addresses.emc,
+            "return_url": addresses.emc.rstrip("/") + RETURN_PATH,
+            "title": EMC.title,
+            "institution": EMC.institution,
+            "accounts": [a.public() for a in EMC.accounts],
+        },
+        "emps": [
+            {
+                "acronym": plan.acronym,
+                "country": plan.country,
+                "country_name": countries[plan.country].name,
+                "url": addresses.emp_entry(index),
+                "home": addresses.emp(index),
+                "title": plan.title,
+                "institutions": list(plan.institutions),
+                "accounts": [a.public() for a in plan.accounts],
+            }
+            for index, plan in enumerate(EMPS)
+        ],
+        "data_dir": str(data_dir.resolve()),
+        "pid": os.getpid(),
+    }
+
+
+def write_facts(path: Path, content: dict[str, Any]) -> None:
+    """Written whole or not at all (a script polling for the file never reads half of it)."""
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(json.dumps(content, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    partial.replace(path)
+
+
+def text(content: dict[str, Any]) -> str:
+    """The getting-started text printed when the network is ready."""
+    emc = content["emc"]
+    lines = [
+        "The EMREX demo network is running on this machine (Ctrl-C stops it).",
+        "",
+        f"  Home institution (EMC)  {emc['url']}   {emc['institution']}",
+    ]
+    for emp in content["emps"]:
+        lines.append(f"  EMP {emp['acronym']:<10}          {emp['home']}   {', '.join(emp['institutions'])}")
+    lines += [
+        f"  Registry (EMREG JSON)   {content['registry']['url']}",
+        "",
+        f"Every password is '{PASSWORD}'. Try one transfer:",
+        f"  1. Open {emc['url']} and log in as 'chloe'.",
+        "  2. Choose Norway: the browser goes to FjordNet. Log in there as 'chloe' too.",
+        "  3. Select courses, preview, consent: you are sent back home.",
+        "  4. Check the results and confirm the import; download the PDF copy.",
+        f"  Staff: log in at {emc['url']} as 'staff' to see students' overviews and reviews.",
+        "",
+        "Accounts at the EMC:",
+    ]
+    lines += [f"  {a['username']:<8} {a['purpose']}" for a in emc["accounts"]]
+    for emp in content["emps"]:
+        lines.append(f"Accounts at {emp['acronym']} ({emp['country_name']}):")
+        lines += [f"  {a['username']:<8} {a['purpose']}" for a in emp["accounts"]]
+    lines += ["", f"Everything above, as JSON: {Path(content['data_dir']) / 'demo.json'}"]
+    return "\n".join(lines)

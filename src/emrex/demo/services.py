@@ -1,0 +1,211 @@
+"""Building the demo's services from its data folder: the registry, the EMPs and the EMC.
+
+Addresses: the registry at port-base, the EMC at port-base+1, the EMPs from port-base+2 on, all bound
+to the loopback interface. The EMC is reached as ``localhost`` and the EMPs as ``127.0.0.1``: browsers
+keep cookies per host name, not per port, and the services' session cookies share one name, so the
+student's EMC login would otherwise be overwritten by the EMP's session cookie.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from emrex.demo.folder import DataFolder, DemoCa, DemoError, emp_key, seed_once
+from emrex.demo.network import COUNTRIES, EMC, EMPS, Account, EmpPlan, seed_bytes
+from emrex.errors import EmrexError
+
+EMC_HOST = "localhost"
+EMP_HOST = "127.0.0.1"
+ENTRY_PATH = "/emrex"
+TIMEZONES = {"NO": "Europe/Oslo", "GR": "Europe/Athens"}
+# Demo logins need no protection against password guessing; cheap hashes keep the start fast.
+DEMO_HASH_LOG2_N = 12
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    host: str  # in URLs; the socket is bound to the loopback address
+    port: int
+    app: Any  # an ASGI application
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}/"
+
+
+@dataclass(frozen=True)
+class Addresses:
+    port_base: int
+
+    def __post_init__(self) -> None:
+        if not 1024 <= self.port_base <= 65535 - self.count:
+            raise DemoError(
+                f"--port-base {self.port_base}: choose a number from 1024 to {65535 - self.count} "
+                f"(the demo uses {self.count} ports from it on)"
+            )
+
+    @property
+    def count(self) -> int:
+        return 2 + len(EMPS)
+
+    @property
+    def registry(self) -> str:
+        return f"http://{EMP_HOST}:{self.port_base}/"
+
+    @property
+    def registry_list(self) -> str:
+        return self.registry + "emp-list.json"
+
+    @property
+    def emc(self) -> str:
+        return f"http://{EMC_HOST}:{self.port_base + 1}/"
+
+    def emp(self, index: int) -> str:
+        return f"http://{EMP_HOST}:{self.port_base + 2 + index}/"
+
+    def emp_entry(self, index: int) -> str:
+        return self.emp(index).rstrip("/") + ENTRY_PATH
+
+
+def build_services(folder: DataFolder, addresses: Addresses) -> list[Service]:
+    """Keys, databases, seed data and configuration in ``folder``; the apps ready to serve."""
+    from emrex.web.login.demo import hash_password
+
+    ca = DemoCa(folder)
+    keys = [emp_key(folder, ca, plan) for plan in EMPS]
+    hashes: dict[str, str] = {}
+
+    def password_hash(account: Account) -> str:
+        if account.password not in hashes:
+            hashes[account.password] = hash_password(account.password, log2_n=DEMO_HASH_LOG2_N)
+        return hashes[account.password]
+
+    registry_app = _registry_app(folder, addresses, [cert for _, cert in keys])
+    services = [Service("registry", EMP_HOST, addresses.port_base, registry_app)]
+    services.append(
+        Service("EMC", EMC_HOST, addresses.port_base + 1, _emc_app(folder, addresses, password_hash))
+    )
+    for index, (plan, (key, cert)) in enumerate(zip(EMPS, keys, strict=True)):
+        app = _emp_app(folder, plan, addresses.emp(index), key, cert, password_hash)
+        services.append(Service(f"EMP {plan.acronym}", EMP_HOST, addresses.port_base + 2 + index, app))
+    return services
+
+
+def registry_toml(addresses: Addresses, certificates: list[Path]) -> str:
+    """Our registry's configuration (emrex.registry.config) for the demo network."""
+    lines = [
+        "# Written by 'emrex demo' at each start: the demo network's registry.",
+        f'host = "{EMP_HOST}"',
+        f"port = {addresses.port_base}",
+    ]
+    for country in COUNTRIES:
+        lines += [
+            "",
+            "[[countries]]",
+            f"code = {_toml(country.code)}",
+            f"name = {_toml(country.name)}",
+            f"singleFetch = {str(country.single_fetch).lower()}",
+        ]
+    for index, (plan, cert) in enumerate(zip(EMPS, certificates, strict=True)):
+        lines += [
+            "",
+            "[[emps]]",
+            f"acronym = {_toml(plan.acronym)}",
+            f"country = {_toml(plan.country)}",
+            f"institutions = [{', '.join(_toml(i) for i in plan.institutions)}]",
+            f"url = {_toml(addresses.emp_entry(index))}",
+            f"certificates = [{_toml('certs/' + cert.parent.name + '.pem')}]",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _toml(text: str) -> str:
+    return json.dumps(text)  # a JSON string (ASCII, \u escapes) is a TOML basic string
+
+
+def _registry_app(folder: DataFolder, addresses: Addresses, certificates: list[Path]) -> Any:
+    from emrex.registry.config import load_server_config
+    from emrex.registry.server import create_app
+
+    certs = folder.registry_dir / "certs"
+    certs.mkdir(parents=True, exist_ok=True)
+    for cert in certificates:
+        shutil.copyfile(cert, certs / f"{cert.parent.name}.pem")
+    config = folder.registry_dir / "registry.toml"
+    config.write_text(registry_toml(addresses, certificates), encoding="utf-8")
+    return create_app(_checked(lambda: load_server_config(config)).registry)
+
+
+def _emp_app(
+    folder: DataFolder,
+    plan: EmpPlan,
+    base_url: str,
+    key: Path,
+    cert: Path,
+    password_hash: Callable[[Account], str],
+) -> Any:
+    from emrex.db import Database, upgrade
+    from emrex.emp.app import create_emp_app
+    from emrex.emp.config import settings_from_mapping
+    from emrex.emp.sources.sis_format import parse_sis_json
+    from emrex.emp.sources.sis_import import import_sis
+
+    directory = folder.emp_dir(plan)
+    mapping = {
+        "name": plan.title,
+        "base_url": base_url.rstrip("/"),
+        "entry_path": ENTRY_PATH,
+        "production": False,
+        "database_url": folder.database_url(directory, "emp.db"),
+        "key_file": str(key),
+        "certificate_file": str(cert),
+        "timezone": TIMEZONES.get(plan.country, "UTC"),
+        "login": {
+            "method": "demo",
+            "demo": {"accounts": [a.login_table(password_hash(a)) for a in plan.accounts]},
+        },
+    }
+    settings = _checked(lambda: settings_from_mapping(mapping))
+    database = Database(settings.database_url)
+    _checked(lambda: upgrade(database))
+    seed = seed_bytes(plan)
+    _checked(lambda: seed_once(directory, seed, lambda: import_sis(database, parse_sis_json(seed))))
+    return _checked(lambda: create_emp_app(settings, database=database, migrate=False))
+
+
+def _emc_app(folder: DataFolder, addresses: Addresses, password_hash: Callable[[Account], str]) -> Any:
+    from emrex.emc.app import create_emc_app
+    from emrex.emc.config import settings_from_mapping
+
+    folder.emc_dir.mkdir(parents=True, exist_ok=True)
+    mapping = {
+        "base_url": addresses.emc.rstrip("/"),
+        "title": EMC.title,
+        "database_url": folder.database_url(folder.emc_dir, "emc.db"),
+        "dev_http_hosts": [EMC_HOST],
+        # Read at each page (no cache folder): the demo's registry is on this machine.
+        "registry": {"sources": [addresses.registry_list], "max_age_minutes": 1, "timeout_seconds": 5},
+        "login": {
+            "method": "demo",
+            "production": False,
+            "demo": {"accounts": [a.login_table(password_hash(a)) for a in EMC.accounts]},
+        },
+    }
+    settings = _checked(lambda: settings_from_mapping(mapping, {}))
+    return _checked(lambda: create_emc_app(settings))
+
+
+def _checked(make: Callable[[], T]) -> T:
+    try:
+        return make()
+    except DemoError:
+        raise
+    except EmrexError as error:
+        raise DemoError(f"the demo network cannot be set up: {error}") from None
