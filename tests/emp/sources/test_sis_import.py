@@ -280,3 +280,16 @@ def test_updated_at_moves_only_when_a_row_really_changes(database: Database) -> 
     after = stamps()
     assert after["uoa.example.gr"] > first["uoa.example.gr"]  # type: ignore[operator]
     assert after["nordvik.example"] == first["nordvik.example"]
+
+
+def test_characters_xml_cannot_carry_are_refused_before_they_reach_an_elmo_document() -> None:
+    doc = document()
+    _c1(doc)["titles"]["en"] = "Linear\x00Algebra"
+    doc["persons"][0]["familyName"] = "Pap\x1badopoulou"
+    assert sorted(problems_of(doc)) == [
+        "persons[0].familyName: contains control characters XML cannot carry",
+        "persons[0].results[0].parts[0].parts[0].titles.en: contains control characters XML cannot carry",
+    ]
+    doc = document()
+    doc["persons"][0]["identifiers"]["bad\x01type"] = "x"
+    assert problems_of(doc) == ["persons[0].identifiers: contains control characters XML cannot carry"]

@@ -10,6 +10,7 @@ from typing import Any
 from emrex.elmo.countries import EUROPASS_COUNTRY_CODES
 
 MAX_DEPTH = 8
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _LANG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
@@ -157,7 +158,20 @@ class JsonChecker:
             if key not in known:
                 self.problem(f"{path}.{key}", "unknown field (check the spelling)")
 
-    # --- the document
+    def xml_safe(self, value: Any, path: str) -> None:
+        """Every string must be one an XML document can carry (the EMP writes them into ELMO)."""
+        stack = [(value, path)]
+        while stack:
+            item, where = stack.pop()
+            if isinstance(item, str):
+                if _NOT_XML.search(item):
+                    self.problem(where or "the file", "contains control characters XML cannot carry")
+            elif isinstance(item, dict):
+                for key, child in item.items():
+                    stack.append((key, where))
+                    stack.append((child, f"{where}.{key}" if where else key))
+            elif isinstance(item, list):
+                stack.extend((child, f"{where}[{i}]") for i, child in enumerate(item))
 
     def distribution(self, raw: Any, path: str) -> dict[str, Any] | None:
         if raw is None:

@@ -125,6 +125,9 @@ class _Checker(JsonChecker):
         if top is None:
             self.problems[-1] = "the file is not a JSON object"
             return None
+        self.xml_safe(top, "")
+        if self.problems:
+            return None
         self.unknown(top, "", frozenset({"format", "institutions", "persons"}))
         if top.get("format") != FORMAT:
             self.problem("format", f'must be "{FORMAT}"')
