@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -30,14 +31,8 @@ def selected_elmo(catalogue: Catalogue, picked: Iterable[str], *, now: dt.dateti
     """The ELMO model of the picked results (without attachment), dated ``now``."""
     if now.utcoffset() is None:
         raise ValueError("the generation time needs a time zone")
-    reports = tuple(_dated(report, now) for report in catalogue.reports(picked))
+    reports = tuple(dataclasses.replace(report, issue_date=now) for report in catalogue.reports(picked))
     return m.Elmo(learner=catalogue.learner, reports=reports, generated_date=now)
-
-
-def _dated(report: m.Report, now: dt.datetime) -> m.Report:
-    import dataclasses
-
-    return dataclasses.replace(report, issue_date=now)
 
 
 def build(

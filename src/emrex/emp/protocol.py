@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from urllib.parse import urlsplit
@@ -149,7 +149,3 @@ def response_fields(
         ("returnMessage", message),
         ("elmo", elmo),
     ]
-
-
-def in_allow_list(host: str, hosts: Collection[str]) -> bool:
-    return host.lower() in hosts
