@@ -135,7 +135,8 @@ class _Reader:
                 self.warn(child, f"<{localname(child)}> is out of order inside <{localname(el)}>", "order")
             else:
                 last = index
-            if conv is _TOKEN:  # the most common case, inlined
+            value: Any
+            if conv is _TOKEN:  # the most common cases, inlined
                 value = child.text
                 if (
                     not value
@@ -148,10 +149,26 @@ class _Reader:
                     or value[-1] == " "
                 ):  # a plain str check: a regular expression costs several times more
                     value = self.token(child)
-            else:
-                value = conv(self, child)
+            elif conv is _DATE_CONV:
+                text = child.text
+                if text and len(text) == 10 and text[4] == "-" and text[7] == "-":
+                    try:
+                        value = _fromisoformat(text)
+                    except ValueError:
+                        value = self.date(child)
+                else:
+                    value = self.date(child)
                 if value is None:
                     continue
+            elif conv is _LANG_TOKEN:
+                value = self.lang_token(child)
+            else:
+                mapping = _ENUM_BY_CONV.get(conv)
+                value = mapping.get(child.text or "") if mapping is not None and not len(child) else None
+                if value is None:
+                    value = conv(self, child)
+                    if value is None:
+                        continue
             if many:
                 if name in out:
                     out[name].append(value)
@@ -537,6 +554,15 @@ def _spec(prefix: str, *entries: tuple[str, str, Conv, bool]) -> Spec:
 
 R = _Reader
 _TOKEN = R.token
+_DATE_CONV = R.date
+_LANG_TOKEN = R.lang_token
+_fromisoformat = dt.date.fromisoformat
+_ENUM_BY_CONV: dict[Conv, dict[str, Any]] = {
+    R.los_type: _ENUM_VALUES[m.LosType],
+    R.loi_status: _ENUM_VALUES[m.LoiStatus],
+    R.attachment_type: _ENUM_VALUES[m.AttachmentType],
+    R.credit_level: _ENUM_VALUES[m.CreditLevel],
+}
 _ELMO = _spec(
     _E,
     ("generatedDate", "generated_date", R.datetime_value, False),
