@@ -1,0 +1,178 @@
+"""The student's pages: start, choice of provider, preview, confirm, discard, delete, downloads."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from emrex.emc.models import ForeignCredential, Status, Transfer, WebhookEvent
+from tests.emc.conftest import COLLINA, MONTE, NORDVIK, Keys, csrf, database_of, login, ok, start
+
+
+def post_form(client: TestClient, path: str, page_path: str) -> object:
+    page = client.get(page_path)
+    return client.post(path, data={"csrf_token": csrf(page.text)}, follow_redirects=False)
+
+
+def status_of(client: TestClient, transfer_id: int) -> str:
+    with database_of(client).session() as s:
+        transfer = s.get(Transfer, transfer_id)
+        assert transfer is not None
+        return transfer.status
+
+
+def test_the_start_page_explains_and_asks_to_log_in(emc: TestClient) -> None:
+    page = emc.get("/")
+    assert page.status_code == 200
+    assert "Log in there with that institution" in page.text
+    assert 'href="/login?next=/"' in page.text
+    assert emc.get("/choose?country=SE", follow_redirects=False).status_code == 303
+
+
+def test_a_logged_in_student_sees_countries_and_earlier_transfers(emc: TestClient, keys: Keys) -> None:
+    login(emc)
+    page = emc.get("/")
+    assert '<option value="SE">Sweden</option>' in page.text
+    assert '<option value="IT">Italy</option>' in page.text
+    assert "You have not fetched any results yet." in page.text
+    transfer_id = ok(emc, keys, start(emc))
+    page = emc.get("/")
+    assert f'href="/transfers/{transfer_id}"' in page.text
+    assert "Nordvik University (SE)" in page.text
+
+
+def test_single_fetch_countries_list_each_emp_by_its_first_institution(emc: TestClient) -> None:
+    login(emc)
+    italy = emc.get("/choose?country=IT").text
+    assert f'value="{COLLINA}"' in italy and f'value="{MONTE}"' in italy
+    assert "Università di Collina" in italy and "Politecnico del Monte" in italy
+    assert "Other" not in italy  # only the first institution of each EMP
+    sweden = emc.get("/choose?country=SE").text
+    assert f'<input type="hidden" name="emp" value="{NORDVIK}">' in sweden
+    assert emc.get("/choose?country=XX").status_code == 404
+
+
+def test_the_redirect_form_has_a_visible_button_and_works_without_script(emc: TestClient) -> None:
+    login(emc)
+    page = emc.get("/choose?country=IT")
+    response = emc.post("/start", data={"country": "IT", "emp": MONTE, "csrf_token": csrf(page.text)})
+    assert f'<form method="post" action="{MONTE}"' in response.text
+    assert '<button type="submit">' in response.text
+    assert "Politecnico del Monte" in response.text
+
+
+def test_an_emp_outside_the_chosen_country_cannot_be_started(emc: TestClient) -> None:
+    login(emc)
+    page = emc.get("/choose?country=SE")
+    response = emc.post("/start", data={"country": "SE", "emp": COLLINA, "csrf_token": csrf(page.text)})
+    assert response.status_code == 400
+    with database_of(emc).session() as s:
+        assert s.scalars(select(Transfer)).first() is None
+
+
+def test_start_needs_the_csrf_token(emc: TestClient) -> None:
+    login(emc)
+    response = emc.post("/start", data={"country": "SE", "emp": NORDVIK})
+    assert response.status_code == 403
+
+
+def test_confirming_a_match_imports_every_course_with_its_details(emc: TestClient, keys: Keys) -> None:
+    login(emc)
+    transfer_id = ok(emc, keys, start(emc))
+    response = post_form(emc, f"/transfers/{transfer_id}/confirm", f"/transfers/{transfer_id}")
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    assert status_of(emc, transfer_id) == Status.IMPORTED
+    with database_of(emc).session() as s:
+        credentials = list(s.scalars(select(ForeignCredential).order_by(ForeignCredential.id)))
+        events = list(s.scalars(select(WebhookEvent)))
+    assert len(credentials) == 8
+    italian = next(c for c in credentials if c.title == "Italian Language B1")
+    assert (italian.issuer, italian.issuer_country, italian.code) == ("University of Collina", "IT", "C00006")
+    assert (italian.grade, italian.credits, italian.credit_scheme, italian.status) == (
+        "30",
+        "15",
+        "ECTS",
+        "passed",
+    )
+    assert italian.grading_scheme and "30 e lode" in italian.grading_scheme
+    assert italian.end_date is not None and italian.start_date is not None
+    assert {c.status for c in credentials} == {"passed", "failed", "in-progress"}
+    assert len(events) == 1 and events[0].state == "pending"
+    page = emc.get(f"/transfers/{transfer_id}").text
+    assert "Your results were imported." in page
+    assert "Import these results" not in page
+    assert "Delete this transfer" not in page  # imported results stay on record
+    again = post_form(emc, f"/transfers/{transfer_id}/confirm", "/logout")  # a page with a token
+    assert again.status_code == 409  # type: ignore[attr-defined]
+
+
+def test_an_uncertain_identity_waits_for_staff(make_emc: Callable[..., TestClient], keys: Keys) -> None:
+    emc = make_emc()
+    login(emc, "asa2")  # "Åsa Lindqvist": part of the name in the document
+    transfer_id = ok(emc, keys, start(emc))
+    page = emc.get(f"/transfers/{transfer_id}").text
+    assert "could not be matched to you with certainty" in page
+    post_form(emc, f"/transfers/{transfer_id}/confirm", f"/transfers/{transfer_id}")
+    assert status_of(emc, transfer_id) == Status.REVIEW
+    with database_of(emc).session() as s:
+        assert s.scalars(select(ForeignCredential)).first() is None
+
+
+def test_discarding_drops_the_documents_and_allows_deletion(emc: TestClient, keys: Keys) -> None:
+    login(emc)
+    transfer_id = ok(emc, keys, start(emc))
+    post_form(emc, f"/transfers/{transfer_id}/discard", f"/transfers/{transfer_id}")
+    with database_of(emc).session() as s:
+        transfer = s.get(Transfer, transfer_id)
+        assert transfer is not None
+        assert (transfer.status, transfer.elmo_xml, transfer.pdf) == (Status.DISCARDED, None, None)
+    assert emc.get(f"/transfers/{transfer_id}/transcript.pdf").status_code == 404
+    response = post_form(emc, f"/transfers/{transfer_id}/delete", f"/transfers/{transfer_id}")
+    assert response.status_code == 303  # type: ignore[attr-defined]
+    with database_of(emc).session() as s:
+        assert s.get(Transfer, transfer_id) is None
+
+
+def test_a_pending_transfer_can_be_deleted(emc: TestClient) -> None:
+    login(emc)
+    start(emc)
+    with database_of(emc).session() as s:
+        transfer_id = s.scalars(select(Transfer.id)).one()
+    post_form(emc, f"/transfers/{transfer_id}/delete", f"/transfers/{transfer_id}")
+    with database_of(emc).session() as s:
+        assert s.get(Transfer, transfer_id) is None
+
+
+def test_the_pdf_is_a_download_with_its_media_type(emc: TestClient, keys: Keys) -> None:
+    login(emc)
+    transfer_id = ok(emc, keys, start(emc))
+    pdf = emc.get(f"/transfers/{transfer_id}/transcript.pdf")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.headers["content-disposition"] == f'attachment; filename="transcript-{transfer_id}.pdf"'
+    assert pdf.headers["x-content-type-options"] == "nosniff"
+    assert pdf.content.startswith(b"%PDF-")
+
+
+def test_pages_of_transfers_need_a_login(emc: TestClient, keys: Keys) -> None:
+    login(emc)
+    transfer_id = ok(emc, keys, start(emc))
+    emc.cookies.clear()
+    response = emc.get(f"/transfers/{transfer_id}", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=")
+
+
+def test_pages_are_in_swedish_on_request(emc: TestClient) -> None:
+    login(emc)
+    page = emc.get("/?lang=sv")
+    assert 'lang="sv"' in page.text
+    assert "Hämta dina resultat från utlandet" in page.text
+    assert re.search(r"Sverige|Sweden", page.text)
+
+
+def test_health(emc: TestClient) -> None:
+    assert emc.get("/health").status_code == 200
