@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
@@ -14,7 +13,7 @@ from emrex.elmo import model as m
 from emrex.elmo.validation import validate
 from emrex.elmo.writer import write_elmo
 from emrex.emp.sources import PersonNotFound, PersonQuery, SourceUnavailable
-from emrex.emp.sources.sis_format import parse_sis_json
+from emrex.emp.sources.sis_format import SisImportError, parse_sis_json
 from emrex.emp.sources.sis_import import import_sis
 from emrex.emp.sources.sis_models import SisResult
 from emrex.emp.sources.sql import SqlSource, SqlSourceConfig
@@ -191,7 +190,7 @@ def test_fetch_needs_the_same_few_queries_for_10_or_300_courses(database: Databa
 
 
 @pytest.mark.postgres
-def test_import_and_fetch_on_postgres(postgres_schema: Callable[[], str]) -> None:
+def test_import_reimport_and_fetch_on_postgres(postgres_schema: Callable[[], str]) -> None:
     db = Database(postgres_schema())
     try:
         upgrade(db)
@@ -199,11 +198,21 @@ def test_import_and_fetch_on_postgres(postgres_schema: Callable[[], str]) -> Non
         load(db, document())  # idempotent there too
         results = SqlSource(db).fetch(PersonQuery(NATIONAL))
         assert results.learner.given_names == "Ελένη Åsa"
-        assert los_by_id(results.reports[0])["C1"].specifies == dataclasses.replace(
-            los_by_id(results.reports[0])["C1"].specifies,  # type: ignore[arg-type]
-            credits=(m.Credit("ECTS", Decimal("7.5")),),
-        )
+        c1 = los_by_id(results.reports[0])["C1"].specifies
+        assert c1 is not None and c1.credits == (m.Credit("ECTS", Decimal("7.5")),)
+        assert results.reports[0].issue_date is not None and results.reports[0].issue_date.tzinfo is not None
+
+        person = person_doc()
+        del person["results"][0]["parts"][0]["parts"][2]  # C3 and its classes: deleted, cascading
+        load(db, document(person))
         with db.session() as s:
-            assert s.scalar(select(func.count()).select_from(SisResult)) == 9
+            assert s.scalar(select(func.count()).select_from(SisResult)) == 6
+
+        broken = person_doc()
+        broken["results"][1]["gradingScheme"] = "NOPE"
+        with pytest.raises(SisImportError):
+            load(db, document(broken))
+        with db.session() as s:
+            assert s.scalar(select(func.count()).select_from(SisResult)) == 6  # rolled back
     finally:
         db.dispose()
