@@ -238,7 +238,9 @@ class _Reader:
         if type_ is None:
             self.warn(el, f"<{localname(el)}> lacks the required type attribute", "missing")
             type_ = ""
-        return m.Identifier(_WS.sub(" ", type_).strip(" "), self.token(el))
+        if "  " in type_ or type_[:1] == " " or type_[-1:] == " " or "\t" in type_ or "\n" in type_:
+            type_ = _WS.sub(" ", type_).strip(" ")
+        return m.Identifier(type_, self.token(el))
 
     def date(self, el: Element) -> dt.date | None:
         text = el.text or ""
