@@ -264,3 +264,16 @@ def test_external_entity_is_refused() -> None:
 def test_size_limit() -> None:
     with pytest.raises(InputTooLarge):
         read_elmo(doc(), max_bytes=100)
+
+
+def test_deeply_nested_learning_opportunities_fail_cleanly_or_read() -> None:
+    def nested(depth: int) -> str:
+        inner = course()
+        for _ in range(depth):
+            inner = course().replace("</specifies>", f"</specifies><hasPart>{inner}</hasPart>")
+        return inner
+
+    shallow = read_elmo(doc(los=nested(60))).elmo
+    assert max(depth for _, depth, _ in shallow.iter_los()) == 60
+    with pytest.raises(ElmoParseError, match="line"):
+        read_elmo(doc(los=nested(5000)))  # libxml2 refuses excessive depth before Python recursion matters
