@@ -293,3 +293,7 @@ def test_characters_xml_cannot_carry_are_refused_before_they_reach_an_elmo_docum
     doc = document()
     doc["persons"][0]["identifiers"]["bad\x01type"] = "x"
     assert problems_of(doc) == ["persons[0].identifiers: contains control characters XML cannot carry"]
+
+
+def test_a_byte_order_mark_is_accepted() -> None:
+    assert len(parse_sis_json(b"\xef\xbb\xbf" + dumps(document())).persons) == 1

@@ -101,7 +101,9 @@ class JsonChecker:
             self.problem(where, "not a date (YYYY-MM-DD)")
             return None
         try:
-            return dt.date.fromisoformat(value) if len(value) == 10 else _bad_date()
+            if len(value) != 10:  # fromisoformat would also take 20240112
+                raise ValueError(value)
+            return dt.date.fromisoformat(value)
         except ValueError:
             self.problem(where, f"not a date (YYYY-MM-DD): {value[:40]!r}")
             return None
@@ -257,7 +259,3 @@ class JsonChecker:
                 }
             )
         return out
-
-
-def _bad_date() -> dt.date:
-    raise ValueError("not YYYY-MM-DD")

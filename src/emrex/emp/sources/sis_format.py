@@ -105,6 +105,8 @@ class SisData:
 
 def parse_sis_json(data: bytes | str) -> SisData:
     """The checked content of an import file; SisImportError lists every problem found."""
+    if isinstance(data, bytes) and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # a byte order mark, as some editors write
     try:
         doc = json.loads(data, parse_float=Decimal)
     except RecursionError:
