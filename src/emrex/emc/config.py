@@ -24,7 +24,7 @@ from emrex.errors import EmrexError
 from emrex.identity import DEFAULT_IDENTITY_POLICY, IdentityPolicy
 from emrex.trust.policy import DEFAULT_POLICY, VerifyPolicy
 from emrex.web.login.settings import LoginConfigError, LoginSettings
-from emrex.web.settings import MB, WebConfigError, WebSettings
+from emrex.web.settings import LOCAL_HOSTS, MB, WebConfigError, WebSettings
 
 ENV_PREFIX = "EMREX_EMC_"
 _HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -197,7 +197,7 @@ def settings_from_mapping(
         identity_policy=identity,
         codec_limits=codec,
         api_token_hashes=hashes,
-        webhook=_webhook(r.sub("webhook")) if "webhook" in merged else None,
+        webhook=_webhook(r.sub("webhook"), dev_hosts) if "webhook" in merged else None,
         raw_retention=timedelta(days=raw_days) if raw_days else None,
         purge_at_start=retention.boolean("purge_at_start", False),
         host=r.string("host", "127.0.0.1"),
@@ -206,11 +206,15 @@ def settings_from_mapping(
     )
 
 
-def _webhook(r: _Table) -> WebhookSettings:
+def _webhook(r: _Table, dev_hosts: tuple[str, ...]) -> WebhookSettings:
     url = r.string("url")
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise EmcConfigError(f"emc.webhook.url: {url!r} is not an http(s) URL")
+    if parts.scheme == "http" and parts.hostname not in (*LOCAL_HOSTS, *dev_hosts):
+        raise EmcConfigError(
+            "emc.webhook.url: use https (plain http only to this machine or dev_http_hosts)"
+        )
     secret = r.string("secret")
     if len(secret) < 16:
         raise EmcConfigError("emc.webhook.secret: use at least 16 characters")
