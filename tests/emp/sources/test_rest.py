@@ -168,3 +168,13 @@ def test_a_compression_bomb_in_the_transport_form_is_refused() -> None:
     script = Script(lambda r: Answer(body=bomb, content_type="text/plain"))
     with serve(script) as base, pytest.raises(SourceUnavailable, match="did not answer with ELMO"):
         source(base + "/elmo?id={id}").fetch(STUDENT)
+
+
+def test_a_named_placeholder_decides_which_identifier_is_sent_and_checked() -> None:
+    script = Script(elmo_for)
+    login = PersonQuery({"esi": "urn:esi:unrelated", "nationalIdentifier": NATIONAL})
+    with serve(script) as base:
+        config = {"identifier_types": ("esi", "nationalIdentifier")}
+        results = source(base + "/elmo?id={nationalIdentifier}", **config).fetch(login)
+    assert results.learner.identifier("nationalIdentifier") == NATIONAL
+    assert [r.path for r in script.requests] == ["/elmo?id=19990314-2389"]

@@ -91,13 +91,17 @@ class RestSource:
         for name in self.named:
             if person.identifier(name) is None:
                 raise no_identifier(self.named)
-        if not candidates and not self.named:
-            raise no_identifier(self.config.identifier_types)
-        attempts = candidates if self.generic else candidates[:1] or [("", "")]
+        if self.generic or not self.named:
+            if not candidates:
+                raise no_identifier(self.config.identifier_types)
+            # {id}: each configured type in turn while the SIS answers 404; else one request
+            attempts = candidates if self.generic else candidates[:1]
+        else:
+            attempts = [(self.named[0], person.identifier(self.named[0]) or "")]
         for type_, value in attempts:
             data = self._request(person, type_, value, candidates)
             if data is not None:
-                return self._results(data, person, type_ or (self.named[0] if self.named else ""))
+                return self._results(data, person, type_)
         raise PersonNotFound("the student information system has no results for this student")
 
     def _request(
