@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -92,11 +93,23 @@ def config(password_hash: str, key_files: tuple[Path, Path], **overrides: Any) -
     return data
 
 
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{tmp_path}/emp.db")
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file with the SIS seeded, copied for each test (migrating is the slow part)."""
+    path = tmp_path_factory.mktemp("emp-template") / "emp.db"
+    db = Database(f"sqlite:///{path}")
     upgrade(db)
     import_sis(db, parse_sis_json(json.dumps(document()).encode()))
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    return path
+
+
+@pytest.fixture
+def database(tmp_path: Path, seeded_template: Path) -> Iterator[Database]:
+    shutil.copyfile(seeded_template, tmp_path / "emp.db")
+    db = Database(f"sqlite:///{tmp_path}/emp.db")
     yield db
     db.dispose()
 

@@ -27,11 +27,22 @@ from tests.emp.conftest import (
     key_files,
     make_emp,
     password_hash,
+    seeded_template,
     signer,
 )
 from tests.emp.helpers import SESSION_ID, items, login, post, reply, start
 
-__all__ = ["database", "emp", "emp_ca", "emp_key", "key_files", "make_emp", "password_hash", "signer"]
+__all__ = [
+    "database",
+    "emp",
+    "emp_ca",
+    "emp_key",
+    "key_files",
+    "make_emp",
+    "password_hash",
+    "seeded_template",
+    "signer",
+]
 
 
 def test_ok_sends_a_signed_valid_document_of_the_selection(
