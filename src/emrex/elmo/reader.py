@@ -10,40 +10,23 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
-
-from lxml import etree
+from typing import Any
 
 from emrex.elmo import model as m
 from emrex.elmo.errors import ElmoParseError, ElmoValidationError
+from emrex.elmo.values import ENUM_VALUES, XML_LANG, Element, T, ValueReader, Warning, collapse, source_line
 from emrex.errors import XmlError
 from emrex.xml import DEFAULT_MAX_XML_BYTES, localname, namespace, parse_untrusted
+
+__all__ = ["ReadResult", "Warning", "read_elmo"]
 
 _E = "{" + m.ELMO_NS + "}"
 _A = "{" + m.EWP_ADDRESS_NS + "}"
 _DS_SIGNATURE = "{" + m.XMLDSIG_NS + "}Signature"
 _LOS_TAG = _E + "learningOpportunitySpecification"
 _LOI_TAG = _E + "learningOpportunityInstance"
-_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_WS = re.compile(r"[ \t\n\r]+")
-_DATE = re.compile(r"^\s*(-?\d{4,})-(\d\d)-(\d\d)(Z|[+-]\d\d:\d\d)?\s*$")
-
-Element = etree._Element
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Warning:  # shadows the builtin inside this module only; callers import it by name
-    line: int | None
-    message: str
-    kind: str = "value"  # missing | unknown | order | duplicate | value
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.message}" if self.line else self.message
 
 
 @dataclass
@@ -76,14 +59,14 @@ def read_elmo(
         raise ElmoParseError(
             f"this is pre-1.0 ELMO (namespace {m.LEGACY_ELMO_NS}), an incompatible format EMREX no "
             f"longer uses; it must be converted to ELMO 1.x (namespace {m.ELMO_NS})",
-            _line(root),
+            source_line(root),
         )
     if ns != m.ELMO_NS or name != "elmo":
         where = f"namespace {ns}" if ns else "no namespace"
         raise ElmoParseError(
             f"not an ELMO document: the root element is <{name}> in {where} "
             f"(expected <elmo> in namespace {m.ELMO_NS})",
-            _line(root),
+            source_line(root),
         )
     reader = _Reader(track_lines)
     elmo = reader.elmo(root)
@@ -99,23 +82,7 @@ Conv = Callable[["_Reader", Element], Any]
 Spec = dict[str, tuple[int, str, Conv, bool]]
 
 
-class _Reader:
-    def __init__(self, track_lines: bool) -> None:
-        self.warnings: list[Warning] = []
-        self.lines: dict[int, int] = {}
-        self.track_lines = track_lines
-        self.texts: dict[tuple[str, str | None], m.LangText] = {}
-        self.v2 = False
-
-    def warn(self, el: Element, message: str, kind: str = "value") -> None:
-        self.warnings.append(Warning(_line(el), message, kind))
-
-    def track(self, obj: T, el: Element) -> T:
-        line = _line(el)
-        if line:
-            self.lines[id(obj)] = line
-        return obj
-
+class _Reader(ValueReader):
     def fields(self, el: Element, spec: Spec, required: tuple[str, ...] = ()) -> dict[str, Any]:
         """Read the children of ``el`` into a dict of model fields (lists for repeatable ones)."""
         out: dict[str, Any] = {}
@@ -194,166 +161,6 @@ class _Reader:
 
     # --- simple values -------------------------------------------------------------------------
 
-    def token(self, el: Element) -> str:
-        text = _itertext(el) if len(el) else el.text
-        if not text:
-            return ""
-        return _WS.sub(" ", text).strip(" ")
-
-    def string(self, el: Element) -> str:
-        if len(el):
-            return _itertext(el)
-        return el.text or ""
-
-    def lang_token(self, el: Element) -> m.LangText:
-        text = el.text
-        if (
-            not text
-            or len(el)
-            or "\n" in text
-            or "\t" in text
-            or "\r" in text
-            or "  " in text
-            or text[0] == " "
-            or text[-1] == " "
-        ):
-            text = self.token(el)
-        key = (text, el.get(_XML_LANG))
-        obj = self.texts.get(key)
-        if obj is None:  # titles repeat (terms, institutions): share the immutable value
-            obj = self.texts[key] = _lang_text(*key)
-        return obj
-
-    def lang_string(self, el: Element) -> m.LangText:
-        return _lang_text(self.string(el), el.get(_XML_LANG))
-
-    def content(self, el: Element) -> m.LangText:
-        text = self.token(el)
-        if " " in text and text.startswith("data:") and ";base64," in text[:200]:
-            text = text.replace(" ", "")  # base64 wrapped over lines: the breaks carry nothing
-        return m.LangText(text, el.get(_XML_LANG))
-
-    def identifier(self, el: Element) -> m.Identifier:
-        type_ = el.get("type")
-        if type_ is None:
-            self.warn(el, f"<{localname(el)}> lacks the required type attribute", "missing")
-            type_ = ""
-        if "  " in type_ or type_[:1] == " " or type_[-1:] == " " or "\t" in type_ or "\n" in type_:
-            type_ = _WS.sub(" ", type_).strip(" ")
-        return m.Identifier(type_, self.token(el))
-
-    def date(self, el: Element) -> dt.date | None:
-        text = el.text or ""
-        if len(text) == 10:
-            try:
-                return dt.date.fromisoformat(text)
-            except ValueError:
-                pass
-        match = _DATE.match(text)
-        if match is None:
-            value = self.datetime_value(el, quiet=True)
-            if value is not None:
-                self.warn(el, f"<{localname(el)}> should be a date, found a date and time {text.strip()!r}")
-                return value.date()
-            self.warn(el, f"<{localname(el)}> is not a date: {text.strip()!r}")
-            return None
-        try:
-            return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        except ValueError:
-            self.warn(el, f"<{localname(el)}> is not a valid date: {text.strip()!r}")
-            return None
-
-    def datetime_value(self, el: Element, *, quiet: bool = False) -> dt.datetime | None:
-        text = (el.text or "").strip()
-        if "T" not in text:
-            if quiet:
-                return None
-            day = self.date(el) if _DATE.match(text) else None
-            if day is None:
-                if text:
-                    return None  # date() warned already
-                self.warn(el, f"<{localname(el)}> is empty")
-                return None
-            self.warn(el, f"<{localname(el)}> should be a date and time, found a date {text!r}")
-            return dt.datetime(day.year, day.month, day.day)
-        try:
-            value = dt.datetime.fromisoformat(text)
-        except ValueError:
-            if not quiet:
-                self.warn(el, f"<{localname(el)}> is not a date and time: {text!r}")
-            return None
-        if value.tzinfo is None and not quiet:
-            self.warn(el, f"<{localname(el)}> has no time zone: {text!r}")
-        return value
-
-    def decimal(self, el: Element) -> Decimal | None:
-        text = (el.text or "").strip()
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            value = None
-        if value is None and text.count(",") == 1:
-            try:
-                value = Decimal(text.replace(",", "."))
-                self.warn(el, f"<{localname(el)}> uses a comma as decimal separator: {text!r}")
-                return value
-            except InvalidOperation:
-                value = None
-        if value is None or not value.is_finite():
-            self.warn(el, f"<{localname(el)}> is not a decimal number: {text!r}")
-            return None
-        return value
-
-    def enum(self, el: Element, kind: type[Any], what: str) -> Any:
-        text = self.token(el)
-        member = _ENUM_VALUES[kind].get(text)
-        if member is not None:
-            return member
-        folded = text.casefold()
-        for member in kind:
-            if member.value.casefold() == folded:
-                self.warn(el, f"{what} {text!r} is spelled {member.value!r} in ELMO")
-                return member
-        allowed = ", ".join(repr(x.value) for x in kind)
-        self.warn(el, f"unknown {what} {text!r} ignored (known: {allowed})")
-        return None
-
-    def los_type(self, el: Element) -> m.LosType | None:
-        return self.enum(el, m.LosType, "learning opportunity type")  # type: ignore[no-any-return]
-
-    def loi_status(self, el: Element) -> m.LoiStatus | None:
-        return self.enum(el, m.LoiStatus, "status")  # type: ignore[no-any-return]
-
-    def attachment_type(self, el: Element) -> m.AttachmentType | None:
-        return self.enum(el, m.AttachmentType, "attachment type")  # type: ignore[no-any-return]
-
-    def credit_level(self, el: Element) -> m.CreditLevel | None:
-        return self.enum(el, m.CreditLevel, "credit level")  # type: ignore[no-any-return]
-
-    def gender(self, el: Element) -> m.Gender | None:
-        text = self.token(el)
-        try:
-            return m.Gender(int(text))
-        except ValueError:
-            self.warn(el, f"unknown gender code {text!r} ignored (ISO/IEC 5218: 0, 1, 2 or 9)")
-            return None
-
-    def extension(self, el: Element) -> bytes | None:
-        parts = [
-            etree.tostring(child, method="c14n", exclusive=True, with_tail=False)
-            for child in el
-            if isinstance(child.tag, str)
-        ]
-        return b"".join(parts) if parts else None
-
-    def raw(self, el: Element) -> bytes:
-        return etree.tostring(el, method="c14n", exclusive=True, with_tail=False)
-
-    def signature(self, el: Element) -> bool:
-        return True
-
-    # --- structures ----------------------------------------------------------------------------
-
     def elmo(self, el: Element) -> m.Elmo:
         f = self.fields(el, _ELMO, (_E + "generatedDate", _E + "learner", _E + "report"))
         learner = f.pop("learner", None) or m.Learner()
@@ -387,7 +194,7 @@ class _Reader:
         if local_id is None:
             self.warn(el, "<gradingScheme> lacks the required localId attribute", "missing")
         f = self.fields(el, _GRADING_SCHEME)
-        obj = m.GradingScheme(_WS.sub(" ", local_id or "").strip(" "), **f)
+        obj = m.GradingScheme(collapse(local_id or ""), **f)
         return self.track(obj, el) if self.track_lines else obj
 
     def los(self, el: Element) -> m.LearningOpportunitySpecification:
@@ -445,7 +252,7 @@ class _Reader:
         if number < 0:
             self.warn(el, f"<category> count is not a non-negative integer: {count!r}")
             return None
-        return m.DistributionCategory(_WS.sub(" ", label).strip(" "), number)
+        return m.DistributionCategory(collapse(label), number)
 
     def credit(self, el: Element) -> m.Credit:
         f = self.fields(el, _CREDIT, (_E + "scheme",))
@@ -471,7 +278,7 @@ class _Reader:
     def diploma_supplement(self, el: Element) -> m.DiplomaSupplement:
         required = (_E + "version", _E + "issueDate", _E + "introduction", _E + "section")
         f = self.fields(el, _DS, required)
-        obj = m.DiplomaSupplement(lang=el.get(_XML_LANG), **f)
+        obj = m.DiplomaSupplement(lang=el.get(XML_LANG), **f)
         return self.track(obj, el) if self.track_lines else obj
 
     def ds_section(self, el: Element) -> m.DiplomaSupplementSection:
@@ -500,10 +307,6 @@ class _Reader:
         return m.Group(id=el.get("id"), sorting_key=el.get("sortingKey"), **f)
 
 
-_ENUM_VALUES: dict[type[Any], dict[str, Any]] = {
-    kind: {member.value: member for member in kind}
-    for kind in (m.LosType, m.LoiStatus, m.AttachmentType, m.CreditLevel)
-}
 _DEFAULTS: dict[type[Any], dict[str, Any]] = {
     cls: {f.name: f.default for f in dataclasses.fields(cls)}
     for cls in (m.LearningOpportunitySpecification, m.LearningOpportunityInstance, m.AcademicTerm)
@@ -518,23 +321,6 @@ def _make(cls: type[T], values: dict[str, Any]) -> T:
     attrs.update(_DEFAULTS[cls])
     attrs.update(values)
     return obj
-
-
-def _lang_text(text: str, lang: str | None) -> m.LangText:
-    obj = object.__new__(m.LangText)
-    attrs = obj.__dict__
-    attrs["text"] = text
-    attrs["lang"] = lang
-    return obj
-
-
-def _line(el: Element) -> int | None:
-    line: Any = el.sourceline  # lxml-stubs type it oddly
-    return line if isinstance(line, int) else None
-
-
-def _itertext(el: Element) -> str:
-    return "".join(str(t) for t in el.itertext())
 
 
 def _v2(conv: Conv) -> Conv:
@@ -560,10 +346,10 @@ _DATE_CONV = R.date
 _LANG_TOKEN = R.lang_token
 _fromisoformat = dt.date.fromisoformat
 _ENUM_BY_CONV: dict[Conv, dict[str, Any]] = {
-    R.los_type: _ENUM_VALUES[m.LosType],
-    R.loi_status: _ENUM_VALUES[m.LoiStatus],
-    R.attachment_type: _ENUM_VALUES[m.AttachmentType],
-    R.credit_level: _ENUM_VALUES[m.CreditLevel],
+    R.los_type: ENUM_VALUES[m.LosType],
+    R.loi_status: ENUM_VALUES[m.LoiStatus],
+    R.attachment_type: ENUM_VALUES[m.AttachmentType],
+    R.credit_level: ENUM_VALUES[m.CreditLevel],
 }
 _ELMO = _spec(
     _E,
