@@ -1,0 +1,89 @@
+"""``emrex emc``: configuration errors as one line, token hashes, purge of old documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from emrex.cli import main
+from emrex.emc.config import hash_token
+from emrex.emc.models import Status, Transfer
+from emrex.emc.store import purge_raw
+from tests.emc.conftest import Keys, csrf, database_of, login, ok, start
+
+
+def write_config(tmp_path: Path, **extra: str) -> Path:
+    lines = [
+        "[emc]",
+        'base_url = "https://emc.uni.example"',
+        f'database_url = "sqlite:///{tmp_path}/cli.db"',
+        "[emc.registry]",
+        'sources = ["registry.json"]',
+        "[emc.login]",
+        'method = "oidc"',
+        "[emc.login.oidc]",
+        'issuer = "https://idp.uni.example"',
+        'client_id = "emc"',
+        *extra.values(),
+    ]
+    path = tmp_path / "emc.toml"
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_check_config_summarises(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["emc", "check-config", "--config", str(write_config(tmp_path))]) == 0
+    out = capsys.readouterr().out
+    assert "return URL https://emc.uni.example/emrex/return" in out
+    assert "login:         oidc" in out
+
+
+def test_a_bad_configuration_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_config(tmp_path, x="[emc.identity]\ntolerance = -1")
+    assert main(["emc", "serve", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "emc.identity.tolerance" in err
+    assert main(["emc", "check-config", "--config", str(tmp_path / "nothing.toml")]) == 2
+
+
+def test_hash_token(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["emc", "hash-token", "a-token-of-some-length"]) == 0
+    assert capsys.readouterr().out.strip() == hash_token("a-token-of-some-length")
+    assert main(["emc", "hash-token", "short"]) == 2
+    assert main(["emc", "hash-token", "--new"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    token = out[-2].removeprefix("token: ")
+    assert out[-1] == f"hash:  {hash_token(token)}"
+
+
+def test_purge_needs_a_retention(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["emc", "purge", "--config", str(write_config(tmp_path))]) == 2
+    assert "raw_days" in capsys.readouterr().err
+    path = write_config(tmp_path, r="[emc.retention]\nraw_days = 7")
+    assert main(["emc", "purge", "--config", str(path)]) == 0
+    assert "0 transfer(s)" in capsys.readouterr().out
+
+
+def test_retention_drops_old_documents_but_keeps_imported_evidence(emc: TestClient, keys: Keys) -> None:
+    login(emc)
+    kept = ok(emc, keys, start(emc))
+    page = emc.get(f"/transfers/{kept}")
+    emc.post(f"/transfers/{kept}/confirm", data={"csrf_token": csrf(page.text)})
+    undecided = ok(emc, keys, start(emc))
+    db = database_of(emc)
+    assert purge_raw(db, dt.timedelta(days=30)) == 0  # too young
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=31)
+    assert purge_raw(db, dt.timedelta(days=30), later) == 1
+    with db.session() as s:
+        old = s.get(Transfer, undecided)
+        evidence = s.get(Transfer, kept)
+        assert old is not None and evidence is not None
+        assert (old.elmo_xml, old.pdf) == (None, None) and old.raw_purged_at is not None
+        assert evidence.status == Status.IMPORTED and evidence.elmo_xml is not None
+    assert emc.get(f"/transfers/{undecided}/elmo.xml").status_code == 404
+    assert "Import these results" not in emc.get(f"/transfers/{undecided}").text
