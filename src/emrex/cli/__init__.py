@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "emrex.cli.keys",
     "emrex.cli.db",
     "emrex.cli.emp",
+    "emrex.cli.emc",
     "emrex.cli.demo",
 )
 
