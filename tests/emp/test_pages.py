@@ -121,3 +121,23 @@ def test_stats_page_is_for_staff_only(make_emp: Callable[..., TestClient]) -> No
 
 def test_health(emp: TestClient) -> None:
     assert emp.get("/health").json() == {"status": "ok"}
+
+
+def test_flow_forms_need_the_csrf_token(emp: TestClient) -> None:
+    flow, _ = _preview(emp, "0:C1")
+    forged = emp.post(f"{flow}/send", data={"action": "send", "consent": "yes"})
+    assert forged.status_code == 403
+    assert "data-emrex-autosubmit" not in forged.text
+    assert emp.get(f"{flow}/preview").status_code == 200
+
+
+def test_two_emps_in_one_process_keep_apart(make_emp: Callable[..., TestClient]) -> None:
+    first = make_emp(name="First EMP")
+    second = make_emp(name="Second EMP", entry_path="/other/emrex", whole_programme_only=True)
+    flow = start(first)
+    request = {"sessionId": "s", "returnUrl": "https://x.example/r"}
+    assert second.post("/emrex", data=request).status_code == 403  # not its entry point: CSRF applies
+    assert second.post("/other/emrex", data=request).status_code == 303
+    login(first, flow)
+    assert "First EMP" in first.get(flow).text
+    assert second.get(flow).status_code == 404  # other browser session
