@@ -256,7 +256,8 @@ class _Reader(ValueReader):
 
     def credit(self, el: Element) -> m.Credit:
         f = self.fields(el, _CREDIT, (_E + "scheme",))
-        obj = m.Credit(f.pop("scheme", ""), **f)
+        f.setdefault("scheme", "")
+        obj = _make(m.Credit, f)
         return self.track(obj, el) if self.track_lines else obj
 
     def level(self, el: Element) -> m.Level:
@@ -269,7 +270,9 @@ class _Reader(ValueReader):
         return refs
 
     def grouping(self, el: Element) -> m.Grouping:
-        return m.Grouping(el.get("typeref"), el.get("idref"), self.string(el))
+        return _make(
+            m.Grouping, {"typeref": el.get("typeref"), "idref": el.get("idref"), "text": self.string(el)}
+        )
 
     def attachment(self, el: Element) -> m.Attachment:
         obj = m.Attachment(**self.fields(el, _ATTACHMENT))
@@ -309,13 +312,20 @@ class _Reader(ValueReader):
 
 _DEFAULTS: dict[type[Any], dict[str, Any]] = {
     cls: {f.name: f.default for f in dataclasses.fields(cls)}
-    for cls in (m.LearningOpportunitySpecification, m.LearningOpportunityInstance, m.AcademicTerm)
+    for cls in (
+        m.LearningOpportunitySpecification,
+        m.LearningOpportunityInstance,
+        m.AcademicTerm,
+        m.Credit,
+        m.Grouping,
+    )
 }
 
 
 def _make(cls: type[T], values: dict[str, Any]) -> T:
     # The frozen dataclass __init__ costs one object.__setattr__ per field, a third of the reading time
-    # on large documents; these classes have plain immutable defaults and no __post_init__.
+    # on large documents; these classes have plain immutable defaults and no __post_init__, and every
+    # field without a default is in ``values``.
     obj = object.__new__(cls)
     attrs = obj.__dict__
     attrs.update(_DEFAULTS[cls])

@@ -109,7 +109,11 @@ class ValueReader:
             type_ = ""
         if "  " in type_ or type_[:1] == " " or type_[-1:] == " " or "\t" in type_ or "\n" in type_:
             type_ = _WS.sub(" ", type_).strip(" ")
-        return m.Identifier(type_, self.token(el))
+        obj = object.__new__(m.Identifier)  # see lang_text
+        attrs = obj.__dict__
+        attrs["type"] = type_
+        attrs["value"] = self.token(el)
+        return obj
 
     def date(self, el: Element) -> dt.date | None:
         text = el.text or ""
