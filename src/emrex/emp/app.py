@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -171,15 +172,22 @@ def _routes(app: FastAPI, emp: Emp) -> None:
             return person
         return render(request, "emp/not_yours.html", status_code=403)
 
-    async def load(request: Request, flow: Flow, person: Person) -> Catalogue | Response:
+    def fetch(flow: Flow, person: Person) -> Catalogue:
         query = PersonQuery(
             identifiers=dict(person.identifiers),
             given_names=person.given_names,
             family_name=person.family_name,
             birth_date=person.birth_date,
         )
+        return catalogue(
+            emp.source.fetch(query),
+            allow_not_passed=flow.request.allow_not_passed,
+            whole_programme_only=settings.whole_programme_only,
+        )
+
+    async def load(request: Request, flow: Flow, person: Person) -> Catalogue | Response:
         try:
-            results = await run_in_threadpool(emp.source.fetch, query)
+            found = await run_in_threadpool(fetch, flow, person)
         except PersonNotFound:
             return render(request, "emp/no_results.html", {"flow": flow, "matched": False})
         except SourceError as error:
@@ -188,14 +196,18 @@ def _routes(app: FastAPI, emp: Emp) -> None:
         except Exception:
             logger.exception("results source failed unexpectedly")
             return await finish(request, flow, ReturnCode.ERROR, SOURCE_FAILED)
-        found = catalogue(
-            results,
-            allow_not_passed=flow.request.allow_not_passed,
-            whole_programme_only=settings.whole_programme_only,
-        )
         if found.empty:
             return render(request, "emp/no_results.html", {"flow": flow, "matched": True})
         return found
+
+    async def offered(flow: Flow, person: Person | None) -> Offer:
+        """What the student was offered, for the statistics of a cancel or "no results"."""
+        if person is None:
+            return NO_OFFER
+        try:
+            return _offer(await run_in_threadpool(fetch, flow, person), ())
+        except Exception:  # the student leaves either way; the counts are not worth an error
+            return NO_OFFER
 
     async def finish(
         request: Request,
@@ -271,7 +283,7 @@ def _routes(app: FastAPI, emp: Emp) -> None:
         form = await request.form()
         action = form.get("action")
         if action == "cancel":
-            return await finish(request, flow, ReturnCode.CANCEL)
+            return await finish(request, flow, ReturnCode.CANCEL, offer=await offered(flow, person))
         found = await load(request, flow, person)
         if isinstance(found, Response):
             return found
@@ -325,7 +337,7 @@ def _routes(app: FastAPI, emp: Emp) -> None:
         form = await request.form()
         action = form.get("action")
         if action == "cancel":
-            return await finish(request, flow, ReturnCode.CANCEL)
+            return await finish(request, flow, ReturnCode.CANCEL, offer=await offered(flow, person))
         if action == "change" and flow.request.allow_pick:
             return RedirectResponse(f"/flow/{flow.id}", status_code=303)
         if action != "send":
@@ -357,14 +369,15 @@ def _routes(app: FastAPI, emp: Emp) -> None:
         person = await person_for(request, flow)
         if isinstance(person, Response):
             return person
-        return await finish(request, flow, ReturnCode.CANCEL)
+        return await finish(request, flow, ReturnCode.CANCEL, offer=await offered(flow, person))
 
     @app.post("/flow/{flow_id}/no-results")
     async def no_results(request: Request, flow_id: str) -> Response:
         opened = await with_person(request, flow_id)
         if isinstance(opened, Response):
             return opened
-        return await finish(request, opened[0], ReturnCode.NO_RESULTS)
+        flow, person = opened
+        return await finish(request, flow, ReturnCode.NO_RESULTS, offer=await offered(flow, person))
 
     @app.get("/admin/stats")
     async def stats_page(request: Request) -> Response:
@@ -394,17 +407,19 @@ def _now() -> Any:
 
 
 def _offer(found: Catalogue, picked: tuple[str, ...]) -> Offer:
+    """Counts for the FINISH record; institutions of what was sent, or of what was offered."""
+    sent = found.sent_keys(picked)
     institutions = tuple(
         inst.report.issuer.identifier("schac") or inst.report.issuer.url or str(inst.index)
         for inst in found.institutions
-        if any(row.key in found.sent_keys(picked) for row in inst.rows)
+        if any((row.key in sent) if sent else row.offered for row in inst.rows)
     )
     return Offer(
         institutions=institutions,
         items_offered=found.offered_count,
         credits_offered=found.offered_credits,
-        items_sent=len(found.sent_keys(picked)),
-        credits_sent=found.credits(picked),
+        items_sent=len(sent),
+        credits_sent=found.credits(picked) if sent else Decimal(0),
     )
 
 
