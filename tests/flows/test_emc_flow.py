@@ -1,0 +1,288 @@
+"""Whole transfers between the real EMC and the real EMP, in one process.
+
+The browser is simulated: auto-submitted forms are parsed and their fields posted to their action,
+each host routed to its app. The EMP's answer is posted WITHOUT the EMC's cookies, as a browser does
+with a cross-site POST under SameSite=Lax; the logged-in student then follows the 303 to the EMC.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from emrex.emc import create_emc_app, settings_from_mapping
+from emrex.emc.models import ForeignCredential, Status, Transfer
+from emrex.emp.sources.base import LearnerResults, PersonQuery, SourceUnavailable
+from emrex.registry import Country, Emp, Registry, emreg_json
+from emrex.trust.ca import Issued
+from tests.emp.conftest import (
+    PASSWORD,
+    database,
+    emp_ca,
+    emp_key,
+    key_files,
+    make_emp,
+    password_hash,
+    seeded_template,
+    signer,
+)
+from tests.emp.helpers import login as emp_login
+from tests.emp.helpers import post as emp_post
+
+__all__ = [
+    "database",
+    "emp_ca",
+    "emp_key",
+    "key_files",
+    "make_emp",
+    "password_hash",
+    "seeded_template",
+    "signer",
+]
+
+EMC_URL = "https://emc.example.org"
+EMP_ENTRY = "https://emp.nordvik.example/emrex"
+_INPUT = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+_FORM = re.compile(r'<form method="post" action="([^"]+)" data-emrex-autosubmit>')
+
+
+def autoposted(page: str) -> tuple[str, dict[str, str]]:
+    action = _FORM.search(page)
+    assert action, page
+    return html.unescape(action.group(1)), {n: html.unescape(v) for n, v in _INPUT.findall(page)}
+
+
+@pytest.fixture
+def make_emc(tmp_path: Path, emp_key: Issued, password_hash: str) -> Iterator[Callable[..., TestClient]]:
+    registry = Registry(
+        countries=(Country("SE", "Sweden", False),),
+        emps=(Emp("NORDVIK", "SE", EMP_ENTRY, ("Nordvik University",), (emp_key.certificate,)),),
+    )
+    (tmp_path / "registry.json").write_bytes(emreg_json(registry))
+
+    def account(username: str, given: str, family: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "username": username,
+            "password_hash": password_hash,
+            "given_names": given,
+            "family_name": family,
+            **extra,
+        }
+
+    settings = settings_from_mapping(
+        {
+            "base_url": EMC_URL,
+            "database_url": f"sqlite:///{tmp_path}/emc.db",
+            "registry": {"sources": [str(tmp_path / "registry.json")]},
+            "login": {
+                "method": "demo",
+                "production": False,
+                "demo": {
+                    "accounts": [
+                        # The EMP's student, known here by the same national identifier.
+                        account(
+                            "asa", "Åsa", "Lindqvist", identifiers={"nationalIdentifier": "199903142389"}
+                        ),
+                        # Same person, no identifier, a shorter name: the match is uncertain.
+                        account("asa-noid", "Åsa", "Lindqvist", birth_date="1999-03-14"),
+                        # Somebody else with the same birth date.
+                        account("eva", "Eva", "Holm", birth_date="1999-03-14"),
+                        account("staff", "Sven", "Lund", roles=["staff"]),
+                    ]
+                },
+            },
+        },
+        {},
+    )
+    app = create_emc_app(settings, background=False)
+    clients: list[TestClient] = []
+
+    def make() -> TestClient:
+        client = TestClient(app, base_url=EMC_URL)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+    app.state.emc_service.database.dispose()
+
+
+def emc_login(client: TestClient, username: str) -> None:
+    page = client.get("/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert token
+    response = client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": token.group(1)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+
+
+class Trip:
+    """One student's browser: logged in at the EMC, sent to the EMP, and back."""
+
+    def __init__(self, emc: TestClient, emc_cookieless: TestClient, emp: TestClient, username: str) -> None:
+        self.emc, self.cookieless, self.emp = emc, emc_cookieless, emp
+        emc_login(emc, username)
+        page = emc.get("/choose?country=SE").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token
+        redirect = emc.post("/start", data={"country": "SE", "emp": EMP_ENTRY, "csrf_token": token.group(1)})
+        action, fields = autoposted(redirect.text)
+        assert action == EMP_ENTRY and fields["returnUrl"] == f"{EMC_URL}/emrex/return"
+        self.session_id = fields["sessionId"]
+        entry = emp.post(urlsplit(action).path, data=fields)
+        assert entry.status_code == 303, entry.text
+        self.flow = entry.headers["location"]
+
+    def back(self, emp_page: str) -> int:
+        """Follow the EMP's auto-submitted answer to the EMC; the transfer id."""
+        action, fields = autoposted(emp_page)
+        assert action == f"{EMC_URL}/emrex/return" and fields["sessionId"] == self.session_id
+        response = self.cookieless.post(urlsplit(action).path, data=fields, follow_redirects=False)
+        assert response.status_code == 303, response.text
+        location = response.headers["location"]
+        assert self.emc.get(location).status_code == 200
+        return int(location.rsplit("/", 1)[1])
+
+    def send_all(self, username: str = "asa") -> int:
+        emp_login(self.emp, self.flow, username)
+        page = self.emp.get(self.flow).text
+        picked = re.findall(r'name="item" value="([^"]+)"', page)
+        emp_post(
+            self.emp, f"{self.flow}/select", page, item=[html.unescape(p) for p in picked], action="preview"
+        )
+        preview = self.emp.get(f"{self.flow}/preview").text
+        assert "emc.example.org" in preview  # the EMP shows where the results go
+        sent = emp_post(self.emp, f"{self.flow}/send", preview, action="send", consent="yes")
+        return self.back(sent.text)
+
+    def confirm(self, transfer_id: int) -> None:
+        page = self.emc.get(f"/transfers/{transfer_id}").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert token and "Import these results" in page
+        self.emc.post(f"/transfers/{transfer_id}/confirm", data={"csrf_token": token.group(1)})
+
+
+def stored(emc: TestClient, transfer_id: int) -> tuple[Transfer, list[ForeignCredential]]:
+    with emc.app.state.emc_service.database.session() as s:  # type: ignore[attr-defined]
+        transfer = s.get(Transfer, transfer_id)
+        assert transfer is not None
+        credentials = list(
+            s.scalars(select(ForeignCredential).where(ForeignCredential.transfer_id == transfer_id))
+        )
+        s.expunge_all()
+        return transfer, credentials
+
+
+def test_ok_transfer_is_verified_previewed_and_imported(
+    make_emc: Callable[..., TestClient], make_emp: Callable[..., TestClient]
+) -> None:
+    emc = make_emc()
+    trip = Trip(emc, make_emc(), make_emp(), "asa")
+    transfer_id = trip.send_all()
+    page = emc.get(f"/transfers/{transfer_id}").text
+    assert "Signature: valid" in page and "CN=EMP Nordvik" in page
+    assert "the nationalIdentifier in the results is yours" in page
+    assert "Linear Algebra" in page and "Ancient Greek Philosophy" in page
+    assert "<script>alert" not in page
+    pdf = emc.get(f"/transfers/{transfer_id}/transcript.pdf")
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    trip.confirm(transfer_id)
+    transfer, credentials = stored(emc, transfer_id)
+    assert transfer.status == Status.IMPORTED
+    titles = {c.title: c for c in credentials}
+    assert titles["Linear Algebra"].grade == "VG" and titles["Linear Algebra"].credits == "7.5"
+    assert titles["Ancient Greek Philosophy"].issuer_country == "GR"
+
+
+def test_cancel_at_the_emp(make_emc: Callable[..., TestClient], make_emp: Callable[..., TestClient]) -> None:
+    emc = make_emc()
+    trip = Trip(emc, make_emc(), make_emp(), "asa")
+    page = trip.emp.get(trip.flow).text
+    transfer_id = trip.back(emp_post(trip.emp, f"{trip.flow}/cancel", page).text)
+    assert stored(emc, transfer_id)[0].status == Status.CANCELLED
+    assert "Cancelled at the data provider" in emc.get(f"/transfers/{transfer_id}").text
+
+
+def test_no_results_at_the_emp(
+    make_emc: Callable[..., TestClient], make_emp: Callable[..., TestClient]
+) -> None:
+    emc = make_emc()
+    trip = Trip(emc, make_emc(), make_emp(), "asa")
+    emp_login(trip.emp, trip.flow, "nobody")
+    page = trip.emp.get(trip.flow).text
+    transfer_id = trip.back(emp_post(trip.emp, f"{trip.flow}/no-results", page).text)
+    assert stored(emc, transfer_id)[0].status == Status.NO_RESULTS
+
+
+class _BrokenSource:
+    def fetch(self, person: PersonQuery) -> LearnerResults:
+        raise SourceUnavailable("the SIS did not answer")
+
+
+def test_an_emp_error_is_reported(
+    make_emc: Callable[..., TestClient], make_emp: Callable[..., TestClient]
+) -> None:
+    emc = make_emc()
+    trip = Trip(emc, make_emc(), make_emp(source=_BrokenSource()), "asa")
+    emp_login(trip.emp, trip.flow)
+    transfer_id = trip.back(trip.emp.get(trip.flow).text)
+    transfer, _ = stored(emc, transfer_id)
+    assert (transfer.status, transfer.return_code) == (Status.EMP_ERROR, "NCP_ERROR")
+    assert "The data provider reported an error" in emc.get(f"/transfers/{transfer_id}").text
+
+
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_identity_review_decided_by_staff(
+    make_emc: Callable[..., TestClient], make_emp: Callable[..., TestClient], decision: str
+) -> None:
+    emc, staff = make_emc(), make_emc()
+    trip = Trip(emc, make_emc(), make_emp(), "asa-noid")
+    transfer_id = trip.send_all()
+    trip.confirm(transfer_id)
+    assert stored(emc, transfer_id)[0].status == Status.REVIEW
+    emc_login(staff, "staff")
+    page = staff.get(f"/staff/transfers/{transfer_id}").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    staff.post(
+        f"/staff/transfers/{transfer_id}/review",
+        data={"decision": decision, "reason": "checked the passport", "csrf_token": token.group(1)},
+    )
+    transfer, credentials = stored(emc, transfer_id)
+    if decision == "approve":
+        assert transfer.status == Status.IMPORTED
+        assert {c.title for c in credentials} >= {"Linear Algebra", "Ancient Greek Philosophy"}
+    else:
+        assert transfer.status == Status.REJECTED and credentials == []
+    assert transfer.reviewed_by == "staff"
+
+
+def test_results_of_another_person_are_refused(
+    make_emc: Callable[..., TestClient], make_emp: Callable[..., TestClient]
+) -> None:
+    emc = make_emc()
+    trip = Trip(emc, make_emc(), make_emp(), "eva")
+    emp_login(trip.emp, trip.flow, "asa")  # Eva logs in abroad as Åsa
+    page = trip.emp.get(trip.flow).text
+    picked = [html.unescape(p) for p in re.findall(r'name="item" value="([^"]+)"', page)]
+    emp_post(trip.emp, f"{trip.flow}/select", page, item=picked, action="preview")
+    preview = trip.emp.get(f"{trip.flow}/preview").text
+    sent = emp_post(trip.emp, f"{trip.flow}/send", preview, action="send", consent="yes")
+    action, fields = autoposted(sent.text)
+    response = trip.cookieless.post(urlsplit(action).path, data=fields, follow_redirects=False)
+    assert response.status_code == 400 and "belong to someone else" in response.text
+    with emc.app.state.emc_service.database.session() as s:  # type: ignore[attr-defined]
+        transfer = s.scalars(select(Transfer)).one()
+        assert (transfer.status, transfer.elmo_xml) == (Status.FAILED, None)
