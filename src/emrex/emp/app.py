@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -95,6 +96,9 @@ def create_emp_app(
         dev_http_hosts=tuple(sorted(settings.http_hosts)),
         languages=settings.languages,
         default_language=settings.default_language,
+        # The browser's web session holds the flow's secret: it must live at least as long as the flow.
+        session_idle=max(timedelta(minutes=30), settings.session_lifetime),
+        session_absolute=max(timedelta(hours=8), settings.session_lifetime),
     )
     app = create_web_app(
         web_settings,
