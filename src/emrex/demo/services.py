@@ -189,7 +189,8 @@ def _emc_app(folder: DataFolder, addresses: Addresses, password_hash: Callable[[
         "base_url": addresses.emc.rstrip("/"),
         "title": EMC.title,
         "database_url": folder.database_url(folder.emc_dir, "emc.db"),
-        "dev_http_hosts": [EMC_HOST],
+        # Plain http for itself and, in its Content-Security-Policy form-action, towards the EMPs.
+        "dev_http_hosts": [EMC_HOST, EMP_HOST],
         # Read at each page (no cache folder): the demo's registry is on this machine.
         "registry": {"sources": [addresses.registry_list], "max_age_minutes": 1, "timeout_seconds": 5},
         "login": {
