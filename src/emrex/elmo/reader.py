@@ -88,7 +88,7 @@ class _Reader(ValueReader):
         out: dict[str, Any] = {}
         lists: list[str] = []
         last = -1
-        for child in el:
+        for child in list(el):  # materialising the children first is faster than iterating lxml
             tag = child.tag  # comments and processing instructions have a function as tag: no entry
             entry = spec.get(tag)
             if entry is None:
