@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from emrex.db import Database
+from emrex.db import Database, upgrade
 from emrex.elmo import model as m
 from emrex.elmo.codec import encode
 from emrex.elmo.sample import sample_elmo
@@ -119,8 +120,24 @@ def config(tmp_path: Path, keys: Keys, password_hash: str, **tables: Any) -> dic
     return values
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test (migrating is the slow part)."""
+    path = tmp_path_factory.mktemp("emc-template") / "emc.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade(db)
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    return path
+
+
 @pytest.fixture
-def make_settings(tmp_path: Path, keys: Keys, password_hash: str) -> Callable[..., EmcSettings]:
+def make_settings(
+    tmp_path: Path, keys: Keys, password_hash: str, migrated_template: Path
+) -> Callable[..., EmcSettings]:
+    shutil.copyfile(migrated_template, tmp_path / "emc.db")
+
     def make(**tables: Any) -> EmcSettings:
         return settings_from_mapping(config(tmp_path, keys, password_hash, **tables), {})
 
