@@ -44,15 +44,19 @@ def register(commands: Any) -> None:
 def _demo(args: argparse.Namespace) -> int:
     from emrex.demo.folder import open_folder
     from emrex.demo.guide import facts, text, write_facts
-    from emrex.demo.runner import bind, run
+    from emrex.demo.runner import bind, close, run
     from emrex.demo.services import Addresses, build_services
 
     addresses = Addresses(args.port_base)
-    folder = open_folder(args.data_dir, reset=args.reset)
-    folder.demo_json.unlink(missing_ok=True)  # present only while this network runs
-    content = facts(addresses, folder.root)
-    services = build_services(folder, addresses)
-    sockets = bind(services)
+    sockets = bind(addresses.listeners())  # first: a taken port is reported at once
+    try:
+        folder = open_folder(args.data_dir, reset=args.reset)
+        folder.demo_json.unlink(missing_ok=True)  # present only while this network runs
+        content = facts(addresses, folder.root)
+        services = build_services(folder, addresses)
+    except BaseException:
+        close(sockets)
+        raise
 
     def ready() -> None:
         write_facts(folder.demo_json, content)

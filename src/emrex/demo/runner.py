@@ -18,35 +18,39 @@ LOOPBACK = "127.0.0.1"
 READY_SECONDS = 10.0
 
 
-def bind(services: Sequence[Service]) -> list[list[socket.socket]]:
-    """Listening sockets for every service (IPv4 loopback; ``localhost`` services also on ::1 where
-    the machine has IPv6), or DemoError naming the first port that is taken, with nothing left open."""
+def bind(listeners: Sequence[tuple[str, str, int]]) -> list[list[socket.socket]]:
+    """Listening sockets for every (name, host, port): IPv4 loopback, and ::1 too for ``localhost``
+    where the machine has IPv6. DemoError names the first port that is taken; nothing is left open."""
     bound: list[list[socket.socket]] = []
     try:
-        for service in services:
-            sockets = [_listen(socket.AF_INET, LOOPBACK, service)]
-            if service.host == "localhost":
-                with contextlib.suppress(OSError):
-                    sockets.append(_listen(socket.AF_INET6, "::1", service))
+        for listener in listeners:
+            sockets = [_listen(socket.AF_INET, LOOPBACK, listener[2])]
             bound.append(sockets)
+            if listener[1] == "localhost":
+                with contextlib.suppress(OSError):
+                    sockets.append(_listen(socket.AF_INET6, "::1", listener[2]))
     except OSError as error:
-        for sockets in bound:
-            for sock in sockets:
-                sock.close()
+        close(bound)
         raise DemoError(
-            f"port {service.port} ({service.name}) cannot be used: {error.strerror}; "
+            f"port {listener[2]} ({listener[0]}) cannot be used: {error.strerror}; "
             "is another demo running? Stop it, or choose other ports with --port-base"
         ) from None
     return bound
 
 
-def _listen(family: socket.AddressFamily, address: str, service: Service) -> socket.socket:
+def close(bound: Sequence[Sequence[socket.socket]]) -> None:
+    for sockets in bound:
+        for sock in sockets:
+            sock.close()
+
+
+def _listen(family: socket.AddressFamily, address: str, port: int) -> socket.socket:
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
-        sock.bind((address, service.port))
+        sock.bind((address, port))
         sock.listen(128)
         sock.setblocking(False)
     except OSError:
@@ -133,9 +137,7 @@ async def _serve(
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(sig)
-        for socks in sockets:
-            for sock in socks:
-                sock.close()
+        close(sockets)
         on_stop()
 
 

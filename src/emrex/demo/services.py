@@ -67,6 +67,11 @@ class Addresses:
     def emc(self) -> str:
         return f"http://{EMC_HOST}:{self.port_base + 1}/"
 
+    def listeners(self) -> list[tuple[str, str, int]]:
+        """(name, host, port) of every service, in start order."""
+        emps = [(f"EMP {plan.acronym}", EMP_HOST, self.port_base + 2 + i) for i, plan in enumerate(EMPS)]
+        return [("registry", EMP_HOST, self.port_base), ("EMC", EMC_HOST, self.port_base + 1), *emps]
+
     def emp(self, index: int) -> str:
         return f"http://{EMP_HOST}:{self.port_base + 2 + index}/"
 
@@ -87,14 +92,14 @@ def build_services(folder: DataFolder, addresses: Addresses) -> list[Service]:
             hashes[account.password] = hash_password(account.password, log2_n=DEMO_HASH_LOG2_N)
         return hashes[account.password]
 
-    registry_app = _registry_app(folder, addresses, [cert for _, cert in keys])
-    services = [Service("registry", EMP_HOST, addresses.port_base, registry_app)]
-    services.append(
-        Service("EMC", EMC_HOST, addresses.port_base + 1, _emc_app(folder, addresses, password_hash))
-    )
+    apps = [_registry_app(folder, addresses, [cert for _, cert in keys])]
+    apps.append(_emc_app(folder, addresses, password_hash))
     for index, (plan, (key, cert)) in enumerate(zip(EMPS, keys, strict=True)):
-        app = _emp_app(folder, plan, addresses.emp(index), key, cert, password_hash)
-        services.append(Service(f"EMP {plan.acronym}", EMP_HOST, addresses.port_base + 2 + index, app))
+        apps.append(_emp_app(folder, plan, addresses.emp(index), key, cert, password_hash))
+    services = [
+        Service(name, host, port, app)
+        for (name, host, port), app in zip(addresses.listeners(), apps, strict=True)
+    ]
     return services
 
 
