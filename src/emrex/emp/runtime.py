@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 from emrex.db import Database
 from emrex.emp.config import EmpConfigError, EmpSettings
-from emrex.emp.sources.base import DEFAULT_IDENTIFIER_TYPES, ResultsSource
+from emrex.emp.sources.base import ResultsSource
 from emrex.errors import EmrexError
 from emrex.trust.signer import Signer
 
-SOURCE_TYPES = ("sql",)
+SOURCE_TYPES = ("sql", "rest", "virta")
+_C = TypeVar("_C")
 
 
 def load_signer(settings: EmpSettings) -> Signer:
@@ -37,16 +39,58 @@ def load_signer(settings: EmpSettings) -> Signer:
 
 
 def build_source(config: Mapping[str, Any], database: Database) -> ResultsSource:
-    """The results source named by ``source.type``."""
-    kind = config.get("type", "sql")
-    if kind == "sql":
-        from emrex.emp.sources.sql import SqlSource, SqlSourceConfig
+    """The results source named by ``source.type``; the other keys are that source's settings."""
+    from emrex.emp.sources.base import SourceConfigError
 
-        types = config.get("identifier_types", list(DEFAULT_IDENTIFIER_TYPES))
-        if not isinstance(types, list) or not types or not all(isinstance(t, str) and t for t in types):
-            raise EmpConfigError("source.identifier_types: expected a list of identifier types")
-        unknown = sorted(set(config) - {"type", "identifier_types"})
-        if unknown:
-            raise EmpConfigError(f"source.{unknown[0]}: unknown setting for the sql source")
-        return SqlSource(database, SqlSourceConfig(identifier_types=tuple(types)))
+    kind = config.get("type", "sql")
+    options = {k: v for k, v in config.items() if k != "type"}
+    try:
+        if kind == "sql":
+            from emrex.emp.sources.sql import SqlSource, SqlSourceConfig
+
+            return SqlSource(database, _options(SqlSourceConfig, options))
+        if kind == "rest":
+            from emrex.emp.sources.rest import RestSource, RestSourceConfig
+
+            return RestSource(_options(RestSourceConfig, options))
+        if kind == "virta":
+            from emrex.emp.sources.virta import VirtaSource, VirtaSourceConfig
+
+            return VirtaSource(_options(VirtaSourceConfig, options))
+    except EmpConfigError:
+        raise
+    except SourceConfigError as error:
+        raise EmpConfigError(f"source.{error}") from None
+    except EmrexError as error:  # e.g. an unreadable VIRTA issuer table
+        raise EmpConfigError(f"source: {error}") from None
     raise EmpConfigError(f"source.type: {kind!r} is not one of {', '.join(SOURCE_TYPES)}")
+
+
+def _options(cls: type[_C], options: Mapping[str, Any]) -> _C:
+    """``cls(**options)`` with lists as tuples; unknown or mistyped keys name the setting."""
+    known = {f.name: str(f.type) for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    values: dict[str, Any] = {}
+    for key, value in options.items():
+        if key not in known:
+            raise EmpConfigError(f"source.{key}: unknown setting (known: {', '.join(known)})")
+        if isinstance(value, list):
+            value = tuple(value)
+        if not _accepts(known[key], value):
+            raise EmpConfigError(f"source.{key}: expected {known[key]}, got {value!r}")
+        values[key] = value
+    return cls(**values)
+
+
+def _accepts(annotation: str, value: Any) -> bool:
+    """Whether a TOML value fits a field annotated ``annotation`` (the source configs' simple types)."""
+    if isinstance(value, bool):
+        return "bool" in annotation
+    if isinstance(value, int | float):
+        return annotation in ("int", "float")
+    if isinstance(value, str):
+        return "str" in annotation and not annotation.startswith(("tuple", "Mapping"))
+    if isinstance(value, tuple):
+        return annotation.startswith("tuple") and all(isinstance(v, str) and v for v in value)
+    if isinstance(value, Mapping):
+        return annotation.startswith("Mapping") and all(isinstance(v, str) for v in value.values())
+    return False

@@ -1,0 +1,69 @@
+"""Loading what a process needs once: the results source from ``[source]``, the key and certificate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from emrex.db import Database
+from emrex.emp.config import EmpConfigError, settings_from_mapping
+from emrex.emp.runtime import build_source, load_signer
+from emrex.emp.sources.rest import RestSource
+from emrex.emp.sources.sql import SqlSource
+from emrex.trust.ca import Issued, issue
+from emrex.trust.keys import certificate_pem, private_key_pem
+from tests.emp.conftest import config
+
+
+def test_sql_is_the_default_and_takes_identifier_types(database: Database) -> None:
+    assert isinstance(build_source({}, database), SqlSource)
+    source = build_source({"type": "sql", "identifier_types": ["esi"]}, database)
+    assert isinstance(source, SqlSource) and source.config.identifier_types == ("esi",)
+
+
+def test_rest_source_settings(database: Database) -> None:
+    source = build_source(
+        {
+            "type": "rest",
+            "url": "https://sis.uni.example/elmo?id={nationalIdentifier}",
+            "timeout": 5,
+            "token": "t",
+        },
+        database,
+    )
+    assert isinstance(source, RestSource)
+    assert source.config.timeout == 5 and source.config.token == "t"
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ({"type": "ldap"}, "source.type: 'ldap' is not one of sql, rest, virta"),
+        ({"type": "sql", "colour": "blue"}, "source.colour: unknown setting"),
+        ({"type": "sql", "identifier_types": "esi"}, "source.identifier_types: expected"),
+        ({"type": "rest", "url": "ftp://sis"}, "source.url: must be an http(s) URL"),
+        ({"type": "rest", "url": "https://sis/x", "timeout": "soon"}, "source.timeout: expected"),
+        ({"type": "virta", "url": "https://virta.example/luku", "issuers_file": "/missing"}, "source"),
+    ],
+)
+def test_source_errors_name_the_setting(database: Database, table: dict[str, Any], message: str) -> None:
+    with pytest.raises(EmpConfigError) as caught:
+        build_source(table, database)
+    assert str(caught.value).startswith(message)
+
+
+def test_an_expired_certificate_stops_start_up(
+    tmp_path: Path, emp_ca: Issued, password_hash: str, key_files: tuple[Path, Path]
+) -> None:
+    old = issue(emp_ca, "Old EMP", not_before=dt.datetime(2020, 1, 1, tzinfo=dt.UTC), days=30)
+    key, cert = tmp_path / "old-key.pem", tmp_path / "old-cert.pem"
+    key.write_bytes(private_key_pem(old.key))
+    cert.write_bytes(certificate_pem(old.certificate))
+    settings = settings_from_mapping(config(password_hash, (key, cert)))
+    with pytest.raises(EmpConfigError, match="^certificate_file: "):
+        load_signer(settings)
+    good = settings_from_mapping(config(password_hash, key_files))
+    assert load_signer(good).certificate.subject.rfc4514_string().startswith("CN=EMP Nordvik")
