@@ -63,7 +63,7 @@ def test_an_expired_certificate_stops_start_up(
     key.write_bytes(private_key_pem(old.key))
     cert.write_bytes(certificate_pem(old.certificate))
     settings = settings_from_mapping(config(password_hash, (key, cert)))
-    with pytest.raises(EmpConfigError, match="^certificate_file: "):
+    with pytest.raises(EmpConfigError, match=r"^certificate_file: "):
         load_signer(settings)
     good = settings_from_mapping(config(password_hash, key_files))
     assert load_signer(good).certificate.subject.rfc4514_string().startswith("CN=EMP Nordvik")
