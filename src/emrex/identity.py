@@ -87,6 +87,15 @@ def normalise_name(name: str, *, ascii_fold: bool = False) -> str:
 
 
 def levenshtein(a: str, b: str) -> int:
+    # A shared beginning and end cost nothing: names that nearly agree are compared quickly.
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    a, b = a[start:], b[start:]
+    while a and b and a[-1] == b[-1]:
+        a, b = a[:-1], b[:-1]
+    if not a or not b:
+        return len(a) + len(b)
     if len(a) < len(b):
         a, b = b, a
     previous = list(range(len(b) + 1))
@@ -230,12 +239,13 @@ def _birth_date(theirs: dt.date | None, ours: dt.date | None) -> str:
 def _name_ratio(learner: Learner, person: LocalPerson) -> float | None:
     if not (learner.given_names.strip() or learner.family_name.strip()):
         return None
-    ratios: list[float] = [
-        name_error_ratio(
-            learner.given_names, learner.family_name, person.given_names, person.family_name, ascii_fold=fold
-        )
-        for fold in (False, True)
-    ]
+    exact = name_error_ratio(learner.given_names, learner.family_name, person.given_names, person.family_name)
+    if exact == 0:
+        return 0.0
+    folded = name_error_ratio(
+        learner.given_names, learner.family_name, person.given_names, person.family_name, ascii_fold=True
+    )
+    ratios = [exact, folded]
     if learner.birth_name:
         ratios.append(_full_name_ratio(learner.birth_name, person.given_names, person.family_name))
     if learner.alternative_name is not None and learner.alternative_name.text.strip():
