@@ -176,3 +176,23 @@ def test_pages_are_in_swedish_on_request(emc: TestClient) -> None:
 
 def test_health(emc: TestClient) -> None:
     assert emc.get("/health").status_code == 200
+
+
+def test_every_message_of_the_pages_has_a_swedish_translation() -> None:
+    from pathlib import Path
+
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    package = Path(__file__).parents[2] / "src" / "emrex" / "emc"
+    method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
+    options = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
+    # gettext(request, message): the message is the second argument in Python code
+    keywords = {"_": None, "gettext": (2,)}
+    extracted = extract_from_dir(package, method_map, options, keywords=keywords)
+    found = {m[2] for m in extracted if isinstance(m[2], str)}
+    assert "Your results were imported." in found and "Import these results" in found
+    with (package / "locale" / "sv" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale="sv")
+    missing = sorted(text for text in found if not (catalog.get(text) and catalog.get(text).string))
+    assert missing == []
