@@ -58,9 +58,6 @@ class DataFolder:
     def emp_dir(self, plan: EmpPlan) -> Path:
         return self.root / f"emp-{plan.key}"
 
-    def database_url(self, folder: Path, name: str) -> str:
-        return f"sqlite:///{(folder / name).resolve()}"
-
 
 def open_folder(root: str | Path, *, reset: bool = False) -> DataFolder:
     """The data folder at ``root``, made when missing; with ``reset`` an earlier demo's folder is emptied.

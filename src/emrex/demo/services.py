@@ -8,16 +8,21 @@ student's EMC login would otherwise be overwritten by the EMP's session cookie.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from emrex.demo.folder import DataFolder, DemoCa, DemoError, emp_key, seed_once
 from emrex.demo.network import COUNTRIES, EMC, EMPS, Account, EmpPlan, seed_bytes
 from emrex.errors import EmrexError
+
+if TYPE_CHECKING:
+    from emrex.db import Database
 
 EMC_HOST = "localhost"
 EMP_HOST = "127.0.0.1"
@@ -92,15 +97,51 @@ def build_services(folder: DataFolder, addresses: Addresses) -> list[Service]:
             hashes[account.password] = hash_password(account.password, log2_n=DEMO_HASH_LOG2_N)
         return hashes[account.password]
 
-    apps = [_registry_app(folder, addresses, [cert for _, cert in keys])]
-    apps.append(_emc_app(folder, addresses, password_hash))
-    for index, (plan, (key, cert)) in enumerate(zip(EMPS, keys, strict=True)):
-        apps.append(_emp_app(folder, plan, addresses.emp(index), key, cert, password_hash))
+    databases = _Databases()
+    try:
+        apps = [_registry_app(folder, addresses, [cert for _, cert in keys])]
+        apps.append(_emc_app(folder, addresses, databases, password_hash))
+        for index, (plan, (key, cert)) in enumerate(zip(EMPS, keys, strict=True)):
+            apps.append(_emp_app(folder, plan, addresses.emp(index), key, cert, databases, password_hash))
+    finally:
+        databases.close()
     services = [
         Service(name, host, port, app)
         for (name, host, port), app in zip(addresses.listeners(), apps, strict=True)
     ]
     return services
+
+
+class _Databases:
+    """SQLite databases at the newest schema. Alembic costs ~0.2 s per database, so a kept database
+    already at head is left alone, and new ones after the first are copies of a blank migrated one."""
+
+    def __init__(self) -> None:
+        self._heads: tuple[str, ...] | None = None
+        self._blank: sqlite3.Connection | None = None
+
+    def open(self, path: Path) -> Database:
+        from emrex.db import Database, upgrade
+        from emrex.db.migrate import current, heads
+
+        new = not path.exists()
+        if new and self._blank is not None:
+            with contextlib.closing(sqlite3.connect(path)) as target:
+                self._blank.backup(target)
+        database = Database(f"sqlite:///{path.resolve()}")
+        if self._heads is None:
+            self._heads = heads()
+        if current(database) not in self._heads:
+            upgrade(database)
+            if new and self._blank is None:
+                self._blank = sqlite3.connect(":memory:")
+                with contextlib.closing(sqlite3.connect(path)) as source:
+                    source.backup(self._blank)
+        return database
+
+    def close(self) -> None:
+        if self._blank is not None:
+            self._blank.close()
 
 
 def registry_toml(addresses: Addresses, certificates: list[Path]) -> str:
@@ -154,9 +195,9 @@ def _emp_app(
     base_url: str,
     key: Path,
     cert: Path,
+    databases: _Databases,
     password_hash: Callable[[Account], str],
 ) -> Any:
-    from emrex.db import Database, upgrade
     from emrex.emp.app import create_emp_app
     from emrex.emp.config import settings_from_mapping
     from emrex.emp.sources.sis_format import parse_sis_json
@@ -168,7 +209,7 @@ def _emp_app(
         "base_url": base_url.rstrip("/"),
         "entry_path": ENTRY_PATH,
         "production": False,
-        "database_url": folder.database_url(directory, "emp.db"),
+        "database_url": f"sqlite:///{(directory / 'emp.db').resolve()}",
         "key_file": str(key),
         "certificate_file": str(cert),
         "timezone": TIMEZONES.get(plan.country, "UTC"),
@@ -178,14 +219,15 @@ def _emp_app(
         },
     }
     settings = _checked(lambda: settings_from_mapping(mapping))
-    database = Database(settings.database_url)
-    _checked(lambda: upgrade(database))
+    database = _checked(lambda: databases.open(directory / "emp.db"))
     seed = seed_bytes(plan)
     _checked(lambda: seed_once(directory, seed, lambda: import_sis(database, parse_sis_json(seed))))
     return _checked(lambda: create_emp_app(settings, database=database, migrate=False))
 
 
-def _emc_app(folder: DataFolder, addresses: Addresses, password_hash: Callable[[Account], str]) -> Any:
+def _emc_app(
+    folder: DataFolder, addresses: Addresses, databases: _Databases, password_hash: Callable[[Account], str]
+) -> Any:
     from emrex.emc.app import create_emc_app
     from emrex.emc.config import settings_from_mapping
 
@@ -193,7 +235,7 @@ def _emc_app(folder: DataFolder, addresses: Addresses, password_hash: Callable[[
     mapping = {
         "base_url": addresses.emc.rstrip("/"),
         "title": EMC.title,
-        "database_url": folder.database_url(folder.emc_dir, "emc.db"),
+        "database_url": f"sqlite:///{(folder.emc_dir / 'emc.db').resolve()}",
         # Plain http for itself and, in its Content-Security-Policy form-action, towards the EMPs.
         "dev_http_hosts": [EMC_HOST, EMP_HOST],
         # Read at each page (no cache folder): the demo's registry is on this machine.
@@ -205,7 +247,8 @@ def _emc_app(folder: DataFolder, addresses: Addresses, password_hash: Callable[[
         },
     }
     settings = _checked(lambda: settings_from_mapping(mapping, {}))
-    return _checked(lambda: create_emc_app(settings))
+    database = _checked(lambda: databases.open(folder.emc_dir / "emc.db"))
+    return _checked(lambda: create_emc_app(settings, database=database, migrate=False))
 
 
 def _checked(make: Callable[[], T]) -> T:
