@@ -196,3 +196,37 @@ def test_every_message_of_the_pages_has_a_swedish_translation() -> None:
         catalog = read_po(handle, locale="sv")
     missing = sorted(text for text in found if not (catalog.get(text) and catalog.get(text).string))
     assert missing == []
+
+
+def test_an_unavailable_registry_is_explained(
+    make_emc: Callable[..., TestClient], make_settings: Callable[..., object]
+) -> None:
+    settings = make_settings(registry={"sources": ["/nonexistent/registry.json"]})
+    emc = make_emc(settings)
+    login(emc)
+    page = emc.get("/")
+    assert page.status_code == 200
+    assert "The list of data providers cannot be loaded right now" in page.text
+    assert emc.get("/choose?country=SE").status_code == 404
+
+
+def test_old_documents_are_purged_at_start_when_configured(
+    make_emc: Callable[..., TestClient], make_settings: Callable[..., object], keys: Keys
+) -> None:
+    import datetime as dt
+
+    from emrex.emc import create_emc_app
+
+    emc = make_emc()
+    login(emc)
+    transfer_id = ok(emc, keys, start(emc))
+    with database_of(emc).session() as s:
+        transfer = s.get(Transfer, transfer_id)
+        assert transfer is not None
+        transfer.created_at -= dt.timedelta(days=10)
+    settings = make_settings(retention={"raw_days": 7, "purge_at_start": True})
+    restarted = create_emc_app(settings, background=False)  # type: ignore[arg-type]
+    restarted.state.emc_service.database.dispose()
+    with database_of(emc).session() as s:
+        transfer = s.get(Transfer, transfer_id)
+        assert transfer is not None and transfer.elmo_xml is None and transfer.raw_purged_at is not None

@@ -212,9 +212,7 @@ def _webhook(r: _Table, dev_hosts: tuple[str, ...]) -> WebhookSettings:
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise EmcConfigError(f"emc.webhook.url: {url!r} is not an http(s) URL")
     if parts.scheme == "http" and parts.hostname not in (*LOCAL_HOSTS, *dev_hosts):
-        raise EmcConfigError(
-            "emc.webhook.url: use https (plain http only to this machine or dev_http_hosts)"
-        )
+        raise EmcConfigError("emc.webhook.url: use https (plain http only to this machine or dev_http_hosts)")
     secret = r.string("secret")
     if len(secret) < 16:
         raise EmcConfigError("emc.webhook.secret: use at least 16 characters")

@@ -54,7 +54,8 @@ class Registries:
         )
 
     def choices(self, country_code: str) -> tuple[Country, tuple[Emp, ...]]:
-        """The country and what a student picks there: every EMP when ``singleFetch``, else its EMP."""
+        """The country and its EMPs: one for most countries; for ``singleFetch`` countries one per
+        institution, which the page lists by its first institution."""
         registry = self.current()
         country = registry.country(country_code)
         if country is None:
@@ -62,8 +63,6 @@ class Registries:
         emps = registry.emps_in(country.code)
         if not emps:
             raise RegistryError(f"the registry lists no data provider in {country.name}")
-        if not country.single_fetch:
-            emps = emps[:1] if len(emps) == 1 else emps
         return country, emps
 
     def find(self, country_code: str, emp_url: str) -> tuple[Country, Emp]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from emrex.db import Database, utcnow
@@ -265,18 +265,6 @@ def purge_raw(db: Database, older_than: dt.timedelta, now: dt.datetime | None = 
             .where(Transfer.status != Status.REVIEW)
             .where((Transfer.elmo_xml.is_not(None)) | (Transfer.pdf.is_not(None)))
             .values(elmo_xml=None, pdf=None, raw_purged_at=moment)
-        )
-        return int(getattr(result, "rowcount", 0) or 0)
-
-
-def delete_expired_starts(db: Database, now: dt.datetime | None = None) -> int:
-    """Forget transfers whose student never came back (they hold nothing but the choice of EMP)."""
-    moment = now or utcnow()
-    with db.session() as s:
-        result = s.execute(
-            delete(Transfer)
-            .where(Transfer.status == Status.STARTED)
-            .where(Transfer.expires_at < moment - dt.timedelta(days=1))
         )
         return int(getattr(result, "rowcount", 0) or 0)
 
