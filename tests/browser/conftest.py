@@ -31,8 +31,6 @@ CHROMIUM_ARGS = [
 ]
 BLOCKING = ("serious", "critical")
 
-pytestmark = pytest.mark.browser
-
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:

@@ -115,3 +115,24 @@ def test_student_without_results(pages: Pages, demo: Demo) -> None:
     pages.check("emc-no-results")
     assert "no results" in page.inner_text("main").lower()
     assert page.get_by_role("button", name="Import these results").count() == 0
+
+
+def test_greek_record_is_matched_to_its_latin_transcription(pages: Pages, demo: Demo) -> None:
+    page = pages.page
+    emc_log_in(pages, demo, "eleni")
+    start_transfer(pages, demo, "GR", "Olympos Polytechnic")
+    emp_log_in(pages, "eleni")
+    page.click("button[value=all]")
+    page.click("button[value=preview]")
+    pages.check("emp-preview-greek")
+    assert "Παπαδοπούλου" in page.inner_text("main")
+    page.check("input[name=consent]")
+    page.click("button[value=send]")
+    back_at_emc(page, demo)
+    pages.check("emc-preview-greek")
+    text = page.inner_text("main")
+    assert "The results belong to you" in text  # the ESI agrees although the script differs
+    assert "Structural Dynamics" in text
+    page.get_by_role("button", name="Import these results").click()
+    page.wait_for_load_state()
+    assert "Your results were imported" in page.inner_text("main")
