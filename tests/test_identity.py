@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from emrex.elmo.model import Identifier, LangText, Learner
 from emrex.identity import (
@@ -152,3 +154,21 @@ def test_a_name_with_parts_left_out_needs_review_not_refusal() -> None:
     assert result.verdict is Verdict.REVIEW
     # one shared word is not enough
     assert match_identity(learner("Åsa", "Ek"), ME).verdict is Verdict.MISMATCH
+
+
+names = st.text(min_size=1, max_size=40).filter(lambda s: s.strip())
+
+
+@settings(max_examples=200, deadline=None)
+@given(names, names)
+def test_any_name_matches_itself(given_names: str, family: str) -> None:
+    person = LocalPerson(given_names, family, BORN)
+    assert match_identity(learner(given_names, family), person).verdict is Verdict.MATCH
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=60))
+def test_normalising_twice_changes_nothing(name: str) -> None:
+    once = normalise_name(name, ascii_fold=True)
+    assert normalise_name(once, ascii_fold=True) == once
+    assert normalise_name(normalise_name(name)) == normalise_name(name)

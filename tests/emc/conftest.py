@@ -116,7 +116,7 @@ def config(tmp_path: Path, keys: Keys, password_hash: str, **tables: Any) -> dic
         },
     }
     for name, table in tables.items():
-        values[name] = {**values.get(name, {}), **table}
+        values[name] = {**values.get(name, {}), **table} if isinstance(table, dict) else table
     return values
 
 
