@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -85,3 +88,17 @@ def test_a_failed_load_is_tried_again_at_the_next_start(tmp_path: Path) -> None:
     calls: list[int] = []
     assert seed_once(tmp_path, b"one", lambda: calls.append(1))
     assert calls == [1]
+
+
+def test_a_folder_in_use_by_a_running_demo_is_refused(tmp_path: Path) -> None:
+    folder = open_folder(tmp_path / "demo")
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        folder.demo_json.write_text(json.dumps({"pid": other.pid}))
+        for reset in (False, True):
+            with pytest.raises(DemoError, match=f"process {other.pid}"):
+                open_folder(folder.root, reset=reset)
+    finally:
+        other.kill()
+        other.wait()
+    assert open_folder(folder.root).root == folder.root  # a stale demo.json does not block

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,6 +71,9 @@ def open_folder(root: str | Path, *, reset: bool = False) -> DataFolder:
     if path.exists() and not path.is_dir():
         raise DemoError(f"{path} is a file; --data-dir must name a folder")
     ours = (path / MARKER).is_file()
+    pid = running_pid(DataFolder(path)) if ours else None
+    if pid is not None:
+        raise DemoError(f"a demo runs from {path} already (process {pid}); stop it first (Ctrl-C there)")
     if path.is_dir() and not ours and any(path.iterdir()):
         raise DemoError(f"{path} is not empty and was not made by 'emrex demo'; choose another --data-dir")
     if reset and ours:
@@ -82,6 +87,23 @@ def open_folder(root: str | Path, *, reset: bool = False) -> DataFolder:
     except OSError as error:
         raise DemoError(f"{path}: cannot create the data folder ({error.strerror})") from None
     return DataFolder(path)
+
+
+def running_pid(folder: DataFolder) -> int | None:
+    """The process id of a demo that runs from this folder now (its demo.json names a live process)."""
+    try:
+        pid = json.loads(folder.demo_json.read_text(encoding="utf-8")).get("pid")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if not isinstance(pid, int) or pid <= 0 or pid == os.getpid():
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        return pid  # alive, another user's
+    return pid
 
 
 class DemoCa:
