@@ -91,3 +91,17 @@ def test_bad_port_base(tmp_path: Path, base: str) -> None:
     code, _, err = demo.stop()
     assert code in (1, 2) and "--port-base" in err
     assert not (tmp_path / "demo").exists()
+
+
+def test_a_deleted_database_is_made_and_seeded_again(tmp_path: Path) -> None:
+    data = tmp_path / "demo"
+    for attempt in range(2):
+        demo = start_demo(data, free_port_base())
+        assert demo.facts, demo.stop()
+        code, _, err = demo.stop()
+        assert code == 0, err
+        with sqlite3.connect(data / "emp-fjord" / "emp.db") as db:
+            assert db.execute("SELECT count(*) FROM sis_person").fetchone()[0] == 3, attempt
+        (data / "emp-fjord" / "emp.db").unlink()
+        for suffix in ("-wal", "-shm"):
+            (data / "emp-fjord" / f"emp.db{suffix}").unlink(missing_ok=True)

@@ -29,6 +29,7 @@ from emrex.trust.certs import CertificateError, load_certificate, validity_probl
 from emrex.trust.keys import CA_CERT, CERT, KEY, load_ca, save_ca, save_issued
 
 MARKER = ".emrex-demo"
+SEED_STAMP = "seeded.sha256"
 # Certificates closer than this to their end are made anew at start.
 RENEW_BEFORE = dt.timedelta(days=7)
 
@@ -161,7 +162,7 @@ def emp_key(folder: DataFolder, ca: DemoCa, plan: EmpPlan) -> tuple[Path, Path]:
 
 def seed_once(folder: Path, data: bytes, load: Callable[[], object]) -> bool:
     """Call ``load()`` unless ``data`` was loaded into this folder's database before; True if it ran."""
-    stamp = folder / "seeded.sha256"
+    stamp = folder / SEED_STAMP
     digest = hashlib.sha256(data).hexdigest()
     try:
         if stamp.read_text().strip() == digest:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from emrex.demo.folder import DataFolder, DemoCa, DemoError, emp_key, seed_once
+from emrex.demo.folder import SEED_STAMP, DataFolder, DemoCa, DemoError, emp_key, seed_once
 from emrex.demo.network import COUNTRIES, EMC, EMPS, Account, EmpPlan, seed_bytes
 from emrex.errors import EmrexError
 
@@ -219,6 +219,8 @@ def _emp_app(
         },
     }
     settings = _checked(lambda: settings_from_mapping(mapping))
+    if not (directory / "emp.db").exists():
+        (directory / SEED_STAMP).unlink(missing_ok=True)  # a new database needs the seed again
     database = _checked(lambda: databases.open(directory / "emp.db"))
     seed = seed_bytes(plan)
     _checked(lambda: seed_once(directory, seed, lambda: import_sis(database, parse_sis_json(seed))))
