@@ -91,3 +91,10 @@ def test_the_openapi_description_is_served(imported: TestClient) -> None:
     assert {"/credentials", "/credentials/{credential_id}", "/transfers", "/transfers/{transfer_id}"} <= set(
         spec["paths"]
     )
+
+
+def test_api_calls_start_no_web_session(imported: TestClient) -> None:
+    imported.cookies.clear()
+    response = imported.get("/api/v1/transfers", headers=AUTH)
+    assert response.status_code == 200
+    assert "set-cookie" not in response.headers

@@ -314,3 +314,19 @@ def test_the_stored_document_verifies_again_later(emc: TestClient, keys: Keys) -
     assert download.content == document
     assert verify(download.content, keys.nordvik.certificate).signed_xml
     assert decode(encode(download.content)) == document
+
+
+def test_logs_name_no_person_and_no_session_id(
+    emc: TestClient, keys: Keys, caplog: pytest.LogCaptureFixture
+) -> None:
+    login(emc)
+    with caplog.at_level("DEBUG"):
+        session_id = start(emc)
+        transfer_id = ok(emc, keys, session_id)
+        answer(emc, session_id, "NCP_OK\nforged log line")
+        emc.get(f"/transfers/{transfer_id}")
+    text = "\n".join(record.getMessage() for record in caplog.records)
+    assert f"transfer {transfer_id} answered 'NCP_OK': received" in text
+    for secret in (session_id, "Åsa", "Lindqvist", "1999-03-14", "482913"):
+        assert secret not in text
+    assert "\nforged log line" not in text

@@ -268,9 +268,9 @@ def _handle_return(
             record_outcome(transfer, outcome, code, clean_message(fields["returnMessage"]), now)
         transfer_id, status = transfer.id, transfer.status
     log.info(
-        "transfer %d answered %s: %s%s",
+        "transfer %d answered %r: %s%s",
         transfer_id,
-        code[:20] or "-",
+        code[:20],
         status,
         f" ({refusal.stage})" if refusal else "",
     )
