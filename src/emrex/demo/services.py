@@ -40,10 +40,6 @@ class Service:
     port: int
     app: Any  # an ASGI application
 
-    @property
-    def url(self) -> str:
-        return f"http://{self.host}:{self.port}/"
-
 
 @dataclass(frozen=True)
 class Addresses:
@@ -105,11 +101,10 @@ def build_services(folder: DataFolder, addresses: Addresses) -> list[Service]:
             apps.append(_emp_app(folder, plan, addresses.emp(index), key, cert, databases, password_hash))
     finally:
         databases.close()
-    services = [
+    return [
         Service(name, host, port, app)
         for (name, host, port), app in zip(addresses.listeners(), apps, strict=True)
     ]
-    return services
 
 
 class _Databases:
