@@ -62,7 +62,9 @@ def test_deep_nesting_is_refused() -> None:
         parse_untrusted(deep)
 
 
-@pytest.mark.parametrize("doc", [b"<elmo><a></elmo>", b"<elmo>\n<a x='1' x='2'/></elmo>", b"<elmo", b"\x00\x01"])
+@pytest.mark.parametrize(
+    "doc", [b"<elmo><a></elmo>", b"<elmo>\n<a x='1' x='2'/></elmo>", b"<elmo", b"\x00\x01"]
+)
 def test_parse_errors_are_one_line(doc: bytes) -> None:
     with pytest.raises(XmlError) as caught:
         parse_untrusted(doc)
