@@ -330,3 +330,28 @@ def test_logs_name_no_person_and_no_session_id(
     for secret in (session_id, "Åsa", "Lindqvist", "1999-03-14", "482913"):
         assert secret not in text
     assert "\nforged log line" not in text
+
+
+@pytest.mark.parametrize("multipart", [False, True])
+def test_a_document_of_several_megabytes_is_accepted(emc: TestClient, keys: Keys, multipart: bool) -> None:
+    import os
+
+    elmo = sample_elmo(3)
+    pdf = b"%PDF-1.4\n" + os.urandom(3 * 1024 * 1024)  # incompressible: about 4 MB posted
+    transcript = dataclasses.replace(
+        elmo.attachments[0], contents=(m.LangText(m.encode_data_uri("application/pdf", pdf), "en"),)
+    )
+    elmo = dataclasses.replace(elmo, attachments=(transcript,))
+    login(emc)
+    session_id = start(emc)
+    value = encode(signed(keys.nordvik, elmo))
+    assert len(value) > 4_000_000
+    fields = {"sessionId": session_id, "returnCode": "NCP_OK", "returnMessage": ""}
+    if multipart:
+        response = emc.post(
+            "/emrex/return", data=fields, files={"elmo": (None, value)}, follow_redirects=False
+        )
+    else:
+        response = answer(emc, session_id, elmo=value)
+    assert response.status_code == 303, response.text[:500]
+    assert transfer_of(emc, session_id).pdf == pdf

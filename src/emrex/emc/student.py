@@ -114,7 +114,8 @@ def student_router(service: Service) -> APIRouter:
 
     @router.post(RETURN_PATH, name="emrex_return")
     async def emrex_return(request: Request) -> Response:
-        form = await request.form()
+        # Starlette's default part limit is 1 MB; real answers with PDFs inside are several MB.
+        form = await request.form(max_part_size=settings.web.max_protocol_bytes)
         fields = {
             "sessionId": _text(form, "sessionId", 128),
             "returnCode": _text(form, "returnCode", 64),
