@@ -48,7 +48,8 @@ def looks_like_xml(data: bytes) -> bool:
 
 def decode(value: str | bytes, limits: CodecLimits = DEFAULT_LIMITS) -> bytes:
     """The XML bytes carried by an ``elmo`` value (transport form, base64 of XML, or XML itself)."""
-    raw = value.encode("latin-1", "replace") if isinstance(value, str) else value
+    # A form field arrives as text decoded from UTF-8; plain XML in it must come back as the same bytes.
+    raw = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
     if len(raw) > limits.max_encoded_bytes:
         raise InputTooLarge(
             f"the elmo value has {len(raw)} bytes, more than the limit of {limits.max_encoded_bytes}"
