@@ -1,18 +1,23 @@
-"""Real answers of other implementations (the Danish NCP) through the EMC's return path."""
+"""Real answers of other implementations (the Danish NCP) through the EMC's return path, and fuzzing."""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import gzip
 from pathlib import Path
 
 import pytest
 from cryptography import x509
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from emrex.elmo.codec import DEFAULT_LIMITS, decode
+from emrex.elmo.codec import DEFAULT_LIMITS, decode, encode
 from emrex.elmo.reader import read_elmo
 from emrex.emc.returns import ReturnRefused, receive_elmo
 from emrex.identity import DEFAULT_IDENTITY_POLICY, LocalPerson, Verdict
 from emrex.trust import VerifyPolicy
+from emrex.trust.ca import issue, make_ca
 from emrex.trust.certs import load_certificate
 
 
@@ -97,3 +102,29 @@ def test_broken_danish_answers_are_refused(interop_dir: Path, folder: str, name:
             identity_policy=DEFAULT_IDENTITY_POLICY,
         )
     assert caught.value.stage == stage
+
+
+FUZZ_CERTIFICATE = issue(make_ca("fuzz CA"), "fuzz EMP").certificate
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.binary(max_size=300).map(lambda b: base64.b64encode(b).decode()),
+        st.binary(max_size=300).map(lambda b: base64.b64encode(gzip.compress(b)).decode()),
+        st.text(max_size=200).map(lambda t: encode(f"<elmo>{t}</elmo>".encode())),
+    )
+)
+def test_any_value_is_refused_cleanly(value: str) -> None:
+    with pytest.raises(ReturnRefused) as caught:
+        receive_elmo(
+            value,
+            [FUZZ_CERTIFICATE],
+            LocalPerson("A", "B"),
+            limits=DEFAULT_LIMITS,
+            policy=VerifyPolicy(),
+            identity_policy=DEFAULT_IDENTITY_POLICY,
+        )
+    assert caught.value.stage in ("transport", "signature", "document")
+    assert "\n" not in str(caught.value)
