@@ -42,7 +42,7 @@ def test_cookie_flags(client: TestClient) -> None:
 def test_insecure_cookies_only_for_a_development_host(make_client: Callable[..., TestClient]) -> None:
     dev = settings(base_url="http://localhost:8000", dev_http_hosts=("localhost",), secure_cookies=False)
     response = make_client(dev).get("/")
-    cookie = set_cookies(response.headers.get_list("set-cookie"))["emrex_session"]
+    cookie = set_cookies(response.headers.get_list("set-cookie"))["emrex_session_8000"]
     assert "Secure" not in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 

@@ -41,5 +41,14 @@ def test_contradictions_are_named(options: dict[str, object], message: str) -> N
 
 def test_http_only_for_listed_development_hosts() -> None:
     dev = WebSettings(base_url="http://localhost:8000", dev_http_hosts=("localhost",), secure_cookies=False)
-    assert dev.session_cookie == "emrex_session"
+    assert dev.session_cookie == "emrex_session_8000"
     assert "Secure" not in dev.cookie_attributes()
+
+
+def test_development_services_on_one_host_keep_apart_cookies() -> None:
+    emc = WebSettings(base_url="http://127.0.0.1:8701", dev_http_hosts=("127.0.0.1",), secure_cookies=False)
+    emp = WebSettings(base_url="http://127.0.0.1:8702/", dev_http_hosts=("127.0.0.1",), secure_cookies=False)
+    assert emc.session_cookie != emp.session_cookie
+    assert emc.language_cookie != emp.language_cookie
+    production = WebSettings(base_url="https://emc.example.org:8443")
+    assert production.session_cookie == "__Host-emrex_session"

@@ -51,11 +51,18 @@ class WebSettings:
     @property
     def session_cookie(self) -> str:
         # The __Host- prefix makes browsers refuse the cookie unless Secure, Path=/ and without Domain.
-        return "__Host-emrex_session" if self.secure_cookies else "emrex_session"
+        return "__Host-emrex_session" if self.secure_cookies else f"emrex_session{self._dev_suffix}"
 
     @property
     def language_cookie(self) -> str:
-        return "__Host-emrex_lang" if self.secure_cookies else "emrex_lang"
+        return "__Host-emrex_lang" if self.secure_cookies else f"emrex_lang{self._dev_suffix}"
+
+    @property
+    def _dev_suffix(self) -> str:
+        # Browsers share a host's cookies between its ports: development services on one host (the demo
+        # network) would overwrite each other's session, so their cookie names carry the port.
+        port = urlsplit(self.base_url).port
+        return f"_{port}" if port else ""
 
     def cookie_attributes(self, max_age: int | None = None) -> str:
         attributes = "Path=/; HttpOnly; SameSite=Lax"
