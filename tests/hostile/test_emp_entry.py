@@ -1,0 +1,154 @@
+"""Hostile EMREX requests at the EMP's entry point: a 400 page saying what is wrong, nothing stored."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+
+from emrex.db import Database
+from tests.emp.conftest import (
+    CLIENT_RETURN,
+    database,
+    emp,
+    emp_ca,
+    emp_key,
+    key_files,
+    make_emp,
+    password_hash,
+    seeded_template,
+    signer,
+)
+from tests.emp.helpers import SESSION_ID
+from tests.hostile.cases import exercised
+from tests.hostile.checks import MARKER, logs_clean, no_traceback, nothing_stored, watch_logs
+
+__all__ = [
+    "database",
+    "emp",
+    "emp_ca",
+    "emp_key",
+    "key_files",
+    "make_emp",
+    "password_hash",
+    "seeded_template",
+    "signer",
+    "watch_logs",
+]
+
+# case id -> (fields replacing the good request's, words the page must say)
+ENTRY_ATTACKS: dict[str, tuple[dict[str, str], str]] = {
+    "emp-entry-return-url-data-scheme": (
+        {"returnUrl": "data:text/html,<script>alert(1)</script>"},
+        "returnUrl) is not valid",
+    ),
+    "emp-entry-return-url-file-scheme": ({"returnUrl": "file:///etc/passwd"}, "returnUrl) is not valid"),
+    "emp-entry-return-url-protocol-relative": (
+        {"returnUrl": "//evil.example/return"},
+        "returnUrl) is not valid",
+    ),
+    "emp-entry-return-url-backslash": (
+        {"returnUrl": "https://evil.example\\@emc.home.example/return"},
+        "returnUrl) is not valid",
+    ),
+    "emp-entry-return-url-credentials": (
+        {"returnUrl": f"https://{MARKER}:secret@emc.home.example/return"},
+        "user name or password",
+    ),
+    "emp-entry-return-url-idn-lookalike": (
+        {"returnUrl": "https://emc.h\u043eme.example/emrex/return"},  # Cyrillic o
+        "returnUrl) is not valid",
+    ),
+    "emp-entry-return-url-very-long": (
+        {"returnUrl": "https://emc.home.example/return?x=" + "A" * 100_000},
+        "returnUrl) is not valid",
+    ),
+    "emp-entry-return-url-newline": (
+        {"returnUrl": "https://emc.home.example/return\r\nSet-Cookie: a=b"},
+        "returnUrl) is not valid",
+    ),
+    "emp-entry-return-url-fragment": (
+        {"returnUrl": "https://emc.home.example/return#<img src=x onerror=alert(1)>"},
+        "returnUrl) is not valid",
+    ),
+    "emp-entry-session-id-markup": (
+        {"sessionId": f"<script>alert('{MARKER}')</script>"},
+        "invalid transfer identifier",
+    ),
+    "emp-entry-session-id-huge": ({"sessionId": "A" * 1_000_000}, "invalid transfer identifier"),
+}
+exercised(*ENTRY_ATTACKS, "emp-entry-query-markup", "emp-entry-file-fields", "emp-entry-oversized-post")
+exercised("emp-entry-idn-punycode-shown")
+
+
+def _stored(client: TestClient) -> Database:
+    db: Database = client.app.state.emrex_emp.database  # type: ignore[attr-defined]
+    return db
+
+
+def _refused(client: TestClient, response: object, words: str, caplog: pytest.LogCaptureFixture) -> None:
+    assert response.status_code == 400, response.text  # type: ignore[attr-defined]
+    body: str = response.text  # type: ignore[attr-defined]
+    assert words in body
+    assert "Nothing was stored" in body
+    assert "<script>" not in body and "<img src=x" not in body
+    no_traceback(body)
+    logs_clean(caplog)
+
+
+@pytest.mark.parametrize("case_id", sorted(ENTRY_ATTACKS))
+def test_hostile_entry_parameters(
+    emp: TestClient, watch_logs: pytest.LogCaptureFixture, case_id: str
+) -> None:
+    fields, words = ENTRY_ATTACKS[case_id]
+    with nothing_stored(_stored(emp)):
+        response = emp.post("/emrex", data={"sessionId": SESSION_ID, "returnUrl": CLIENT_RETURN, **fields})
+    _refused(emp, response, words, watch_logs)
+    assert "set-cookie" not in response.headers
+
+
+def test_markup_in_query_parameters_of_a_get_entry(
+    emp: TestClient, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    params = {"sessionId": f'"><script>alert("{MARKER}")</script>', "returnUrl": "javascript:alert(1)"}
+    with nothing_stored(_stored(emp)):
+        response = emp.get("/emrex", params=params)
+    _refused(emp, response, "invalid transfer identifier", watch_logs)
+    assert MARKER not in response.text
+
+
+def test_parameters_sent_as_file_uploads_are_missing(
+    emp: TestClient, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    files = {"sessionId": ("s.txt", SESSION_ID.encode()), "returnUrl": ("u.txt", CLIENT_RETURN.encode())}
+    with nothing_stored(_stored(emp)):
+        response = emp.post("/emrex", files=files)
+    _refused(emp, response, "sessionId is missing", watch_logs)
+
+
+def test_an_oversized_entry_post_is_refused_before_it_is_read(
+    make_emp: Callable[..., TestClient], watch_logs: pytest.LogCaptureFixture
+) -> None:
+    emp = make_emp()
+    limit: int = emp.app.state.emrex_settings.max_protocol_bytes  # type: ignore[attr-defined]
+    body = b"sessionId=" + SESSION_ID.encode() + b"&returnUrl=" + b"A" * (limit + 1)
+    with nothing_stored(_stored(emp)):
+        response = emp.post(
+            "/emrex", content=body, headers={"content-type": "application/x-www-form-urlencoded"}
+        )
+    assert response.status_code == 413
+    assert "too large" in response.text.lower() or "larger than" in response.text.lower()
+    no_traceback(response.text)
+    logs_clean(watch_logs)
+
+
+def test_a_punycode_host_is_accepted_and_shown_as_punycode_before_consent(emp: TestClient) -> None:
+    # The look-alike in Unicode is refused (above); its ASCII form is served, and the student sees
+    # the xn-- name, never the glyphs that imitate the real client.
+    url = "https://emc.xn--hme-qdd.example/emrex/return"
+    response = emp.post("/emrex", data={"sessionId": SESSION_ID, "returnUrl": url})
+    assert response.status_code == 303
+    page = emp.get(response.headers["location"])
+    assert "emc.xn--hme-qdd.example" in page.text
+    assert "emc.h\u043eme.example" not in page.text
