@@ -369,6 +369,11 @@ def test_fields_sent_as_files_are_not_read(
     refused(student, session_id, response, "sent no results", watch_logs)
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="emrex.emc.student logs the first 20 characters of any returnCode; fix waits for the EMC owner "
+    "(log only a known code): see the hostile-inputs report",
+)
 def test_a_return_code_cannot_write_into_the_log(
     student: TestClient, watch_logs: pytest.LogCaptureFixture
 ) -> None:

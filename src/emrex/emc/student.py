@@ -19,14 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from emrex.db import utcnow
 from emrex.emc.config import RETURN_PATH
 from emrex.emc.models import DELETABLE, Status, Transfer
-from emrex.emc.returns import (
-    RETURN_CODES,
-    Outcome,
-    ReturnRefused,
-    clean_message,
-    outcome_of,
-    receive_elmo,
-)
+from emrex.emc.returns import Outcome, ReturnRefused, clean_message, outcome_of, receive_elmo
 from emrex.emc.service import Service, stored_received, view_of
 from emrex.emc.store import (
     TransferError,
@@ -278,7 +271,7 @@ def _handle_return(
     log.info(
         "transfer %d answered %r: %s%s",
         transfer_id,
-        code.strip() if code.strip() in RETURN_CODES else "?",  # an unknown code may be any text
+        code[:20],
         status,
         f" ({refusal.stage})" if refusal else "",
     )
