@@ -132,7 +132,7 @@ class ValueReader:
             return None
         try:
             return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-        except ValueError:
+        except (ValueError, OverflowError):  # a year beyond a C long overflows
             self.warn(el, f"<{localname(el)}> is not a valid date: {text.strip()!r}")
             return None
 
