@@ -320,7 +320,7 @@ def test_logs_name_no_person_and_no_session_id(
     emc: TestClient, keys: Keys, caplog: pytest.LogCaptureFixture
 ) -> None:
     login(emc)
-    with caplog.at_level("DEBUG"):
+    with caplog.at_level("DEBUG"), caplog.at_level("DEBUG", logger="emrex"):
         session_id = start(emc)
         transfer_id = ok(emc, keys, session_id)
         answer(emc, session_id, "NCP_OK\nforged log line")
