@@ -1,0 +1,375 @@
+"""The load run: N students at once do complete transfers between an EMC and an EMP, each service with
+two uvicorn workers on PostgreSQL, then the same under faults.
+
+Run: .venv/bin/python -m bench.load [--transfers 200] [--think 1.0] [--faults all|none|LIST] [--json FILE]
+Phases (after a warm-up of 10 students, not counted; each: N students start together; every student
+pauses --think seconds, on average, before each page, as a person reads):
+  baseline    no fault. Budgets: every student imports, p95 of each step <= 500 ms
+  worker      one EMC and one EMP worker killed with SIGKILL mid-phase (the masters start new ones)
+  postgres    the PostgreSQL cluster restarted mid-phase
+  registry    the registry stopped, one EMC worker killed (its successor has only the disk cache),
+              the EMC's cache left to go stale (62 s), then the phase; the registry is started after
+  emp_slow    the EMP's relay delays every request by 0.4 s
+  emp_down    the EMP killed (SIGKILL) mid-phase; started again after the phase
+  recovery    no fault, after all the others. Budget: every student imports
+After the phases the databases are audited: no transfer lost or stored twice, every student's
+outcome agrees with the EMC's record, every transfer in a final or clearly shown state. Exits 1 when a
+budget or an audit check fails. PostgreSQL is started again in any case (try/finally).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.loadrun import network as net
+from bench.loadrun.checks import audit
+from bench.loadrun.services import (
+    EMREX,
+    Process,
+    emc_command,
+    ensure_postgres,
+    kill_one_worker,
+    pg_ctl,
+    wait_workers,
+)
+from bench.loadrun.student import STEPS, Browser, Result
+
+PHASES = ("warmup", "baseline", "worker", "postgres", "registry", "emp_slow", "emp_down", "recovery")
+BUDGET_P95 = 0.5
+PHASE_TIMEOUT = 900.0
+FAULT_AT = 0.35  # of the expected phase length: students are spread over every step by then
+
+
+@dataclass
+class Network:
+    ports: net.Ports
+    registry: Process
+    emp: Process
+    relay: Process
+    emc: Process
+    emc_db: str
+    emp_db: str
+
+
+@dataclass
+class Phase:
+    name: str
+    results: list[Result]
+    seconds: float
+    events: list[str] = field(default_factory=list)
+
+    def outcomes(self) -> Counter[str]:
+        return Counter(r.outcome for r in self.results)
+
+    def percentiles(self) -> dict[str, tuple[float, float, float, int]]:
+        """step -> (p50, p95, p99 in seconds, count)."""
+        table = {}
+        for step in STEPS:
+            times = sorted(r.timings[step] for r in self.results if step in r.timings)
+            if len(times) >= 2:
+                cuts = statistics.quantiles(times, n=100, method="inclusive")
+                table[step] = (cuts[49], cuts[94], cuts[98], len(times))
+            elif times:
+                table[step] = (times[0], times[0], times[0], 1)
+        return table
+
+    def rate(self) -> float:
+        done = sum(1 for r in self.results if r.outcome == "imported")
+        return done / self.seconds if self.seconds else 0.0
+
+
+async def run_phase(
+    name: str,
+    people: list[net.Student],
+    ports: net.Ports,
+    think: float,
+    fault: Callable[[], list[str]] | None = None,
+) -> Phase:
+    browsers = [Browser(p, ports, think, random.Random(f"{name}{i}")) for i, p in enumerate(people)]
+    events: list[str] = []
+    start = time.monotonic()
+
+    async def hurt() -> None:
+        assert fault is not None
+        await asyncio.sleep(max(1.0, FAULT_AT * len(STEPS) * think))
+        at = time.monotonic() - start
+        events.extend(f"+{at:.1f} s: {line}" for line in await asyncio.to_thread(fault))
+
+    tasks = [asyncio.create_task(b.run()) for b in browsers]
+    hurting = asyncio.create_task(hurt()) if fault else None
+    try:
+        _done, pending = await asyncio.wait(tasks, timeout=PHASE_TIMEOUT)
+        for task in pending:
+            task.cancel()
+        if hurting is not None:
+            await hurting
+    finally:
+        await asyncio.gather(*(b.close() for b in browsers), return_exceptions=True)
+    seconds = time.monotonic() - start
+    results = [b.result for b in browsers]
+    for b, task in zip(browsers, tasks, strict=True):
+        if not task.done() or task.cancelled():
+            b.result.outcome = f"no outcome within {PHASE_TIMEOUT:.0f} s"
+    return Phase(name, results, seconds, events)
+
+
+def start_network(folder: Path, schemas: net.Schemas, people: list[net.Student]) -> Network:
+    from emrex.web.login import hash_password
+
+    ports = net.Ports(*net.free_ports(4))
+    emc_db, emp_db = schemas.new("emc"), schemas.new("emp")
+    net.make_keys(folder)
+    net.seed_emp(emp_db, people)
+    net.migrate(emc_db)
+    password_hash = hash_password(net.PASSWORD, log2_n=12)
+    emp_toml = net.emp_config(folder, ports, emp_db, people, password_hash)
+    emc_toml = net.emc_config(folder, ports, emc_db, people, password_hash)
+    registry_toml = net.registry_config(folder, ports)
+    logs = folder / "logs"
+    logs.mkdir()
+    emc_cmd, emc_env = emc_command(emc_toml)
+    network = Network(
+        ports,
+        Process(
+            "registry",
+            [EMREX, "registry", "serve", str(registry_toml)],
+            f"http://127.0.0.1:{ports.registry}/health",
+            logs / "registry.log",
+        ),
+        Process(
+            "EMP",
+            [EMREX, "emp", "serve", "--config", str(emp_toml)],
+            f"http://127.0.0.1:{ports.emp_inner}/health",
+            logs / "emp.log",
+        ),
+        Process(
+            "relay",
+            [sys.executable, "-m", "bench.loadrun.relay", str(ports.emp), str(ports.emp_inner)],
+            ports.emp_url + "/health",
+            logs / "relay.log",
+        ),
+        Process("EMC", emc_cmd, ports.emc_url + "/health", logs / "emc.log", emc_env),
+        emc_db,
+        emp_db,
+    )
+    for process in (network.registry, network.emp, network.relay, network.emc):
+        process.start()
+    for process in (network.emp, network.emc):
+        if wait_workers(process, 2) is None:
+            raise RuntimeError(f"{process.name} did not start two workers")
+    return network
+
+
+def run_all(args: argparse.Namespace, folder: Path) -> int:
+    people = net.students(args.transfers)
+    schemas = net.Schemas()
+    network: Network | None = None
+    phases: list[Phase] = []
+    try:
+        network = start_network(folder, schemas, people)
+        print(
+            f"services up: EMC {network.ports.emc_url}, EMP {network.ports.emp_url}, 2 workers each",
+            flush=True,
+        )
+        for name in args.phases:
+            phase = asyncio.run(_phase(name, network, people, args.think))
+            phases.append(phase)
+            print_phase(phase)
+        report = audit(network.emc_db, network.emp_db, [r for p in phases for r in p.results])
+    finally:
+        if network is not None:
+            for process in (network.emc, network.relay, network.emp, network.registry):
+                process.stop()
+        ensure_postgres()
+        schemas.drop()
+    failed = print_audit(report, phases)
+    if args.json:
+        Path(args.json).write_text(json.dumps(as_json(phases, report, args), indent=2), encoding="utf-8")
+    return 1 if failed else 0
+
+
+async def _phase(name: str, network: Network, people: list[net.Student], think: float) -> Phase:
+    if name == "warmup":  # every worker compiles its templates and opens its pools: not measured
+        return await run_phase(name, people[:10], network.ports, think)
+    if name in ("baseline", "recovery"):
+        return await run_phase(name, people, network.ports, think)
+    if name == "worker":
+
+        def kill_workers() -> list[str]:
+            lines = []
+            for process in (network.emc, network.emp):
+                pid = kill_one_worker(process)
+                back = wait_workers(process, 2)
+                shown = f"{back:.1f} s" if back is not None else "NOT within 30 s"
+                lines.append(f"{process.name} worker {pid} killed (SIGKILL); two workers again after {shown}")
+            return lines
+
+        return await run_phase(name, people, network.ports, think, kill_workers)
+    if name == "postgres":
+
+        def restart() -> list[str]:
+            t0 = time.monotonic()
+            try:
+                pg_ctl("restart")
+            finally:
+                ensure_postgres()
+            return [f"PostgreSQL restarted in {time.monotonic() - t0:.1f} s"]
+
+        return await run_phase(name, people, network.ports, think, restart)
+    if name == "registry":
+        network.registry.stop()
+        pid = kill_one_worker(network.emc)
+        await asyncio.to_thread(wait_workers, network.emc, 2)
+        await asyncio.sleep(62)  # max_age_minutes = 1: every worker's list is now due for a refresh
+        phase = await run_phase(name, people, network.ports, think)
+        phase.events = [f"registry stopped; EMC worker {pid} killed; 62 s later the phase started"]
+        await asyncio.to_thread(network.registry.start)
+        return phase
+    if name == "emp_slow":
+        assert network.relay.popen is not None
+        network.relay.popen.send_signal(10)  # SIGUSR1: delay on
+        try:
+            phase = await run_phase(name, people, network.ports, think)
+        finally:
+            network.relay.popen.send_signal(12)  # SIGUSR2: delay off
+        phase.events = ["every request to the EMP delayed by 0.4 s (relay)"]
+        return phase
+    if name == "emp_down":
+
+        def kill_emp() -> list[str]:
+            network.emp.kill()
+            return ["EMP killed (SIGKILL to its master and workers)"]
+
+        phase = await run_phase(name, people, network.ports, think, kill_emp)
+        t0 = time.monotonic()
+        await asyncio.to_thread(network.emp.start)
+        await asyncio.to_thread(wait_workers, network.emp, 2)
+        phase.events.append(f"after the phase: EMP started again ({time.monotonic() - t0:.1f} s)")
+        return phase
+    raise ValueError(name)
+
+
+def print_phase(phase: Phase) -> None:
+    print(
+        f"\n== {phase.name}: {len(phase.results)} students, {phase.seconds:.1f} s, "
+        f"{phase.rate():.2f} transfers/s"
+    )
+    for event in phase.events:
+        print(f"   {event}")
+    for outcome, count in phase.outcomes().most_common():
+        print(f"   {count:4d} × {outcome}")
+    reloads = Counter(step for r in phase.results for step in r.reloads)
+    if reloads:
+        print("   reloads after a server error: " + ", ".join(f"{k} {v}" for k, v in reloads.items()))
+    print(f"   {'step':<14}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'n':>6}")
+    for step, (p50, p95, p99, n) in phase.percentiles().items():
+        flag = "  over budget" if p95 > BUDGET_P95 else ""
+        print(f"   {step:<14}{p50 * 1000:8.0f}{p95 * 1000:8.0f}{p99 * 1000:8.0f}{n:6d}{flag}")
+    sys.stdout.flush()
+
+
+def print_audit(report: object, phases: list[Phase]) -> bool:
+    from bench.loadrun.checks import Audit
+
+    assert isinstance(report, Audit)
+    print("\n== audit of the databases")
+    print("   EMC transfers by status: " + ", ".join(f"{k} {v}" for k, v in sorted(report.transfers.items())))
+    print(f"   EMP provider sessions: {report.emp_flows}; answered twice: {report.emp_flows_finished_twice}")
+    for problem in report.problems[:30]:
+        print(f"   PROBLEM {problem}")
+    failed = bool(report.problems)
+    for phase in phases:
+        if phase.name in ("baseline", "recovery"):
+            bad = [r for r in phase.results if r.outcome != "imported"]
+            slow = [s for s, (_, p95, _, _) in phase.percentiles().items() if p95 > BUDGET_P95]
+            verdict = "ok" if not bad and not (slow and phase.name == "baseline") else "MISSED"
+            print(
+                f"   budget {phase.name}: {len(bad)} not imported, "
+                f"steps over p95 500 ms: {slow or 'none'}: {verdict}"
+            )
+            failed |= verdict != "ok"
+        unclear = [r for r in phase.results if r.outcome.startswith(("no outcome", "unfinished"))]
+        if unclear:
+            print(f"   {phase.name}: {len(unclear)} students without a clear outcome")
+            failed = True
+    print("   result: " + ("FAILED" if failed else "ok"))
+    return failed
+
+
+def as_json(phases: list[Phase], report: object, args: argparse.Namespace) -> dict[str, object]:
+    from bench.loadrun.checks import Audit
+
+    assert isinstance(report, Audit)
+    return {
+        "transfers": args.transfers,
+        "think": args.think,
+        "phases": [
+            {
+                "name": p.name,
+                "seconds": round(p.seconds, 1),
+                "transfers_per_second": round(p.rate(), 2),
+                "events": p.events,
+                "outcomes": dict(p.outcomes()),
+                "reloads": dict(Counter(s for r in p.results for s in r.reloads)),
+                "steps_ms": {
+                    step: {"p50": round(a * 1000), "p95": round(b * 1000), "p99": round(c * 1000), "n": n}
+                    for step, (a, b, c, n) in p.percentiles().items()
+                },
+            }
+            for p in phases
+        ],
+        "audit": {
+            "transfers": dict(report.transfers),
+            "problems": report.problems,
+            "emp_flows": report.emp_flows,
+            "emp_answered_twice": report.emp_flows_finished_twice,
+        },
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--transfers", type=int, default=200, help="students at once in each phase (200)")
+    parser.add_argument("--think", type=float, default=1.0, help="mean pause before each page, seconds (1.0)")
+    parser.add_argument(
+        "--faults", default="all", help="all, none, or a comma list of " + ", ".join(PHASES[1:-1])
+    )
+    parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument("--keep", action="store_true", help="keep the folder of configurations and logs")
+    args = parser.parse_args(argv)
+    if not 1 <= args.transfers <= 1000 or not 0 <= args.think <= 10:
+        parser.error("--transfers from 1 to 1000, --think from 0 to 10")
+    named = {"all": PHASES[2:-1], "none": ()}
+    faults = named[args.faults] if args.faults in named else tuple(args.faults.split(","))
+    unknown = set(faults) - set(PHASES[2:-1])
+    if unknown:
+        parser.error(f"unknown faults: {', '.join(sorted(unknown))}")
+    args.phases = ["warmup", "baseline", *[p for p in PHASES[2:-1] if p in faults]]
+    args.phases += ["recovery"] if faults else []
+    try:
+        subprocess.run(["pg_isready", "-h", "127.0.0.1"], check=True, capture_output=True, timeout=10)
+    except (OSError, subprocess.SubprocessError):
+        print("load: PostgreSQL is not ready at 127.0.0.1:5432", file=sys.stderr)
+        return 2
+    if args.keep:
+        folder = Path(tempfile.mkdtemp(prefix="emrex-load-"))
+        print(f"configurations and logs in {folder}")
+        return run_all(args, folder)
+    with tempfile.TemporaryDirectory(prefix="emrex-load-") as scratch:
+        return run_all(args, Path(scratch))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

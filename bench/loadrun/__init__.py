@@ -1,0 +1,2 @@
+"""The load run with faults (``bench/load.py``): services as subprocesses on PostgreSQL, simulated
+students."""
