@@ -415,3 +415,184 @@ def test_markup_in_a_huge_return_message_is_clipped_and_escaped(
     assert len(page.text) < 200_000
     no_traceback(page.text)
     logs_clean(watch_logs)
+
+
+exercised(
+    "emc-return-sha1-rejected",
+    "emc-return-certificate-expired",
+    "emc-return-certificate-not-yet-valid",
+    "emc-return-registry-changed-certificate",
+    "emc-return-markup-in-every-text-field",
+)
+
+
+class MutableRegistry:
+    """The registry an EMC reads, changed between the start of a transfer and its answer."""
+
+    def __init__(self, certificate: Any) -> None:
+        self.certificate = certificate
+
+    def __call__(self) -> Registry:
+        return Registry(
+            countries=(Country("SE", "Sweden", False),),
+            emps=(Emp("NORDVIK", "SE", NORDVIK, ("Nordvik University",), (self.certificate,)),),
+        )
+
+
+@pytest.fixture
+def ca() -> Issued:
+    return make_ca("Hostile test CA")
+
+
+@pytest.fixture
+def registry_emc(make_settings: Callable[..., EmcSettings]) -> Iterator[Callable[..., TestClient]]:
+    made: list[TestClient] = []
+
+    def make(registry: MutableRegistry, **tables: Any) -> TestClient:
+        app = create_emc_app(make_settings(**tables), registries=Registries([registry]), background=False)
+        client = TestClient(app, base_url=BASE_URL)
+        made.append(client)
+        login(client)
+        return client
+
+    yield make
+    for client in made:
+        client.close()
+        database_of(client).dispose()
+
+
+def _signed_by(issued: Issued) -> bytes:
+    return Signer(issued.key, issued.certificate).sign(write_elmo(sample_elmo(3)))
+
+
+def test_sha1_is_refused_under_a_rejecting_policy(
+    make_emc: Callable[..., TestClient],
+    make_settings: Callable[..., EmcSettings],
+    keys: Keys,
+    watch_logs: pytest.LogCaptureFixture,
+) -> None:
+    oracles = pytest.importorskip("tests.trust.oracles")
+    document = oracles.xmlsec_sign(
+        write_elmo(sample_elmo(3)), keys.nordvik, signature=algorithms.RSA_SHA1, digest=algorithms.SHA1
+    )
+    client = make_emc(make_settings(verification={"sha1": "reject"}))
+    login(client)
+    session_id = start(client)
+    with nothing_stored(database_of(client)):
+        response = answer(client, session_id, elmo=encode(document))
+    refused(client, session_id, response, "SHA-1", watch_logs)
+
+
+@pytest.mark.parametrize(
+    ("case_id", "not_before", "words"),
+    [
+        ("emc-return-certificate-expired", dt.timedelta(days=-10), "expired"),
+        ("emc-return-certificate-not-yet-valid", dt.timedelta(days=10), "not valid before"),
+    ],
+)
+def test_certificates_outside_their_validity_are_refused(
+    ca: Issued,
+    registry_emc: Callable[..., TestClient],
+    watch_logs: pytest.LogCaptureFixture,
+    case_id: str,
+    not_before: dt.timedelta,
+    words: str,
+) -> None:
+    emp = issue(ca, "Nordvik EMP", days=1, not_before=dt.datetime.now(dt.UTC) + not_before)
+    client = registry_emc(MutableRegistry(emp.certificate))
+    session_id = start(client)
+    value = encode(_sign_ignoring_validity(emp))
+    with nothing_stored(database_of(client)):
+        response = answer(client, session_id, elmo=value)
+    refused(client, session_id, response, words, watch_logs)
+
+
+def _sign_ignoring_validity(issued: Issued) -> bytes:
+    # Our signer refuses out-of-date certificates; libxmlsec signs with the key whatever the dates say
+    # (an attacker with a stolen old key, or a signer with a wrong clock).
+    oracles = pytest.importorskip("tests.trust.oracles")
+    signed_xml: bytes = oracles.xmlsec_sign(write_elmo(sample_elmo(3)), issued)
+    return signed_xml
+
+
+def test_a_certificate_changed_in_the_registry_after_the_start_is_not_trusted(
+    ca: Issued, keys: Keys, registry_emc: Callable[..., TestClient], watch_logs: pytest.LogCaptureFixture
+) -> None:
+    registry = MutableRegistry(keys.nordvik.certificate)
+    client = registry_emc(registry)
+    session_id = start(client)
+    # The registry (or whoever took it over) now serves an attacker's certificate for Nordvik.
+    attacker = issue(ca, "Nordvik EMP", organization="Nordvik University", country="SE")
+    registry.certificate = attacker.certificate
+    with nothing_stored(database_of(client)):
+        response = answer(client, session_id, elmo=encode(_signed_by(attacker)))
+    refused(client, session_id, response, NOT_ACCEPTED, watch_logs)
+
+
+FREE_TEXT = {
+    "title",
+    "description",
+    "identifier",
+    "placeOfBirth",
+    "birthName",
+    "streetName",
+    "locality",
+    "resultLabel",
+    "subjectArea",
+    "iscedCode",
+}
+SCRIPT = "<script>alert(1)</script><img src=x onerror=alert(2)>"
+
+
+def test_markup_in_every_text_field_and_in_names_is_shown_escaped(
+    make_emc: Callable[..., TestClient],
+    make_settings: Callable[..., EmcSettings],
+    keys: Keys,
+    password_hash: str,
+    watch_logs: pytest.LogCaptureFixture,
+) -> None:
+    given, family = f"{SCRIPT}{MARKER}", f"<b>{MARKER}</b>"
+    account = {
+        "username": "mallory",
+        "password_hash": password_hash,
+        "given_names": given,
+        "family_name": family,
+        "birth_date": ASA["birth_date"],
+    }
+    staff = {"username": "staff", "password_hash": password_hash, "given_names": "S", "family_name": "T"}
+    staff["roles"] = ["staff"]  # type: ignore[assignment]
+    client = make_emc(make_settings(login={"demo": {"accounts": [account, staff]}}))
+    login(client, "mallory")
+    session_id = start(client)
+    root = etree.fromstring(write_elmo(sample_elmo(3)))
+    changed = 0
+    for element in root.iter():
+        name = etree.QName(element).localname if isinstance(element.tag, str) else ""
+        if name in FREE_TEXT and element.text and element.text.strip():
+            element.text = SCRIPT + element.text
+            changed += 1
+        elif name == "givenNames" and element.getparent() is not None:
+            element.text = given
+        elif name == "familyName":
+            element.text = family
+    assert changed > 20
+    document = Signer(keys.nordvik.key, keys.nordvik.certificate).sign(etree.tostring(root, encoding="UTF-8"))
+    response = answer(client, session_id, elmo=encode(document))
+    assert response.status_code == 303, response.text
+    staff_client = make_emc(make_settings(login={"demo": {"accounts": [account, staff]}}))
+    login(staff_client, "staff")
+    transfer_id = response.headers["location"].rsplit("/", 1)[1]
+    responses = [
+        client.get(response.headers["location"]),
+        client.get("/"),
+        staff_client.get(f"/staff/transfers/{transfer_id}"),
+        staff_client.get("/staff"),
+    ]
+    pages = [r.text for r in responses]
+    assert [r.status_code for r in responses] == [200] * 4
+    for page in pages:
+        assert "<script>" not in page and "<img src=x" not in page and "<b>" not in page
+        no_traceback(page)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0]
+    assert re.search(r"&lt;b&gt;" + MARKER, pages[0])
+    logs_clean(watch_logs)
