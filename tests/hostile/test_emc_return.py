@@ -193,7 +193,7 @@ VALUE_ATTACKS: dict[str, tuple[Callable[[Keys], str], str]] = {
     "emc-return-gzip-bomb": (lambda k: _bomb(2 * 1024 * 1024), "too large"),
     "emc-return-nested-gzip": (
         lambda k: base64.b64encode(gzip.compress(gzip.compress(signed(k.nordvik)))).decode(),
-        "",
+        READABLE,  # one layer is unpacked, the inner gzip is no XML
     ),
     "emc-return-truncated-gzip": (
         lambda k: base64.b64encode(gzip.compress(signed(k.nordvik))[:-200]).decode(),

@@ -1,0 +1,114 @@
+"""Hostile files given to the ``emrex`` command: exit 1 (bad content) or 2 (usage, unreadable) with one
+line on stderr naming the problem; never a traceback or the internal-error code 70."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from emrex.cli import main
+from emrex.db import Database, upgrade
+from emrex.elmo.sample import sample_elmo
+from emrex.elmo.writer import write_elmo
+from emrex.trust.ca import issue, make_ca
+from emrex.trust.keys import certificate_pem
+from emrex.trust.signer import Signer
+from tests.hostile.cases import exercised
+from tests.hostile.checks import MARKER, logs_clean, no_traceback, one_line, table_counts, watch_logs
+
+__all__ = ["watch_logs"]
+NS = "https://github.com/emrex-eu/elmo-schemas/tree/v1"
+DS = "{http://www.w3.org/2000/09/xmldsig#}"
+XXE = (
+    b'<?xml version="1.0"?><!DOCTYPE elmo [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    + f'<elmo xmlns="{NS}"><learner><givenNames>&x;</givenNames></learner></elmo>'.encode()
+)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("hostile-cli")
+    ca = make_ca("CLI hostile CA")
+    emp = issue(ca, "EMP CLI")
+    (path / "emp.pem").write_bytes(certificate_pem(emp.certificate))
+    signed = Signer(emp.key, emp.certificate).sign(write_elmo(sample_elmo(2)))
+    root = etree.fromstring(signed)
+    signature = root.find(DS + "Signature")
+    assert signature is not None
+    root.append(copy.deepcopy(signature))
+    (path / "wrapped.xml").write_bytes(etree.tostring(root))
+    (path / "xxe.xml").write_bytes(XXE)
+    (path / "bomb.txt").write_bytes(base64.b64encode(gzip.compress(b"<" + b" " * 30_000_000, compresslevel=9)))
+    escapes = write_elmo(sample_elmo(2)).replace(b"<givenNames>", b"<givenNames>\xc2\x9b31m\xc2\x9d0;pwned\xc2\x9c", 1)
+    (path / "escapes.xml").write_bytes(escapes)
+    (path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (path / "not.json").write_bytes(b"\xff\xfe" + MARKER.encode("utf-16-le"))
+    (path / "catalogue-xxe.xml").write_bytes(XXE.replace(b"elmo", b"catalogue"))
+    (path / "sis.json").write_text(json.dumps({"persons": [{"identifiers": {"x": MARKER}}], "extra": [1] * 10}))
+    (path / "emp.db").touch()
+    return path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    no_traceback(out, err)
+    return code, out, err
+
+
+# case id -> (arguments, with {d} the folder; exit code; words on stderr)
+COMMANDS: dict[str, tuple[list[str], int, str]] = {
+    "cli-decode-gzip-bomb": (["elmo", "decode", "{d}/bomb.txt"], 2, "gzip bomb"),
+    "cli-validate-xxe": (["elmo", "validate", "{d}/xxe.xml"], 1, "DOCTYPE"),
+    "cli-verify-wrapped-signature": (["verify", "--cert", "{d}/emp.pem", "{d}/wrapped.xml"], 1, "Signature"),
+    "cli-verify-registry-deep-json": (["verify", "--registry", "{d}/deep.json", "--emp", "X", "{d}/wrapped.xml"], 2, "nested too deeply"),
+    "cli-verify-bad-time": (["verify", "--cert", "{d}/emp.pem", "--at", "yesterday", "{d}/wrapped.xml"], 2, "--at"),
+    "cli-registry-show-xxe": (["registry", "show", "{d}/catalogue-xxe.xml"], 1, "DOCTYPE"),
+    "cli-registry-show-not-json": (["registry", "show", "{d}/not.json"], 1, ""),
+    "cli-missing-file": (["elmo", "validate", "{d}/no-such-file.xml"], 2, "no-such-file.xml"),
+    "cli-directory-as-file": (["elmo", "show", "{d}"], 2, ""),
+}
+exercised(*COMMANDS, "cli-show-terminal-escapes", "cli-import-bad-json")
+
+
+@pytest.mark.parametrize("case_id", sorted(COMMANDS))
+def test_hostile_files_for_the_command(
+    folder: Path, capsys: pytest.CaptureFixture[str], watch_logs: pytest.LogCaptureFixture, case_id: str
+) -> None:
+    arguments, expected, words = COMMANDS[case_id]
+    code, out, err = run(capsys, *(a.format(d=folder) for a in arguments))
+    assert code == expected, err
+    assert err.startswith("emrex") and words in err, err
+    one_line(err)
+    assert "root:" not in out + err
+    logs_clean(watch_logs)
+
+
+def test_terminal_escapes_in_names_are_not_printed(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "elmo", "show", str(folder / "escapes.xml"))
+    assert code == 0, err
+    # C1 controls are legal XML 1.0 characters; CSI (U+009B) starts a terminal escape as ESC [ does.
+    assert "\x9b" not in out and "\x9d" not in out and "\x9c" not in out
+    assert "pwned" in out  # the text is shown, its control characters are not
+
+
+def test_import_of_bad_json_exits_1_and_stores_nothing(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], watch_logs: pytest.LogCaptureFixture
+) -> None:
+    db = Database(f"sqlite:///{tmp_path}/sis.db")
+    upgrade(db)
+    before = table_counts(db)
+    for name in ("not.json", "deep.json", "sis.json"):
+        code, _out, err = run(capsys, "emp", "import", "--database", f"sqlite:///{tmp_path}/sis.db", str(folder / name))
+        assert code == 1, err
+        assert err.startswith("emrex")
+        assert MARKER not in err
+    assert table_counts(db) == before
+    db.dispose()
+    logs_clean(watch_logs)

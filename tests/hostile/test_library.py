@@ -1,0 +1,154 @@
+"""Hostile input to the library: the reader, the transport codec and the verifier raise one EmrexError
+subclass with one readable line, read nothing from outside, and log no personal data."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import gzip
+from collections.abc import Callable
+
+import pytest
+
+from emrex.elmo.codec import CodecLimits, decode
+from emrex.elmo.errors import ElmoError
+from emrex.elmo.reader import read_elmo
+from emrex.elmo.sample import sample_elmo
+from emrex.elmo.writer import write_elmo
+from emrex.errors import EmrexError, InputTooLarge, TransportError
+from emrex.trust import (
+    CertificateExpired,
+    CertificateNotYetValid,
+    DisallowedAlgorithm,
+    Signer,
+    UntrustedSigner,
+    VerifyPolicy,
+    verify,
+)
+from emrex.trust.ca import Issued, issue, make_ca
+from tests.hostile.cases import exercised
+from tests.hostile.checks import MARKER, logs_clean, one_line, watch_logs
+
+__all__ = ["watch_logs"]
+NS = "https://github.com/emrex-eu/elmo-schemas/tree/v1"
+
+
+def _elmo(inner: str, prolog: str = "") -> bytes:
+    return f'<?xml version="1.0" encoding="UTF-8"?>{prolog}<elmo xmlns="{NS}">{inner}</elmo>'.encode()
+
+
+def _learner(given: str) -> str:
+    return f"<learner><givenNames>{given}</givenNames><familyName>{MARKER}</familyName></learner>"
+
+
+READER: dict[str, tuple[bytes, type[Exception], str]] = {
+    "lib-reader-parameter-entity": (
+        _elmo("", '<!DOCTYPE elmo [<!ENTITY % p SYSTEM "http://127.0.0.1:9/x.dtd"> %p;]>'),
+        ElmoError,
+        "DOCTYPE",
+    ),
+    "lib-reader-control-character-reference": (_elmo(_learner("a&#1;b")), ElmoError, "not well-formed"),
+    "lib-reader-huge-text-node": (_elmo(_learner("a" * 11_000_000)), ElmoError, "too long"),
+    "lib-reader-wrong-declared-encoding": (
+        _elmo(_learner("Åsa")).replace(b'encoding="UTF-8"', b'encoding="UTF-16"'),
+        ElmoError,
+        "not well-formed",
+    ),
+    "lib-reader-over-size-limit": (_elmo(_learner("a" * 2000)), EmrexError, "larger than"),
+}
+CODEC: dict[str, tuple[Callable[[], str | bytes], type[Exception], str]] = {
+    "lib-codec-base64-over-limit": (lambda: "A" * 5000, InputTooLarge, "more than the limit"),
+    "lib-codec-ratio-bomb": (
+        lambda: base64.b64encode(gzip.compress(b" " * 400_000, compresslevel=9)),
+        InputTooLarge,
+        "gzip bomb",
+    ),
+    "lib-codec-non-ascii": (lambda: "H4sI\u00e5\u00e4\u00f6" + MARKER, TransportError, "not base64"),
+    "lib-codec-truncated": (
+        lambda: base64.b64encode(gzip.compress(_elmo(_learner("x") * 50))[:-30]),
+        TransportError,
+        "",
+    ),
+}
+exercised(*READER, *CODEC, "lib-reader-xinclude-ignored", "lib-verify-sha1-rejected")
+exercised("lib-verify-certificate-expired", "lib-verify-certificate-not-yet-valid", "lib-verify-keyinfo-not-trusted")
+
+
+@pytest.mark.parametrize("case_id", sorted(READER))
+def test_hostile_documents_for_the_reader(watch_logs: pytest.LogCaptureFixture, case_id: str) -> None:
+    data, kind, words = READER[case_id]
+    with pytest.raises(kind) as caught:
+        read_elmo(data, max_bytes=1000 if case_id == "lib-reader-over-size-limit" else 64 * 1024 * 1024)
+    one_line(str(caught.value))
+    assert words in str(caught.value)
+    assert MARKER not in str(caught.value)
+    logs_clean(watch_logs)
+
+
+def test_xinclude_is_not_followed(watch_logs: pytest.LogCaptureFixture) -> None:
+    data = _elmo(
+        '<learner xmlns:xi="http://www.w3.org/2001/XInclude"><givenNames>'
+        '<xi:include href="file:///etc/passwd" parse="text"/></givenNames></learner>'
+    )
+    elmo = read_elmo(data).elmo
+    assert "root:" not in repr(elmo) and elmo.learner.given_names == ""
+    logs_clean(watch_logs)
+
+
+@pytest.mark.parametrize("case_id", sorted(CODEC))
+def test_hostile_transport_values_for_the_codec(watch_logs: pytest.LogCaptureFixture, case_id: str) -> None:
+    build, kind, words = CODEC[case_id]
+    with pytest.raises(kind) as caught:
+        decode(build(), CodecLimits(max_encoded_bytes=4096, max_decoded_bytes=1024 * 1024))
+    one_line(str(caught.value))
+    assert words in str(caught.value)
+    assert MARKER not in str(caught.value)
+    logs_clean(watch_logs)
+
+
+@pytest.fixture(scope="module")
+def ca() -> Issued:
+    return make_ca("Library hostile CA")
+
+
+@pytest.fixture(scope="module")
+def emp(ca: Issued) -> Issued:
+    return issue(ca, "EMP Library")
+
+
+def test_sha1_is_refused_by_a_rejecting_policy(emp: Issued) -> None:
+    oracles = pytest.importorskip("tests.trust.oracles")
+    from emrex.trust import algorithms
+
+    document = oracles.xmlsec_sign(
+        write_elmo(sample_elmo(2)), emp, signature=algorithms.RSA_SHA1, digest=algorithms.SHA1
+    )
+    assert verify(document, emp.certificate).warnings  # allowed by default, with a warning
+    with pytest.raises(DisallowedAlgorithm) as caught:
+        verify(document, emp.certificate, VerifyPolicy(sha1="reject"))
+    one_line(str(caught.value))
+
+
+@pytest.mark.parametrize(
+    ("case_id", "moment", "kind"),
+    [
+        ("lib-verify-certificate-expired", dt.timedelta(days=400), CertificateExpired),
+        ("lib-verify-certificate-not-yet-valid", dt.timedelta(days=-1), CertificateNotYetValid),
+    ],
+)
+def test_certificates_outside_their_validity(
+    emp: Issued, case_id: str, moment: dt.timedelta, kind: type[Exception]
+) -> None:
+    document = Signer(emp.key, emp.certificate).sign(write_elmo(sample_elmo(2)))
+    with pytest.raises(kind) as caught:
+        verify(document, emp.certificate, VerifyPolicy(at=dt.datetime.now(dt.UTC) + moment))
+    one_line(str(caught.value))
+
+
+def test_a_certificate_in_keyinfo_is_never_trusted(ca: Issued, emp: Issued) -> None:
+    attacker = issue(ca, "EMP Library")  # same name, same CA, another key: only the pinned one counts
+    document = Signer(attacker.key, attacker.certificate).sign(write_elmo(sample_elmo(2)))
+    assert b"X509Certificate" in document  # the document carries its own certificate in KeyInfo
+    with pytest.raises(UntrustedSigner) as caught:
+        verify(document, emp.certificate)
+    one_line(str(caught.value))
