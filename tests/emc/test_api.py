@@ -98,3 +98,11 @@ def test_api_calls_start_no_web_session(imported: TestClient) -> None:
     response = imported.get("/api/v1/transfers", headers=AUTH)
     assert response.status_code == 200
     assert "set-cookie" not in response.headers
+
+
+def test_ids_beyond_64_bits_name_nothing(imported: TestClient) -> None:
+    huge = "9" * 30
+    assert imported.get(f"/api/v1/transfers/{huge}", headers=AUTH).status_code == 404
+    assert imported.get(f"/api/v1/credentials/{huge}", headers=AUTH).status_code == 404
+    page = imported.get(f"/api/v1/credentials?after={huge}", headers=AUTH)
+    assert page.status_code == 200 and page.json() == {"items": [], "next_after": None}

@@ -230,3 +230,13 @@ def test_old_documents_are_purged_at_start_when_configured(
     with database_of(emc).session() as s:
         transfer = s.get(Transfer, transfer_id)
         assert transfer is not None and transfer.elmo_xml is None and transfer.raw_purged_at is not None
+
+
+def test_a_transfer_id_beyond_64_bits_is_not_found(make_emc: Callable[..., TestClient]) -> None:
+    emc = make_emc()
+    login(emc)
+    for path in ("/transfers/" + "9" * 30, "/transfers/" + "9" * 30 + "/elmo.xml", "/transfers/0"):
+        assert emc.get(path).status_code == 404
+    staff = make_emc()
+    login(staff, "staff")
+    assert staff.get("/staff/transfers/" + "9" * 30).status_code == 404

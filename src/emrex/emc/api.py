@@ -18,7 +18,7 @@ from sqlalchemy import Select, select
 
 from emrex.emc.models import ForeignCredential, Transfer
 from emrex.emc.service import Service
-from emrex.emc.store import credential_data, transfer_data
+from emrex.emc.store import MAX_ID, credential_data, transfer_data, valid_id
 
 MAX_LIMIT = 500
 
@@ -122,6 +122,8 @@ def create_api(service: Service) -> FastAPI:
 
     def page(query: Select[Any], model: Any, after: int | None, limit: int) -> tuple[list[Any], int | None]:
         if after is not None:
+            if after >= MAX_ID:
+                return [], None
             query = query.where(model.id > after)
         with db.session(readonly=True) as s:
             rows = list(s.scalars(query.order_by(model.id).limit(limit + 1)))
@@ -154,7 +156,7 @@ def create_api(service: Service) -> FastAPI:
     @api.get("/credentials/{credential_id}", response_model=Credential, dependencies=[Depends(authorised)])
     def get_credential(credential_id: int) -> dict[str, Any]:
         with db.session(readonly=True) as s:
-            credential = s.get(ForeignCredential, credential_id)
+            credential = s.get(ForeignCredential, credential_id) if valid_id(credential_id) else None
             if credential is None:
                 raise HTTPException(404, "no such credential")
             return credential_data(credential)
@@ -183,7 +185,7 @@ def create_api(service: Service) -> FastAPI:
     @api.get("/transfers/{transfer_id}", response_model=TransferOut, dependencies=[Depends(authorised)])
     def get_transfer(transfer_id: int) -> dict[str, Any]:
         with db.session(readonly=True) as s:
-            transfer = s.get(Transfer, transfer_id)
+            transfer = s.get(Transfer, transfer_id) if valid_id(transfer_id) else None
             if transfer is None:
                 raise HTTPException(404, "no such transfer")
             return transfer_data(transfer)

@@ -14,7 +14,7 @@ from emrex.db import utcnow
 from emrex.emc.models import ForeignCredential, Status, Transfer
 from emrex.emc.returns import ReturnRefused
 from emrex.emc.service import Service, stored_received, view_of
-from emrex.emc.store import TransferError, review, statistics
+from emrex.emc.store import TransferError, review, statistics, valid_id
 from emrex.emc.student import document_response
 from emrex.web import current_language, flash, gettext, render
 from emrex.web.auth import Person, require_role
@@ -66,7 +66,7 @@ def staff_router(service: Service) -> APIRouter:
     @router.get("/transfers/{transfer_id}", name="staff_transfer")
     def staff_transfer(request: Request, transfer_id: int, staff: StaffDep) -> Response:
         with db.session(readonly=True) as s:
-            transfer = s.get(Transfer, transfer_id)
+            transfer = s.get(Transfer, transfer_id) if valid_id(transfer_id) else None
         if transfer is None:
             return render(
                 request,
@@ -102,7 +102,7 @@ def staff_router(service: Service) -> APIRouter:
         def run() -> None:
             now = utcnow()
             with db.session() as s:
-                transfer = s.get(Transfer, transfer_id)
+                transfer = s.get(Transfer, transfer_id) if valid_id(transfer_id) else None
                 if transfer is None:
                     raise TransferError("no such transfer", "not_found")
                 received = stored_received(service, transfer) if decision == "approve" else None
@@ -138,7 +138,7 @@ def staff_router(service: Service) -> APIRouter:
 
     def _document(request: Request, transfer_id: int, kind: str) -> Response:
         with db.session(readonly=True) as s:
-            transfer = s.get(Transfer, transfer_id)
+            transfer = s.get(Transfer, transfer_id) if valid_id(transfer_id) else None
         if transfer is None:
             return render(
                 request,

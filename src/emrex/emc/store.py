@@ -28,6 +28,11 @@ from emrex.trust.certs import load_certificates
 from emrex.web.auth import Person
 
 SESSION_ID_BYTES = 16  # 32 hex characters
+MAX_ID = 2**63 - 1  # ids are BIGINT: larger numbers from a URL name nothing (and must not reach the driver)
+
+
+def valid_id(value: int) -> bool:
+    return 0 < value <= MAX_ID
 
 
 class TransferError(EmrexError):
@@ -146,7 +151,7 @@ def _algorithm_names(algorithms: Any) -> dict[str, str]:
 
 def owned(s: Session, transfer_id: int, student: str) -> Transfer:
     """The student's own transfer; another student's or a missing one is "not found" alike."""
-    transfer = s.get(Transfer, transfer_id)
+    transfer = s.get(Transfer, transfer_id) if valid_id(transfer_id) else None
     if transfer is None or transfer.student != student:
         raise TransferError("there is no such transfer among yours", "not_found")
     return transfer

@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from emrex.db import utcnow
 from emrex.emc.config import RETURN_PATH
 from emrex.emc.models import DELETABLE, Status, Transfer
-from emrex.emc.returns import Outcome, ReturnRefused, clean_message, outcome_of, receive_elmo
+from emrex.emc.returns import RETURN_CODES, Outcome, ReturnRefused, clean_message, outcome_of, receive_elmo
 from emrex.emc.service import Service, stored_received, view_of
 from emrex.emc.store import (
     TransferError,
@@ -268,10 +268,11 @@ def _handle_return(
             assert outcome is not None
             record_outcome(transfer, outcome, code, clean_message(fields["returnMessage"]), now)
         transfer_id, status = transfer.id, transfer.status
+    # Only a code we know goes into the log: the field holds whatever the sender chose.
     log.info(
-        "transfer %d answered %r: %s%s",
+        "transfer %d answered %s: %s%s",
         transfer_id,
-        code[:20],
+        code if code in RETURN_CODES else "an unknown return code",
         status,
         f" ({refusal.stage})" if refusal else "",
     )
