@@ -44,13 +44,19 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root.append(copy.deepcopy(signature))
     (path / "wrapped.xml").write_bytes(etree.tostring(root))
     (path / "xxe.xml").write_bytes(XXE)
-    (path / "bomb.txt").write_bytes(base64.b64encode(gzip.compress(b"<" + b" " * 30_000_000, compresslevel=9)))
-    escapes = write_elmo(sample_elmo(2)).replace(b"<givenNames>", b"<givenNames>\xc2\x9b31m\xc2\x9d0;pwned\xc2\x9c", 1)
+    (path / "bomb.txt").write_bytes(
+        base64.b64encode(gzip.compress(b"<" + b" " * 30_000_000, compresslevel=9))
+    )
+    escapes = write_elmo(sample_elmo(2)).replace(
+        b"<givenNames>", b"<givenNames>\xc2\x9b31m\xc2\x9d0;pwned\xc2\x9c", 1
+    )
     (path / "escapes.xml").write_bytes(escapes)
     (path / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
     (path / "not.json").write_bytes(b"\xff\xfe" + MARKER.encode("utf-16-le"))
     (path / "catalogue-xxe.xml").write_bytes(XXE.replace(b"elmo", b"catalogue"))
-    (path / "sis.json").write_text(json.dumps({"persons": [{"identifiers": {"x": MARKER}}], "extra": [1] * 10}))
+    (path / "sis.json").write_text(
+        json.dumps({"persons": [{"identifiers": {"x": MARKER}}], "extra": [1] * 10})
+    )
     (path / "emp.db").touch()
     return path
 
@@ -67,8 +73,16 @@ COMMANDS: dict[str, tuple[list[str], int, str]] = {
     "cli-decode-gzip-bomb": (["elmo", "decode", "{d}/bomb.txt"], 2, "gzip bomb"),
     "cli-validate-xxe": (["elmo", "validate", "{d}/xxe.xml"], 1, "DOCTYPE"),
     "cli-verify-wrapped-signature": (["verify", "--cert", "{d}/emp.pem", "{d}/wrapped.xml"], 1, "Signature"),
-    "cli-verify-registry-deep-json": (["verify", "--registry", "{d}/deep.json", "--emp", "X", "{d}/wrapped.xml"], 2, "nested too deeply"),
-    "cli-verify-bad-time": (["verify", "--cert", "{d}/emp.pem", "--at", "yesterday", "{d}/wrapped.xml"], 2, "--at"),
+    "cli-verify-registry-deep-json": (
+        ["verify", "--registry", "{d}/deep.json", "--emp", "X", "{d}/wrapped.xml"],
+        2,
+        "nested too deeply",
+    ),
+    "cli-verify-bad-time": (
+        ["verify", "--cert", "{d}/emp.pem", "--at", "yesterday", "{d}/wrapped.xml"],
+        2,
+        "--at",
+    ),
     "cli-registry-show-xxe": (["registry", "show", "{d}/catalogue-xxe.xml"], 1, "DOCTYPE"),
     "cli-registry-show-not-json": (["registry", "show", "{d}/not.json"], 1, ""),
     "cli-missing-file": (["elmo", "validate", "{d}/no-such-file.xml"], 2, "no-such-file.xml"),
@@ -105,7 +119,9 @@ def test_import_of_bad_json_exits_1_and_stores_nothing(
     upgrade(db)
     before = table_counts(db)
     for name in ("not.json", "deep.json", "sis.json"):
-        code, _out, err = run(capsys, "emp", "import", "--database", f"sqlite:///{tmp_path}/sis.db", str(folder / name))
+        code, _out, err = run(
+            capsys, "emp", "import", "--database", f"sqlite:///{tmp_path}/sis.db", str(folder / name)
+        )
         assert code == 1, err
         assert err.startswith("emrex")
         assert MARKER not in err

@@ -31,7 +31,12 @@ HUGE = "9" * 30
 CALLS: dict[str, tuple[str, str, dict[str, str | bytes], int]] = {
     "api-no-token": ("GET", "/api/v1/credentials", {}, 401),
     "api-token-in-query": ("GET", f"/api/v1/credentials?access_token={API_TOKEN}", {}, 401),
-    "api-wrong-token-non-ascii": ("GET", "/api/v1/transfers", {"Authorization": b"Bearer \xe5\xe4\xf6-token"}, 401),
+    "api-wrong-token-non-ascii": (
+        "GET",
+        "/api/v1/transfers",
+        {"Authorization": b"Bearer \xe5\xe4\xf6-token"},
+        401,
+    ),
     "api-huge-token": ("GET", "/api/v1/transfers", {"Authorization": "Bearer " + "x" * 60_000}, 401),
     "api-limit-out-of-range": ("GET", "/api/v1/credentials?limit=100000", AUTH, 422),
     "api-wrongly-typed-query": ("GET", "/api/v1/transfers?after=1%20OR%201=1&limit=abc", AUTH, 422),
@@ -59,10 +64,7 @@ def api(make_emc: Callable[..., TestClient], keys: object) -> TestClient:
 
 @pytest.mark.parametrize(
     "case_id",
-    [
-        pytest.param(case_id, marks=OVERFLOW) if "64-bits" in case_id else case_id
-        for case_id in sorted(CALLS)
-    ],
+    [pytest.param(case_id, marks=OVERFLOW) if "64-bits" in case_id else case_id for case_id in sorted(CALLS)],
 )
 def test_hostile_api_calls(api: TestClient, watch_logs: pytest.LogCaptureFixture, case_id: str) -> None:
     method, path, headers, status = CALLS[case_id]

@@ -95,7 +95,9 @@ def test_a_planted_session_cookie_is_replaced_at_login_and_stops_working(
     assert attacker.get("/choose?country=SE", follow_redirects=False).status_code in (303, 401)
 
 
-def test_every_kind_of_response_has_the_security_headers_and_safe_cookies(make_emc: Callable[..., TestClient]) -> None:
+def test_every_kind_of_response_has_the_security_headers_and_safe_cookies(
+    make_emc: Callable[..., TestClient],
+) -> None:
     client = make_emc()
     responses = [
         client.get("/"),
@@ -113,7 +115,9 @@ def test_every_kind_of_response_has_the_security_headers_and_safe_cookies(make_e
     assert cookie_value(client)
 
 
-def test_markup_in_query_parameters_is_escaped(student: TestClient, watch_logs: pytest.LogCaptureFixture) -> None:
+def test_markup_in_query_parameters_is_escaped(
+    student: TestClient, watch_logs: pytest.LogCaptureFixture
+) -> None:
     evil = f'"><script>alert("{MARKER}")</script>'
     with nothing_stored(database_of(student)):
         responses = [
@@ -134,7 +138,8 @@ def test_a_start_towards_an_unlisted_emp_is_refused(
     page = student.get("/choose?country=SE")
     with nothing_stored(database_of(student)):
         response = student.post(
-            "/start", data={"country": "SE", "emp": "https://evil.example/emrex", "csrf_token": csrf(page.text)}
+            "/start",
+            data={"country": "SE", "emp": "https://evil.example/emrex", "csrf_token": csrf(page.text)},
         )
     assert response.status_code == 400
     assert "no such data provider" in response.text
@@ -143,14 +148,18 @@ def test_a_start_towards_an_unlisted_emp_is_refused(
     logs_clean(watch_logs)
 
 
-def test_oversized_start_fields_are_refused(student: TestClient, watch_logs: pytest.LogCaptureFixture) -> None:
+def test_oversized_start_fields_are_refused(
+    student: TestClient, watch_logs: pytest.LogCaptureFixture
+) -> None:
     page = student.get("/choose?country=SE")
     token = csrf(page.text)
     with nothing_stored(database_of(student)):
         clipped = student.post("/start", data={"country": "SE" * 50_000, "emp": NORDVIK, "csrf_token": token})
         huge = student.post("/start", data={"country": "SE", "emp": MARKER * 200_000, "csrf_token": token})
         typed = student.post(
-            "/start", data={"csrf_token": token}, files={"country": ("c", b"SE"), "emp": ("e", NORDVIK.encode())}
+            "/start",
+            data={"csrf_token": token},
+            files={"country": ("c", b"SE"), "emp": ("e", NORDVIK.encode())},
         )
     assert (clipped.status_code, huge.status_code, typed.status_code) == (400, 413, 400)
     for response in (clipped, huge, typed):
@@ -158,7 +167,9 @@ def test_oversized_start_fields_are_refused(student: TestClient, watch_logs: pyt
     logs_clean(watch_logs)
 
 
-def test_wrongly_typed_path_parameters_get_a_page(student: TestClient, watch_logs: pytest.LogCaptureFixture) -> None:
+def test_wrongly_typed_path_parameters_get_a_page(
+    student: TestClient, watch_logs: pytest.LogCaptureFixture
+) -> None:
     page = student.get("/choose?country=SE")
     for path in ("/transfers/1%20OR%201=1", "/transfers/-1", "/transfers/1e3", "/transfers/%00"):
         response = student.get(path)
@@ -173,7 +184,13 @@ def test_wrongly_typed_path_parameters_get_a_page(student: TestClient, watch_log
 
 
 def test_login_does_not_redirect_off_the_site(make_emc: Callable[..., TestClient]) -> None:
-    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example/", "/%5Cevil.example", "\t//evil.example"):
+    for target in (
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example/",
+        "/%5Cevil.example",
+        "\t//evil.example",
+    ):
         client = make_emc()
         page = client.get("/login")
         response = client.post(

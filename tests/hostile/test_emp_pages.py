@@ -73,7 +73,10 @@ def test_every_state_changing_route_but_the_entry_needs_the_csrf_token(
             assert response.status_code == 403, (method, real, response.status_code)
             no_traceback(response.text)
     # The protocol entry is the one exception: a cross-site post without a token starts a flow.
-    assert emp.post(ENTRY, data={"sessionId": "x" * 32, "returnUrl": "https://emc.home.example/r"}).status_code == 303
+    assert (
+        emp.post(ENTRY, data={"sessionId": "x" * 32, "returnUrl": "https://emc.home.example/r"}).status_code
+        == 303
+    )
     logs_clean(watch_logs)
 
 
@@ -126,7 +129,8 @@ def test_a_login_flood_is_stopped_and_logs_no_user_name(
     for _attempt in range(7):
         page = emp.get("/login")
         response = emp.post(
-            "/login", data={"username": MARKER, "password": "guess", "next": "/", "csrf_token": csrf(page.text)}
+            "/login",
+            data={"username": MARKER, "password": "guess", "next": "/", "csrf_token": csrf(page.text)},
         )
         statuses.append(response.status_code)
         no_traceback(response.text)
@@ -148,7 +152,9 @@ def test_oversized_login_fields_are_refused(emp: TestClient, watch_logs: pytest.
     logs_clean(watch_logs)
 
 
-def test_login_fields_sent_as_files_log_nobody_in(emp: TestClient, watch_logs: pytest.LogCaptureFixture) -> None:
+def test_login_fields_sent_as_files_log_nobody_in(
+    emp: TestClient, watch_logs: pytest.LogCaptureFixture
+) -> None:
     page = emp.get("/login")
     files = {"username": ("u.txt", b"asa"), "password": ("p.txt", PASSWORD.encode())}
     response = emp.post("/login", data={"next": "/", "csrf_token": csrf(page.text)}, files=files)
@@ -158,12 +164,17 @@ def test_login_fields_sent_as_files_log_nobody_in(emp: TestClient, watch_logs: p
     logs_clean(watch_logs)
 
 
-def test_a_flow_cannot_be_opened_from_another_browser(emp: TestClient, watch_logs: pytest.LogCaptureFixture) -> None:
+def test_a_flow_cannot_be_opened_from_another_browser(
+    emp: TestClient, watch_logs: pytest.LogCaptureFixture
+) -> None:
     flow = start(emp)
     login(emp, flow)
     thief = TestClient(emp.app, base_url=BASE_URL, follow_redirects=False)
     page = thief.get("/login")
-    thief.post("/login", data={"username": "nobody", "password": PASSWORD, "next": "/", "csrf_token": csrf(page.text)})
+    thief.post(
+        "/login",
+        data={"username": "nobody", "password": PASSWORD, "next": "/", "csrf_token": csrf(page.text)},
+    )
     with nothing_stored(_db(thief), allowed=("web_session",)):
         response = thief.get(flow)
         preview = thief.get(flow + "/preview")

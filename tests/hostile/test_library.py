@@ -71,7 +71,9 @@ CODEC: dict[str, tuple[Callable[[], str | bytes], type[Exception], str]] = {
     ),
 }
 exercised(*READER, *CODEC, "lib-reader-xinclude-ignored", "lib-verify-sha1-rejected")
-exercised("lib-verify-certificate-expired", "lib-verify-certificate-not-yet-valid", "lib-verify-keyinfo-not-trusted")
+exercised(
+    "lib-verify-certificate-expired", "lib-verify-certificate-not-yet-valid", "lib-verify-keyinfo-not-trusted"
+)
 
 
 @pytest.mark.parametrize("case_id", sorted(READER))

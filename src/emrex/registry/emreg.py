@@ -101,7 +101,7 @@ def _load_json(data: bytes, where: str) -> Any:
             "(JSON must be UTF-8; was the list saved as Latin-1?)"
         ) from None
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_unique_members(where))
     except json.JSONDecodeError as exc:
         raise RegistryError(
             f"{where}line {exc.lineno}, column {exc.colno}: not valid JSON: {exc.msg}"
@@ -110,6 +110,20 @@ def _load_json(data: bytes, where: str) -> Any:
         raise RegistryError(f"{where}the JSON is nested too deeply") from None
     except ValueError as exc:  # e.g. a number with more digits than Python converts
         raise RegistryError(f"{where}not usable JSON: {str(exc).splitlines()[0][:100]}") from None
+
+
+def _unique_members(where: str) -> Any:
+    # A member given twice is read differently by different tools (first or last wins): with
+    # certificates at stake, such a list is refused rather than guessed.
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        members: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in members:
+                raise RegistryError(f"{where}the member {key[:40]!r} appears twice in one object")
+            members[key] = value
+        return members
+
+    return build
 
 
 def _refuse_constant(name: str) -> Any:
