@@ -87,3 +87,52 @@ def test_retention_drops_old_documents_but_keeps_imported_evidence(emc: TestClie
         assert evidence.status == Status.IMPORTED and evidence.elmo_xml is not None
     assert emc.get(f"/transfers/{undecided}/elmo.xml").status_code == 404
     assert "Import these results" not in emc.get(f"/transfers/{undecided}").text
+
+
+def test_serve_refuses_bad_options_before_starting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_config(tmp_path)
+    assert main(["emc", "serve", "--config", str(path), "--workers", "0"]) == 2
+    assert "--workers" in capsys.readouterr().err
+    unreachable = write_config(tmp_path, x="")
+    text = unreachable.read_text().replace(
+        f"sqlite:///{tmp_path}/cli.db", "postgresql://nobody@127.0.0.1:1/none"
+    )
+    unreachable.write_text(text)
+    assert main(["emc", "serve", "--config", str(unreachable)]) == 2
+    assert "database not reachable" in capsys.readouterr().err
+
+
+def test_serve_runs_the_service(tmp_path: Path) -> None:
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / "registry.json").write_text('{"countries": [], "emps": []}')
+    path = write_config(tmp_path)
+    emrex = str(Path(sys.executable).parent / "emrex")
+    command = [emrex, "emc", "serve", "--config", str(path), "--port", str(port)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except httpx.TransportError:
+                assert process.poll() is None, process.stderr.read() if process.stderr else ""
+                assert time.monotonic() < deadline, "the EMC did not start within 30 s"
+                time.sleep(0.2)
+        assert response.status_code == 200
+        home = httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+        assert "Fetch your results from abroad" in home.text
+    finally:
+        process.terminate()
+        process.wait(10)

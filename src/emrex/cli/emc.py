@@ -19,6 +19,7 @@ def register(commands: Any) -> None:
     p.add_argument("--config", required=True, metavar="FILE", help="TOML configuration (see docs/EMC.md)")
     p.add_argument("--host", help="address to listen on (default: the configuration's emc.host)")
     p.add_argument("--port", type=int, help="port to listen on (default: the configuration's emc.port)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     p.set_defaults(handler=_serve)
 
     p = sub.add_parser("check-config", help="read the configuration and say what it sets up")
@@ -50,20 +51,40 @@ def _settings(path: str) -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
-    from emrex.emc import create_emc_app
+    from emrex.db import Database, DatabaseError, upgrade
+    from emrex.emc.server import CONFIG_ENV
+    from emrex.emc.store import purge_raw
 
     settings = _settings(args.config)
-    app = create_emc_app(settings)
-    # Proxy headers stay off: the trusted-headers login checks the peer address itself.
+    if not 1 <= args.workers <= 64:
+        raise CliError("--workers: expected 1 to 64", EXIT_USAGE)
+    if args.port is not None and not 0 <= args.port <= 65535:
+        raise CliError("--port: expected 0 to 65535", EXIT_USAGE)
+    try:
+        database = Database(settings.database_url)
+        try:
+            upgrade(database)  # once, here: the workers start at head
+            if settings.purge_at_start and settings.raw_retention is not None:
+                purge_raw(database, settings.raw_retention)
+        finally:
+            database.dispose()
+    except DatabaseError as error:
+        raise CliError(str(error), EXIT_USAGE) from None
+    os.environ[CONFIG_ENV] = os.path.abspath(args.config)
     uvicorn.run(
-        app,
+        "emrex.emc.server:app_from_environment",
+        factory=True,
         host=args.host or settings.host,
         port=settings.port if args.port is None else args.port,
-        access_log=False,
-        server_header=False,
+        workers=args.workers,
+        # The trusted-headers login checks the peer address itself: uvicorn must not rewrite it.
         proxy_headers=False,
+        access_log=False,  # our request log has no query strings or personal data
+        server_header=False,
     )
     return EXIT_OK
 

@@ -58,6 +58,7 @@ class WebhookSender:
                     .where(WebhookEvent.next_attempt_at <= moment)
                     .order_by(WebhookEvent.id)
                     .limit(BATCH)
+                    .with_for_update(skip_locked=True)  # several workers: each event to one of them
                 )
             )
             for event in events:
