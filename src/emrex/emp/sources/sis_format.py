@@ -108,7 +108,9 @@ def parse_sis_json(data: bytes | str) -> SisData:
     if isinstance(data, bytes) and data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]  # a byte order mark, as some editors write
     try:
-        doc = json.loads(data, parse_float=Decimal)
+        doc = json.loads(data, parse_float=Decimal, object_pairs_hook=_unique_members)
+    except _DuplicateMember as exc:
+        raise SisImportError([f"the member {exc.key[:40]!r} appears twice in one object"]) from None
     except RecursionError:
         raise SisImportError(["the JSON is nested too deeply"]) from None
     except (UnicodeDecodeError, ValueError) as exc:
@@ -119,6 +121,21 @@ def parse_sis_json(data: bytes | str) -> SisData:
         raise SisImportError(checker.problems)
     assert parsed is not None
     return parsed
+
+
+class _DuplicateMember(Exception):
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+
+def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    # With a member given twice, tools disagree on which value counts: refused, not guessed.
+    members: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in members:
+            raise _DuplicateMember(key)
+        members[key] = value
+    return members
 
 
 class _Checker(JsonChecker):
