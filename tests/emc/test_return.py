@@ -19,7 +19,7 @@ from emrex.elmo.sample import sample_elmo
 from emrex.elmo.writer import write_elmo
 from emrex.emc.models import Status, Transfer
 from emrex.trust import algorithms, verify
-from tests.emc.conftest import Keys, answer, database_of, login, ok, signed, start
+from tests.emc.conftest import NORDVIK, Keys, answer, database_of, login, ok, signed, start
 
 
 def transfer_of(client: TestClient, session_id: str) -> Transfer:
@@ -356,3 +356,28 @@ def test_a_document_of_several_megabytes_is_accepted(emc: TestClient, keys: Keys
         response = answer(emc, session_id, elmo=value)
     assert response.status_code == 303, response.text[:500]
     assert transfer_of(emc, session_id).pdf == pdf
+
+
+def test_certificates_are_pinned_when_the_transfer_starts(
+    make_emc: Callable[..., TestClient], keys: Keys
+) -> None:
+    from emrex.emc.registries import Registries
+    from emrex.registry import Country, Emp, Registry
+
+    def registry(key: object) -> Registry:
+        emp = Emp("NORDVIK", "SE", NORDVIK, ("Nordvik University",), (key.certificate,))  # type: ignore[attr-defined]
+        return Registry(countries=(Country("SE", "Sweden"),), emps=(emp,))
+
+    current = [registry(keys.nordvik)]
+    emc = make_emc(registries=Registries([lambda: current[0]]))
+    login(emc)
+    before = start(emc)
+    current[0] = registry(keys.stranger)  # the registry changes while the student is away
+    # The answer to the earlier transfer is checked against the certificate it started with ...
+    assert answer(emc, before, elmo=encode(signed(keys.nordvik))).status_code == 303
+    # ... and a transfer started now against the new one.
+    after = start(emc)
+    assert answer(emc, after, elmo=encode(signed(keys.nordvik))).status_code == 400
+    assert transfer_of(emc, after).status == Status.FAILED
+    again = start(emc)
+    assert answer(emc, again, elmo=encode(signed(keys.stranger))).status_code == 303
