@@ -13,6 +13,7 @@ from emrex.identity import (
     IdentityPolicy,
     LocalPerson,
     Verdict,
+    all_reasons,
     levenshtein,
     match_identity,
     name_error_ratio,
@@ -86,7 +87,10 @@ def test_equal_identifiers_are_a_strong_match_despite_a_name_change() -> None:
     ids = (Identifier("nationalIdentifier", "199903142389"),)
     result = match_identity(learner(identifiers=ids), person)
     assert result.verdict is Verdict.MATCH
-    assert result.reasons[0] == "the nationalIdentifier in the results is yours"
+    assert result.reasons == (
+        "the nationalIdentifier in the results is yours",
+        "the name in the results differs from yours",
+    )
 
 
 def test_different_identifiers_of_the_same_type_are_a_mismatch() -> None:
@@ -172,3 +176,32 @@ def test_normalising_twice_changes_nothing(name: str) -> None:
     once = normalise_name(name, ascii_fold=True)
     assert normalise_name(once, ascii_fold=True) == once
     assert normalise_name(normalise_name(name)) == normalise_name(name)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["Åsa Žofie", "Asa", "Bo", ""]),
+    st.sampled_from(["Lindqvist-Dvořáková", "Lindqvist", "Ek", ""]),
+    st.sampled_from([BORN, None, dt.date(2000, 1, 1)]),
+    st.sampled_from(
+        [
+            (),
+            (Identifier("nationalIdentifier", "1"),),
+            (Identifier("esi", "x"), Identifier("nationalIdentifier", "2")),
+        ]
+    ),
+    st.sampled_from([{}, {"nationalIdentifier": "1"}, {"esi": "x", "nationalIdentifier": "1"}]),
+    st.sampled_from([BORN, None]),
+)
+def test_every_reason_is_a_fixed_sentence(
+    given_names: str,
+    family: str,
+    born: dt.date | None,
+    ids: tuple[Identifier, ...],
+    ours: dict[str, str],
+    our_birth: dt.date | None,
+) -> None:
+    person = LocalPerson(ME.given_names, ME.family_name, our_birth, ours)
+    result = match_identity(learner(given_names, family, born, identifiers=ids), person)
+    assert result.reasons
+    assert set(result.reasons) <= set(all_reasons())

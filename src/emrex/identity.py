@@ -178,54 +178,59 @@ def _identifier_checks(learner: Learner, person: LocalPerson) -> tuple[list[str]
 def match_identity(
     learner: Learner, person: LocalPerson, policy: IdentityPolicy = DEFAULT_IDENTITY_POLICY
 ) -> IdentityResult:
-    """Compare the learner of a verified ELMO with the logged-in student."""
-    reasons: list[str] = []
+    """Compare the learner of a verified ELMO with the logged-in student.
+
+    Every reason is one of ``all_reasons()`` (fixed sentences, so pages can translate them).
+    """
     agree, differ = _identifier_checks(learner, person)
     if differ:
-        kinds = ", ".join(differ)
-        return IdentityResult(Verdict.MISMATCH, (f"the {kinds} in the results differs from yours",))
+        return IdentityResult(Verdict.MISMATCH, tuple(_ID_DIFFERS.format(kind=k) for k in differ))
 
     ratio = _name_ratio(learner, person)
     names = _describe_names(ratio, policy)
     if names == "differs" and _partial_name(learner, person):
         names = "close"
     birth = _birth_date(learner.birth_date, person.birth_date)
+    name_reason = _NAME_TEXT[names]
 
     if agree:
-        reasons.append(f"the {', '.join(agree)} in the results is yours")
+        reasons = [_ID_EQUAL.format(kind=k) for k in agree]
         if birth == "differs":
-            reasons.append("but the birth date differs from yours")
+            reasons.append(_BIRTH_TEXT["differs"])
             return IdentityResult(Verdict.REVIEW, tuple(reasons), ratio)
         if names != "match":
-            reasons.append(f"(the name {_NAME_TEXT[names]})")
+            reasons.append(name_reason)
         return IdentityResult(Verdict.MATCH, tuple(reasons), ratio)
 
     if birth == "differs":
-        return IdentityResult(
-            Verdict.MISMATCH,
-            ("the birth date in the results differs from yours", f"the name {_NAME_TEXT[names]}"),
-            ratio,
-        )
+        return IdentityResult(Verdict.MISMATCH, (_BIRTH_TEXT["differs"], name_reason), ratio)
     if names == "differs":
-        return IdentityResult(Verdict.MISMATCH, (f"the name {_NAME_TEXT[names]}",), ratio)
-    reasons.append(_BIRTH_TEXT[birth])
-    reasons.append(f"the name {_NAME_TEXT[names]}")
-    if birth == "equal" and names == "match":
-        return IdentityResult(Verdict.MATCH, tuple(reasons), ratio)
-    return IdentityResult(Verdict.REVIEW, tuple(reasons), ratio)
+        return IdentityResult(Verdict.MISMATCH, (name_reason,), ratio)
+    reasons = [_BIRTH_TEXT[birth], name_reason]
+    verdict = Verdict.MATCH if birth == "equal" and names == "match" else Verdict.REVIEW
+    return IdentityResult(verdict, tuple(reasons), ratio)
 
 
+_ID_EQUAL = "the {kind} in the results is yours"
+_ID_DIFFERS = "the {kind} in the results differs from yours"
 _NAME_TEXT = {
-    "match": "matches yours",
-    "close": "is close to yours but not the same",
-    "differs": "in the results differs from yours",
-    "missing": "is missing, so it could not be compared",
+    "match": "the name matches yours",
+    "close": "the name is close to yours but not the same",
+    "differs": "the name in the results differs from yours",
+    "missing": "the results carry no name, so it could not be compared",
 }
 _BIRTH_TEXT = {
     "equal": "the birth date matches yours",
+    "differs": "the birth date in the results differs from yours",
     "missing_theirs": "the results carry no birth date, so it could not be compared",
     "missing_ours": "your birth date is not known here, so it could not be compared",
 }
+
+
+def all_reasons() -> tuple[str, ...]:
+    """Every reason ``match_identity`` can give."""
+    ids = [t.format(kind=k) for k in STRONG_TYPES for t in (_ID_EQUAL, _ID_DIFFERS)]
+    return (*ids, *_NAME_TEXT.values(), *_BIRTH_TEXT.values())
 
 
 def _birth_date(theirs: dt.date | None, ours: dt.date | None) -> str:

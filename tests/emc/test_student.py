@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
@@ -166,12 +165,15 @@ def test_pages_of_transfers_need_a_login(emc: TestClient, keys: Keys) -> None:
     assert response.headers["location"].startswith("/login?next=")
 
 
-def test_pages_are_in_swedish_on_request(emc: TestClient) -> None:
+def test_pages_are_in_swedish_on_request(emc: TestClient, keys: Keys) -> None:
     login(emc)
     page = emc.get("/?lang=sv")
     assert 'lang="sv"' in page.text
     assert "Hämta dina resultat från utlandet" in page.text
-    assert re.search(r"Sverige|Sweden", page.text)
+    transfer_id = ok(emc, keys, start(emc))
+    page = emc.get(f"/transfers/{transfer_id}")  # the language choice is remembered
+    assert "Signatur: giltig." in page.text
+    assert "studentidentiteten (ESI) i resultaten är din" in page.text
 
 
 def test_health(emc: TestClient) -> None:
@@ -194,6 +196,9 @@ def test_every_message_of_the_pages_has_a_swedish_translation() -> None:
     assert "Your results were imported." in found and "Import these results" in found
     with (package / "locale" / "sv" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle, locale="sv")
+    from emrex.identity import all_reasons
+
+    found |= set(all_reasons())  # shown on the transfer pages
     missing = sorted(text for text in found if not (catalog.get(text) and catalog.get(text).string))
     assert missing == []
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,7 +50,7 @@ def stored_received(service: Service, transfer: Transfer, language: str = "en") 
     )
 
 
-def view_of(transfer: Transfer) -> dict[str, Any]:
+def view_of(transfer: Transfer, translate: Callable[[str], str] = str) -> dict[str, Any]:
     """Template values of a transfer (status, verification and identity in words)."""
     return {
         "transfer": transfer,
@@ -57,5 +58,5 @@ def view_of(transfer: Transfer) -> dict[str, Any]:
         "warnings": json.loads(transfer.warnings or "[]"),
         "algorithms": json.loads(transfer.algorithms or "{}"),
         "identity_verdict": Verdict(transfer.identity_verdict) if transfer.identity_verdict else None,
-        "identity_reasons": json.loads(transfer.identity_reasons or "[]"),
+        "identity_reasons": [translate(r) for r in json.loads(transfer.identity_reasons or "[]")],
     }

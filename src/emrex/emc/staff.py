@@ -79,7 +79,7 @@ def staff_router(service: Service) -> APIRouter:
             received = stored_received(service, transfer, current_language(request))
         except ReturnRefused as error:
             problem = str(error)
-        context = view_of(transfer) | {
+        context = view_of(transfer, lambda text: gettext(request, text)) | {
             "received": received,
             "problem": problem,
             "lang": current_language(request),

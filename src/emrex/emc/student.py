@@ -155,7 +155,7 @@ def student_router(service: Service) -> APIRouter:
             received = stored_received(service, transfer, current_language(request))
         except ReturnRefused as error:
             problem = str(error)
-        context = view_of(transfer) | {
+        context = view_of(transfer, lambda text: gettext(request, text)) | {
             "received": received,
             "problem": problem,
             "deletable": transfer.status in DELETABLE,
