@@ -381,3 +381,19 @@ def test_certificates_are_pinned_when_the_transfer_starts(
     assert transfer_of(emc, after).status == Status.FAILED
     again = start(emc)
     assert answer(emc, again, elmo=encode(signed(keys.stranger))).status_code == 303
+
+
+def test_plain_xml_with_any_letters_is_tolerated(emc: TestClient, keys: Keys) -> None:
+    elmo = sample_elmo(3)
+    course = elmo.reports[0].learning_opportunity_specifications[0]
+    greek = dataclasses.replace(course, titles=(m.LangText("Αρχαία φιλοσοφία — 古代哲学", "el"),))
+    elmo = dataclasses.replace(
+        elmo, reports=(dataclasses.replace(elmo.reports[0], learning_opportunity_specifications=(greek,)),)
+    )
+    login(emc)
+    session_id = start(emc)
+    document = signed(keys.nordvik, elmo)
+    response = answer(emc, session_id, elmo=document.decode("utf-8"))  # not base64(gzip()): plain XML
+    assert response.status_code == 303, response.text[:300]
+    assert transfer_of(emc, session_id).elmo_xml == document
+    assert "Αρχαία φιλοσοφία — 古代哲学" in emc.get(response.headers["location"]).text
