@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
@@ -99,13 +100,20 @@ def staff_router(service: Service) -> APIRouter:
                 status_code=400,
             )
 
+        def find(s: Session) -> Transfer:
+            transfer = s.get(Transfer, transfer_id) if valid_id(transfer_id) else None
+            if transfer is None:
+                raise TransferError("no such transfer", "not_found")
+            return transfer
+
         def run() -> None:
+            received = None
+            if decision == "approve":  # verified outside the write transaction, as on confirmation
+                with db.session(readonly=True) as s:
+                    received = stored_received(service, find(s))
             now = utcnow()
             with db.session() as s:
-                transfer = s.get(Transfer, transfer_id) if valid_id(transfer_id) else None
-                if transfer is None:
-                    raise TransferError("no such transfer", "not_found")
-                received = stored_received(service, transfer) if decision == "approve" else None
+                transfer = find(s)
                 review(
                     s,
                     transfer,

@@ -161,6 +161,8 @@ def confirm_import(s: Session, transfer: Transfer, received: Received, now: dt.d
     """The student confirms: imported at once on an identity MATCH, else queued for staff review."""
     if transfer.status != Status.RECEIVED:
         raise TransferError("these results are not waiting for your decision", "state")
+    if transfer.elmo_xml is None:  # purged since it was verified: the evidence is gone
+        raise TransferError("the results are no longer stored", "state")
     transfer.decided_at = now
     if received.identity.verdict is Verdict.MATCH:
         _import(s, transfer, received, now)

@@ -166,13 +166,14 @@ def student_router(service: Service) -> APIRouter:
     @router.post("/transfers/{transfer_id}/confirm", name="confirm")
     async def confirm(request: Request, transfer_id: int, person: StudentDep) -> Response:
         def run() -> Status:
-            now = utcnow()
+            # Verify outside the write transaction (it may take a while), then write under the lock;
+            # confirm_import checks the status again there.
+            with db.session(readonly=True) as s:
+                received = stored_received(service, owned(s, transfer_id, person.subject))
+            if received is None:
+                raise TransferError("the results are no longer stored", "state")
             with db.session() as s:
-                transfer = owned(s, transfer_id, person.subject)
-                received = stored_received(service, transfer)
-                if received is None:
-                    raise TransferError("the results are no longer stored", "state")
-                return confirm_import(s, transfer, received, now)
+                return confirm_import(s, owned(s, transfer_id, person.subject), received, utcnow())
 
         try:
             status = await run_in_threadpool(run)
