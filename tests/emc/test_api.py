@@ -106,3 +106,19 @@ def test_ids_beyond_64_bits_name_nothing(imported: TestClient) -> None:
     assert imported.get(f"/api/v1/credentials/{huge}", headers=AUTH).status_code == 404
     page = imported.get(f"/api/v1/credentials?after={huge}", headers=AUTH)
     assert page.status_code == 200 and page.json() == {"items": [], "next_after": None}
+
+
+def test_the_signed_document_and_pdf_of_a_transfer(imported: TestClient, keys: Keys) -> None:
+    from emrex.trust import verify
+
+    listed = imported.get("/api/v1/transfers?student=asa", headers=AUTH).json()["items"]
+    done, waiting = listed[0]["id"], listed[2]["id"]
+    xml = imported.get(f"/api/v1/transfers/{done}/elmo.xml", headers=AUTH)
+    assert xml.status_code == 200 and xml.headers["content-type"] == "application/xml"
+    assert verify(xml.content, keys.nordvik.certificate).signed_xml
+    pdf = imported.get(f"/api/v1/transfers/{done}/transcript.pdf", headers=AUTH)
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF-")
+    assert imported.get(f"/api/v1/transfers/{waiting}/elmo.xml", headers=AUTH).status_code == 404
+    assert imported.get(f"/api/v1/transfers/{done}/elmo.xml").status_code == 401
+    spec = imported.get("/api/v1/openapi.json").json()
+    assert "/transfers/{transfer_id}/elmo.xml" in spec["paths"]

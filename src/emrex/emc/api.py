@@ -2,7 +2,8 @@
 
 Mounted at ``/api/v1`` with its OpenAPI description at ``/api/v1/openapi.json``. Every call needs
 ``Authorization: Bearer <token>``; the configuration holds only SHA-256 hashes of the tokens, compared
-in constant time. Lists are ordered by id and paged with ``limit`` and ``after`` (the last id seen).
+in constant time. The signed document and the PDF of a transfer are served byte-exact, so the SIS can
+verify the signature again. Lists are ordered by id and paged with ``limit`` and ``after`` (the last id seen).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import hashlib
 import hmac
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import Select, select
 
@@ -189,6 +190,37 @@ def create_api(service: Service) -> FastAPI:
             if transfer is None:
                 raise HTTPException(404, "no such transfer")
             return transfer_data(transfer)
+
+    def document(transfer_id: int, kind: str) -> Response:
+        with db.session(readonly=True) as s:
+            transfer = s.get(Transfer, transfer_id) if valid_id(transfer_id) else None
+            data = None if transfer is None else (transfer.elmo_xml if kind == "xml" else transfer.pdf)
+        if transfer is None or data is None or (kind == "pdf" and not data.startswith(b"%PDF-")):
+            raise HTTPException(404, "no such document")
+        media, name = ("application/xml", "elmo") if kind == "xml" else ("application/pdf", "transcript")
+        return Response(
+            data,
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{name}-{transfer_id}.{kind}"'},
+        )
+
+    @api.get(
+        "/transfers/{transfer_id}/elmo.xml",
+        dependencies=[Depends(authorised)],
+        response_class=Response,
+        responses={200: {"content": {"application/xml": {}}, "description": "the signed ELMO, byte-exact"}},
+    )
+    def get_signed_document(transfer_id: int) -> Response:
+        return document(transfer_id, "xml")
+
+    @api.get(
+        "/transfers/{transfer_id}/transcript.pdf",
+        dependencies=[Depends(authorised)],
+        response_class=Response,
+        responses={200: {"content": {"application/pdf": {}}, "description": "the PDF transcript"}},
+    )
+    def get_transcript(transfer_id: int) -> Response:
+        return document(transfer_id, "pdf")
 
     return api
 
