@@ -46,8 +46,11 @@ def _cases(entry: str, *rows: tuple[str, str, str]) -> list[Case]:
     return [Case(id_, entry, attack, expected) for id_, attack, expected in rows]
 
 
-REFUSED_400 = "400 page naming the rule, nothing stored"
+REFUSED_400 = "400 page naming the rule; nothing stored"
+NOT_READABLE = "400 page: the results could not be read; transfer failed, no document kept"
 SIGNATURE_REFUSED = "400 page: signature not accepted; transfer failed, no document kept"
+FORGED_POST = "403 page for a post without or with a wrong token; nothing changed"
+FOUND = "(found by this catalogue, fixed) "
 
 CASES: tuple[Case, ...] = tuple(
     _cases(
@@ -55,11 +58,7 @@ CASES: tuple[Case, ...] = tuple(
         ("emp-entry-return-url-data-scheme", "`returnUrl` is a `data:` URL with a script", REFUSED_400),
         ("emp-entry-return-url-file-scheme", "`returnUrl` is `file:///etc/passwd`", REFUSED_400),
         ("emp-entry-return-url-protocol-relative", "`returnUrl` is `//evil.example/return`", REFUSED_400),
-        (
-            "emp-entry-return-url-backslash",
-            "`returnUrl` hides another host behind `\\@` (parser confusion)",
-            REFUSED_400,
-        ),
+        ("emp-entry-return-url-backslash", "`returnUrl` hides another host behind `\\@`", REFUSED_400),
         (
             "emp-entry-return-url-credentials",
             "`returnUrl` carries `user:password@` (a personal marker as user name)",
@@ -85,13 +84,13 @@ CASES: tuple[Case, ...] = tuple(
         (
             "emp-entry-session-id-markup",
             "`sessionId` is a `<script>` element",
-            REFUSED_400 + "; no raw markup",
+            REFUSED_400 + "; markup not echoed",
         ),
         ("emp-entry-session-id-huge", "`sessionId` of 1 MB", REFUSED_400),
         (
             "emp-entry-query-markup",
             "GET entry with script in the query parameters",
-            "400 page, markup and marker not echoed, nothing stored",
+            REFUSED_400 + "; markup not echoed",
         ),
         (
             "emp-entry-file-fields",
@@ -101,7 +100,360 @@ CASES: tuple[Case, ...] = tuple(
         (
             "emp-entry-oversized-post",
             "entry post one byte over the protocol limit",
-            "413 page, nothing stored",
+            "413 page; nothing stored",
+        ),
+    )
+    + _cases(
+        "EMP pages",
+        (
+            "emp-pages-csrf-every-form",
+            "every POST route of the app (enumerated from `app.routes`) except the entry, logged in, "
+            "without and with a forged `csrf_token`",
+            FORGED_POST + "; the entry alone takes cross-site posts",
+        ),
+        (
+            "emp-pages-session-fixation",
+            "a session cookie planted before login, and one invented by the attacker",
+            "login issues a new id; the old one opens nothing (404); the invented one is never adopted",
+        ),
+        (
+            "emp-pages-headers-and-cookies",
+            "pages, 404, 400 and 403 responses",
+            "strict CSP (no inline code, `frame-ancestors 'none'`), no-referrer, nosniff, DENY, HSTS, "
+            "no-store; cookies `__Host-`, Secure, HttpOnly, SameSite=Lax",
+        ),
+        (
+            "emp-pages-login-flood",
+            "seven wrong passwords for one user name (a personal marker)",
+            "429 page with the time to wait; user name not logged",
+        ),
+        ("emp-pages-login-oversized-fields", "a 4 MB user name", "413 page; nothing stored"),
+        (
+            "emp-pages-login-fields-as-files",
+            "user name and password sent as file uploads",
+            "login refused with the form again; nobody logged in",
+        ),
+        (
+            "emp-pages-flow-of-another-browser",
+            "another logged-in person opens a flow's pages by its URL",
+            "404 page; no results of the owner shown; nothing stored",
+        ),
+    )
+    + _cases(
+        "EMC return",
+        ("emc-return-xxe", "ELMO with an external entity (`file:///etc/passwd`)", NOT_READABLE),
+        ("emc-return-entity-expansion", "ELMO with nested entity expansion (billion laughs)", NOT_READABLE),
+        ("emc-return-dtd", "ELMO with an external DTD", NOT_READABLE),
+        ("emc-return-deep-nesting", "50 000 nested elements (plain base64, no gzip)", NOT_READABLE),
+        ("emc-return-huge-attribute", "one attribute of 11 MB (incompressible)", NOT_READABLE),
+        ("emc-return-invalid-utf8", "bytes that are not UTF-8 in a UTF-8 document", NOT_READABLE),
+        (
+            "emc-return-gzip-bomb",
+            "2 MB of blanks in 2 KB of gzip",
+            "400 page: too large (ratio); no document kept",
+        ),
+        ("emc-return-nested-gzip", "gzip inside gzip", NOT_READABLE),
+        (
+            "emc-return-truncated-gzip",
+            "a gzip stream cut short",
+            "400 page: could not be unpacked; no document kept",
+        ),
+        (
+            "emc-return-malformed-base64",
+            "`elmo` outside the base64 alphabet",
+            "400 page: could not be unpacked; no document kept",
+        ),
+        ("emc-return-second-signature", "a second `Signature` beside the genuine one", SIGNATURE_REFUSED),
+        (
+            "emc-return-signature-moved-down",
+            "genuine signature moved into `report`, learner forged",
+            SIGNATURE_REFUSED,
+        ),
+        (
+            "emc-return-signed-nested-in-forged",
+            "genuine signed document wrapped inside a forged one",
+            SIGNATURE_REFUSED,
+        ),
+        ("emc-return-extra-reference", "a second `Reference` to `#forged`", SIGNATURE_REFUSED),
+        (
+            "emc-return-partial-signature",
+            '`Reference URI="#only-this"`: a signature over the learner element only',
+            SIGNATURE_REFUSED,
+        ),
+        ("emc-return-object-in-signature", "forged learner smuggled in a `ds:Object`", SIGNATURE_REFUSED),
+        ("emc-return-xslt-transform", "an XSLT transform added to the reference", SIGNATURE_REFUSED),
+        (
+            "emc-return-foreign-namespace-signature",
+            "the signature element renamed into another namespace",
+            SIGNATURE_REFUSED,
+        ),
+        (
+            "emc-return-keyinfo-stranger",
+            "signed by a key outside the registry, its own certificate in `KeyInfo`",
+            SIGNATURE_REFUSED,
+        ),
+        ("emc-return-sha1-rejected", 'RSA-SHA1 / SHA-1 signature with `sha1 = "reject"`', SIGNATURE_REFUSED),
+        (
+            "emc-return-certificate-expired",
+            "signed with a key whose registry certificate has expired",
+            SIGNATURE_REFUSED + " (expired)",
+        ),
+        (
+            "emc-return-certificate-not-yet-valid",
+            "signed with a key whose certificate is not valid yet",
+            SIGNATURE_REFUSED + " (not valid before)",
+        ),
+        (
+            "emc-return-registry-changed-certificate",
+            "after the start, the registry serves an attacker's certificate for the chosen EMP",
+            SIGNATURE_REFUSED + ": the certificate pinned at the start counts",
+        ),
+        (
+            "emc-return-session-replayed",
+            "a second answer with a used `sessionId`",
+            "409 page; the stored transfer unchanged",
+        ),
+        (
+            "emc-return-session-other-student",
+            "another logged-in student posts an answer to someone's `sessionId`",
+            "403 page; the transfer still waits for its owner",
+        ),
+        ("emc-return-session-expired", "an answer after the transfer expired", "410 page; nothing stored"),
+        (
+            "emc-return-session-unknown",
+            "a well-formed `sessionId` nobody started",
+            "400 page; nothing stored",
+        ),
+        ("emc-return-session-oversized", "a `sessionId` of 95 000 characters", "400 page; nothing stored"),
+        (
+            "emc-return-fields-as-files",
+            "`elmo` sent as a file upload (wrong type)",
+            "400 page: sent no results; no document kept",
+        ),
+        (
+            "emc-return-code-log-injection",
+            "`returnCode` holding a personal marker and a newline",
+            FOUND + "400 page quoting the code escaped; the log names only known codes",
+        ),
+        (
+            "emc-return-oversized-post",
+            "2 MB answer to an EMC allowing 1 MB",
+            "413 page before the body is read",
+        ),
+        (
+            "emc-return-message-markup",
+            "`returnMessage` of 1 MB with a script",
+            "stored clipped to 500 characters, shown escaped",
+        ),
+        (
+            "emc-return-markup-in-every-text-field",
+            "script and HTML in every free-text field of a correctly signed ELMO and in the names",
+            "accepted; the student's and staff pages show all of it escaped",
+        ),
+    )
+    + _cases(
+        "EMC pages",
+        (
+            "emc-pages-csrf-every-form",
+            "every POST route (enumerated, staff and mounted API included) except the return, logged in, "
+            "without and with a forged `csrf_token`",
+            FORGED_POST + "; the return alone takes cross-site posts",
+        ),
+        (
+            "emc-pages-session-fixation",
+            "an invented session cookie, and a pre-login id known to the attacker",
+            "the invented id is not adopted; login issues a new id; the old one is logged out",
+        ),
+        (
+            "emc-pages-headers-and-cookies",
+            "pages, 404, 400, 403 and the login redirect",
+            "same headers and cookie flags as the EMP",
+        ),
+        (
+            "emc-pages-query-markup",
+            "script in `country`, `next` and `lang` query parameters",
+            "404 or the page, markup escaped; nothing stored",
+        ),
+        (
+            "emc-pages-start-unlisted-emp",
+            "start a transfer towards a URL that is not in the registry",
+            "400 page; no transfer; the URL not echoed",
+        ),
+        (
+            "emc-pages-start-oversized-fields",
+            "start with a 100 KB country, a 4 MB EMP URL, fields as files",
+            "400, 413 and 400 pages; no transfer",
+        ),
+        (
+            "emc-pages-wrongly-typed-path",
+            "transfer ids `1 OR 1=1`, `-1`, `1e3`, NUL",
+            "400 or 404 page, no traceback; nothing changed",
+        ),
+        (
+            "emc-pages-id-beyond-64-bits",
+            "transfer id of 30 digits",
+            FOUND + "404 page, the database is not asked",
+        ),
+        (
+            "emc-pages-open-redirect",
+            "login with `next` = absolute, `//`, `/\\` and tab-prefixed URLs",
+            "303 to a path on the site only",
+        ),
+        (
+            "emc-pages-other-students-transfer",
+            "another student opens, downloads, confirms, deletes someone's transfer",
+            "404/409/403 pages; nothing shown or changed",
+        ),
+    )
+    + _cases(
+        "SIS API",
+        ("api-no-token", "no `Authorization` header", "401 JSON with `WWW-Authenticate: Bearer`"),
+        ("api-token-in-query", "the valid token in the query string", "401 JSON: tokens only in the header"),
+        ("api-wrong-token-non-ascii", "a token with Latin-1 bytes", "401 JSON"),
+        ("api-huge-token", "a 60 KB token", "401 JSON"),
+        ("api-limit-out-of-range", "`limit=100000`", "422 JSON naming the parameter"),
+        ("api-wrongly-typed-query", "`after=1 OR 1=1`, `limit=abc`", "422 JSON naming the parameters"),
+        ("api-student-filter-markup", "`student=<script>…`", "200 JSON with no items; nothing echoed"),
+        ("api-student-filter-too-long", "`student` of 380 characters", "422 JSON"),
+        (
+            "api-write-method",
+            "POST to a read-only collection",
+            "403 (the CSRF check stops it before routing)",
+        ),
+        ("api-id-beyond-64-bits", "`/transfers/<30 digits>`", FOUND + "404 JSON"),
+        ("api-after-beyond-64-bits", "`after=<30 digits>`", FOUND + "200 JSON with no items"),
+    )
+    + _cases(
+        "library",
+        (
+            "lib-reader-parameter-entity",
+            "a parameter entity loading a remote DTD",
+            "`ElmoParseError`: DOCTYPE refused",
+        ),
+        ("lib-reader-control-character-reference", "`&#1;` in a name", "`ElmoParseError` with the line"),
+        ("lib-reader-huge-text-node", "an 11 MB text node", "`ElmoParseError`: too long"),
+        ("lib-reader-wrong-declared-encoding", "UTF-8 bytes declared as UTF-16", "`ElmoParseError`"),
+        ("lib-reader-over-size-limit", "a document over `max_bytes`", "`EmrexError`: larger than the limit"),
+        (
+            "lib-reader-xinclude-ignored",
+            "`xi:include` of `/etc/passwd` in a name",
+            "read as an unknown element; nothing included",
+        ),
+        (
+            "lib-codec-base64-over-limit",
+            "a value over `max_encoded_bytes`",
+            "`InputTooLarge` before decoding",
+        ),
+        ("lib-codec-ratio-bomb", "400 KB of blanks in gzip", "`InputTooLarge`: possible gzip bomb"),
+        ("lib-codec-non-ascii", "non-ASCII characters in the value", "`TransportError`: not base64"),
+        ("lib-codec-truncated", "a truncated gzip stream", "`TransportError`"),
+        (
+            "lib-verify-sha1-rejected",
+            'SHA-1 signature under `VerifyPolicy(sha1="reject")`',
+            "`DisallowedAlgorithm`",
+        ),
+        (
+            "lib-verify-certificate-expired",
+            "verification after the certificate's end",
+            "`CertificateExpired`",
+        ),
+        ("lib-verify-certificate-not-yet-valid", "verification before its start", "`CertificateNotYetValid`"),
+        (
+            "lib-verify-keyinfo-not-trusted",
+            "signed by another key with the same name and CA, its certificate in `KeyInfo`",
+            "`UntrustedSigner`",
+        ),
+    )
+    + _cases(
+        "CLI",
+        ("cli-decode-gzip-bomb", "`emrex elmo decode` of a 30 MB gzip bomb", "exit 2, one line: gzip bomb"),
+        ("cli-validate-xxe", "`emrex elmo validate` of an XXE document", "exit 1, one line: DOCTYPE refused"),
+        (
+            "cli-verify-wrapped-signature",
+            "`emrex verify` of a document with two signatures",
+            "exit 1, one line",
+        ),
+        (
+            "cli-verify-registry-deep-json",
+            "`emrex verify --registry` with 200 000 nested arrays",
+            "exit 2, one line: nested too deeply",
+        ),
+        ("cli-verify-bad-time", "`emrex verify --at yesterday`", "exit 2, one line naming `--at`"),
+        ("cli-registry-show-xxe", "`emrex registry show` of an XXE catalogue", "exit 1, one line"),
+        ("cli-registry-show-not-json", "`emrex registry show` of UTF-16 garbage", "exit 1, one line"),
+        ("cli-missing-file", "a file that does not exist", "exit 2 naming the file"),
+        ("cli-directory-as-file", "a folder where a file is expected", "exit 2, one line"),
+        (
+            "cli-show-terminal-escapes",
+            "C1 terminal control characters (CSI, OSC) in a name",
+            "`emrex elmo show` prints the text without them",
+        ),
+        (
+            "cli-import-bad-json",
+            "`emrex emp import` of UTF-16, deeply nested and invalid files",
+            "exit 1 each; every table unchanged; marker not printed",
+        ),
+    )
+    + _cases(
+        "registry readers",
+        ("registry-json-huge-integer", "a 5000-digit number", "`RegistryError`: not usable JSON"),
+        ("registry-json-nan", "`NaN` constant", "`RegistryError`"),
+        ("registry-json-deep-nesting", "200 000 nested arrays", "`RegistryError`: nested too deeply"),
+        (
+            "registry-json-wrong-types",
+            "an EMP `url` that is an array",
+            "`RegistryError` naming `emps[0].url`",
+        ),
+        ("registry-json-latin1", "Latin-1 bytes in a UTF-8 list", "`RegistryError` with line and column"),
+        (
+            "registry-json-duplicate-key",
+            "`pubKey` given twice in one EMP (parsers disagree which counts)",
+            FOUND + "`RegistryError`: a member appears twice",
+        ),
+        (
+            "registry-json-only-damaged-entries",
+            "a list whose only EMPs have a garbage certificate or plain HTTP",
+            "`RegistryError`: no usable EMP",
+        ),
+        (
+            "registry-damaged-entry-skipped",
+            "one damaged EMP beside a good one",
+            "the good one is served; a warning names the damaged one",
+        ),
+        (
+            "registry-catalogue-xxe",
+            "EWP catalogue with an external entity",
+            "`RegistryError`: DOCTYPE refused",
+        ),
+        ("registry-unknown-format", "an HTML page instead of a list", "`RegistryError`"),
+        (
+            "registry-plain-http-source",
+            "a remote registry URL over plain HTTP",
+            "`RegistryError` before any fetch",
+        ),
+    )
+    + _cases(
+        "JSON import",
+        ("sis-huge-integer", "a 5000-digit credit value", "`SisImportError`: not valid JSON; nothing stored"),
+        ("sis-nan-credits", "`NaN` credits", "`SisImportError` naming the JSON path; nothing stored"),
+        ("sis-credits-out-of-range", "`-1e300` credits", "`SisImportError`: out of range; nothing stored"),
+        ("sis-not-utf8", "a Latin-1 byte", "`SisImportError`; nothing stored"),
+        (
+            "sis-duplicate-key",
+            "`familyName` given twice for one person",
+            FOUND + "`SisImportError`: a member appears twice; nothing stored",
+        ),
+        (
+            "sis-oversized-identifier",
+            "a 650-character identifier",
+            "`SisImportError` naming the field, not the value; nothing stored",
+        ),
+        ("sis-nul-in-name", "NUL in a given name", "`SisImportError`: control characters; nothing stored"),
+        ("sis-wrong-types", "`results` an object, `birthDate` a number", "`SisImportError` naming each path"),
+        (
+            "sis-conflict-found-while-writing",
+            "a grading scheme that is found missing only while writing",
+            "`SisImportError`; the whole import rolled back",
         ),
     )
 )

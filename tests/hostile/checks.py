@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import MetaData, func, select
 
 from emrex.db import Database
 
@@ -34,11 +34,12 @@ def one_line(message: str) -> None:
 
 
 def table_counts(db: Database) -> dict[str, int]:
-    names = inspect(db.engine).get_table_names()
+    metadata = MetaData()
+    metadata.reflect(db.engine)
     with db.engine.connect() as connection:
         return {
-            name: int(connection.execute(text(f'SELECT count(*) FROM "{name}"')).scalar() or 0)
-            for name in names
+            name: int(connection.execute(select(func.count()).select_from(table)).scalar() or 0)
+            for name, table in metadata.tables.items()
         }
 
 

@@ -227,11 +227,6 @@ def test_another_students_transfer_is_not_found(
     logs_clean(watch_logs)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a transfer id beyond 64 bits reaches the database (OverflowError, a 500 page); the EMC routes "
-    "should bound their integer path parameters: see the hostile-inputs report",
-)
 def test_a_transfer_id_beyond_64_bits_gets_a_404(make_emc: Callable[..., TestClient]) -> None:
     client = make_emc()
     login(client)

@@ -35,7 +35,6 @@ from tests.emc.conftest import (
     ASA,
     BASE_URL,
     NORDVIK,
-    PASSWORD,
     Keys,
     answer,
     database_of,
@@ -48,10 +47,19 @@ from tests.emc.conftest import (
     signed,
     start,
 )
+from tests.hostile.apps import shared_student
 from tests.hostile.cases import exercised
 from tests.hostile.checks import MARKER, logs_clean, no_traceback, nothing_stored, watch_logs
 
-__all__ = ["keys", "make_emc", "make_settings", "migrated_template", "password_hash", "watch_logs"]
+__all__ = [
+    "keys",
+    "make_emc",
+    "make_settings",
+    "migrated_template",
+    "password_hash",
+    "shared_student",
+    "watch_logs",
+]
 
 DS = "{http://www.w3.org/2000/09/xmldsig#}"
 E = "{https://github.com/emrex-eu/elmo-schemas/tree/v1}"
@@ -259,10 +267,8 @@ def refused(
 
 
 @pytest.fixture
-def student(make_emc: Callable[..., TestClient]) -> TestClient:
-    client = make_emc()
-    login(client)
-    return client
+def student(shared_student: TestClient) -> TestClient:
+    return shared_student
 
 
 @pytest.mark.parametrize("case_id", sorted(VALUE_ATTACKS))
@@ -369,11 +375,6 @@ def test_fields_sent_as_files_are_not_read(
     refused(student, session_id, response, "sent no results", watch_logs)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="emrex.emc.student logs the first 20 characters of any returnCode; fix waits for the EMC owner "
-    "(log only a known code): see the hostile-inputs report",
-)
 def test_a_return_code_cannot_write_into_the_log(
     student: TestClient, watch_logs: pytest.LogCaptureFixture
 ) -> None:
