@@ -1,9 +1,10 @@
 """The load run: N students at once do complete transfers between an EMC and an EMP, each service with
 two uvicorn workers on PostgreSQL, then the same under faults.
 
-Run: .venv/bin/python -m bench.load [--transfers 200] [--think 1.0] [--faults all|none|LIST] [--json FILE]
-Phases (after a warm-up of 10 students, not counted; each: N students start together; every student
-pauses --think seconds, on average, before each page, as a person reads):
+Run: .venv/bin/python -m bench.load [--transfers 200] [--think 5] [--ramp S] [--faults all|none|LIST]
+[--json FILE]. Phases (after a warm-up of 10 students, not counted): in each, N students start evenly
+spread over --ramp seconds (default: half of a transfer's pauses, so that all N are mid-transfer at
+once) and pause --think seconds on average before each page, as a person reads and types:
   baseline    no fault. Budgets: every student imports, p95 of each step <= 500 ms
   worker      one EMC and one EMP worker killed with SIGKILL mid-phase (the masters start new ones)
   postgres    the PostgreSQL cluster restarted mid-phase
@@ -85,29 +86,56 @@ class Phase:
                 table[step] = (times[0], times[0], times[0], 1)
         return table
 
+    def peak(self) -> int:
+        """The most students in the middle of a transfer at one moment."""
+        edges = sorted(
+            [(r.started_at, 1) for r in self.results if r.started_at]
+            + [(r.ended_at, -1) for r in self.results if r.ended_at]
+        )
+        level = best = 0
+        for _, step in edges:
+            level += step
+            best = max(best, level)
+        return best
+
     def rate(self) -> float:
         done = sum(1 for r in self.results if r.outcome == "imported")
         return done / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class Pace:
+    think: float  # mean pause before each page, seconds
+    ramp: float  # students start evenly spread over this many seconds
+
+    @property
+    def fault_at(self) -> float:
+        """When the fault strikes: every student has started and most are mid-transfer."""
+        return max(1.0, self.ramp + FAULT_AT * len(STEPS) * self.think)
 
 
 async def run_phase(
     name: str,
     people: list[net.Student],
     ports: net.Ports,
-    think: float,
+    pace: Pace,
     fault: Callable[[], list[str]] | None = None,
 ) -> Phase:
-    browsers = [Browser(p, ports, think, random.Random(f"{name}{i}")) for i, p in enumerate(people)]
+    browsers = [Browser(p, ports, pace.think, random.Random(f"{name}{i}")) for i, p in enumerate(people)]
     events: list[str] = []
     start = time.monotonic()
 
     async def hurt() -> None:
         assert fault is not None
-        await asyncio.sleep(max(1.0, FAULT_AT * len(STEPS) * think))
+        await asyncio.sleep(pace.fault_at)
         at = time.monotonic() - start
         events.extend(f"+{at:.1f} s: {line}" for line in await asyncio.to_thread(fault))
 
-    tasks = [asyncio.create_task(b.run()) for b in browsers]
+    async def later(index: int, browser: Browser) -> Result:
+        await asyncio.sleep(pace.ramp * index / len(browsers))
+        return await browser.run()
+
+    tasks = [asyncio.create_task(later(i, b)) for i, b in enumerate(browsers)]
     hurting = asyncio.create_task(hurt()) if fault else None
     try:
         _done, pending = await asyncio.wait(tasks, timeout=PHASE_TIMEOUT)
@@ -184,7 +212,7 @@ def run_all(args: argparse.Namespace, folder: Path) -> int:
             flush=True,
         )
         for name in args.phases:
-            phase = asyncio.run(_phase(name, network, people, args.think))
+            phase = asyncio.run(_phase(name, network, people, Pace(args.think, args.ramp)))
             phases.append(phase)
             print_phase(phase)
         report = audit(network.emc_db, network.emp_db, [r for p in phases for r in p.results])
@@ -200,23 +228,23 @@ def run_all(args: argparse.Namespace, folder: Path) -> int:
     return 1 if failed else 0
 
 
-async def _phase(name: str, network: Network, people: list[net.Student], think: float) -> Phase:
+async def _phase(name: str, network: Network, people: list[net.Student], pace: Pace) -> Phase:
     if name == "warmup":  # every worker compiles its templates and opens its pools: not measured
-        return await run_phase(name, people[:10], network.ports, think)
+        return await run_phase(name, people[:10], network.ports, Pace(min(pace.think, 1.0), 0.0))
     if name in ("baseline", "recovery"):
-        return await run_phase(name, people, network.ports, think)
+        return await run_phase(name, people, network.ports, pace)
     if name == "worker":
 
         def kill_workers() -> list[str]:
             lines = []
             for process in (network.emc, network.emp):
                 pid = kill_one_worker(process)
-                back = wait_workers(process, 2)
+                back = wait_workers(process, 2, gone=pid)
                 shown = f"{back:.1f} s" if back is not None else "NOT within 30 s"
                 lines.append(f"{process.name} worker {pid} killed (SIGKILL); two workers again after {shown}")
             return lines
 
-        return await run_phase(name, people, network.ports, think, kill_workers)
+        return await run_phase(name, people, network.ports, pace, kill_workers)
     if name == "postgres":
 
         def restart() -> list[str]:
@@ -227,13 +255,13 @@ async def _phase(name: str, network: Network, people: list[net.Student], think: 
                 ensure_postgres()
             return [f"PostgreSQL restarted in {time.monotonic() - t0:.1f} s"]
 
-        return await run_phase(name, people, network.ports, think, restart)
+        return await run_phase(name, people, network.ports, pace, restart)
     if name == "registry":
         network.registry.stop()
         pid = kill_one_worker(network.emc)
-        await asyncio.to_thread(wait_workers, network.emc, 2)
+        await asyncio.to_thread(wait_workers, network.emc, 2, 30.0, pid)
         await asyncio.sleep(62)  # max_age_minutes = 1: every worker's list is now due for a refresh
-        phase = await run_phase(name, people, network.ports, think)
+        phase = await run_phase(name, people, network.ports, pace)
         phase.events = [f"registry stopped; EMC worker {pid} killed; 62 s later the phase started"]
         await asyncio.to_thread(network.registry.start)
         return phase
@@ -241,7 +269,7 @@ async def _phase(name: str, network: Network, people: list[net.Student], think: 
         assert network.relay.popen is not None
         network.relay.popen.send_signal(10)  # SIGUSR1: delay on
         try:
-            phase = await run_phase(name, people, network.ports, think)
+            phase = await run_phase(name, people, network.ports, pace)
         finally:
             network.relay.popen.send_signal(12)  # SIGUSR2: delay off
         phase.events = ["every request to the EMP delayed by 0.4 s (relay)"]
@@ -252,7 +280,7 @@ async def _phase(name: str, network: Network, people: list[net.Student], think: 
             network.emp.kill()
             return ["EMP killed (SIGKILL to its master and workers)"]
 
-        phase = await run_phase(name, people, network.ports, think, kill_emp)
+        phase = await run_phase(name, people, network.ports, pace, kill_emp)
         t0 = time.monotonic()
         await asyncio.to_thread(network.emp.start)
         await asyncio.to_thread(wait_workers, network.emp, 2)
@@ -264,7 +292,7 @@ async def _phase(name: str, network: Network, people: list[net.Student], think: 
 def print_phase(phase: Phase) -> None:
     print(
         f"\n== {phase.name}: {len(phase.results)} students, {phase.seconds:.1f} s, "
-        f"{phase.rate():.2f} transfers/s"
+        f"{phase.rate():.2f} transfers/s, at most {phase.peak()} at once"
     )
     for event in phase.events:
         print(f"   {event}")
@@ -315,11 +343,13 @@ def as_json(phases: list[Phase], report: object, args: argparse.Namespace) -> di
     return {
         "transfers": args.transfers,
         "think": args.think,
+        "ramp": args.ramp,
         "phases": [
             {
                 "name": p.name,
                 "seconds": round(p.seconds, 1),
                 "transfers_per_second": round(p.rate(), 2),
+                "peak_concurrent": p.peak(),
                 "events": p.events,
                 "outcomes": dict(p.outcomes()),
                 "reloads": dict(Counter(s for r in p.results for s in r.reloads)),
@@ -342,15 +372,20 @@ def as_json(phases: list[Phase], report: object, args: argparse.Namespace) -> di
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--transfers", type=int, default=200, help="students at once in each phase (200)")
-    parser.add_argument("--think", type=float, default=1.0, help="mean pause before each page, seconds (1.0)")
+    parser.add_argument("--think", type=float, default=5.0, help="mean pause before each page, seconds (5)")
+    parser.add_argument(
+        "--ramp", type=float, help="seconds over which the students start (default: half a transfer's pauses)"
+    )
     parser.add_argument(
         "--faults", default="all", help="all, none, or a comma list of " + ", ".join(PHASES[1:-1])
     )
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the folder of configurations and logs")
     args = parser.parse_args(argv)
-    if not 1 <= args.transfers <= 1000 or not 0 <= args.think <= 10:
-        parser.error("--transfers from 1 to 1000, --think from 0 to 10")
+    if args.ramp is None:
+        args.ramp = 0.5 * len(STEPS) * args.think
+    if not 1 <= args.transfers <= 1000 or not 0 <= args.think <= 10 or not 0 <= args.ramp <= 600:
+        parser.error("--transfers from 1 to 1000, --think from 0 to 10, --ramp from 0 to 600")
     named = {"all": PHASES[2:-1], "none": ()}
     faults = named[args.faults] if args.faults in named else tuple(args.faults.split(","))
     unknown = set(faults) - set(PHASES[2:-1])

@@ -65,9 +65,10 @@ class Process:
         for pid in (int(p) for p in found.split()):
             try:
                 cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-            except OSError:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
                 continue
-            if b"resource_tracker" not in cmdline:
+            if state not in ("Z", "X") and cmdline and b"resource_tracker" not in cmdline:
                 pids.append(pid)
         return pids
 
@@ -113,11 +114,13 @@ def kill_one_worker(process: Process) -> int | None:
     return workers[0]
 
 
-def wait_workers(process: Process, count: int, timeout: float = 30.0) -> float | None:
-    """Seconds until ``count`` workers run again, None if they did not within ``timeout``."""
+def wait_workers(
+    process: Process, count: int, timeout: float = 30.0, gone: int | None = None
+) -> float | None:
+    """Seconds until ``count`` workers (other than the ``gone`` pid) run, None if not within ``timeout``."""
     start = time.monotonic()
     while time.monotonic() - start < timeout:
-        if len(process.workers()) >= count:
+        if len([pid for pid in process.workers() if pid != gone]) >= count:
             return time.monotonic() - start
         time.sleep(0.2)
     return None

@@ -39,6 +39,7 @@ _ITEM = re.compile(r'name="item" value="([^"]+)"')
 _TITLE = re.compile(r"<h1[^>]*>(.*?)</h1>", re.S)
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 T = TypeVar("T")
+LATER = 10.0  # seconds before a student whose transfer failed looks at the EMC again
 
 
 class Stop(Exception):
@@ -137,9 +138,10 @@ class Browser:
         return self.result
 
     async def _emc_shows(self) -> None:
-        """After a failure the student goes back to the EMC's home page: what does it say?"""
+        """After a failure the student comes back to the EMC's home page a little later: what does it say?"""
         if self.result.session_id is None:
             return
+        await asyncio.sleep(LATER)
         try:
             page = await self.client.get(self.ports.emc_url + "/", follow_redirects=True)
         except httpx.HTTPError as error:
