@@ -134,6 +134,11 @@ CASES: tuple[Case, ...] = tuple(
             "login refused with the form again; nobody logged in",
         ),
         (
+            "emp-pages-unknown-path-identifier",
+            "unknown paths whose first segment is an identifier or a name with digits",
+            FOUND + "404 page; the request log keeps only a word as the first segment, else `/…`",
+        ),
+        (
             "emp-pages-flow-of-another-browser",
             "another logged-in person opens a flow's pages by its URL",
             "404 page; no results of the owner shown; nothing stored",
@@ -263,6 +268,11 @@ CASES: tuple[Case, ...] = tuple(
             "emc-pages-session-fixation",
             "an invented session cookie, and a pre-login id known to the attacker",
             "the invented id is not adopted; login issues a new id; the old one is logged out",
+        ),
+        (
+            "emc-pages-login-flood-spoofed-address",
+            "21 wrong passwords under 21 user names, each with another `X-Forwarded-For`",
+            "429 page: the header counts only from a trusted proxy, so the address limit holds",
         ),
         (
             "emc-pages-headers-and-cookies",

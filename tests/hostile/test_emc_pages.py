@@ -234,3 +234,29 @@ def test_a_transfer_id_beyond_64_bits_gets_a_404(make_emc: Callable[..., TestCli
     response = quiet.get("/transfers/" + "9" * 30)
     no_traceback(response.text)
     assert response.status_code == 404
+
+
+exercised("emc-pages-login-flood-spoofed-address")
+
+
+def test_a_forged_forwarded_for_header_does_not_reset_the_address_limit(
+    make_emc: Callable[..., TestClient], watch_logs: pytest.LogCaptureFixture
+) -> None:
+    client = make_emc()
+    statuses = []
+    for attempt in range(21):
+        page = client.get("/login")
+        response = client.post(
+            "/login",
+            data={
+                "username": f"{MARKER}-{attempt}",
+                "password": "guess",
+                "next": "/",
+                "csrf_token": csrf(page.text),
+            },
+            headers={"X-Forwarded-For": f"203.0.113.{attempt}"},
+        )
+        statuses.append(response.status_code)
+    assert statuses[-1] == 429, statuses
+    no_traceback(response.text)
+    logs_clean(watch_logs)

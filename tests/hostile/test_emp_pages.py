@@ -21,7 +21,7 @@ from tests.emp.conftest import (
 )
 from tests.emp.helpers import csrf, login, start
 from tests.hostile.cases import exercised
-from tests.hostile.checks import MARKER, logs_clean, no_traceback, nothing_stored, watch_logs
+from tests.hostile.checks import MARKER, MARKER_ID, logs_clean, no_traceback, nothing_stored, watch_logs
 from tests.hostile.webchecks import cookie_flags, cookie_value, security_headers, state_changing_routes
 
 __all__ = [
@@ -181,4 +181,18 @@ def test_a_flow_cannot_be_opened_from_another_browser(
     assert response.status_code == 404 and preview.status_code == 404
     assert "Lindqvist" not in response.text + preview.text
     no_traceback(response.text)
+    logs_clean(watch_logs)
+
+
+exercised("emp-pages-unknown-path-identifier")
+
+
+def test_an_unknown_path_holding_an_identifier_is_not_logged(
+    emp: TestClient, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    for path in (f"/{MARKER_ID}", f"/{MARKER}/results", f"/{MARKER_ID}.pdf"):
+        with nothing_stored(_db(emp), allowed=("web_session",)):
+            response = emp.get(path)
+        assert response.status_code == 404
+        no_traceback(response.text)
     logs_clean(watch_logs)

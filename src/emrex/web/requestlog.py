@@ -2,13 +2,14 @@
 
 Never cookies, form values, query strings or identifiers: when the request matched a route, the
 route's template (``/students/{student_id}``) is logged instead of the concrete path, and of a path
-that matched nothing only the first segment.
+that matched nothing only the first segment, when it is a word.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import secrets
 import time
 
@@ -17,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("emrex.web.request")
 SCOPE_KEY = "emrex.request_id"
+_WORD = re.compile(r"[A-Za-z][A-Za-z._-]{0,39}")
 
 
 def new_request_id() -> str:
@@ -27,9 +29,11 @@ def logged_path(scope: Scope) -> str:
     route_path = getattr(scope.get("route"), "path", None)
     if isinstance(route_path, str) and route_path:
         return route_path
-    # No route matched: keep the first segment only, the rest may be anything a client typed.
+    # No route matched: keep the first segment only, the rest may be anything a client typed; and that
+    # segment only when it is a word (an identifier has digits, an e-mail address an @).
     first, separator, _ = scope["path"].lstrip("/").partition("/")
-    return f"/{first[:40]}/…" if separator else f"/{first[:40]}"
+    shown = first if _WORD.fullmatch(first) else "…"
+    return f"/{shown}/…" if separator else f"/{shown}"
 
 
 class RequestLogMiddleware:
