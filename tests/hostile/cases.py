@@ -188,6 +188,16 @@ CASES: tuple[Case, ...] = tuple(
         ("emc-return-object-in-signature", "forged learner smuggled in a `ds:Object`", SIGNATURE_REFUSED),
         ("emc-return-xslt-transform", "an XSLT transform added to the reference", SIGNATURE_REFUSED),
         (
+            "emc-return-xpath-filter-transform",
+            "an XPath filter transform leaving the (forged) learner out of the digest",
+            SIGNATURE_REFUSED,
+        ),
+        (
+            "emc-return-comment-in-signed-name",
+            "a comment inserted into a signed name (`Å<!-- x -->sa`; comments are not digested)",
+            "accepted: the name is read whole from the signed tree, identity matches",
+        ),
+        (
             "emc-return-foreign-namespace-signature",
             "the signature element renamed into another namespace",
             SIGNATURE_REFUSED,
@@ -239,6 +249,17 @@ CASES: tuple[Case, ...] = tuple(
             "emc-return-code-log-injection",
             "`returnCode` holding a personal marker and a newline",
             FOUND + "400 page quoting the code escaped; the log names only known codes",
+        ),
+        ("emc-return-too-many-fields", "5000 form fields", "400 page; the transfer still waits"),
+        (
+            "emc-return-broken-multipart",
+            "a multipart body cut off inside a part header",
+            "400 page; the transfer still waits",
+        ),
+        (
+            "emc-return-invalid-percent-encoding",
+            "percent-escapes that are not UTF-8, NUL, a dangling `%`",
+            "400 page; the transfer still waits",
         ),
         (
             "emc-return-oversized-post",

@@ -138,6 +138,17 @@ def _xslt_transform(root: etree._Element) -> None:
     etree.SubElement(transforms, DS + "Transform", Algorithm="http://www.w3.org/TR/1999/REC-xslt-19991116")
 
 
+def _xpath_filter(root: etree._Element) -> None:
+    # A signature over part of the document: an XPath filter that leaves the learner out of the digest.
+    transforms = _sig(root).find(f"{DS}SignedInfo/{DS}Reference/{DS}Transforms")
+    assert transforms is not None
+    xpath = etree.SubElement(
+        transforms, DS + "Transform", Algorithm="http://www.w3.org/TR/1999/REC-xpath-19991116"
+    )
+    etree.SubElement(xpath, DS + "XPath").text = "not(ancestor-or-self::*[local-name()='learner'])"
+    _forge(root)
+
+
 def _foreign_namespace_signature(root: etree._Element) -> None:
     signature = _sig(root)
     signature.tag = "{http://evil.example/dsig}Signature"
@@ -230,6 +241,10 @@ VALUE_ATTACKS: dict[str, tuple[Callable[[Keys], str], str]] = {
         NOT_ACCEPTED,
     ),
     "emc-return-xslt-transform": (lambda k: encode(_doc(signed(k.nordvik), _xslt_transform)), NOT_ACCEPTED),
+    "emc-return-xpath-filter-transform": (
+        lambda k: encode(_doc(signed(k.nordvik), _xpath_filter)),
+        NOT_ACCEPTED,
+    ),
     "emc-return-foreign-namespace-signature": (
         lambda k: encode(_doc(signed(k.nordvik), _foreign_namespace_signature)),
         NOT_ACCEPTED,
@@ -596,4 +611,72 @@ def test_markup_in_every_text_field_and_in_names_is_shown_escaped(
         no_traceback(page)
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0]
     assert re.search(r"&lt;b&gt;" + MARKER, pages[0])
+    logs_clean(watch_logs)
+
+
+exercised(
+    "emc-return-comment-in-signed-name",
+    "emc-return-too-many-fields",
+    "emc-return-broken-multipart",
+    "emc-return-invalid-percent-encoding",
+)
+
+
+def test_a_comment_injected_into_a_signed_name_does_not_cut_it(
+    student: TestClient, keys: Keys, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    document = signed(keys.nordvik)
+    injected = document.replace(b"<givenNames>\xc3\x85sa", b"<givenNames>\xc3\x85<!-- x -->sa", 1)
+    assert injected != document
+    session_id = start(student)
+    response = answer(student, session_id, elmo=encode(injected))
+    assert response.status_code == 303, response.text
+    transfer = transfer_of(student, session_id)
+    # Read from the signed tree: the whole name, so the identity check sees what was signed.
+    assert transfer.identity_verdict == "match"
+    assert ASA["given_names"] in student.get(response.headers["location"]).text
+    logs_clean(watch_logs)
+
+
+def _raw(client: TestClient, body: bytes, content_type: str) -> Any:
+    quiet = TestClient(client.app, base_url=BASE_URL, raise_server_exceptions=False)
+    return quiet.post(RETURN, content=body, headers={"content-type": content_type}, follow_redirects=False)
+
+
+RETURN = "/emrex/return"
+
+
+@pytest.mark.parametrize(
+    ("case_id", "body", "content_type"),
+    [
+        (
+            "emc-return-too-many-fields",
+            ("&".join(f"f{i}=x" for i in range(5000)) + "&returnCode=NCP_OK").encode(),
+            "application/x-www-form-urlencoded",
+        ),
+        (
+            "emc-return-broken-multipart",
+            b"--x\r\nContent-Disposition: form-data; name=",
+            "multipart/form-data; boundary=x",
+        ),
+        (
+            "emc-return-invalid-percent-encoding",
+            b"sessionId=%FF%FE%00&returnCode=%C0%AF&elmo=%",
+            "application/x-www-form-urlencoded",
+        ),
+    ],
+)
+def test_malformed_form_bodies_get_a_400(
+    student: TestClient, watch_logs: pytest.LogCaptureFixture, case_id: str, body: bytes, content_type: str
+) -> None:
+    session_id = start(student)
+    with nothing_stored(database_of(student)):
+        response = _raw(
+            student,
+            body.replace(b"returnCode=NCP_OK", f"sessionId={session_id}&returnCode=NCP_OK".encode()),
+            content_type,
+        )
+    assert response.status_code == 400, response.text[:300]
+    no_traceback(response.text)
+    assert transfer_of(student, session_id).status == Status.STARTED
     logs_clean(watch_logs)
