@@ -272,6 +272,11 @@ CASES: tuple[Case, ...] = tuple(
             "stored clipped to 500 characters, shown escaped",
         ),
         (
+            "emc-return-attachment-not-a-pdf",
+            "a signed attachment declared `application/pdf` whose bytes are an HTML page with a script",
+            "accepted without a transcript; the PDF download is a 404 page, the HTML is never served",
+        ),
+        (
             "emc-return-markup-in-every-text-field",
             "script and HTML in every free-text field of a correctly signed ELMO and in the names",
             "accepted; the student's and staff pages show all of it escaped",

@@ -111,6 +111,9 @@ def test_every_kind_of_response_has_the_security_headers_and_safe_cookies(
     for response in responses:
         security_headers(response)
         cookie_flags(response)
+    language = client.get("/?lang=sv")
+    security_headers(language)
+    assert any(c.startswith("__Host-emrex_lang=sv") for c in cookie_flags(language))
     login(client)
     assert cookie_value(client)
 

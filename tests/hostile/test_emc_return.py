@@ -680,3 +680,27 @@ def test_malformed_form_bodies_get_a_400(
     no_traceback(response.text)
     assert transfer_of(student, session_id).status == Status.STARTED
     logs_clean(watch_logs)
+
+
+exercised("emc-return-attachment-not-a-pdf")
+
+
+def test_an_attachment_that_claims_to_be_a_pdf_but_is_html_is_never_served(
+    student: TestClient, keys: Keys, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    root = etree.fromstring(write_elmo(sample_elmo(3)))
+    html = base64.b64encode(b"<html><script>alert(document.cookie)</script></html>").decode()
+    contents = [e for e in root.iter(E + "content")]
+    assert contents
+    for content in contents:
+        content.text = f"data:application/pdf;base64,{html}"
+    document = Signer(keys.nordvik.key, keys.nordvik.certificate).sign(etree.tostring(root, encoding="UTF-8"))
+    session_id = start(student)
+    response = answer(student, session_id, elmo=encode(document))
+    assert response.status_code == 303, response.text
+    assert transfer_of(student, session_id).pdf is None
+    download = student.get(response.headers["location"] + "/transcript.pdf")
+    assert download.status_code == 404
+    assert "<script>alert(document.cookie)" not in download.text
+    no_traceback(download.text)
+    logs_clean(watch_logs)
