@@ -500,7 +500,14 @@ def cases_of(entry: str) -> list[Case]:
 
 
 def markdown_table() -> str:
-    lines = ["| id | entry point | attack | expected outcome |", "|---|---|---|---|"]
+    counts = ", ".join(f"{entry} {len(cases_of(entry))}" for entry in ENTRY_POINTS)
+    found = sum(1 for case in CASES if case.expected.startswith(FOUND))
+    lines = [
+        f"{len(CASES)} cases ({counts}); {found} of them found weaknesses that are now fixed.",
+        "",
+        "| id | entry point | attack | expected outcome |",
+        "|---|---|---|---|",
+    ]
     for entry in ENTRY_POINTS:
         for case in cases_of(entry):
             cells = (f"`{case.id}`", case.entry, case.attack, case.expected)
