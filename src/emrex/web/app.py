@@ -103,4 +103,5 @@ def serve(app: FastAPI, *, host: str = "127.0.0.1", port: int = 8000) -> None:
     does not. For several workers run ``uvicorn --factory module:make_app --workers N --no-access-log``."""
     import uvicorn
 
-    uvicorn.run(app, host=host, port=port, access_log=False, server_header=False)
+    # proxy_headers off: a trusted-headers login must see the real peer (the proxy), not X-Forwarded-For.
+    uvicorn.run(app, host=host, port=port, access_log=False, server_header=False, proxy_headers=False)
