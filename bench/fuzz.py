@@ -43,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
 
         def progress(tally: Tally, target: str = target, t0: float = t0) -> None:
             rate = tally.tried / (time.perf_counter() - t0)
-            print(f"  {target}: {tally.tried} inputs, {len(tally.failures)} failures, {rate:.0f}/s", flush=True)
+            print(
+                f"  {target}: {tally.tried} inputs, {len(tally.failures)} failures, {rate:.0f}/s", flush=True
+            )
 
         tally = run(target, count, args.seed, progress)
         elapsed = time.perf_counter() - t0

@@ -300,7 +300,7 @@ def print_phase(phase: Phase) -> None:
         print(f"   {count:4d} × {outcome}")
     reloads = Counter(step for r in phase.results for step in r.reloads)
     if reloads:
-        print("   reloads after a server error: " + ", ".join(f"{k} {v}" for k, v in reloads.items()))
+        print("   reloads after an error: " + ", ".join(f"{k} {v}" for k, v in sorted(reloads.items())))
     print(f"   {'step':<14}{'p50 ms':>8}{'p95 ms':>8}{'p99 ms':>8}{'n':>6}")
     for step, (p50, p95, p99, n) in phase.percentiles().items():
         flag = "  over budget" if p95 > BUDGET_P95 else ""

@@ -178,7 +178,9 @@ def _retext(rng: random.Random, root: etree._Element) -> None:
     chosen = rng.choice(_elements(root))
     text = rng.choice(TEXTS)
     if rng.random() < 0.3:
-        text = "".join(chr(rng.choice((rng.randrange(0x20, 0x7F), rng.randrange(0xA0, 0xD7FF)))) for _ in range(12))
+        text = "".join(
+            chr(rng.choice((rng.randrange(0x20, 0x7F), rng.randrange(0xA0, 0xD7FF)))) for _ in range(12)
+        )
     chosen.text = text
 
 

@@ -20,15 +20,24 @@ from typing import Any
 
 from lxml import etree
 
+from bench.fuzzing.mutate import mutate_bytes, mutate_tree
 from emrex.elmo.codec import encode
 from emrex.elmo.reader import read_elmo
 from emrex.elmo.sample import sample_elmo
 from emrex.elmo.writer import write_elmo
 from emrex.errors import EmrexError
 
-from bench.fuzzing.mutate import mutate_bytes, mutate_tree
-
-RETURN_CODES = ("NCP_OK", "EMP_OK", "NCP_CANCEL", "NCP_NO_RESULTS", "NCP_ERROR", "EMP_ERROR", "", "OK", "x" * 80)
+RETURN_CODES = (
+    "NCP_OK",
+    "EMP_OK",
+    "NCP_CANCEL",
+    "NCP_NO_RESULTS",
+    "NCP_ERROR",
+    "EMP_ERROR",
+    "",
+    "OK",
+    "x" * 80,
+)
 
 
 @dataclass
@@ -119,7 +128,9 @@ class ReturnTarget:
         issued = issue(make_ca("fuzz CA"), "Fuzz EMP")
         self.signer = Signer(issued.key, issued.certificate)
         self.country = Country("SE", "Sweden", False)
-        self.emp = Emp("FUZZ", "SE", "https://emp.fuzz.example/emrex", ("Fuzz University",), (issued.certificate,))
+        self.emp = Emp(
+            "FUZZ", "SE", "https://emp.fuzz.example/emrex", ("Fuzz University",), (issued.certificate,)
+        )
         registry = Registry(countries=(self.country,), emps=(self.emp,))
         learner = sample_elmo(1).learner
         url = f"sqlite:///{Path(self._scratch.name) / 'emc.db'}"
@@ -201,7 +212,9 @@ class ReturnTarget:
             return rng.choice(self.used)  # used before: single use must hold
         if roll < 0.06:
             return rng.choice(("", " ", "x" * 32, "../../etc", "\x00" * 32, "é" * 40))
-        transfer = start_transfer(self.database, self.person, self.country, self.emp, self.settings.transfer_lifetime)
+        transfer = start_transfer(
+            self.database, self.person, self.country, self.emp, self.settings.transfer_lifetime
+        )
         self.used.append(transfer.session_id)
         del self.used[:-50]
         return transfer.session_id
@@ -238,7 +251,9 @@ class ReturnTarget:
         tally.outcomes[str(response.status_code)] += 1
         data = fields.get("elmo", "").encode("latin-1", "replace")
         if response.status_code >= 500:
-            tally.fail("return", data, "; ".join(self.errors.records[before:]) or f"HTTP {response.status_code}")
+            tally.fail(
+                "return", data, "; ".join(self.errors.records[before:]) or f"HTTP {response.status_code}"
+            )
             return
         if response.status_code == 303:
             page = self.client.get(response.headers["location"])

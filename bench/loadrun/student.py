@@ -59,7 +59,7 @@ class Result:
     session_id: str | None = None
     transfer_id: int | None = None
     timings: dict[str, float] = field(default_factory=dict)  # step -> seconds
-    reloads: list[str] = field(default_factory=list)  # steps tried again after a server error
+    reloads: list[str] = field(default_factory=list)  # "step (why)" tried again after an error
     started_at: float = 0.0
     ended_at: float = 0.0
 
@@ -117,7 +117,8 @@ class Browser:
             except (Stop, httpx.TransportError) as error:
                 if isinstance(error, Stop) and not error.retry:
                     raise
-                self.result.reloads.append(name)
+                why = "HTTP 5xx" if isinstance(error, Stop) else type(error).__name__
+                self.result.reloads.append(f"{name} ({why})")
             await asyncio.sleep(1.0)
             return await make()
         finally:

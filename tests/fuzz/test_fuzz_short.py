@@ -6,7 +6,6 @@ import random
 from collections.abc import Iterator
 
 import pytest
-
 from bench.fuzzing.mutate import mutate_bytes, mutate_tree
 from bench.fuzzing.targets import ReturnTarget, Tally, check_reader, corpus, run
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import gzip
 
 import pytest
@@ -67,7 +68,5 @@ def test_any_value_is_decoded_within_bounds_or_refused_with_a_reason(value: str)
 def test_damaged_gzip_is_refused_never_crashes(data: bytes, cut: int) -> None:
     packed = gzip.compress(b"<elmo>" + data + b"</elmo>", mtime=0)
     damaged = packed[: cut % len(packed)] + data[:8]
-    try:
+    with contextlib.suppress(EmrexError):
         decode(base64.b64encode(damaged).decode(), SMALL)
-    except EmrexError:
-        pass

@@ -32,7 +32,12 @@ def person(given: str, family: str, birth: dt.date | None, **ids: str) -> LocalP
 
 
 def learner(given: str, family: str, birth: dt.date | None, *ids: tuple[str, str]) -> Learner:
-    return Learner(given_names=given, family_name=family, birth_date=birth, identifiers=tuple(Identifier(*i) for i in ids))
+    return Learner(
+        given_names=given,
+        family_name=family,
+        birth_date=birth,
+        identifiers=tuple(Identifier(*i) for i in ids),
+    )
 
 
 def reference_levenshtein(a: str, b: str) -> int:
@@ -70,7 +75,9 @@ def test_the_same_person_matches(given_names: str, family: str, birth: dt.date) 
 
 
 @given(NAME, NAME, DATE, st.sampled_from(["upper", "lower", "spaces", "nfd", "swap", "punct"]))
-def test_spelling_variants_of_the_same_name_match(given_names: str, family: str, birth: dt.date, how: str) -> None:
+def test_spelling_variants_of_the_same_name_match(
+    given_names: str, family: str, birth: dt.date, how: str
+) -> None:
     theirs_given, theirs_family = given_names, family
     if how == "upper":
         theirs_given, theirs_family = given_names.upper(), family.upper()
@@ -123,13 +130,18 @@ def test_an_equal_identifier_decides_whatever_the_names(
     if noise == "esi":
         theirs, ours = [("esi", ESI_PREFIX + "uni.example:" + code)], {"esi": "uni.example:" + code.upper()}
     else:
-        shown = {"plain": code, "dashes": f"{code[:4]}-{code[4:]}", "spaces": f" {code[:3]} {code[3:]} "}[noise]
+        shown = {"plain": code, "dashes": f"{code[:4]}-{code[4:]}", "spaces": f" {code[:3]} {code[3:]} "}[
+            noise
+        ]
         theirs, ours = [("nationalIdentifier", shown)], {"nationalIdentifier": code}
     result = match_identity(learner(g2, f2, birth, *theirs), person(g1, f1, birth, **ours))
     assert result.verdict is Verdict.MATCH
     # ... but a birth date that disagrees sends it to a person
     other = birth + dt.timedelta(days=1)
-    assert match_identity(learner(g2, f2, other, *theirs), person(g1, f1, birth, **ours)).verdict is Verdict.REVIEW
+    assert (
+        match_identity(learner(g2, f2, other, *theirs), person(g1, f1, birth, **ours)).verdict
+        is Verdict.REVIEW
+    )
 
 
 @settings(max_examples=200)
