@@ -159,6 +159,12 @@ CASES: tuple[Case, ...] = tuple(
         ),
         ("emc-return-nested-gzip", "gzip inside gzip", NOT_READABLE),
         (
+            "emc-return-namespace-flood",
+            "a signed document with 2000 namespace declarations on the root and 20 000 empty elements "
+            "(140 KB; libxml2's C14N took minutes of CPU for it)",
+            FOUND + "400 page at once: too many namespaces to canonicalize; no document kept",
+        ),
+        (
             "emc-return-truncated-gzip",
             "a gzip stream cut short",
             "400 page: could not be unpacked; no document kept",
@@ -383,6 +389,11 @@ CASES: tuple[Case, ...] = tuple(
         ("lib-codec-ratio-bomb", "400 KB of blanks in gzip", "`InputTooLarge`: possible gzip bomb"),
         ("lib-codec-non-ascii", "non-ASCII characters in the value", "`TransportError`: not base64"),
         ("lib-codec-truncated", "a truncated gzip stream", "`TransportError`"),
+        (
+            "lib-verify-namespace-flood",
+            "3000 namespace declarations on the root of a signed document",
+            FOUND + "`NamespaceFlood` (an `XmlError`) before C14N; a dozen namespaces still verify",
+        ),
         (
             "lib-verify-sha1-rejected",
             'SHA-1 signature under `VerifyPolicy(sha1="reject")`',

@@ -155,6 +155,16 @@ def _foreign_namespace_signature(root: etree._Element) -> None:
     _forge(root)
 
 
+def _namespace_flood(original: bytes, declarations: int = 2000, elements: int = 20_000) -> bytes:
+    # 140 KB: libxml2's inclusive C14N needed minutes for it (work grows with elements × namespaces²).
+    text = original.decode()
+    start = text.index("<elmo ") + len("<elmo ")
+    declared = " ".join(f'xmlns:n{i}="urn:x:{i}"' for i in range(declarations))
+    text = text[:start] + declared + " " + text[start:]
+    report = text.index("<report")
+    return (text[:report] + "<extension>" + "<a/>" * elements + "</extension>" + text[report:]).encode()
+
+
 def _bomb(size: int) -> str:
     return base64.b64encode(gzip.compress(b"<" + b" " * size, compresslevel=9)).decode()
 
@@ -210,6 +220,10 @@ VALUE_ATTACKS: dict[str, tuple[Callable[[Keys], str], str]] = {
         READABLE,
     ),
     "emc-return-gzip-bomb": (lambda k: _bomb(2 * 1024 * 1024), "too large"),
+    "emc-return-namespace-flood": (
+        lambda k: encode(_namespace_flood(signed(k.nordvik))),
+        "too many namespaces",
+    ),
     "emc-return-nested-gzip": (
         lambda k: base64.b64encode(gzip.compress(gzip.compress(signed(k.nordvik)))).decode(),
         READABLE,  # one layer is unpacked, the inner gzip is no XML

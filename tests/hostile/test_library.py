@@ -25,6 +25,7 @@ from emrex.trust import (
     VerifyPolicy,
     verify,
 )
+from emrex.trust.c14n import NamespaceFlood
 from emrex.trust.ca import Issued, issue, make_ca
 from tests.hostile.cases import exercised
 from tests.hostile.checks import MARKER, logs_clean, one_line, watch_logs
@@ -70,7 +71,9 @@ CODEC: dict[str, tuple[Callable[[], str | bytes], type[Exception], str]] = {
         "",
     ),
 }
-exercised(*READER, *CODEC, "lib-reader-xinclude-ignored", "lib-verify-sha1-rejected")
+exercised(
+    *READER, *CODEC, "lib-reader-xinclude-ignored", "lib-verify-sha1-rejected", "lib-verify-namespace-flood"
+)
 exercised(
     "lib-verify-certificate-expired", "lib-verify-certificate-not-yet-valid", "lib-verify-keyinfo-not-trusted"
 )
@@ -154,3 +157,25 @@ def test_a_certificate_in_keyinfo_is_never_trusted(ca: Issued, emp: Issued) -> N
     with pytest.raises(UntrustedSigner) as caught:
         verify(document, emp.certificate)
     one_line(str(caught.value))
+
+
+def test_a_flood_of_namespace_declarations_is_refused_before_canonicalization(emp: Issued) -> None:
+    document = Signer(emp.key, emp.certificate).sign(write_elmo(sample_elmo(2)))
+    text = document.decode()
+    start = text.index("<elmo ") + len("<elmo ")
+    declared = " ".join(f'xmlns:n{i}="urn:x:{i}"' for i in range(3000))
+    flooded = (
+        text[:start]
+        + declared
+        + " "
+        + text[start:].replace("<report", "<extension>" + "<a/>" * 30_000 + "</extension><report", 1)
+    )
+    with pytest.raises(NamespaceFlood) as caught:  # before: minutes of C14N, then DigestMismatch
+        verify(flooded.encode(), emp.certificate)
+    one_line(str(caught.value))
+    # A document with a dozen namespaces in scope everywhere still verifies.
+    dozen = " ".join(f'xmlns:n{i}="urn:x:{i}"' for i in range(12))
+    many = Signer(emp.key, emp.certificate).sign(
+        write_elmo(sample_elmo(2)).replace(b"<elmo ", f"<elmo {dozen} ".encode(), 1)
+    )
+    assert verify(many, emp.certificate).signed_xml
