@@ -395,6 +395,11 @@ CASES: tuple[Case, ...] = tuple(
             FOUND + "`NamespaceFlood` (an `XmlError`) before C14N; a dozen namespaces still verify",
         ),
         (
+            "lib-verify-namespace-flood-signed-info",
+            "20 000 namespace declarations on the root and no body: C14N of `SignedInfo` alone took 14 s",
+            FOUND + "`NamespaceFlood` before any C14N",
+        ),
+        (
             "lib-verify-sha1-rejected",
             'SHA-1 signature under `VerifyPolicy(sha1="reject")`',
             "`DisallowedAlgorithm`",

@@ -50,7 +50,7 @@ class CanonicalizationError(XmlError):
 def canonical_document(tree: etree._ElementTree, method: str, prefixes: Sequence[str] | None = None) -> bytes:
     """The whole document in canonical form, without comments whatever the method: a reference with
     ``URI=""`` selects the document minus its comments (XML-DSig 4.3.3.3)."""
-    _check_namespace_load(tree.getroot())
+    check_namespace_load(tree.getroot())
     _check_default_token(tree.getroot(), method, prefixes)
     return _c14n(
         tree,
@@ -101,7 +101,8 @@ def _c14n(
         raise CanonicalizationError() from None
 
 
-def _check_namespace_load(root: etree._Element) -> None:
+def check_namespace_load(root: etree._Element) -> None:
+    """NamespaceFlood when canonicalizing ``root`` (or any element under it) would be quadratic."""
     declared = sum(1 for _ in etree.iterwalk(root, events=("start-ns",)))
     if declared * declared <= MAX_NAMESPACE_LOAD:
         return  # no element has more in scope than the document declares

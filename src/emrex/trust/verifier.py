@@ -23,7 +23,7 @@ from lxml import etree
 
 from emrex.trust import algorithms
 from emrex.trust.algorithms import DSIG_NS, EXC_C14N_NS, Algorithms, short_name
-from emrex.trust.c14n import canonical_document, canonical_element, detach
+from emrex.trust.c14n import canonical_document, canonical_element, check_namespace_load, detach
 from emrex.trust.certs import fingerprint, require_valid, subject_text
 from emrex.trust.errors import (
     DigestMismatch,
@@ -95,6 +95,7 @@ def verify(
     root = tree.getroot()
     parts = _read(_the_signature(root))
     warnings = _check_algorithms(parts, policy)
+    check_namespace_load(root)  # before any C14N, SignedInfo's included
 
     signed_info_c14n = canonical_element(parts.signed_info, parts.c14n, parts.c14n_prefixes)
     nested = len(root.findall(f".//{_DS}Signature")) - 1
