@@ -107,8 +107,9 @@ class Browser:
             await asyncio.sleep(self.rng.uniform(0.5, 1.5) * self.think)
 
     async def _step(self, name: str, make: Callable[[], Awaitable[T]]) -> T:
-        """Run one page; after a server error or a broken connection the student reloads it once
-        (the time of the step then includes the reload)."""
+        """Run one page, tried once more (the step's time includes both): at once after a broken
+        connection, as browsers do when a kept-alive connection was closed under them; a second
+        later after a server error, as a person reloads."""
         await self._pause()
         start = time.perf_counter()
         try:
@@ -119,7 +120,8 @@ class Browser:
                     raise
                 why = "HTTP 5xx" if isinstance(error, Stop) else type(error).__name__
                 self.result.reloads.append(f"{name} ({why})")
-            await asyncio.sleep(1.0)
+                if isinstance(error, Stop):
+                    await asyncio.sleep(1.0)
             return await make()
         finally:
             self.result.timings[name] = time.perf_counter() - start
