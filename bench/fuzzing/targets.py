@@ -167,6 +167,7 @@ class ReturnTarget:
         self.client = TestClient(app, base_url="https://emc.fuzz.example", raise_server_exceptions=False)
         self.errors = _ErrorLog()
         logging.getLogger().addHandler(self.errors)
+        self._emrex_level = logging.getLogger("emrex").level  # restored by close()
         logging.getLogger("emrex").setLevel(logging.ERROR)  # info lines per answer would drown the report
         self.person = self._login_and_probe()
         self.valid = [self.signer.sign(doc) for doc in corpus()]
@@ -200,6 +201,7 @@ class ReturnTarget:
 
     def close(self) -> None:
         logging.getLogger().removeHandler(self.errors)
+        logging.getLogger("emrex").setLevel(self._emrex_level)
         self.client.close()
         self.database.dispose()
         self._scratch.cleanup()
