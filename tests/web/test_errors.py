@@ -83,10 +83,36 @@ def test_a_handler_message_is_shown_escaped(client: TestClient) -> None:
     assert "Only staff may see &lt;b&gt;transfers&lt;/b&gt;." in response.text
 
 
-def test_a_database_outage_gives_the_500_page(tmp_path: Path) -> None:
+def test_a_database_outage_while_loading_the_session_gives_the_503_page(tmp_path: Path) -> None:
     broken = Database(f"sqlite:///{tmp_path}/no/such/dir/db.sqlite")
     with TestClient(build_app(broken), base_url=settings().base_url, raise_server_exceptions=False) as client:
         client.cookies.set("__Host-emrex_session", "A" * 43, domain="emc.example.org")
         response = client.get("/")
-    assert response.status_code == 500
-    assert _in_layout(response.text) and response.headers["x-request-id"] in response.text
+    assert response.status_code == 503 and response.headers["retry-after"] == "60"
+    assert _in_layout(response.text) and "Wait a minute, then reload the page" in response.text
+
+
+def test_database_outage_gives_a_503_page_that_says_to_wait(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sqlalchemy import text
+
+    from emrex.web import create_web_app
+
+    # A database that cannot be opened: what a service sees while PostgreSQL restarts.
+    down = Database(f"sqlite:///{tmp_path / 'no-such-folder' / 'emrex.db'}")
+    app = create_web_app(settings(), down, title="Demo EMC")
+
+    @app.get("/records")
+    def records() -> str:
+        with down.session() as session:
+            return str(session.execute(text("SELECT 1")).scalar())
+
+    with caplog.at_level(logging.WARNING, logger="emrex.web.error"):
+        client = TestClient(app, raise_server_exceptions=False)
+        response = client.get("/records", headers={"Accept-Language": "sv"})
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "60"
+    assert _in_layout(response.text) and "Traceback" not in response.text
+    assert "databas" in response.text  # the Swedish explanation
+    assert all(record.exc_info is None for record in caplog.records if record.name == "emrex.web.error")

@@ -12,6 +12,7 @@ from http import HTTPStatus
 from typing import Any
 
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
@@ -74,6 +75,19 @@ def _phrase(status: int) -> str:
         return "Error"
 
 
+def _database_unreachable(error: BaseException) -> bool:
+    # Connection-level failures (a restarting server, an unopenable file, a lock held too long),
+    # possibly wrapped by our own code: worth a "wait a minute" page rather than a generic 500.
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OperationalError | InterfaceError | DisconnectionError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def _request_id(request: Request) -> str:
     value = request.scope.get("emrex.request_id")
     return value if isinstance(value, str) else "-"
@@ -99,8 +113,20 @@ class ErrorPageMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
+        except Exception as error:
             request = Request(scope)
+            if not started and _database_unreachable(error):
+                # Only the class: SQLAlchemy's message carries the statement and its parameters.
+                logger.warning(
+                    "database unreachable in %s %s [request_id=%s]: %s",
+                    scope["method"],
+                    scope["path"],
+                    _request_id(request),
+                    type(error).__name__,
+                )
+                page = error_page(request, 503, reason="unavailable", headers={"Retry-After": "60"})
+                await page(scope, receive, send)
+                return
             logger.exception(
                 "unhandled exception in %s %s [request_id=%s]",
                 scope["method"],
