@@ -277,3 +277,32 @@ def test_deeply_nested_learning_opportunities_fail_cleanly_or_read() -> None:
     assert max(depth for _, depth, _ in shallow.iter_los()) == 60
     with pytest.raises(ElmoParseError, match="line"):
         read_elmo(doc(los=nested(5000)))  # libxml2 refuses excessive depth before Python recursion matters
+
+
+def test_repeated_terms_and_credits_each_warn_and_keep_their_own_line() -> None:
+    # the same term and credit markup in two courses (as in any real transcript), with bad values
+    loi = (
+        '<academicTerm><title xml:lang="en">Autumn 2024</title><start>2024-08-29</start>'
+        "<end>2025-13-01</end></academicTerm><credit><scheme>ECTS</scheme><value>7,5</value></credit>"
+    )
+    result = read_elmo(doc(los="\n" + course(loi) + "\n" + course(loi)))
+    by_line: dict[int | None, list[str]] = {}
+    for w in result.warnings:
+        by_line.setdefault(w.line, []).append(w.message)
+    assert set(by_line) == {6, 7}
+    assert by_line[6] == by_line[7] and any("not a valid date" in text for text in by_line[6])
+    assert any("comma" in text for text in by_line[7])
+    first, second = (los.specifies for los in result.elmo.reports[0].learning_opportunity_specifications)
+    assert first is not None and second is not None
+    assert first.academic_term == second.academic_term
+    assert first.academic_term is not None and first.academic_term.end is None
+    assert first.credits == second.credits == (m.Credit("ECTS", value=Decimal("7.5")),)
+
+
+def test_line_numbers_of_repeated_terms() -> None:
+    loi = '<academicTerm><title xml:lang="en">Autumn 2024</title><start>2024-08-29</start></academicTerm>'
+    result = read_elmo(doc(los="\n" + course(loi) + "\n" + course(loi)), track_lines=True)
+    terms = [
+        los.specifies.academic_term for los in result.elmo.reports[0].learning_opportunity_specifications
+    ]
+    assert [result.line_of(term) for term in terms] == [6, 7]

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from lxml import etree
+
 from emrex.elmo import model as m
 from emrex.elmo.errors import ElmoParseError, ElmoValidationError
 from emrex.elmo.values import ENUM_VALUES, XML_LANG, Element, T, ValueReader, Warning, collapse, source_line
@@ -92,6 +94,10 @@ Spec = dict[str, tuple[int, str, Conv, bool]]
 
 
 class _Reader(ValueReader):
+    def __init__(self, track_lines: bool) -> None:
+        super().__init__(track_lines)
+        self.shared: dict[bytes, Any] = {}  # see _shared
+
     def fields(self, el: Element, spec: Spec, required: tuple[str, ...] = ()) -> dict[str, Any]:
         """Read the children of ``el`` into a dict of model fields (lists for repeatable ones)."""
         out: dict[str, Any] = {}
@@ -350,6 +356,26 @@ def _v2(conv: Conv) -> Conv:
     return read
 
 
+def _shared(conv: Conv) -> Conv:
+    """Academic terms and credits repeat from course to course: the same markup gives one shared immutable
+    object (a third of the time to read them). Not when tracking lines (one object per element there),
+    and only for markup read without warnings, so that each copy still warns at its own line."""
+
+    def read(reader: _Reader, el: Element) -> Any:
+        if reader.track_lines:
+            return conv(reader, el)
+        key = etree.tostring(el, with_tail=False)  # identical markup reads into an equal value
+        obj = reader.shared.get(key)
+        if obj is None:
+            warned = len(reader.warnings)
+            obj = conv(reader, el)
+            if len(reader.warnings) == warned:
+                reader.shared[key] = obj
+        return obj
+
+    return read
+
+
 def _spec(prefix: str, *entries: tuple[str, str, Conv, bool]) -> Spec:
     """Order index = position in ``entries``; names sharing a slot use the same name after '|'."""
     spec: Spec = {}
@@ -461,14 +487,14 @@ _LOI = _spec(
     ("identifier", "identifiers", R.identifier, True),
     ("start", "start", R.date, False),
     ("date", "date", R.date, False),
-    ("academicTerm", "academic_term", R.academic_term, False),
+    ("academicTerm", "academic_term", _shared(R.academic_term), False),
     ("status", "status", R.loi_status, False),
     ("gradingSchemeLocalId", "grading_scheme_local_id", R.token, False),
     ("gradingSchemeExternalId", "grading_scheme_external_id", _v2(R.token), False),
     ("resultLabel", "result_label", R.token, False),
     ("shortenedGrading", "shortened_grading", R.shortened_grading, False),
     ("resultDistribution", "result_distribution", R.result_distribution, False),
-    ("credit", "credits", R.credit, True),
+    ("credit", "credits", _shared(R.credit), True),
     ("level", "levels", R.level, True),
     ("languageOfInstruction", "language_of_instruction", R.token, False),
     ("engagementHours", "engagement_hours", R.decimal, False),
