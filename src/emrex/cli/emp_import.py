@@ -18,13 +18,6 @@ DATABASE_ENV = "EMREX_DATABASE_URL"
 MAX_PROBLEMS_SHOWN = 50
 
 
-def register(commands: Any) -> None:
-    emp = commands.add_parser("emp", help="the data provider (EMP): student records")
-    sub = emp.add_subparsers(title="emp commands", metavar="COMMAND")
-    emp.set_defaults(handler=lambda args: _usage(emp))
-    add_import(sub)
-
-
 def add_import(sub: Any) -> None:
     p = sub.add_parser(
         "import",
@@ -39,11 +32,6 @@ def add_import(sub: Any) -> None:
         help=f"sqlite:///path/to/file.db or postgresql://user@host/name (default: ${DATABASE_ENV})",
     )
     p.set_defaults(handler=_import)
-
-
-def _usage(parser: argparse.ArgumentParser) -> int:
-    parser.print_help(sys.stderr)
-    return EXIT_USAGE
 
 
 def _import(args: argparse.Namespace) -> int:
