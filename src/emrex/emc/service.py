@@ -60,3 +60,16 @@ def view_of(transfer: Transfer, translate: Callable[[str], str] = str) -> dict[s
         "identity_verdict": Verdict(transfer.identity_verdict) if transfer.identity_verdict else None,
         "identity_reasons": [translate(r) for r in json.loads(transfer.identity_reasons or "[]")],
     }
+
+
+def page_values(
+    service: Service, transfer: Transfer, language: str, translate: Callable[[str], str] = str
+) -> dict[str, Any]:
+    """``view_of`` plus the stored document read again, or why it no longer verifies: the values of a
+    transfer page, for the student and for staff alike."""
+    received, problem = None, None
+    try:
+        received = stored_received(service, transfer, language)
+    except ReturnRefused as error:
+        problem = str(error)
+    return view_of(transfer, translate) | {"received": received, "problem": problem, "lang": language}

@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from emrex.db import utcnow
 from emrex.emc.models import ForeignCredential, Status, Transfer
 from emrex.emc.returns import ReturnRefused
-from emrex.emc.service import Service, stored_received, view_of
+from emrex.emc.service import Service, page_values, stored_received, view_of
 from emrex.emc.store import TransferError, review, statistics, valid_id
 from emrex.emc.student import document_response
 from emrex.web import current_language, flash, gettext, render
@@ -75,16 +75,9 @@ def staff_router(service: Service) -> APIRouter:
                 {"problem": gettext(request, "No such transfer.")},
                 status_code=404,
             )
-        received, problem = None, None
-        try:
-            received = stored_received(service, transfer, current_language(request))
-        except ReturnRefused as error:
-            problem = str(error)
-        context = view_of(transfer, lambda text: gettext(request, text)) | {
-            "received": received,
-            "problem": problem,
-            "lang": current_language(request),
-        }
+        context = page_values(
+            service, transfer, current_language(request), lambda text: gettext(request, text)
+        )
         return render(request, "emc/staff_transfer.html", context)
 
     @router.post("/transfers/{transfer_id}/review", name="staff_review")

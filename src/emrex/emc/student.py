@@ -20,7 +20,7 @@ from emrex.db import utcnow
 from emrex.emc.config import RETURN_PATH
 from emrex.emc.models import DELETABLE, Status, Transfer
 from emrex.emc.returns import RETURN_CODES, Outcome, ReturnRefused, clean_message, outcome_of, receive_elmo
-from emrex.emc.service import Service, stored_received, view_of
+from emrex.emc.service import Service, page_values, stored_received, view_of
 from emrex.emc.store import (
     TransferError,
     confirm_import,
@@ -150,17 +150,10 @@ def student_router(service: Service) -> APIRouter:
                 transfer = owned(s, transfer_id, person.subject)
             except TransferError as error:
                 return render(request, "emc/problem.html", {"problem": str(error)}, status_code=404)
-        received, problem = None, None
-        try:
-            received = stored_received(service, transfer, current_language(request))
-        except ReturnRefused as error:
-            problem = str(error)
-        context = view_of(transfer, lambda text: gettext(request, text)) | {
-            "received": received,
-            "problem": problem,
-            "deletable": transfer.status in DELETABLE,
-            "lang": current_language(request),
-        }
+        context = page_values(
+            service, transfer, current_language(request), lambda text: gettext(request, text)
+        )
+        context["deletable"] = transfer.status in DELETABLE
         return render(request, "emc/transfer.html", context)
 
     @router.post("/transfers/{transfer_id}/confirm", name="confirm")

@@ -16,9 +16,9 @@ from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from emrex.web.limits import BodyTooLarge, describe_size
+from emrex.web.limits import BodyTooLarge, ResponseTracker, describe_size
 from emrex.web.pages import pages_of
 
 logger = logging.getLogger("emrex.web.error")
@@ -103,19 +103,12 @@ class ErrorPageMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        response = ResponseTracker(send)
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, response.send)
         except Exception as error:
             request = Request(scope)
-            if not started and _database_unreachable(error):
+            if not response.started and _database_unreachable(error):
                 # Only the class: SQLAlchemy's message carries the statement and its parameters.
                 logger.warning(
                     "database unreachable in %s %s [request_id=%s]: %s",
@@ -133,7 +126,7 @@ class ErrorPageMiddleware:
                 scope["path"],
                 _request_id(request),
             )
-            if started:
+            if response.started:
                 raise
             await error_page(request, 500)(scope, receive, send)
 

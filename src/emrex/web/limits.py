@@ -24,6 +24,20 @@ def describe_size(size: int) -> str:
     return f"{size} bytes"
 
 
+class ResponseTracker:
+    """Wraps ``send`` to know whether the response has begun: an error page can replace the answer
+    only while nothing has gone out."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.started = False
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+        await self._send(message)
+
+
 class BodyLimitMiddleware:
     """``small`` bytes for ordinary requests, ``large`` for the listed paths (elmo posts, uploads)."""
 
@@ -53,8 +67,6 @@ class BodyLimitMiddleware:
             return
 
         received = 0
-        started = False
-
         async def bounded_receive() -> Message:
             nonlocal received
             message = await receive()
@@ -64,16 +76,11 @@ class BodyLimitMiddleware:
                     raise BodyTooLarge(limit)
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        response = ResponseTracker(send)
         try:
-            await self.app(scope, bounded_receive, tracking_send)
+            await self.app(scope, bounded_receive, response.send)
         except BodyTooLarge as error:
-            if started:
+            if response.started:
                 raise
             await self.error_page(Request(scope), error)(scope, receive, send)
 
