@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
+
 from emrex.db import Database, utcnow
 from emrex.emp.protocol import EntryRequest, ReturnCode
 from emrex.emp.store import FlowStore, Offer
@@ -58,3 +60,18 @@ def test_expired_flows_are_purged_a_day_later(database: Database) -> None:
     assert store.purge(timedelta(days=1)) == 1
     assert store.load(flow.id, secret) is None
     assert store.load(fresh.id, fresh_secret) is not None
+
+
+def test_the_first_flow_purges_even_just_after_the_machine_booted(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The monotonic clock counts from boot: a worker started on a fresh machine must still purge.
+    from emrex.emp import store as store_module
+
+    monkeypatch.setattr(store_module.time, "monotonic", lambda: 12.0)
+    old = FlowStore(database, timedelta(minutes=30))
+    stale, secret = old.create(REQUEST, now=utcnow() - timedelta(days=2))
+    store = FlowStore(database, timedelta(minutes=30))
+    store.create(REQUEST)
+    assert store.count() == 1
+    assert store.load(stale.id, secret) is None

@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -174,3 +175,19 @@ def test_reading_does_not_rewrite_the_session(client: TestClient, database: Data
         assert "set-cookie" not in response.headers
     (after,) = _session_rows(database)
     assert (after.seen_at, after.expires_at, after.data) == (before.seen_at, before.expires_at, before.data)
+
+
+def test_the_first_save_purges_even_just_after_the_machine_booted(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The monotonic clock counts from boot: a worker started on a fresh machine must still purge.
+    from emrex.web import store as store_module
+
+    monkeypatch.setattr(store_module.time, "monotonic", lambda: 12.0)
+    store = store_module.SessionStore(
+        database, store_module.Lifetimes(timedelta(minutes=5), timedelta(hours=1))
+    )
+    expired = "e" * 43
+    store.save(expired, '{"a":1}', created_at=utcnow() - timedelta(hours=2))
+    store.save("f" * 43, '{"b":2}', created_at=utcnow())
+    assert [row.id_hash for row in _session_rows(database)] == [hash_key("f" * 43)]

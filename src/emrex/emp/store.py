@@ -129,7 +129,7 @@ class FlowStore:
     def __init__(self, database: Database, lifetime: timedelta) -> None:
         self.database = database
         self.lifetime = lifetime
-        self._last_purge = 0.0
+        self._last_purge: float | None = None  # None: due at once (the monotonic clock starts at boot)
 
     def create(
         self, request: EntryRequest, institutions: tuple[str, ...] = (), now: datetime | None = None
@@ -239,7 +239,8 @@ class FlowStore:
 
     def _maybe_purge(self, now: datetime) -> None:
         # Finished or abandoned sessions are kept a day for support questions, then deleted.
-        if time.monotonic() - self._last_purge >= PURGE_INTERVAL_SECONDS:
+        last = self._last_purge
+        if last is None or time.monotonic() - last >= PURGE_INTERVAL_SECONDS:
             self._last_purge = time.monotonic()
             self.purge(KEEP_AFTER_EXPIRY, now)
 

@@ -59,7 +59,7 @@ class SessionStore:
     def __init__(self, database: Database, lifetimes: Lifetimes) -> None:
         self.database = database
         self.lifetimes = lifetimes
-        self._last_purge = 0.0
+        self._last_purge: float | None = None  # None: due at once (the monotonic clock starts at boot)
         self._purge_lock = threading.Lock()
 
     def load(self, key: str, now: datetime | None = None) -> StoredSession | None:
@@ -122,7 +122,8 @@ class SessionStore:
 
     def _maybe_purge(self, now: datetime) -> None:
         with self._purge_lock:
-            due = time.monotonic() - self._last_purge >= PURGE_INTERVAL_SECONDS
+            last = self._last_purge
+            due = last is None or time.monotonic() - last >= PURGE_INTERVAL_SECONDS
             if due:
                 self._last_purge = time.monotonic()
         if due:
