@@ -96,14 +96,15 @@ Spec = dict[str, tuple[int, str, Conv, bool]]
 class _Reader(ValueReader):
     def __init__(self, track_lines: bool) -> None:
         super().__init__(track_lines)
-        self.shared: dict[bytes, Any] = {}  # see _shared
+        self.shared: dict[str, Any] = {}  # see _shared
+        self.groupings: dict[tuple[str | None, str | None, str], m.Grouping] = {}
 
     def fields(self, el: Element, spec: Spec, required: tuple[str, ...] = ()) -> dict[str, Any]:
         """Read the children of ``el`` into a dict of model fields (lists for repeatable ones)."""
         out: dict[str, Any] = {}
         lists: list[str] = []
         last = -1
-        for child in list(el):  # materialising the children first is faster than iterating lxml
+        for child in el[:]:  # a slice builds the list of children in C: faster than iterating lxml
             tag = child.tag  # comments and processing instructions have a function as tag: no entry
             entry = spec.get(tag)
             if entry is None:
@@ -285,9 +286,11 @@ class _Reader(ValueReader):
         return refs
 
     def grouping(self, el: Element) -> m.Grouping:
-        return _make(
-            m.Grouping, {"typeref": el.get("typeref"), "idref": el.get("idref"), "text": self.string(el)}
-        )
+        key = (el.get("typeref"), el.get("idref"), self.string(el))
+        obj: m.Grouping | None = self.groupings.get(key)
+        if obj is None:  # a handful of categories repeat over every course: one shared immutable value
+            obj = self.groupings[key] = _make(m.Grouping, {"typeref": key[0], "idref": key[1], "text": key[2]})
+        return obj
 
     def attachment(self, el: Element) -> m.Attachment:
         obj = m.Attachment(**self.fields(el, _ATTACHMENT))
@@ -340,12 +343,13 @@ _DEFAULTS: dict[type[Any], dict[str, Any]] = {
 def _make(cls: type[T], values: dict[str, Any]) -> T:
     # The frozen dataclass __init__ costs one object.__setattr__ per field, a third of the reading time
     # on large documents; these classes have plain immutable defaults and no __post_init__, and every
-    # field without a default is in ``values``.
+    # field without a default is in ``values``. The instance gets one new dict as its __dict__.
     obj = object.__new__(cls)
-    attrs = obj.__dict__
-    attrs.update(_DEFAULTS[cls])
-    attrs.update(values)
+    _set_attribute(obj, "__dict__", {**_DEFAULTS[cls], **values})
     return obj
+
+
+_set_attribute = object.__setattr__
 
 
 def _v2(conv: Conv) -> Conv:
@@ -364,7 +368,7 @@ def _shared(conv: Conv) -> Conv:
     def read(reader: _Reader, el: Element) -> Any:
         if reader.track_lines:
             return conv(reader, el)
-        key = etree.tostring(el, with_tail=False)  # identical markup reads into an equal value
+        key = etree.tostring(el, encoding=str, with_tail=False)  # identical markup: an equal value
         obj = reader.shared.get(key)
         if obj is None:
             warned = len(reader.warnings)

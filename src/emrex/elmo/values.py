@@ -27,7 +27,20 @@ T = TypeVar("T")
 
 def collapse(text: str) -> str:
     """xs:token whitespace collapsing (only XML's four whitespace characters, not NBSP)."""
-    return _WS.sub(" ", text).strip(" ")
+    return text if is_collapsed(text) else _WS.sub(" ", text).strip(" ")
+
+
+def is_collapsed(text: str) -> bool:
+    """Whether ``text`` is already what ``collapse`` makes of it (plain str checks: a regular
+    expression costs several times more, and most values are already collapsed)."""
+    return not (
+        "\n" in text
+        or "\t" in text
+        or "\r" in text
+        or "  " in text
+        or text[:1] == " "
+        or text[-1:] == " "
+    )
 
 
 ENUM_VALUES: dict[type[Any], dict[str, Any]] = {
@@ -109,10 +122,13 @@ class ValueReader:
             type_ = ""
         if "  " in type_ or type_[:1] == " " or type_[-1:] == " " or "\t" in type_ or "\n" in type_:
             type_ = _WS.sub(" ", type_).strip(" ")
+        value = el.text
+        if not value or len(el) or not is_collapsed(value):
+            value = self.token(el)
         obj = object.__new__(m.Identifier)  # see lang_text
         attrs = obj.__dict__
         attrs["type"] = type_
-        attrs["value"] = self.token(el)
+        attrs["value"] = value
         return obj
 
     def date(self, el: Element) -> dt.date | None:
