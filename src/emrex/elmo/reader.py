@@ -104,7 +104,8 @@ class _Reader(ValueReader):
         out: dict[str, Any] = {}
         lists: list[str] = []
         last = -1
-        for child in el[:]:  # a slice builds the list of children in C: faster than iterating lxml
+        children: list[Element] = el[:]  # type: ignore[index]  # a slice: the list is built in C, fast
+        for child in children:
             tag = child.tag  # comments and processing instructions have a function as tag: no entry
             entry = spec.get(tag)
             if entry is None:
@@ -289,7 +290,8 @@ class _Reader(ValueReader):
         key = (el.get("typeref"), el.get("idref"), self.string(el))
         obj: m.Grouping | None = self.groupings.get(key)
         if obj is None:  # a handful of categories repeat over every course: one shared immutable value
-            obj = self.groupings[key] = _make(m.Grouping, {"typeref": key[0], "idref": key[1], "text": key[2]})
+            obj = _make(m.Grouping, {"typeref": key[0], "idref": key[1], "text": key[2]})
+            self.groupings[key] = obj
         return obj
 
     def attachment(self, el: Element) -> m.Attachment:
