@@ -104,7 +104,7 @@ class _Reader(ValueReader):
         out: dict[str, Any] = {}
         lists: list[str] = []
         last = -1
-        children: list[Element] = el[:]  # type: ignore[index]  # a slice: the list is built in C, fast
+        children: list[Element] = el[:]  # type: ignore[index,assignment]  # a slice: built in C, fast
         for child in children:
             tag = child.tag  # comments and processing instructions have a function as tag: no entry
             entry = spec.get(tag)
