@@ -179,12 +179,12 @@ class _Reader(ValueReader):
     # --- simple values -------------------------------------------------------------------------
 
     def elmo(self, el: Element) -> m.Elmo:
-        f = self.fields(el, _ELMO, (_E + "generatedDate", _E + "learner", _E + "report"))
+        f = self.fields(el, _ELMO, _ELMO_REQUIRED)
         learner = f.pop("learner", None) or m.Learner()
         return m.Elmo(learner=learner, **f)
 
     def learner(self, el: Element) -> m.Learner:
-        f = self.fields(el, _LEARNER, (_E + "givenNames", _E + "familyName"))
+        f = self.fields(el, _LEARNER, _LEARNER_REQUIRED)
         bday, dob = f.pop("bday", None), f.pop("date_of_birth", None)
         if bday is not None and dob is not None and bday != dob:
             self.warn(el, f"<bday> {bday} and <dateOfBirth> {dob} differ; <dateOfBirth> counts")
@@ -197,12 +197,12 @@ class _Reader(ValueReader):
         return self.track(obj, el) if self.track_lines else obj
 
     def report(self, el: Element) -> m.Report:
-        f = self.fields(el, _REPORT, (_E + "issuer", _E + "issueDate"))
+        f = self.fields(el, _REPORT, _REPORT_REQUIRED)
         obj = m.Report(**f)
         return self.track(obj, el) if self.track_lines else obj
 
     def issuer(self, el: Element) -> m.Issuer:
-        f = self.fields(el, _ISSUER, (_E + "identifier", _E + "title", _E + "url"))
+        f = self.fields(el, _ISSUER, _ISSUER_REQUIRED)
         obj = m.Issuer(**f)
         return self.track(obj, el) if self.track_lines else obj
 
@@ -215,7 +215,7 @@ class _Reader(ValueReader):
         return self.track(obj, el) if self.track_lines else obj
 
     def los(self, el: Element) -> m.LearningOpportunitySpecification:
-        f = self.fields(el, _LOS, (_E + "title", _E + "specifies"))
+        f = self.fields(el, _LOS, _LOS_REQUIRED)
         spec = f.pop("specifies", None)
         if spec is not None:
             f["specifies"], f["specifies_extension"] = spec
@@ -240,20 +240,19 @@ class _Reader(ValueReader):
         return self.track(obj, el) if self.track_lines else obj
 
     def academic_term(self, el: Element) -> m.AcademicTerm:
-        f = self.fields(el, _TERM, (_E + "title", _E + "start", _E + "end"))
+        f = self.fields(el, _TERM, _TERM_REQUIRED)
         obj = _make(m.AcademicTerm, f)
         return self.track(obj, el) if self.track_lines else obj
 
     def shortened_grading(self, el: Element) -> m.ShortenedGrading | None:
-        required = (_E + "percentageLower", _E + "percentageEqual", _E + "percentageHigher")
-        f = self.fields(el, _SHORTENED, required)
+        f = self.fields(el, _SHORTENED, _SHORTENED_REQUIRED)
         if len(f) != 3:
             return None
         obj = m.ShortenedGrading(**f)
         return self.track(obj, el) if self.track_lines else obj
 
     def result_distribution(self, el: Element) -> m.ResultDistribution:
-        f = self.fields(el, _DISTRIBUTION, (_E + "category",))
+        f = self.fields(el, _DISTRIBUTION, _DISTRIBUTION_REQUIRED)
         obj = m.ResultDistribution(**f)
         return self.track(obj, el) if self.track_lines else obj
 
@@ -272,13 +271,13 @@ class _Reader(ValueReader):
         return m.DistributionCategory(collapse(label), number)
 
     def credit(self, el: Element) -> m.Credit:
-        f = self.fields(el, _CREDIT, (_E + "scheme",))
+        f = self.fields(el, _CREDIT, _CREDIT_REQUIRED)
         f.setdefault("scheme", "")
         obj = _make(m.Credit, f)
         return self.track(obj, el) if self.track_lines else obj
 
     def level(self, el: Element) -> m.Level:
-        f = self.fields(el, _LEVEL, (_E + "type",))
+        f = self.fields(el, _LEVEL, _LEVEL_REQUIRED)
         obj = m.Level(f.pop("type", ""), **f)
         return self.track(obj, el) if self.track_lines else obj
 
@@ -299,8 +298,7 @@ class _Reader(ValueReader):
         return self.track(obj, el) if self.track_lines else obj
 
     def diploma_supplement(self, el: Element) -> m.DiplomaSupplement:
-        required = (_E + "version", _E + "issueDate", _E + "introduction", _E + "section")
-        f = self.fields(el, _DS, required)
+        f = self.fields(el, _DS, _DS_REQUIRED)
         obj = m.DiplomaSupplement(lang=el.get(XML_LANG), **f)
         return self.track(obj, el) if self.track_lines else obj
 
@@ -308,7 +306,7 @@ class _Reader(ValueReader):
         number = el.get("number")
         if number is None:
             self.warn(el, "<section> lacks the required number attribute", "missing")
-        f = self.fields(el, _DS_SECTION, (_E + "title",))
+        f = self.fields(el, _DS_SECTION, _TITLE_REQUIRED)
         content = f.pop("content", None)
         if content is not None:
             f["content"], f["content_type"] = content
@@ -322,11 +320,11 @@ class _Reader(ValueReader):
         return m.Groups(**self.fields(el, _GROUPS))
 
     def group_type(self, el: Element) -> m.GroupType:
-        f = self.fields(el, _GROUP_TYPE, (_E + "title",))
+        f = self.fields(el, _GROUP_TYPE, _TITLE_REQUIRED)
         return m.GroupType(id=el.get("id"), **f)
 
     def group(self, el: Element) -> m.Group:
-        f = self.fields(el, _GROUP, (_E + "title",))
+        f = self.fields(el, _GROUP, _TITLE_REQUIRED)
         return m.Group(id=el.get("id"), sorting_key=el.get("sortingKey"), **f)
 
 
@@ -390,6 +388,24 @@ def _spec(prefix: str, *entries: tuple[str, str, Conv, bool]) -> Spec:
             spec[name if name.startswith("{") else prefix + name] = (index, attr, conv, many)
     return spec
 
+
+def _required(*names: str) -> tuple[str, ...]:
+    """The qualified tags of the children a container must have (computed once, not per element)."""
+    return tuple(_E + name for name in names)
+
+
+_ELMO_REQUIRED = _required("generatedDate", "learner", "report")
+_LEARNER_REQUIRED = _required("givenNames", "familyName")
+_REPORT_REQUIRED = _required("issuer", "issueDate")
+_ISSUER_REQUIRED = _required("identifier", "title", "url")
+_LOS_REQUIRED = _required("title", "specifies")
+_TERM_REQUIRED = _required("title", "start", "end")
+_SHORTENED_REQUIRED = _required("percentageLower", "percentageEqual", "percentageHigher")
+_DISTRIBUTION_REQUIRED = _required("category")
+_CREDIT_REQUIRED = _required("scheme")
+_LEVEL_REQUIRED = _required("type")
+_DS_REQUIRED = _required("version", "issueDate", "introduction", "section")
+_TITLE_REQUIRED = _required("title")
 
 R = _Reader
 _TOKEN = R.token
