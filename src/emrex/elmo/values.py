@@ -89,16 +89,7 @@ class ValueReader:
 
     def lang_token(self, el: Element) -> m.LangText:
         text = el.text
-        if (
-            not text
-            or len(el)
-            or "\n" in text
-            or "\t" in text
-            or "\r" in text
-            or "  " in text
-            or text[0] == " "
-            or text[-1] == " "
-        ):
+        if not text or len(el) or not is_collapsed(text):
             text = self.token(el)
         key = (text, el.get(XML_LANG))
         obj = self.texts.get(key)
