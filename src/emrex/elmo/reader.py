@@ -328,28 +328,42 @@ class _Reader(ValueReader):
         return m.Group(id=el.get("id"), sorting_key=el.get("sortingKey"), **f)
 
 
-_DEFAULTS: dict[type[Any], dict[str, Any]] = {
-    cls: {f.name: f.default for f in dataclasses.fields(cls)}
-    for cls in (
-        m.LearningOpportunitySpecification,
-        m.LearningOpportunityInstance,
-        m.AcademicTerm,
-        m.Credit,
-        m.Grouping,
-    )
-}
-
-
 def _make(cls: type[T], values: dict[str, Any]) -> T:
-    # The frozen dataclass __init__ costs one object.__setattr__ per field, a third of the reading time
-    # on large documents; these classes have plain immutable defaults and no __post_init__, and every
-    # field without a default is in ``values``. The instance gets one new dict as its __dict__.
+    """An instance of one of the ``_MADE`` dataclasses whose __dict__ is ``values`` itself.
+
+    The frozen dataclass __init__ costs one object.__setattr__ per field, a third of the reading time on
+    large documents. ``values`` holds the fields the document gave (every field without a default among
+    them); the others read as the class attributes that hold their plain, immutable defaults, which
+    equality, hashing, repr and ``dataclasses.replace`` all see through attribute access. Smaller
+    instance dicts also leave the garbage collector less to walk."""
     obj = object.__new__(cls)
-    _set_attribute(obj, "__dict__", {**_DEFAULTS[cls], **values})
+    _set_attribute(obj, "__dict__", values)
     return obj
 
 
 _set_attribute = object.__setattr__
+_MADE = (
+    m.LearningOpportunitySpecification,
+    m.LearningOpportunityInstance,
+    m.AcademicTerm,
+    m.Credit,
+    m.Grouping,
+)
+
+
+def _check_made_classes() -> None:
+    """What ``_make`` relies on: no __post_init__, and every default a class attribute (no factories)."""
+    for cls in _MADE:
+        if hasattr(cls, "__post_init__"):
+            raise TypeError(f"{cls.__name__} has __post_init__, which _make would skip")
+        for item in dataclasses.fields(cls):
+            if item.default_factory is not dataclasses.MISSING or (
+                item.default is not dataclasses.MISSING and cls.__dict__.get(item.name) is not item.default
+            ):
+                raise TypeError(f"{cls.__name__}.{item.name} has no plain class-level default for _make")
+
+
+_check_made_classes()
 
 
 def _v2(conv: Conv) -> Conv:
