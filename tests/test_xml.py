@@ -46,9 +46,10 @@ def test_undeclared_entity_is_malformed() -> None:
         parse_untrusted(b"<elmo>&xxe;</elmo>")
 
 
-def test_empty_input() -> None:
+@pytest.mark.parametrize("data", [b"", b"  \n", b"\t\r\n\x0b\x0c "])
+def test_empty_input(data: bytes) -> None:
     with pytest.raises(XmlError, match="empty"):
-        parse_untrusted(b"  \n")
+        parse_untrusted(data)
 
 
 def test_size_limit() -> None:
