@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -48,3 +50,36 @@ def test_groupings_that_repeat_are_one_value_and_equal_to_a_fresh_one() -> None:
     groupings = [s.specifies.grouping for s in specs if s.specifies is not None]
     assert groupings == [m.Grouping("category", "elective")] * 2 + [m.Grouping("category", "core")]
     assert groupings[0] is groupings[1]
+
+
+def test_the_fast_constructor_refuses_classes_it_would_build_wrongly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from emrex.elmo import reader
+
+    @dataclasses.dataclass(frozen=True)
+    class WithFactory:
+        items: list[str] = dataclasses.field(default_factory=list)
+
+    @dataclasses.dataclass(frozen=True)
+    class WithPostInit:
+        text: str = ""
+
+        def __post_init__(self) -> None:
+            pass
+
+    for cls in (WithFactory, WithPostInit):
+        monkeypatch.setattr(reader, "_MADE", (cls,))
+        with pytest.raises(TypeError, match=cls.__name__):
+            reader._check_made_classes()
+    monkeypatch.undo()
+    reader._check_made_classes()  # the real model passes
+
+
+def test_objects_made_by_the_reader_behave_like_constructed_ones() -> None:
+    los = read_elmo(doc(los=course(loi="<status>passed</status>"))).elmo.reports[0]
+    spec = los.learning_opportunity_specifications[0]
+    built = m.LearningOpportunitySpecification(
+        titles=spec.titles, specifies=m.LearningOpportunityInstance(status=m.LoiStatus.PASSED)
+    )
+    assert spec == built and hash(spec) == hash(built) and repr(spec) == repr(built)
+    assert dataclasses.replace(spec, url="https://u.example").url == "https://u.example"
+    assert spec.specifies is not None and spec.specifies.credits == () and spec.url is None
