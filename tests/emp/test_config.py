@@ -29,6 +29,8 @@ def test_defaults() -> None:
     assert settings.session_lifetime == timedelta(minutes=30)
     assert settings.http_hosts == frozenset()
     assert settings.languages == ("en", "sv")
+    assert settings.results_cache == timedelta(minutes=10)
+    assert _settings(results_cache_minutes=0).results_cache == timedelta(0)
 
 
 @pytest.mark.parametrize(
@@ -43,6 +45,7 @@ def test_defaults() -> None:
         ({"default_language": "fi"}, "default_language"),
         ({"timezone": "Nowhere/Land"}, "timezone"),
         ({"whole_programme_only": "yes"}, "whole_programme_only"),
+        ({"results_cache_minutes": -1}, "results_cache_minutes"),
         ({"colour": "blue"}, "colour"),
         ({"login": {"method": "demo", "demo": {"accounts": []}}}, "login."),
         ({"server": {"workers": 0}}, "server.workers"),

@@ -10,11 +10,12 @@ from unittest.mock import patch
 import pytest
 from fastapi.testclient import TestClient
 
-from emrex.db import utcnow
+from emrex.db import Database, utcnow
 from emrex.elmo import codec
 from emrex.elmo.reader import read_elmo
 from emrex.elmo.schema import validate_xsd
-from emrex.emp.sources.base import LearnerResults, PersonQuery, SourceUnavailable
+from emrex.emp.runtime import build_source
+from emrex.emp.sources.base import LearnerResults, PersonQuery, ResultsSource, SourceUnavailable
 from emrex.trust.ca import Issued
 from emrex.trust.verifier import verify
 from tests.emp.conftest import (
@@ -318,3 +319,32 @@ def test_signing_impossible_answers_ncp_error(make_emp: Callable[..., TestClient
     sent = reply(post(emp, f"{flow}/send", emp.get(f"{flow}/preview").text, action="send", consent="yes"))
     assert (sent["returnCode"], sent["elmo"]) == ("NCP_ERROR", "")
     assert "could not be made" in sent["returnMessage"]
+
+
+class _CountingSource:
+    def __init__(self, inner: ResultsSource) -> None:
+        self.inner = inner
+        self.calls = 0
+
+    def fetch(self, person: PersonQuery) -> LearnerResults:
+        self.calls += 1
+        return self.inner.fetch(person)
+
+
+@pytest.mark.parametrize(("minutes", "calls"), [(10, 1), (0, 4)])
+def test_a_session_asks_the_source_once_unless_the_cache_is_off(
+    make_emp: Callable[..., TestClient], database: Database, minutes: int, calls: int
+) -> None:
+    source = _CountingSource(build_source({"type": "sql"}, database))
+    emp = make_emp(source=source, results_cache_minutes=minutes)
+    flow = start(emp)
+    login(emp, flow)
+    page = emp.get(flow)
+    post(emp, f"{flow}/select", page.text, item=["0:C1"], action="preview")
+    preview = emp.get(f"{flow}/preview")
+    sent = reply(post(emp, f"{flow}/send", preview.text, action="send", consent="yes"))
+    assert sent["returnCode"] == "NCP_OK"
+    assert source.calls == calls
+    second = start(emp)  # the student's next session (still logged in) asks again
+    assert "0:C1" in items(emp.get(second).text)
+    assert source.calls == calls + 1

@@ -24,6 +24,7 @@ from emrex.db import Database, upgrade
 from emrex.emp.config import EmpSettings
 from emrex.emp.document import DocumentError, build
 from emrex.emp.protocol import EntryError, EntryRules, ReturnCode, parse_entry, response_fields
+from emrex.emp.results_cache import ResultsCache
 from emrex.emp.selection import Catalogue, catalogue
 from emrex.emp.sources.base import PersonNotFound, PersonQuery, ResultsSource, SourceError
 from emrex.emp.stats import collect
@@ -65,6 +66,7 @@ class Emp:
     signer: Signer
     flows: FlowStore
     rules: EntryRules
+    results: ResultsCache[Catalogue]
 
 
 def create_emp_app(
@@ -88,6 +90,7 @@ def create_emp_app(
         signer=signer or load_signer(settings),
         flows=FlowStore(database, settings.session_lifetime),
         rules=EntryRules(dev_http_hosts=settings.http_hosts, client_hosts=frozenset(settings.client_hosts)),
+        results=ResultsCache(settings.results_cache, weigh=lambda found: len(found.rows)),
     )
     secure = settings.base_url.startswith("https://")
     web_settings = WebSettings(
@@ -177,17 +180,20 @@ def _routes(app: FastAPI, emp: Emp) -> None:
         return render(request, "emp/not_yours.html", status_code=403)
 
     def fetch(flow: Flow, person: Person) -> Catalogue:
-        query = PersonQuery(
-            identifiers=dict(person.identifiers),
-            given_names=person.given_names,
-            family_name=person.family_name,
-            birth_date=person.birth_date,
-        )
-        return catalogue(
-            emp.source.fetch(query),
-            allow_not_passed=flow.request.allow_not_passed,
-            whole_programme_only=settings.whole_programme_only,
-        )
+        def load() -> Catalogue:
+            query = PersonQuery(
+                identifiers=dict(person.identifiers),
+                given_names=person.given_names,
+                family_name=person.family_name,
+                birth_date=person.birth_date,
+            )
+            return catalogue(
+                emp.source.fetch(query),
+                allow_not_passed=flow.request.allow_not_passed,
+                whole_programme_only=settings.whole_programme_only,
+            )
+
+        return emp.results.fetch(flow.id, person.subject, load)
 
     async def load(request: Request, flow: Flow, person: Person) -> Catalogue | Response:
         try:
@@ -222,7 +228,9 @@ def _routes(app: FastAPI, emp: Emp) -> None:
         elmo: str = "",
         offer: Offer = NO_OFFER,
     ) -> Response:
-        if not await run_in_threadpool(emp.flows.finish, flow, code, offer):
+        finished = await run_in_threadpool(emp.flows.finish, flow, code, offer)
+        emp.results.drop(flow.id)
+        if not finished:
             return render(
                 request,
                 "emp/finished.html",
