@@ -8,7 +8,6 @@ table (tag -> order index, model field, converter), which keeps the reader fast 
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import gc
 from collections.abc import Callable
@@ -19,7 +18,16 @@ from lxml import etree
 
 from emrex.elmo import model as m
 from emrex.elmo.errors import ElmoParseError, ElmoValidationError
-from emrex.elmo.values import ENUM_VALUES, XML_LANG, Element, T, ValueReader, Warning, collapse, source_line
+from emrex.elmo.values import (
+    ENUM_VALUES,
+    XML_LANG,
+    Element,
+    ValueReader,
+    Warning,
+    collapse,
+    make,
+    source_line,
+)
 from emrex.errors import XmlError
 from emrex.xml import DEFAULT_MAX_XML_BYTES, localname, namespace, parse_untrusted
 
@@ -219,7 +227,7 @@ class _Reader(ValueReader):
         spec = f.pop("specifies", None)
         if spec is not None:
             f["specifies"], f["specifies_extension"] = spec
-        obj = _make(m.LearningOpportunitySpecification, f)
+        obj = make(m.LearningOpportunitySpecification, f)
         return self.track(obj, el) if self.track_lines else obj
 
     def specifies(self, el: Element) -> tuple[m.LearningOpportunityInstance | None, bytes | None]:
@@ -236,12 +244,12 @@ class _Reader(ValueReader):
         return los
 
     def loi(self, el: Element) -> m.LearningOpportunityInstance:
-        obj = _make(m.LearningOpportunityInstance, self.fields(el, _LOI))
+        obj = make(m.LearningOpportunityInstance, self.fields(el, _LOI))
         return self.track(obj, el) if self.track_lines else obj
 
     def academic_term(self, el: Element) -> m.AcademicTerm:
         f = self.fields(el, _TERM, _TERM_REQUIRED)
-        obj = _make(m.AcademicTerm, f)
+        obj = make(m.AcademicTerm, f)
         return self.track(obj, el) if self.track_lines else obj
 
     def shortened_grading(self, el: Element) -> m.ShortenedGrading | None:
@@ -273,7 +281,7 @@ class _Reader(ValueReader):
     def credit(self, el: Element) -> m.Credit:
         f = self.fields(el, _CREDIT, _CREDIT_REQUIRED)
         f.setdefault("scheme", "")
-        obj = _make(m.Credit, f)
+        obj = make(m.Credit, f)
         return self.track(obj, el) if self.track_lines else obj
 
     def level(self, el: Element) -> m.Level:
@@ -289,7 +297,7 @@ class _Reader(ValueReader):
         key = (el.get("typeref"), el.get("idref"), self.string(el))
         obj: m.Grouping | None = self.groupings.get(key)
         if obj is None:  # a handful of categories repeat over every course: one shared immutable value
-            obj = _make(m.Grouping, {"typeref": key[0], "idref": key[1], "text": key[2]})
+            obj = make(m.Grouping, {"typeref": key[0], "idref": key[1], "text": key[2]})
             self.groupings[key] = obj
         return obj
 
@@ -326,44 +334,6 @@ class _Reader(ValueReader):
     def group(self, el: Element) -> m.Group:
         f = self.fields(el, _GROUP, _TITLE_REQUIRED)
         return m.Group(id=el.get("id"), sorting_key=el.get("sortingKey"), **f)
-
-
-def _make(cls: type[T], values: dict[str, Any]) -> T:
-    """An instance of one of the ``_MADE`` dataclasses whose __dict__ is ``values`` itself.
-
-    The frozen dataclass __init__ costs one object.__setattr__ per field, a third of the reading time on
-    large documents. ``values`` holds the fields the document gave (every field without a default among
-    them); the others read as the class attributes that hold their plain, immutable defaults, which
-    equality, hashing, repr and ``dataclasses.replace`` all see through attribute access. Smaller
-    instance dicts also leave the garbage collector less to walk."""
-    obj = object.__new__(cls)
-    _set_attribute(obj, "__dict__", values)
-    return obj
-
-
-_set_attribute = object.__setattr__
-_MADE = (
-    m.LearningOpportunitySpecification,
-    m.LearningOpportunityInstance,
-    m.AcademicTerm,
-    m.Credit,
-    m.Grouping,
-)
-
-
-def _check_made_classes() -> None:
-    """What ``_make`` relies on: no __post_init__, and every default a class attribute (no factories)."""
-    for cls in _MADE:
-        if hasattr(cls, "__post_init__"):
-            raise TypeError(f"{cls.__name__} has __post_init__, which _make would skip")
-        for item in dataclasses.fields(cls):
-            if item.default_factory is not dataclasses.MISSING or (
-                item.default is not dataclasses.MISSING and cls.__dict__.get(item.name) is not item.default
-            ):
-                raise TypeError(f"{cls.__name__}.{item.name} has no plain class-level default for _make")
-
-
-_check_made_classes()
 
 
 def _v2(conv: Conv) -> Conv:

@@ -1,11 +1,13 @@
 """Reading the simple values of ELMO elements (tokens, texts with languages, dates, numbers, enumerations).
 
 The base of the ELMO reader: every value that cannot be used becomes a warning with its line number
-instead of an error, and is left out of the model.
+instead of an error, and is left out of the model. Also the fast constructors the reader builds model
+objects with (``lang_text``, ``make``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -34,12 +36,7 @@ def is_collapsed(text: str) -> bool:
     """Whether ``text`` is already what ``collapse`` makes of it (plain str checks: a regular
     expression costs several times more, and most values are already collapsed)."""
     return not (
-        "\n" in text
-        or "\t" in text
-        or "\r" in text
-        or "  " in text
-        or text[:1] == " "
-        or text[-1:] == " "
+        "\n" in text or "\t" in text or "\r" in text or "  " in text or text[:1] == " " or text[-1:] == " "
     )
 
 
@@ -239,6 +236,43 @@ def lang_text(text: str, lang: str | None) -> m.LangText:
     attrs["text"] = text
     attrs["lang"] = lang
     return obj
+
+
+def make(cls: type[T], values: dict[str, Any]) -> T:
+    """An instance of one of the ``MADE`` dataclasses whose __dict__ is ``values`` itself.
+
+    The frozen dataclass __init__ costs one object.__setattr__ per field, a third of the reading time on
+    large documents. ``values`` holds the fields the document gave (every field without a default among
+    them); the others read as the class attributes that hold their plain, immutable defaults, which
+    equality, hashing, repr and ``dataclasses.replace`` all see through attribute access. Smaller
+    instance dicts also leave the garbage collector less to walk."""
+    obj = object.__new__(cls)
+    object.__setattr__(obj, "__dict__", values)
+    return obj
+
+
+MADE = (
+    m.LearningOpportunitySpecification,
+    m.LearningOpportunityInstance,
+    m.AcademicTerm,
+    m.Credit,
+    m.Grouping,
+)
+
+
+def check_made_classes() -> None:
+    """What ``make`` relies on: no __post_init__, and every default a class attribute (no factories)."""
+    for cls in MADE:
+        if hasattr(cls, "__post_init__"):
+            raise TypeError(f"{cls.__name__} has __post_init__, which make would skip")
+        for item in dataclasses.fields(cls):
+            if item.default_factory is not dataclasses.MISSING or (
+                item.default is not dataclasses.MISSING and cls.__dict__.get(item.name) is not item.default
+            ):
+                raise TypeError(f"{cls.__name__}.{item.name} has no plain class-level default for make")
+
+
+check_made_classes()
 
 
 def source_line(el: Element) -> int | None:
