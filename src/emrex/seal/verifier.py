@@ -109,7 +109,7 @@ def verify_seal(
     chain, path = check_chain(leaf, certificates[1:] + unsigned.certificates, policy.trust, at, signing_time)
     checks = [
         Check(
-            SIGNATURE, Status.PASSED, f"intact: the {algorithm} signature of {subject_text(leaf)} verifies"
+            SIGNATURE, Status.PASSED, f"the {algorithm} signature of {subject_text(leaf)} verifies"
         ),
         chain,
         trusted_list_check(),
