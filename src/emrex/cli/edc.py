@@ -95,7 +95,7 @@ def _seal(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     from emrex.seal import SealBroken, SealPolicy, SealRefused, SealUnreadable, verify_seal
 
-    policy = SealPolicy(trust=_anchors(args.trust), at=_moment(args.at) if args.at else None)
+    policy = SealPolicy(trust=trust_anchors(args.trust), at=_moment(args.at) if args.at else None)
     embedded = _embedded_elmo_check(args.registry) if args.registry else None
     data = read_bytes(args.file)
     try:
@@ -146,7 +146,7 @@ def _report(path: str, result: SealVerification) -> str:
     return "\n".join(lines)
 
 
-def _anchors(paths: list[str]) -> tuple[x509.Certificate, ...]:
+def trust_anchors(paths: list[str]) -> tuple[x509.Certificate, ...]:
     from emrex.trust.certs import CertificateError, load_certificates
 
     anchors: list[x509.Certificate] = []

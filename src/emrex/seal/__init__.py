@@ -3,11 +3,21 @@
 ``Sealer(key, certificate).seal(credential)`` makes a JAdES baseline B-B seal as the EU's EDC tools
 do; ``verify_seal(data, SealPolicy(trust=anchors))`` checks one and says how far it got, check by
 check. The EU trusted lists cannot be reached offline: trust comes from the configured anchors.
+PDF transcripts: ``emrex.seal.pdf`` (``PdfSealer``, ``verify_pdf_seal``), kept apart because pyhanko is
+slow to import.
 """
 
 from __future__ import annotations
 
-from emrex.seal.errors import PdfSealError, SealBroken, SealError, SealingError, SealRefused, SealUnreadable
+from emrex.seal.errors import (
+    PdfNotSealed,
+    PdfSealError,
+    SealBroken,
+    SealError,
+    SealingError,
+    SealRefused,
+    SealUnreadable,
+)
 from emrex.seal.result import Check, CredentialCheck, SealVerification, Status
 from emrex.seal.sealer import Sealer, seal_credential
 from emrex.seal.verifier import DEFAULT_SEAL_POLICY, SealPolicy, verify_seal
@@ -16,6 +26,7 @@ __all__ = [
     "DEFAULT_SEAL_POLICY",
     "Check",
     "CredentialCheck",
+    "PdfNotSealed",
     "PdfSealError",
     "SealBroken",
     "SealError",

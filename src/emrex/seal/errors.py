@@ -28,3 +28,7 @@ class SealingError(SealError):
 
 class PdfSealError(SealError):
     """A PDF cannot be sealed, or its seal cannot be read."""
+
+
+class PdfNotSealed(PdfSealError):
+    """The PDF carries no seal or signature."""
