@@ -52,11 +52,13 @@ class _Duplicate(ValueError):
 
 def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     # Tools disagree which copy of a doubled member counts: what one verifier checks, another shows.
-    members: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in members:
-            raise _Duplicate(key)
-        members[key] = value
+    members = dict(pairs)  # built in C; the rare doubled member is looked for only when sizes differ
+    if len(members) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _Duplicate(key)
+            seen.add(key)
     return members
 
 
