@@ -122,3 +122,31 @@ def test_a_policy_needs_an_aware_time_and_known_algorithms() -> None:
         SealPolicy(at=dt.datetime(2026, 1, 1))
     with pytest.raises(ValueError, match="HS256"):
         SealPolicy(algorithms=frozenset({"HS256"}))
+
+
+def test_unsigned_properties_give_the_claimed_level_and_are_never_checked(sealed: bytes, ca: Issued) -> None:
+    import base64
+    import json
+
+    def entry(value: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    document = json.loads(sealed)
+    member = document["signatures"][0]
+    member["header"] = {"etsiU": [entry({"sigTst": {"tstTokens": [{"val": "MIIB"}]}})]}
+    timestamped = verify_seal(json.dumps(document), SealPolicy(trust=(ca.certificate,)))
+    assert timestamped.level == "B-T" and timestamped.unsigned_properties == ("sigTst",)
+    assert timestamped.check("timestamps").summary == "present, not checked: sigTst (a signature timestamp)"
+    assert timestamped.verdict is Status.PASSED  # reported, never counted
+    member["header"]["etsiU"].append({"xVals": [{"x509Cert": {"val": "not a certificate"}}]})
+    member["header"]["etsiU"].append(entry({"arcTst": {"tstTokens": []}}))
+    assert verify_seal(json.dumps(document)).level == "B-LTA"
+
+
+def test_files_that_cannot_be_read_are_named(tmp_path: Any) -> None:
+    from emrex.seal import SealingError
+    from emrex.seal.pdf import PdfSealer
+
+    for kind in (Sealer, PdfSealer):
+        with pytest.raises(SealingError, match=r"missing\.pem: cannot read"):
+            kind.from_files(tmp_path / "missing.pem", tmp_path / "missing.pem")
