@@ -28,7 +28,7 @@ from emrex.trust.ca import certify, issue, make_ca, new_ec_key
 
 BUDGET_MS = 10.0
 COURSES = 60
-ROUNDS, RUNS = 4, 31
+ROUNDS, RUNS = 6, 31
 ORG_ID = "NTRSE-2021001234"
 
 
