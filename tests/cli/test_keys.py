@@ -192,3 +192,27 @@ def test_out_must_be_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     blocker.write_text("x")
     assert main(["keys", "ca", "--out", str(blocker), "--bits", "2048"]) == 2
     assert "cannot create the folder" in capsys.readouterr().err
+
+
+def test_new_ec_key_with_an_organisation_identifier(
+    ca_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    from emrex.trust.certs import load_certificate
+    from emrex.trust.orgid import organization_identifier_of
+
+    out = tmp_path / "seal"
+    args = ["keys", "new", "--ca", str(ca_dir), "--cn", "Seal", "--ec", "--org-id", "NTRSE-2021001234"]
+    assert main([*args, "--out", str(out)]) == 0
+    certificate = load_certificate((out / "cert.pem").read_bytes())
+    assert isinstance(certificate.public_key(), ec.EllipticCurvePublicKey)
+    assert organization_identifier_of(certificate) == "NTRSE-2021001234"
+    capsys.readouterr()
+    assert main(["keys", "show", str(out / "key.pem")]) == 0
+    assert "EC private key, curve secp256r1" in capsys.readouterr().out
+    assert (
+        main(["keys", "new", "--ca", str(ca_dir), "--cn", "X", "--org-id", "2021001234", "--out", str(out)])
+        == 2
+    )
+    assert "not an ETSI organisation identifier" in capsys.readouterr().err

@@ -126,3 +126,19 @@ def test_unreadable_files(tmp_path: Path) -> None:
     bad.write_text("base_url = ")
     with pytest.raises(EmpConfigError, match="not valid TOML"):
         load_settings(bad)
+
+
+def test_seal_transcript_is_off_unless_asked() -> None:
+    assert _settings().seal_transcript is False
+    assert _settings(seal_transcript=True).seal_transcript is True
+    env = {
+        "EMREX_EMP_BASE_URL": "https://emp.uni.example",
+        "EMREX_EMP_KEY_FILE": "k",
+        "EMREX_EMP_CERTIFICATE_FILE": "c",
+        "EMREX_EMP_LOGIN__METHOD": "headers",
+        "EMREX_EMP_LOGIN__HEADERS__TRUSTED_PROXIES": '["127.0.0.1"]',
+        "EMREX_EMP_SEAL_TRANSCRIPT": "yes",
+    }
+    assert load_settings(None, env).seal_transcript is True
+    with pytest.raises(EmpConfigError, match="seal_transcript: expected true or false"):
+        _settings(seal_transcript="sometimes")

@@ -7,6 +7,8 @@ import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from emrex.elmo import model as m
 from emrex.elmo.sample import sample_elmo
 from emrex.elmo.schema import validate_xsd
@@ -14,6 +16,7 @@ from emrex.elmo.writer import write_elmo
 from emrex.emp.document import build, selected_elmo
 from emrex.emp.selection import catalogue
 from emrex.emp.sources.base import LearnerResults
+from emrex.trust.ca import Issued
 from emrex.trust.signer import Signer
 from emrex.trust.verifier import verify
 
@@ -94,3 +97,21 @@ def test_build_attaches_the_pdf_then_signs(signer: Signer, schema_dir: Path) -> 
     media_type, pdf = attachment.payload()
     assert media_type == "application/pdf" and pdf.startswith(b"%PDF-")
     assert built.elmo.generated_date is not None and built.elmo.generated_date.utcoffset() is not None
+
+
+def test_build_seals_the_pdf_transcript_when_configured(signer: Signer, emp_ca: Issued) -> None:
+    from emrex.emp.runtime import transcript_sealer
+    from emrex.seal import PdfNotSealed
+    from emrex.seal.pdf import verify_pdf_seal
+
+    found = catalogue(_results(), allow_not_passed=False)
+    sealed = build(
+        found, found.selectable_keys[:2], signer, now=NOW, transcript_sealer=transcript_sealer(signer)
+    )
+    verify(sealed.xml, signer.certificate)  # the ELMO signature still covers the document with the sealed PDF
+    _, pdf = sealed.elmo.attachments[0].payload()
+    result = verify_pdf_seal(pdf, trust=[emp_ca.certificate])
+    assert result.accepted and result.certificate == signer.certificate
+    _, plain = build(found, found.selectable_keys[:2], signer, now=NOW).elmo.attachments[0].payload()
+    with pytest.raises(PdfNotSealed):
+        verify_pdf_seal(plain)

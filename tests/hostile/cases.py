@@ -19,6 +19,7 @@ ENTRY_POINTS = (
     "CLI",
     "registry readers",
     "JSON import",
+    "EDC seals",
 )
 
 
@@ -506,6 +507,57 @@ CASES: tuple[Case, ...] = tuple(
             "sis-conflict-found-while-writing",
             "a grading scheme that is found missing only while writing",
             "`SisImportError`; the whole import rolled back",
+        ),
+    )
+    + _cases(
+        "EDC seals",
+        ("seal-alg-none", "a JAdES seal with `alg: none` and no signature", "`SealRefused`: alg none"),
+        (
+            "seal-hs256-certificate-key",
+            "`alg: HS256` keyed with the seal certificate (DER and PEM), which anyone can read",
+            "`SealRefused`: a shared-secret code is not a seal",
+        ),
+        (
+            "seal-unknown-crit",
+            "a validly signed seal whose `crit` lists `exp`, or `sigD` (detached content)",
+            "`SealRefused` naming the header",
+        ),
+        (
+            "seal-b64-true-unencoded",
+            "`b64: true` (or `b64: false` not in `crit`) against a payload signed unencoded",
+            "`SealRefused`: the payload is not base64url / b64 must be critical",
+        ),
+        (
+            "seal-untrusted-root",
+            "a seal whose chain ends at a self-made root named like the trusted CA",
+            "chain failed; verdict failed; CLI exit 1",
+        ),
+        ("seal-other-payload", "the signature of one seal over another credential", "`SealBroken`"),
+        (
+            "seal-certificate-swapped",
+            "`x5c` or `kid` replaced by another certificate of the same CA under the signature",
+            "`SealRefused`: names another certificate",
+        ),
+        (
+            "seal-oversized",
+            "2 MB against a 1 MB limit",
+            "`InputTooLarge` before parsing (under 0.5 s)",
+        ),
+        (
+            "seal-json-bombs",
+            "200 000 nested arrays (outside and in the payload), `payload` or `issuer` given twice, a "
+            "5000-digit number, `NaN`, a lone surrogate in the payload",
+            "`SealUnreadable` naming the problem",
+        ),
+        (
+            "seal-smuggled-structure",
+            "two signatures; `alg` also unprotected; garbage in the unsigned `etsiU`",
+            "`SealRefused`; unsigned garbage is only a warning, never trusted",
+        ),
+        (
+            "seal-cli-one-line",
+            "`emrex edc verify` of `alg: none`, HS256 and a nesting bomb",
+            "exit 1, 1 and 2, one line each",
         ),
     )
 )

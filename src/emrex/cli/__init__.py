@@ -20,6 +20,7 @@ from emrex.errors import EmrexError
 COMMAND_MODULES = (
     "emrex.cli.elmo",
     "emrex.cli.transcript",
+    "emrex.cli.edc",
     "emrex.cli.registry",
     "emrex.cli.login",
     "emrex.cli.trust",

@@ -37,7 +37,15 @@ def register(commands: Any) -> None:
     )
     p.add_argument("--days", type=int, help="certificate validity in days (default 365; only with --ca)")
     p.add_argument("--bits", type=int, choices=(2048, 3072), default=2048, help="RSA key size (default 2048)")
+    p.add_argument(
+        "--ec", action="store_true", help="an EC P-256 key (seals with ES256) instead of RSA; not for ELMO"
+    )
     p.add_argument("--org", help="organization name in the subject")
+    p.add_argument(
+        "--org-id",
+        metavar="ID",
+        help="organizationIdentifier in ETSI form (e.g. NTRSE-2021001234): ties EDC seals to their issuer",
+    )
     p.add_argument("--country", help="two-letter country code in the subject")
     p.add_argument("--force", action="store_true", help="replace existing files")
     p.set_defaults(handler=_new)
@@ -83,40 +91,50 @@ def _make_key(args: argparse.Namespace) -> int:
     if args.ca is None:
         if args.days is not None:
             raise CliError("--days needs --ca: for a CSR the real CA decides the validity", EXIT_USAGE)
-        key = ca.new_key(args.bits)
-        csr = ca.make_csr(key, args.cn, organization=args.org, country=args.country)
+        key = ca.new_ec_key() if args.ec else ca.new_key(args.bits)
+        csr = ca.make_csr(
+            key, args.cn, organization=args.org, country=args.country, organization_identifier=args.org_id
+        )
         written = keys.save_request(args.out, key, csr, force=args.force)
         print(f"key:     {written.key}")
         print(f"request: {written.public}  (send it to a certificate authority)")
         return EXIT_OK
     authority = keys.load_ca(args.ca)
-    issued = ca.issue(
+    key = ca.new_ec_key() if args.ec else ca.new_key(args.bits)
+    certificate = ca.certify(
         authority,
+        key.public_key(),
         args.cn,
         days=365 if args.days is None else args.days,
-        bits=args.bits,
         organization=args.org,
         country=args.country,
+        organization_identifier=args.org_id,
     )
-    written = keys.save_issued(args.out, issued, force=args.force)
+    written = keys.save_key_and_certificate(args.out, key, certificate, force=args.force)
     print(f"key:         {written.key}")
     print(f"certificate: {written.public}")
-    print(f"fingerprint: SHA-256 {fingerprint(issued.certificate)}")
+    print(f"fingerprint: SHA-256 {fingerprint(certificate)}")
     return EXIT_OK
 
 
 def _show(args: argparse.Namespace) -> int:
     from cryptography import x509 as x509_module
+    from cryptography.hazmat.primitives.asymmetric import rsa
 
-    from emrex.trust.certs import CertificateError, load_certificates, load_private_key
+    from emrex.trust.certs import CertificateError, load_certificates, load_signing_key
 
     data = read_bytes(args.file)
     if b"PRIVATE KEY-----" in data:
         try:
-            key = load_private_key(data)
+            key = load_signing_key(data)
         except CertificateError as exc:
             raise CliError(f"{args.file}: {exc}", EXIT_USAGE) from None
-        print(f"{args.file}: RSA private key, {key.key_size} bits (keep it secret: do not publish this file)")
+        kind = (
+            f"RSA private key, {key.key_size} bits"
+            if isinstance(key, rsa.RSAPrivateKey)
+            else (f"EC private key, curve {key.curve.name}")
+        )
+        print(f"{args.file}: {kind} (keep it secret: do not publish this file)")
         return EXIT_OK
     if b"CERTIFICATE REQUEST-----" in data:
         try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
@@ -45,6 +45,9 @@ from emrex.web.login import LOCALE_DIR as LOGIN_LOCALE_DIR
 from emrex.web.login import TEMPLATES_DIR as LOGIN_TEMPLATES_DIR
 from emrex.web.login import LoginSettings, login_router
 
+if TYPE_CHECKING:
+    from emrex.seal.pdf import PdfSealer
+
 logger = logging.getLogger("emrex.emp")
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -67,6 +70,7 @@ class Emp:
     flows: FlowStore
     rules: EntryRules
     results: ResultsCache[Catalogue]
+    transcript_sealer: PdfSealer | None = None  # settings.seal_transcript
 
 
 def create_emp_app(
@@ -78,19 +82,21 @@ def create_emp_app(
     migrate: bool = True,
 ) -> FastAPI:
     """The ASGI app of one EMP. Unset parts are built from ``settings`` (database, source, key)."""
-    from emrex.emp.runtime import build_source, load_signer
+    from emrex.emp.runtime import build_source, load_signer, transcript_sealer
 
     database = database or Database(settings.database_url)
     if migrate:
         upgrade(database)
+    signer = signer or load_signer(settings)
     emp = Emp(
         settings=settings,
         database=database,
         source=source if source is not None else build_source(settings.source, database),
-        signer=signer or load_signer(settings),
+        signer=signer,
         flows=FlowStore(database, settings.session_lifetime),
         rules=EntryRules(dev_http_hosts=settings.http_hosts, client_hosts=frozenset(settings.client_hosts)),
         results=ResultsCache(settings.results_cache, weigh=lambda found: len(found.rows)),
+        transcript_sealer=transcript_sealer(signer) if settings.seal_transcript else None,
     )
     secure = settings.base_url.startswith("https://")
     web_settings = WebSettings(
@@ -366,7 +372,13 @@ def _routes(app: FastAPI, emp: Emp) -> None:
         offer = _offer(found, picked)
         try:
             built = await run_in_threadpool(
-                build, found, picked, emp.signer, language=current_language(request), zone=settings.zone
+                build,
+                found,
+                picked,
+                emp.signer,
+                language=current_language(request),
+                zone=settings.zone,
+                transcript_sealer=emp.transcript_sealer,
             )
         except DocumentError as error:
             logger.error("document not made: %s", error)

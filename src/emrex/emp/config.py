@@ -40,6 +40,7 @@ _TOP_LEVEL = (
     "dev_http_hosts",
     "client_hosts",
     "whole_programme_only",
+    "seal_transcript",
     "results_cache_minutes",
     "timezone",
 )
@@ -76,6 +77,7 @@ class EmpSettings:
     dev_http_hosts: tuple[str, ...] = ()
     client_hosts: tuple[str, ...] = ()
     whole_programme_only: bool = False
+    seal_transcript: bool = False  # a PAdES seal on the PDF transcript, with key_file and certificate_file
     results_cache: timedelta = timedelta(minutes=10)  # see emp.results_cache; 0 turns it off
     timezone: str = "UTC"
     server: ServerSettings = ServerSettings()
@@ -217,6 +219,7 @@ def settings_from_mapping(data: Mapping[str, Any]) -> EmpSettings:
         dev_http_hosts=tuple(h.lower() for h in r.texts("dev_http_hosts", ())),
         client_hosts=tuple(h.lower() for h in r.texts("client_hosts", ())),
         whole_programme_only=r.boolean("whole_programme_only", False),
+        seal_transcript=r.boolean("seal_transcript", False),
         results_cache=timedelta(minutes=r.integer("results_cache_minutes", 10, 0, 24 * 60)),
         timezone=r.text("timezone", "UTC"),
         login=login,
@@ -304,6 +307,7 @@ languages = ["en", "sv"]
 session_minutes = 30
 client_hosts = []              # empty: any EMREX client may use this EMP
 whole_programme_only = false
+seal_transcript = false        # true: the PDF transcript carries a PAdES seal any PDF reader can check
 results_cache_minutes = 10     # a session's results are fetched once and kept in memory; 0: every page
 timezone = "Europe/Stockholm"
 

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from emrex.elmo import codec
@@ -14,6 +15,9 @@ from emrex.elmo.writer import write_elmo
 from emrex.emp.selection import Catalogue
 from emrex.errors import EmrexError
 from emrex.trust.signer import Signer
+
+if TYPE_CHECKING:
+    from emrex.seal.pdf import PdfSealer
 
 
 class DocumentError(EmrexError):
@@ -43,8 +47,10 @@ def build(
     language: str = "en",
     now: dt.datetime | None = None,
     zone: ZoneInfo | dt.timezone = dt.UTC,
+    transcript_sealer: PdfSealer | None = None,
 ) -> Built:
-    """The signed, transport-encoded document of the picked results with its PDF transcript."""
+    """The signed, transport-encoded document of the picked results with its PDF transcript (sealed
+    with PAdES when a ``transcript_sealer`` is given)."""
     from emrex.transcript import attach, render_transcript
 
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(zone).replace(microsecond=0)
@@ -53,6 +59,8 @@ def build(
         raise DocumentError("nothing was selected to send")
     try:
         pdf = render_transcript(elmo, language=language, generated_at=moment)
+        if transcript_sealer is not None:
+            pdf = transcript_sealer.seal(pdf)
         elmo = attach(elmo, pdf, language=language)
         xml = write_elmo(elmo)
         signed = signer.sign(xml)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from emrex.db import Database
 from emrex.emp.config import EmpConfigError, EmpSettings
 from emrex.emp.sources.base import ResultsSource
 from emrex.errors import EmrexError
 from emrex.trust.signer import Signer
+
+if TYPE_CHECKING:
+    from emrex.seal.pdf import PdfSealer
 
 SOURCE_TYPES = ("sql", "rest", "virta")
 _C = TypeVar("_C")
@@ -36,6 +39,16 @@ def load_signer(settings: EmpSettings) -> Signer:
     except EmrexError as error:
         raise EmpConfigError(f"certificate_file: {error}") from None
     return signer
+
+
+def transcript_sealer(signer: Signer) -> PdfSealer:
+    """A PAdES sealer of the PDF transcript with the EMP's own key and certificate (``seal_transcript``)."""
+    from emrex.seal.pdf import PdfSealer
+
+    try:
+        return PdfSealer(signer.key, signer.certificate)
+    except EmrexError as error:
+        raise EmpConfigError(f"seal_transcript: {error}") from None
 
 
 def build_source(config: Mapping[str, Any], database: Database) -> ResultsSource:

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from emrex.trust.certs import CertificateError
+from emrex.trust.orgid import OrganizationIdentifierError, parse_organization_identifier
+
+PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 
 KEY_SIZES = (2048, 3072, 4096)
 
@@ -29,7 +32,17 @@ def new_key(bits: int = 2048) -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=bits)
 
 
-def subject_name(cn: str, organization: str | None = None, country: str | None = None) -> x509.Name:
+def new_ec_key() -> ec.EllipticCurvePrivateKey:
+    """A P-256 key: what ES256 seals take."""
+    return ec.generate_private_key(ec.SECP256R1())
+
+
+def subject_name(
+    cn: str,
+    organization: str | None = None,
+    country: str | None = None,
+    organization_identifier: str | None = None,
+) -> x509.Name:
     cn = cn.strip()
     if not cn:
         raise CertificateError("the common name (CN) must not be empty")
@@ -43,6 +56,12 @@ def subject_name(cn: str, organization: str | None = None, country: str | None =
         attributes.append(x509.NameAttribute(NameOID.COUNTRY_NAME, code))
     if organization:
         attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, organization.strip()))
+    if organization_identifier:
+        try:
+            parsed = parse_organization_identifier(organization_identifier)
+        except OrganizationIdentifierError as exc:
+            raise CertificateError(str(exc)) from None
+        attributes.append(x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, parsed.text))
     attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
     return x509.Name(attributes)
 
@@ -85,20 +104,49 @@ def issue(
     key: rsa.RSAPrivateKey | None = None,
     organization: str | None = None,
     country: str | None = None,
+    organization_identifier: str | None = None,
     not_before: dt.datetime | None = None,
 ) -> Issued:
     """A signing certificate for an EMP, issued by ``ca`` (a new key unless one is given)."""
     key = key or new_key(bits)
+    certificate = certify(
+        ca,
+        key.public_key(),
+        cn,
+        days=days,
+        organization=organization,
+        country=country,
+        organization_identifier=organization_identifier,
+        not_before=not_before,
+    )
+    return Issued(key, certificate)
+
+
+def certify(
+    ca: Issued,
+    public: PublicKey,
+    cn: str,
+    *,
+    days: int = 365,
+    organization: str | None = None,
+    country: str | None = None,
+    organization_identifier: str | None = None,
+    not_before: dt.datetime | None = None,
+) -> x509.Certificate:
+    """An end-entity certificate for ``public`` (RSA or EC), issued by ``ca``.
+
+    ``organization_identifier`` (ETSI form, ``NTREE-17207834``) is what ties an EDC seal to the
+    credential's issuer.
+    """
     start, end = _period(days, not_before)
     if end > ca.certificate.not_valid_after_utc:
         end = ca.certificate.not_valid_after_utc
     if start >= end:
         raise CertificateError("the CA certificate has expired; it cannot issue certificates")
-    public = key.public_key()
     ca_ski = x509.SubjectKeyIdentifier.from_public_key(ca.key.public_key())
-    certificate = (
+    return (
         x509.CertificateBuilder()
-        .subject_name(subject_name(cn, organization, country))
+        .subject_name(subject_name(cn, organization, country, organization_identifier))
         .issuer_name(ca.certificate.subject)
         .public_key(public)
         .serial_number(x509.random_serial_number())
@@ -111,16 +159,20 @@ def issue(
         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_ski), critical=False)
         .sign(ca.key, hashes.SHA256())
     )
-    return Issued(key, certificate)
 
 
 def make_csr(
-    key: rsa.RSAPrivateKey, cn: str, *, organization: str | None = None, country: str | None = None
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey,
+    cn: str,
+    *,
+    organization: str | None = None,
+    country: str | None = None,
+    organization_identifier: str | None = None,
 ) -> x509.CertificateSigningRequest:
     """A certificate signing request to send to a real CA (EMREX guides ask for a CA-issued certificate)."""
     return (
         x509.CertificateSigningRequestBuilder()
-        .subject_name(subject_name(cn, organization, country))
+        .subject_name(subject_name(cn, organization, country, organization_identifier))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )

@@ -10,7 +10,7 @@ import re
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from emrex.errors import EmrexError
 from emrex.trust.errors import CertificateExpired, CertificateNotYetValid
@@ -24,6 +24,8 @@ _NOISE = re.compile(rb"\s+|\\[nrt]")
 _BASE64_TEXT = re.compile(rb"^[A-Za-z0-9+/]+={0,2}$")
 MAX_CERTIFICATE_BYTES = 1024 * 1024
 _CERT_LABELS = {b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED CERTIFICATE"}
+# Keys that may seal (JAdES, PAdES); ELMO XML signatures take RSA only.
+SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 
 class CertificateError(EmrexError):
@@ -61,6 +63,14 @@ def load_certificates(data: bytes | str) -> tuple[x509.Certificate, ...]:
 
 def load_private_key(data: bytes, password: bytes | None = None) -> rsa.RSAPrivateKey:
     """An RSA private key from PEM (PKCS#1 or PKCS#8) or DER."""
+    key = load_signing_key(data, password)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise CertificateError("the private key is an EC key, but ELMO signatures need an RSA key")
+    return key
+
+
+def load_signing_key(data: bytes, password: bytes | None = None) -> SigningKey:
+    """An RSA or EC private key from PEM (PKCS#1, SEC1 or PKCS#8) or DER."""
     if not data.strip():
         raise CertificateError("the private key file is empty")
     try:
@@ -74,9 +84,9 @@ def load_private_key(data: bytes, password: bytes | None = None) -> rsa.RSAPriva
     except ValueError as exc:
         reason = str(exc).splitlines()[0] if str(exc) else "unrecognised format"
         raise CertificateError(f"cannot read the private key ({reason})") from None
-    if not isinstance(key, rsa.RSAPrivateKey):
+    if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         kind = type(key).__name__
-        raise CertificateError(f"the private key is {kind}, but ELMO signatures need an RSA key")
+        raise CertificateError(f"the private key is {kind}; only RSA and EC keys can sign here")
     return key
 
 

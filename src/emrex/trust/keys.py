@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from emrex.trust.ca import Issued
-from emrex.trust.certs import CertificateError, load_certificate, load_private_key
+from emrex.trust.certs import CertificateError, SigningKey, load_certificate, load_private_key
 
 CA_KEY, CA_CERT = "ca-key.pem", "ca-cert.pem"
 KEY, CERT, CSR = "key.pem", "cert.pem", "csr.pem"
@@ -28,7 +28,7 @@ class Written:
     public: Path  # the certificate, or the CSR
 
 
-def private_key_pem(key: rsa.RSAPrivateKey) -> bytes:
+def private_key_pem(key: SigningKey) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -57,16 +57,22 @@ def save_issued(directory: str | Path, issued: Issued, *, force: bool = False) -
     return _write_pair(folder / KEY, issued.key, folder / CERT, certificate_pem(issued.certificate), force)
 
 
+def save_key_and_certificate(
+    directory: str | Path, key: SigningKey, certificate: x509.Certificate, *, force: bool = False
+) -> Written:
+    """key.pem and cert.pem in ``directory``, for a key of any kind that can seal (RSA or EC)."""
+    folder = Path(directory)
+    return _write_pair(folder / KEY, key, folder / CERT, certificate_pem(certificate), force)
+
+
 def save_request(
-    directory: str | Path, key: rsa.RSAPrivateKey, csr: x509.CertificateSigningRequest, *, force: bool = False
+    directory: str | Path, key: SigningKey, csr: x509.CertificateSigningRequest, *, force: bool = False
 ) -> Written:
     folder = Path(directory)
     return _write_pair(folder / KEY, key, folder / CSR, csr.public_bytes(serialization.Encoding.PEM), force)
 
 
-def _write_pair(
-    key_path: Path, key: rsa.RSAPrivateKey, public_path: Path, public: bytes, force: bool
-) -> Written:
+def _write_pair(key_path: Path, key: SigningKey, public_path: Path, public: bytes, force: bool) -> Written:
     _check_free((key_path, public_path), force)
     try:
         key_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
