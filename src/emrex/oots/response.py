@@ -25,6 +25,7 @@ from emrex.oots.names import (
     RIM,
     SDG,
     STATUS_SUCCESS,
+    V1,
     V2,
     XLINK,
     XSI,
@@ -71,23 +72,34 @@ def build_response(
     parts: Sequence[EvidencePart],
     issuing_date: dt.date,
     new_id: NewId = new_uuid,
+    specification: str = V2,
 ) -> bytes:
     """The EDM 2.0 evidence response: one package holding the main evidence and the documents that
-    go with it (human-readable version, annexes), each pointing at its MIME part by ``cid:``."""
+    go with it (human-readable version, annexes), each pointing at its MIME part by ``cid:``.
+
+    For an EDM 1.0 requester the response has the 1.0 shape: the main evidence alone in the flat list
+    (1.0 knew neither packages nor supplementary documents)."""
     mains = [p for p in parts if p.role is Role.MAIN]
     if len(mains) != 1:
         raise ValueError("an evidence response needs exactly one main evidence")
     root = etree.Element(Q + "QueryResponse", nsmap=EDM_NSMAP)
     root.set("status", STATUS_SUCCESS)
     root.set("requestId", request_id)
-    string_slot(root, "SpecificationIdentifier", V2)
+    v1 = specification == V1
+    string_slot(root, "SpecificationIdentifier", V1 if v1 else V2)
     string_slot(root, "EvidenceResponseIdentifier", response_id)
     datetime_slot(root, "IssueDateTime", issued)
     provider_agent = Agent(provider.identifier, provider.names, provider.country, "EP")
     agent(collection_element(collection_slot(root, "EvidenceProvider")), provider_agent)
     requester_agent = Agent(requester.identifier, requester.names)
     agent(slot_value(root, "EvidenceRequester", "AnyValueType"), requester_agent, with_classification=False)
-    package = _object(sub(root, RIM + "RegistryObjectList"), "rim:RegistryPackageType", new_id())
+    listed = sub(root, RIM + "RegistryObjectList")
+    if v1:
+        _document(
+            listed, mains[0], f"urn:uuid:{new_id()}", new_id, provider, subject, evidence_type, issuing_date
+        )
+        return serialize(root)
+    package = _object(listed, "rim:RegistryPackageType", new_id())
     documents = sub(package, RIM + "RegistryObjectList")
     main_id = f"urn:uuid:{new_id()}"
     _document(documents, mains[0], main_id, new_id, provider, subject, evidence_type, issuing_date)
