@@ -57,6 +57,7 @@ class NaturalPerson:
 class Requirement:
     identifier: str
     names: tuple[Text, ...] = ()
+    descriptions: tuple[Text, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def read_request(data: bytes, *, max_bytes: int = MAX_EDM_BYTES) -> RequestReadi
 def request_from_tree(root: etree._Element) -> QueryRequest:
     query = child(root, Q + "Query")
     requirements = tuple(
-        Requirement(text_of(r, SDG + "Identifier") or "", texts(r, "Name"))
+        Requirement(text_of(r, SDG + "Identifier") or "", texts(r, "Name"), texts(r, "Description"))
         for r in slot_elements(root, "Requirements", SDG + "Requirement")
     )
     providers = slot_elements(root, "EvidenceProvider", SDG + "Agent")
@@ -134,6 +134,8 @@ def build_request(request: QueryRequest) -> bytes:
             sub(written, SDG + "Identifier", requirement.identifier)
             for name in requirement.names:
                 text(written, "Name", name)
+            for description in requirement.descriptions:
+                text(written, "Description", description)
     if request.requesters:
         collection = collection_slot(root, "EvidenceRequester")
         for requester in request.requesters:
