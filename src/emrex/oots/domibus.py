@@ -16,7 +16,7 @@ from emrex.errors import EmrexError
 from emrex.oots.ebms import UserMessage, build_messaging, read_messaging
 from emrex.oots.errors import AccessPointError, EbmsError
 from emrex.oots.mime import DEFAULT_LIMITS, MimeLimits, Part
-from emrex.oots.names import EB, EBMS_NS, SOAP, SOAP12_NS, WS, WSPLUGIN_NS, XMIME_NS
+from emrex.oots.names import EB, EBMS_NS, REGREP_MIME, SOAP, SOAP12_NS, WS, WSPLUGIN_NS, XMIME_NS
 from emrex.oots.regrep import child, children
 from emrex.xml import localname, parse_untrusted
 
@@ -144,6 +144,22 @@ def read_retrieve_response(
     if name != "retrieveMessageResponse":
         raise EbmsError(f"expected a retrieveMessageResponse, got {name[:40]}")
     return _message(envelope, operation, limits)
+
+
+def regrep_payload(data: bytes, limits: MimeLimits = DEFAULT_LIMITS) -> bytes:
+    """The EDM document a submitRequest or retrieveMessageResponse carries (its other payloads are
+    not decoded)."""
+    _, operation, envelope = read_envelope(data, limits)
+    messaging = child(child(envelope, SOAP + "Header"), EB + "Messaging")
+    if messaging is None:
+        raise EbmsError("the SOAP header carries no eb:Messaging")
+    header = read_messaging(messaging)
+    cids = [info.cid for info in header.parts if info.mime_type == REGREP_MIME]
+    for payload in children(operation, "payload"):
+        cid = (payload.get("payloadId") or "").removeprefix("cid:")
+        if cids and cid == cids[0]:
+            return _decode(payload, cid, limits)
+    raise EbmsError(f"the SOAP message carries no {REGREP_MIME} payload")
 
 
 def read_message_ids(data: bytes) -> list[str]:
