@@ -16,15 +16,15 @@ def oots_dir(shared_dir: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def emp_key() -> Issued:
+def oots_key() -> Issued:
     import datetime as dt
 
     return issue(make_ca("OOTS test CA"), "EMP Nordvik", not_before=START - dt.timedelta(days=1))
 
 
 @pytest.fixture(scope="session")
-def signer(emp_key: Issued) -> Signer:
-    return Signer(emp_key.key, emp_key.certificate)
+def signer(oots_key: Issued) -> Signer:
+    return Signer(oots_key.key, oots_key.certificate)
 
 
 @pytest.fixture(scope="session")
