@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.oots.conftest import oots_key, evidence, oots_dir, signer
+from tests.oots.conftest import evidence, oots_dir, oots_key, signer
 
-__all__ = ["oots_key", "evidence", "oots_dir", "signer"]
+__all__ = ["evidence", "oots_dir", "oots_key", "signer"]
