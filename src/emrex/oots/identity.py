@@ -66,10 +66,13 @@ def match_subject(
     if held and person.identifier:
         if eidas_value(held) != eidas_value(person.identifier):
             return SubjectMatch(IdentityResult(Verdict.MISMATCH, (EIDAS_DIFFERS,)), False)
+        # An equal identifier decides, as equal identifiers do in emrex.identity: the names may have
+        # changed (marriage); a birth date that differs still needs a person to look.
         result = match_identity(learner, local_person(person), policy)
-        if result.verdict is not Verdict.MISMATCH:
-            return SubjectMatch(IdentityResult(Verdict.MATCH, (EIDAS_EQUAL, *result.reasons)), True)
-        return SubjectMatch(result, False)
+        births = (learner.birth_date, person.date_of_birth)
+        verdict = Verdict.REVIEW if None not in births and births[0] != births[1] else Verdict.MATCH
+        matched = IdentityResult(verdict, (EIDAS_EQUAL, *result.reasons), result.name_ratio)
+        return SubjectMatch(matched, verdict is Verdict.MATCH or accept_review)
     result = match_identity(learner, local_person(person), policy)
     accepted = result.verdict is Verdict.MATCH or (accept_review and result.verdict is Verdict.REVIEW)
     return SubjectMatch(result, accepted)

@@ -57,7 +57,9 @@ from emrex.oots.rules import URN_UUID, summary
 
 _TOKEN = re.compile(r"\A[A-Za-z0-9_-]{32,64}\Z")
 _DEV_HOSTS = ("localhost", "127.0.0.1", "::1")
-UNKNOWN_REQUESTER = Agent(Identifier("unknown"))
+UNREGISTERED = "urn:oasis:names:tc:ebcore:partyid-type:unregistered:oots"
+# Who an error goes to when the request does not say (the ebMS originalSender is used where known).
+UNKNOWN_REQUESTER = Agent(Identifier("unknown", UNREGISTERED))
 PREVIEW_DESCRIPTION = (
     "Log in at the data provider, look at the results it holds about you and decide whether to share them."
 )
@@ -392,13 +394,16 @@ class EvidenceProvider:
     ) -> Answer:
         if request_id is None and kind is not INVALID_REQUEST:
             kind = INVALID_REQUEST  # R-EDM-ERR-C025: only 0003 may leave the requestId out
+        requester = requester or UNKNOWN_REQUESTER
+        if not requester.identifier.scheme:  # R-EDM-ERR-C009
+            requester = Agent(Identifier(requester.identifier.value, UNREGISTERED), requester.names)
         body = build_error(
             kind=kind,
             request_id=request_id,
             response_id=self._new_id(),
             timestamp=now,
             error_provider=self.config.provider,
-            requester=requester or UNKNOWN_REQUESTER,
+            requester=requester,
             detail=detail,
             specification=spec,
         )
