@@ -37,7 +37,7 @@ class MimeLimits:
 
     max_bytes: int = 24 * 1024 * 1024
     max_parts: int = 16
-    max_part_bytes: int = 8 * 1024 * 1024
+    max_part_bytes: int = 5 * 1024 * 1024  # a payload (the evidence documents are 5 MB at most)
     max_header_bytes: int = 256 * 1024  # the SOAP envelope with the ebMS header
 
 
