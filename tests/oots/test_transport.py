@@ -189,3 +189,23 @@ def test_a_garbage_call_gets_a_soap_fault(access_point: TestClient) -> None:
     assert response.status_code == 400
     assert etree.fromstring(response.content).tag == "{http://www.w3.org/2003/05/soap-envelope}Envelope"
     assert b"not a SOAP 1.2 envelope" in response.content
+
+
+def test_the_provider_backend_drops_what_it_cannot_answer_and_answers_the_rest(
+    access_point: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    from emrex.oots import ProviderBackend, build_request
+    from tests.oots.support import make_provider, make_request
+
+    sender = WsClient(HttpWsPlugin("/AP_FR_01/wsplugin", access_point))
+    no_body = dataclasses.replace(
+        HEADER, message_id="m-0@oots.eu", parts=(PartInfo("cid:pdf@fr", "application/pdf"),)
+    )
+    sender.submit(no_body, [PARTS[1]])
+    request = build_request(make_request())
+    sender.submit(HEADER, [Part("body@fr", REGREP_MIME, request), PARTS[1]])
+    provider, _ = make_provider()
+    backend = ProviderBackend(provider, WsClient(HttpWsPlugin("/AP_EL_01/wsplugin", access_point)))
+    assert backend.poll() == 1
+    assert "OOTS message dropped: the message carries no application/x-ebrs+xml part" in caplog.text
+    assert len(sender.pending()) == 1  # the answer to the second one waits for the requester

@@ -3,6 +3,7 @@ provider's backend loop: fetch what waits, answer it, submit the answer."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Protocol
 
@@ -14,11 +15,13 @@ from emrex.oots.domibus import (
     read_retrieve_response,
 )
 from emrex.oots.ebms import PartInfo, UserMessage, reply
-from emrex.oots.errors import AccessPointError, EbmsError
+from emrex.oots.errors import AccessPointError, EbmsError, OotsError
 from emrex.oots.mime import Part
 from emrex.oots.model import Agent
 from emrex.oots.names import ACTION_REQUEST, REGREP_MIME
 from emrex.oots.provider import EvidenceProvider
+
+_log = logging.getLogger(__name__)
 
 
 class WsPlugin(Protocol):
@@ -69,11 +72,17 @@ class ProviderBackend:
         self.client = client
 
     def poll(self) -> int:
+        """Answer every request waiting at the access point; a message that cannot be answered (no EDM
+        body, not a request) is logged and dropped, and the others are still answered."""
         answered = 0
         for message_id in self.client.pending():
-            header, parts = self.client.retrieve(message_id)
-            if header.action != ACTION_REQUEST:
-                continue  # an evidence provider has nothing to say to anything else
-            self.client.submit(*answer_message(self.provider, header, parts))
+            try:
+                header, parts = self.client.retrieve(message_id)
+                if header.action != ACTION_REQUEST:
+                    raise EbmsError(f"an evidence provider receives {ACTION_REQUEST}, not {header.action}")
+                self.client.submit(*answer_message(self.provider, header, parts))
+            except OotsError as error:
+                _log.warning("OOTS message dropped: %s", error)
+                continue
             answered += 1
         return answered
