@@ -148,13 +148,19 @@ RESPONSE_BREAKS = {
 }
 
 
+def _broken(path: Path, rule: str, breaks: dict[str, tuple[str, str]], count: int = 1) -> bytes:
+    """The reference message with the one change that breaks ``rule``."""
+    pattern, replacement = breaks[rule]
+    broken, done = re.subn(
+        pattern, replacement, path.read_text(encoding="utf-8"), count=count, flags=re.DOTALL
+    )
+    assert done >= 1, f"the mutation for {rule} did not apply"
+    return broken.encode()
+
+
 @pytest.mark.parametrize("rule", sorted(RESPONSE_BREAKS))
 def test_a_broken_evidence_response_names_the_rule(oots_dir: Path, rule: str) -> None:
-    pattern, replacement = RESPONSE_BREAKS[rule]
-    original = (oots_dir / "reponse.xml").read_text(encoding="utf-8")
-    broken, count = re.subn(pattern, replacement, original, count=1, flags=re.DOTALL)
-    assert count == 1, f"the mutation for {rule} did not apply"
-    assert rule in _rules(broken.encode())
+    assert rule in _rules(_broken(oots_dir / "reponse.xml", rule, RESPONSE_BREAKS))
 
 
 ERROR_BREAKS = {
@@ -183,11 +189,7 @@ ERROR_BREAKS = {
 
 @pytest.mark.parametrize("rule", sorted(ERROR_BREAKS))
 def test_a_broken_error_response_names_the_rule(oots_dir: Path, rule: str) -> None:
-    pattern, replacement = ERROR_BREAKS[rule]
-    original = (oots_dir / "erreur.xml").read_text(encoding="utf-8")
-    broken, count = re.subn(pattern, replacement, original, count=1, flags=re.DOTALL)
-    assert count == 1, f"the mutation for {rule} did not apply"
-    assert rule in _rules(broken.encode())
+    assert rule in _rules(_broken(oots_dir / "erreur.xml", rule, ERROR_BREAKS))
 
 
 def test_an_invalid_request_error_may_leave_out_the_request_id(oots_dir: Path) -> None:
