@@ -13,6 +13,8 @@ from emrex.oots import build_request
 from emrex.oots.names import V1
 from tests.oots.support import OOTS_DIR, make_request
 
+EMREX = [sys.executable, "-c", "import sys; from emrex.cli import main; sys.exit(main())"]
+
 
 @pytest.mark.parametrize(
     ("name", "what"),
@@ -89,8 +91,7 @@ def test_unreadable_input_exits_2_with_one_line(
 
 def test_as_a_process(shared_dir: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", "import sys; from emrex.cli import main; sys.exit(main())", "oots", "check"]
-        + [str(OOTS_DIR / "erreur.xml")],
+        [*EMREX, "oots", "check", str(OOTS_DIR / "erreur.xml")],
         capture_output=True,
         text=True,
         check=False,
