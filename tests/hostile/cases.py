@@ -20,6 +20,7 @@ ENTRY_POINTS = (
     "registry readers",
     "JSON import",
     "EDC seals",
+    "OOTS",
 )
 
 
@@ -52,6 +53,7 @@ NOT_READABLE = "400 page: the results could not be read; transfer failed, no doc
 SIGNATURE_REFUSED = "400 page: signature not accepted; transfer failed, no document kept"
 FORGED_POST = "403 page for a post without or with a wrong token; nothing changed"
 FOUND = "(found by this catalogue, fixed) "
+OOTS_INVALID = "EDM:ERR:0003 error response; nothing stored, no preview started"
 
 CASES: tuple[Case, ...] = tuple(
     _cases(
@@ -558,6 +560,70 @@ CASES: tuple[Case, ...] = tuple(
             "seal-cli-one-line",
             "`emrex edc verify` of `alg: none`, HS256 and a nesting bomb",
             "exit 1, 1 and 2, one line each",
+        ),
+    )
+    + _cases(
+        "OOTS",
+        (
+            "oots-xxe",
+            "a QueryRequest with an external entity reading `file:///etc/passwd`",
+            "EDM:ERR:0003 naming the refused DOCTYPE; nothing read, no preview started",
+        ),
+        ("oots-entity-expansion", "nested entity expansion (billion laughs) in a QueryRequest", OOTS_INVALID),
+        (
+            "oots-dtd-in-submission",
+            "a WS-plugin submission whose SOAP envelope has a DOCTYPE",
+            "SOAP Fault: DTDs refused; nothing queued",
+        ),
+        ("oots-deep-nesting", "10 000 nested elements in a QueryRequest", OOTS_INVALID),
+        (
+            "oots-oversized-request",
+            "a QueryRequest of 2 MB (a real one is a few KB)",
+            "EDM:ERR:0003: larger than the limit, refused before parsing; no preview started",
+        ),
+        (
+            "oots-oversized-submission",
+            "a 40 MB submission to the access point's WS plugin",
+            "413 with a SOAP Fault before the body is read; nothing queued",
+        ),
+        (
+            "oots-oversized-attachment",
+            "a 9 MB payload in a submission",
+            FOUND
+            + "SOAP Fault: the payload is larger than the limit (libxml2's 'try XML_PARSE_HUGE' reached "
+            "the fault); nothing queued",
+        ),
+        (
+            "oots-oversized-evidence",
+            "the data provider hands over a 6 MB PDF",
+            "`EvidenceRefused`; the exchange fails and the repeated request gets EDM:ERR:0004; nothing sent",
+        ),
+        ("oots-too-many-parts", "an AS4 message with 100 MIME parts", "`EbmsError` before a part is read"),
+        (
+            "oots-no-explicit-request",
+            "`ExplicitRequestGiven` false",
+            "EDM:ERR:0003 naming EMREX-OOTS-001; no preview started",
+        ),
+        (
+            "oots-unknown-procedure",
+            "`Procedure` `ZZ9`, a code outside the Procedures list",
+            "EDM:ERR:0003 naming R-EDM-REQ-C003; no preview started",
+        ),
+        (
+            "oots-forged-preview-location",
+            "repeated requests whose PreviewLocation is on another host, carries an invented token, or the "
+            "token of someone else's request",
+            "EDM:ERR:0003 naming EMREX-OOTS-008 or 009; no evidence sent; the real exchange unchanged",
+        ),
+        (
+            "oots-preview-other-person",
+            "another logged-in person binds, agrees to or cancels a preview bound to its owner",
+            "`PreviewError`: the preview belongs to another person; the exchange unchanged",
+        ),
+        (
+            "oots-markup-in-request",
+            "script markup and a personal marker in the procedure and the person's names",
+            "EDM:ERR:0003; the detail escaped in the XML; nothing logged",
         ),
     )
 )

@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "emrex.cli.emp",
     "emrex.cli.emc",
     "emrex.cli.demo",
+    "emrex.cli.oots",
 )
 
 EXIT_OK = 0

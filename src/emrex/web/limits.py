@@ -67,6 +67,7 @@ class BodyLimitMiddleware:
             return
 
         received = 0
+
         async def bounded_receive() -> Message:
             nonlocal received
             message = await receive()

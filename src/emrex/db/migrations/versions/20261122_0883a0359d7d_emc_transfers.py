@@ -126,7 +126,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_emc_webhook_event_transfer_id"), ["transfer_id"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("emc_webhook_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_emc_webhook_event_transfer_id"))
