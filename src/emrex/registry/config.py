@@ -1,19 +1,19 @@
 """The configuration of our own registry server: a TOML file of countries and EMPs.
 
-    host = "127.0.0.1"          # optional, as is port (8080)
-    port = 8080
+host = "127.0.0.1"          # optional, as is port (8080)
+port = 8080
 
-    [[countries]]               # optional: countries of EMPs are added with their ISO name
-    code = "SE"
-    name = "Sweden"
-    singleFetch = false
+[[countries]]               # optional: countries of EMPs are added with their ISO name
+code = "SE"
+name = "Sweden"
+singleFetch = false
 
-    [[emps]]
-    acronym = "LADOK"
-    country = "SE"
-    institutions = ["All"]      # optional
-    url = "https://emp.example.se/emrex"
-    certificates = ["certs/ladok.pem", "certs/ladok-next.pem"]   # relative to this file; PEM or DER
+[[emps]]
+acronym = "LADOK"
+country = "SE"
+institutions = ["All"]      # optional
+url = "https://emp.example.se/emrex"
+certificates = ["certs/ladok.pem", "certs/ladok-next.pem"]   # relative to this file; PEM or DER
 """
 
 from __future__ import annotations
