@@ -98,6 +98,15 @@ def test_an_unknown_key_gets_403_and_a_malformed_key_id_400() -> None:
         verifier().verify(bad)
 
 
+def test_an_upper_case_key_id_names_the_same_key() -> None:
+    _, request = signed(body=BODY)
+    key = signing_key("lindholm-client").key_id
+    upper = with_headers(
+        request, authorization=(request.header("authorization") or "").replace(key, key.upper())
+    )
+    assert verifier().verify(upper).key_id == key
+
+
 def test_a_server_key_is_not_a_client_key() -> None:
     # Fjordby's server key is in the catalogue, but only as a server credential.
     _, request = signed("fjordby-server", BODY)

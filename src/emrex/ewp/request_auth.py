@@ -130,12 +130,13 @@ class RequestVerifier:
 
     def verify(self, request: HttpRequest) -> Caller:
         params = self._params(request.header("authorization"))
-        if not httpsig.is_key_id(params.key_id):
-            raise BadSignatureRequest("keyId is not a lower-case hex SHA-256 fingerprint")
+        key = params.key_id.lower()  # the client spec asks for hex, without saying which case
+        if not httpsig.is_key_id(key):
+            raise BadSignatureRequest("keyId is not a hex SHA-256 fingerprint")
         keys = self.keys()
-        public_key = keys.client_key(params.key_id)
+        public_key = keys.client_key(key)
         if public_key is None:
-            raise UnknownClientKey(f"the key {params.key_id} is not a client key in the EWP registry")
+            raise UnknownClientKey(f"the key {key} is not a client key in the EWP registry")
         self._check_host(request.header("host"))
         now = self.clock()
         latest = httpsig.check_dates(request.view, params.headers, now, self.window)
@@ -149,11 +150,11 @@ class RequestVerifier:
             raise BadSignatureRequest("the signature does not match the request and the key")
         if not httpsig.body_matches_digest(request.body, request.header("digest")):
             raise BadSignatureRequest("the body does not match the SHA-256 in the Digest header")
-        if not self.replay.first_use(f"{params.key_id} {request_id.lower()}", latest + self.window, now):
+        if not self.replay.first_use(f"{key} {request_id.lower()}", latest + self.window, now):
             raise ReplayedRequest(f"the request id {request_id} was used before")
         return Caller(
-            key_id=params.key_id,
-            hei_ids=keys.heis_covered_by(params.key_id),
+            key_id=key,
+            hei_ids=keys.heis_covered_by(key),
             request_id=request_id,
             signature=params.signature_text,
             signed_headers=params.headers,
