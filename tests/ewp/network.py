@@ -5,6 +5,7 @@ manifest builder and turned into a registry catalogue as the EWP registry does."
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -16,6 +17,7 @@ from starlette.testclient import TestClient
 from emrex.elmo.sample import sample_elmo
 from emrex.elmo.writer import write_elmo
 from emrex.ewp import (
+    EmrexEntry,
     EwpClient,
     EwpServer,
     IncomingMobility,
@@ -79,6 +81,7 @@ def manifests() -> list[bytes]:
         tors_get_url=f"{FJORDBY_URL}{PATHS.tors_get}",
         tors_index_url=f"{FJORDBY_URL}{PATHS.tors_index}",
         max_omobility_ids=3,
+        emrex=EmrexEntry(f"{FJORDBY_URL}/emrex", "FJORDBY", "NO", (FJORDBY,), (emp_issued().certificate,)),
     )
     lindholm = ManifestHost(
         manifest_url=f"https://{LINDHOLM}/ewp/manifest.xml",
@@ -158,7 +161,5 @@ class Fjordby:
 
 
 def extra_xsd_root() -> Path | None:
-    import os
-
     configured = os.environ.get("EMREX_EWP_SCHEMA_DIR")
     return Path(configured) if configured else None

@@ -5,12 +5,21 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from emrex.ewp import Institution, ManifestHost, key_id, manifest_xml
+from emrex.ewp import Institution, ManifestHost, key_id, manifest_xml, partner_emp_certificates
 from emrex.ewp.namespaces import CLIAUTH_HTTPSIG, SRVAUTH_HTTPSIG, TORS_ENTRY_NS
 from emrex.ewp.schema import DISCOVERY_ENTRY, ECHO_ENTRY, MANIFEST, SEC_ENTRIES, TORS_ENTRY
-from emrex.registry import catalogue_from_manifests, read_ewp_catalogue
+from emrex.registry import catalogue_from_manifests, read_catalogue, read_ewp_catalogue
 from tests.ewp.conftest import Validator
-from tests.ewp.network import FJORDBY, FJORDBY_URL, PATHS, catalogue, manifests, rsa_key
+from tests.ewp.network import (
+    FJORDBY,
+    FJORDBY_URL,
+    PATHS,
+    catalogue,
+    catalogue_bytes,
+    emp_issued,
+    manifests,
+    rsa_key,
+)
 
 
 def test_the_manifest_validates_with_the_schemas_of_each_entry(xsd: Validator) -> None:
@@ -35,7 +44,7 @@ def test_the_registry_reads_from_it_our_apis_keys_and_institution() -> None:
     assert host.server_key_ids == {key_id(rsa_key("fjordby-server").public_key())}
     assert host.client_key_ids == {key_id(rsa_key("fjordby-client").public_key())}
     assert catalogue().heis[FJORDBY].name == "Fjordby University"
-    assert {a.name for a in host.apis} == {"discovery", "echo", "imobility-tors"}
+    assert {a.name for a in host.apis} == {"discovery", "echo", "imobility-tors", "emrex-data-access-point"}
 
 
 def test_a_host_without_tors_declares_none() -> None:
@@ -67,3 +76,12 @@ def test_an_incomplete_manifest_is_refused(change: dict[str, object], words: str
 def test_the_manifest_lists_one_institution_as_v6_allows() -> None:
     root = etree.fromstring(manifests()[0])
     assert len(root.findall(".//{*}institutions-covered/{*}hei")) == 1
+
+
+def test_the_emrex_entry_serves_emrex_clients_and_ewp_partners_alike() -> None:
+    emrex_registry = read_catalogue(catalogue_bytes())
+    emp = emrex_registry.find_emp("FJORDBY")
+    assert emp.url == f"{FJORDBY_URL}/emrex" and emp.country_code == "NO"
+    assert emp.certificates == (emp_issued().certificate,)
+    assert partner_emp_certificates(catalogue(), FJORDBY) == (emp_issued().certificate,)
+    assert partner_emp_certificates(catalogue(), "lindholm.example") == ()

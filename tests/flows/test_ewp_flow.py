@@ -11,6 +11,7 @@ from httpsig.verify import HeaderVerifier
 from starlette.testclient import TestClient
 
 from emrex.elmo.reader import read_elmo
+from emrex.ewp import partner_emp_certificates
 from emrex.ewp.httpsig import digest_header
 from emrex.trust import verify
 from tests.ewp.network import (
@@ -19,6 +20,7 @@ from tests.ewp.network import (
     FJORDBY_URL,
     LINDHOLM,
     Fjordby,
+    catalogue,
     emp_issued,
     mobility,
     rsa_key,
@@ -62,8 +64,11 @@ def test_lindholm_polls_and_fetches_fjordbys_transcripts() -> None:
     assert listed == ["m-approved-1", "m-approved-2"]
     tors = lindholm.get_tors(FJORDBY, listed)
     assert [t.omobility_id for t in tors] == listed
+    # Trusted as an EMREX transfer is: the certificate Fjordby's EMP entry in the registry lists.
+    trusted = partner_emp_certificates(catalogue(), FJORDBY)
+    assert trusted == (emp_issued().certificate,)
     for tor in tors:
-        verified = verify(tor.elmo, emp_issued().certificate)
+        verified = verify(tor.elmo, trusted)
         learner = read_elmo(verified.signed_xml).elmo.learner
         assert ("esi", ESI) in [(i.type, i.value) for i in learner.identifiers]
     assert (

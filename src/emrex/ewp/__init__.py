@@ -9,7 +9,7 @@ Serving (the receiving institution): ``ToRsApi`` over an ``IncomingMobilities`` 
 
 from __future__ import annotations
 
-from emrex.ewp.client import EchoReply, EwpClient, FetchedTor
+from emrex.ewp.client import EchoReply, EwpClient, FetchedTor, partner_emp_certificates
 from emrex.ewp.echo import echo
 from emrex.ewp.errors import (
     BadParameters,
@@ -28,7 +28,7 @@ from emrex.ewp.errors import (
     UnsupportedMediaType,
 )
 from emrex.ewp.httpsig import SigningKey, key_id
-from emrex.ewp.manifest import Institution, ManifestHost, manifest_xml
+from emrex.ewp.manifest import EmrexEntry, Institution, ManifestHost, manifest_xml
 from emrex.ewp.mobility import (
     IncomingMobilities,
     IncomingMobility,
@@ -55,6 +55,7 @@ __all__ = [
     "Caller",
     "ClientKeys",
     "EchoReply",
+    "EmrexEntry",
     "EwpClient",
     "EwpError",
     "EwpResponse",
@@ -89,6 +90,7 @@ __all__ = [
     "echo",
     "key_id",
     "manifest_xml",
+    "partner_emp_certificates",
     "sign_request",
     "sign_response",
     "verify_response",

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 import httpx
+from cryptography import x509
 from lxml import etree
 
 from emrex.errors import EmrexError
@@ -32,7 +33,9 @@ from emrex.ewp.namespaces import (
 )
 from emrex.ewp.request_auth import MIN_WINDOW, Clock, sign_request, utc_now
 from emrex.ewp.response_auth import verify_response
+from emrex.registry.catalogue import DATA_ACCESS_POINT_NS, ENTRY, NCP_NS
 from emrex.registry.hosts import EwpApi, EwpCatalogue, EwpHost
+from emrex.trust.certs import CertificateError, load_certificates
 from emrex.xml import localname, namespace, parse_untrusted
 
 FORM = "application/x-www-form-urlencoded"
@@ -188,6 +191,24 @@ class EwpClient:
                 return response.status_code, list(response.headers.multi_items()), b"".join(chunks)
         except httpx.HTTPError as exc:
             raise PartnerError(f"cannot reach {partner} at {url.host}: {exc}") from None
+
+
+def partner_emp_certificates(catalogue: EwpCatalogue, hei_id: str) -> tuple[x509.Certificate, ...]:
+    """The certificates of the EMREX data access points (EMPs) that the hosts covering ``hei_id``
+    publish in the catalogue: what a fetched ELMO of that partner must be signed with."""
+    found: list[x509.Certificate] = []
+    for host in catalogue.hosts_covering(hei_id):
+        for api in host.apis:
+            if api.name != ENTRY or api.namespace not in (DATA_ACCESS_POINT_NS, NCP_NS):
+                continue
+            for name, value in api.fields:
+                if name != "certificate":
+                    continue
+                try:
+                    found.extend(c for c in load_certificates(value) if c not in found)
+                except CertificateError:
+                    continue  # a damaged certificate is not a trust anchor; the others still are
+    return tuple(found)
 
 
 def _field(api: EwpApi, name: str, partner: str) -> str:

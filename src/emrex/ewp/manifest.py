@@ -8,6 +8,7 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
@@ -28,6 +29,7 @@ from emrex.ewp.namespaces import (
     TORS_VERSION,
     document,
 )
+from emrex.registry.catalogue import DATA_ACCESS_POINT_NS, ENTRY
 
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
@@ -37,6 +39,18 @@ class Institution:
     hei_id: str  # SCHAC, e.g. "fjordby.example"
     names: tuple[tuple[str, str], ...]  # (name, language), at least one; English recommended
     other_ids: tuple[tuple[str, str], ...] = ()  # (type, value): "erasmus", "pic", "erasmus-charter", …
+
+
+@dataclass(frozen=True)
+class EmrexEntry:
+    """The EMREX data access point (EMP) entry: EMREX clients find our EMP and its certificates here,
+    and EWP partners check the ELMOs we serve against the same certificates."""
+
+    url: str
+    name: str
+    country_code: str
+    institutions: tuple[str, ...]
+    certificates: Sequence[x509.Certificate]
 
 
 @dataclass(frozen=True)
@@ -54,6 +68,7 @@ class ManifestHost:
     tors_index_url: str | None = None
     max_omobility_ids: int = 10
     admin_notes: str = ""
+    emrex: EmrexEntry | None = None
 
 
 def manifest_xml(host: ManifestHost) -> bytes:
@@ -86,6 +101,8 @@ def manifest_xml(host: ManifestHost) -> bytes:
         _sub(entry, TORS_ENTRY_NS, "get-url", host.tors_get_url)
         _sub(entry, TORS_ENTRY_NS, "index-url", host.tors_index_url)
         _sub(entry, TORS_ENTRY_NS, "max-omobility-ids", str(host.max_omobility_ids))
+    if host.emrex is not None:
+        _emrex_entry(apis, host.emrex)
     covered = _sub(node, MANIFEST_NS, "institutions-covered")
     hei = _sub(covered, REGISTRY_NS, "hei")
     hei.set("id", host.institution.hei_id)
@@ -104,6 +121,18 @@ def manifest_xml(host: ManifestHost) -> bytes:
             for key in keys:
                 _sub(parent, MANIFEST_NS, "rsa-public-key", public_key_base64(key))
     return document(root)
+
+
+def _emrex_entry(apis: etree._Element, emrex: EmrexEntry) -> None:
+    entry = _entry(apis, DATA_ACCESS_POINT_NS, ENTRY, "1.0.0")
+    _sub(entry, DATA_ACCESS_POINT_NS, "url", emrex.url)
+    _sub(entry, DATA_ACCESS_POINT_NS, "name", emrex.name)
+    _sub(entry, DATA_ACCESS_POINT_NS, "country-code", emrex.country_code)
+    for institution in emrex.institutions:
+        _sub(entry, DATA_ACCESS_POINT_NS, "institution", institution)
+    for certificate in emrex.certificates:
+        der = certificate.public_bytes(serialization.Encoding.DER)
+        _sub(entry, DATA_ACCESS_POINT_NS, "certificate", base64.b64encode(der).decode("ascii"))
 
 
 def public_key_base64(key: rsa.RSAPublicKey) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from fastapi import APIRouter
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -65,8 +66,10 @@ def _route(server: EwpServer, endpoint: Endpoint) -> Callable[[Request], object]
     async def handle(request: Request) -> Response:
         body, complete = await _bounded_body(request, server.max_body_bytes)
         received = HttpRequest(request.method, _target(request), request.headers.items(), body)
-        answer = server.handle(received, endpoint) if complete else server.too_large(received)
-        return _response(answer)
+        if not complete:
+            return _response(server.too_large(received))
+        # The source may query a database and the answer is signed: off the event loop.
+        return _response(await run_in_threadpool(server.handle, received, endpoint))
 
     return handle
 
