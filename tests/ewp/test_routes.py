@@ -50,6 +50,9 @@ def test_echo_names_the_callers_institutions_and_echoes_in_order(fjordby: Fjordb
     root = etree.fromstring(response.content)
     assert [e.text for e in root.iter(f"{{{ECHO_NS}}}hei-id")] == [LINDHOLM]
     assert [e.text for e in root.iter(f"{{{ECHO_NS}}}echo")] == ["b", "a", "b"]
+    # response.xsd: a sequence of hei-id elements, then echo elements, nothing else.
+    assert [etree.QName(e).localname for e in root] == ["hei-id", "echo", "echo", "echo"]
+    assert root.tag == f"{{{ECHO_NS}}}response"
 
 
 def test_an_unsigned_request_gets_401_with_www_authenticate_and_an_error_response(
@@ -132,3 +135,10 @@ def test_percent_encoded_queries_are_verified_as_sent(fjordby: Fjordby) -> None:
     response = call(fjordby, PATHS.echo, [("echo", "å b&c=d/é")], method="GET")
     assert response.status_code == 200
     assert [e.text for e in etree.fromstring(response.content).iter(f"{{{ECHO_NS}}}echo")] == ["å b&c=d/é"]
+
+
+def test_the_echo_response_validates_against_its_xsd(fjordby: Fjordby, xsd: Validator) -> None:
+    from emrex.ewp.schema import ECHO_RESPONSE
+
+    response = call(fjordby, PATHS.echo, [("echo", "x")])
+    assert xsd(response.content, ECHO_RESPONSE) == []
