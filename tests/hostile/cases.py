@@ -21,6 +21,7 @@ ENTRY_POINTS = (
     "JSON import",
     "EDC seals",
     "OOTS",
+    "EWP API",
 )
 
 
@@ -624,6 +625,90 @@ CASES: tuple[Case, ...] = tuple(
             "oots-markup-in-request",
             "script markup and a personal marker in the procedure and the person's names",
             "EDM:ERR:0003; the detail escaped in the XML; nothing logged",
+        ),
+    )
+)
+
+
+EWP_REFUSED = "nothing served; an EWP `<error-response>` saying why"
+
+CASES += tuple(
+    _cases(
+        "EWP API",
+        (
+            "ewp-unsigned",
+            "a ToRs `get` without an HTTP Signature",
+            '401 with `WWW-Authenticate: Signature realm="EWP"` and `Want-Digest`; ' + EWP_REFUSED,
+        ),
+        ("ewp-unknown-key", "signed with a key the EWP registry does not list", "403; " + EWP_REFUSED),
+        (
+            "ewp-server-key-as-client",
+            "signed with a host's server key (registered for responses only)",
+            "403; " + EWP_REFUSED,
+        ),
+        (
+            "ewp-wrong-key",
+            "a registered partner's `keyId` over a signature made with another key",
+            "400: the signature does not match; " + EWP_REFUSED,
+        ),
+        (
+            "ewp-header-not-signed",
+            "`x-request-id`, `digest` or the date left out of the signed headers",
+            "401 naming the header; " + EWP_REFUSED,
+        ),
+        (
+            "ewp-algorithm-confusion",
+            "`algorithm=hmac-sha256` with the partner's public key as the HMAC secret",
+            "401: rsa-sha256 only; " + EWP_REFUSED,
+        ),
+        ("ewp-date-skew", "`Date` six minutes old, and six minutes ahead", "400 each; " + EWP_REFUSED),
+        (
+            "ewp-digest-mismatch",
+            "the body changed after signing (another `omobility_id` added)",
+            "400: body does not match the digest; " + EWP_REFUSED,
+        ),
+        (
+            "ewp-target-changed",
+            "the query changed after signing (another `omobility_id` in a GET)",
+            "400: the signature does not match; " + EWP_REFUSED,
+        ),
+        ("ewp-host-mismatch", "a request signed for another server's `Host`", "400; " + EWP_REFUSED),
+        ("ewp-replayed-request", "a captured signed request sent again", "the first 200, the copy 400"),
+        (
+            "ewp-institution-not-covered",
+            "validly signed by a partner that does not cover the mobility's sending institution",
+            "200 with the transcript left out, exactly as for an unknown id; the index lists nothing",
+        ),
+        (
+            "ewp-not-approved",
+            "the sending institution asks for a transcript not yet approved",
+            "200 with the transcript left out",
+        ),
+        (
+            "ewp-oversized-request",
+            "a 1 MB body, with and without `Content-Length`",
+            "413 before any signature work; " + EWP_REFUSED,
+        ),
+        ("ewp-too-many-ids", "one `omobility_id` more than `<max-omobility-ids>`", "400; " + EWP_REFUSED),
+        (
+            "ewp-huge-authorization",
+            "an `Authorization` header of 100 000 characters",
+            "400 before any key is looked up; " + EWP_REFUSED,
+        ),
+        (
+            "ewp-wrong-student-transcript",
+            "our own transcript source yields an ELMO whose `esi` is another student's",
+            "500; the record is not served",
+        ),
+        (
+            "ewp-response-forged",
+            "a partner's answer signed with another host's key, unsigned, or with its body changed",
+            "the client refuses (`ResponseNotTrusted`); no transcript returned",
+        ),
+        (
+            "ewp-response-other-mobility",
+            "a partner's answer carrying a mobility that was not asked for",
+            "the client drops it; it is never filed under another mobility",
         ),
     )
 )

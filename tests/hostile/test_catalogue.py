@@ -20,6 +20,7 @@ MODULES = (
     "test_sis_json",
     "test_seals",
     "test_oots",
+    "test_ewp_api",
 )
 
 

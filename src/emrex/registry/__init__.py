@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 from emrex.registry.cache import RegistryCache
-from emrex.registry.catalogue import catalogue_xml, read_catalogue
+from emrex.registry.catalogue import (
+    catalogue_from_manifests,
+    catalogue_xml,
+    read_catalogue,
+    read_ewp_catalogue,
+)
 from emrex.registry.emreg import emreg_json, read_emreg_json
+from emrex.registry.hosts import EwpApi, EwpCatalogue, EwpHost, Hei
 from emrex.registry.model import Country, Emp, Registry, RegistryError
 from emrex.registry.sources import RegistrySourceError, load_registry, parse_registry
 
 __all__ = [
     "Country",
     "Emp",
+    "EwpApi",
+    "EwpCatalogue",
+    "EwpHost",
+    "Hei",
     "Registry",
     "RegistryCache",
     "RegistryError",
     "RegistrySourceError",
+    "catalogue_from_manifests",
     "catalogue_xml",
     "emreg_json",
     "load_registry",
     "parse_registry",
     "read_catalogue",
     "read_emreg_json",
+    "read_ewp_catalogue",
 ]
