@@ -65,18 +65,27 @@ class HeldCredential:
 
     @property
     def learner(self) -> str:
-        subject = self.claims.get("elm", {}).get("credentialSubject", {})
-        names = [_text(subject.get(k)) for k in ("givenName", "familyName")]
-        return " ".join(n for n in names if n) or "(no name)"
+        return learner_name(self.claims.get("elm"))
 
     @property
     def courses(self) -> list[str]:
-        subject = self.claims.get("elm", {}).get("credentialSubject", {})
-        return [
-            _text(course.get("title")) or "(untitled)"
-            for course in subject.get("hasClaim") or []
-            if isinstance(course, dict)
-        ]
+        return titles(self.claims.get("elm"))
+
+
+def learner_name(elm: object) -> str:
+    subject = elm.get("credentialSubject") if isinstance(elm, dict) else None
+    if not isinstance(subject, dict):
+        return "(not disclosed)"
+    names = [_text(subject.get(k)) for k in ("givenName", "familyName")]
+    return " ".join(n for n in names if n) or "(not disclosed)"
+
+
+def titles(elm: object) -> list[str]:
+    subject = elm.get("credentialSubject") if isinstance(elm, dict) else None
+    courses = subject.get("hasClaim") if isinstance(subject, dict) else None
+    if not isinstance(courses, list):
+        return []
+    return [_text(c.get("title")) or "(untitled)" for c in courses if isinstance(c, dict)]
 
 
 @dataclass(frozen=True)
@@ -346,4 +355,3 @@ def _error_text(response: httpx.Response) -> str:
     if isinstance(body, dict) and "error" in body:
         return f"{body.get('error')}: {str(body.get('error_description', ''))[:200]}"
     return f"HTTP {response.status_code}"
-

@@ -12,7 +12,7 @@ from cryptography import x509
 from emrex.trust.certs import subject_text
 from emrex.wallet.certificates import TrustAnchors, leaf_key, parse_x5c, verify_chain
 from emrex.wallet.credential import FIXED_CLAIMS, VC_TYP
-from emrex.wallet.errors import CredentialExpired, KeyBindingRefused, Unreadable, WrongType
+from emrex.wallet.errors import CredentialExpired, Unreadable, WrongType
 from emrex.wallet.jose import Json, parse_jwt, verify_jwt
 from emrex.wallet.presentation import CLOCK_SKEW, KB_MAX_AGE, KeyBinding, check_key_binding
 from emrex.wallet.sdjwt import DEFAULT_MAX_BYTES, resolve, split
@@ -22,8 +22,9 @@ from emrex.wallet.typemeta import ELM_VCT
 
 @dataclass(frozen=True)
 class VerifyPolicy:
-    """What a verifier expects. With ``audience`` (and ``nonce``) set, a key-binding JWT for them is
-    required; ``status_fetch`` None skips the status list (and the result says so)."""
+    """What a verifier expects. With ``audience`` set, a key-binding JWT is required, and its ``aud`` and
+    ``nonce`` are compared with those given (a verifier gives both: the nonce is what stops replays);
+    ``status_fetch`` None skips the status list (and the result says so)."""
 
     anchors: TrustAnchors
     audience: str | None = None
@@ -41,7 +42,7 @@ class VerifiedCredential:
     issuer: str
     certificate: x509.Certificate = field(repr=False)
     key_binding: KeyBinding | None
-    status: str  # "valid", or "not checked"
+    status: str  # "valid", "not checked" or "no status list"
     disclosures: int
 
     @property
@@ -97,8 +98,6 @@ def verify_presentation(
     )
     binding = None
     if required or sd_jwt.kb_jwt is not None:
-        if required and (policy.audience is None or policy.nonce is None):
-            raise KeyBindingRefused("key binding is required, but no audience and nonce were given to check")
         binding = check_key_binding(
             sd_jwt,
             claims.get("cnf"),
@@ -107,7 +106,7 @@ def verify_presentation(
             now=now,
             max_age=policy.kb_max_age,
         )
-    status = "not checked"
+    status = "not checked" if "status" in claims else "no status list"
     if "status" in claims and policy.status_fetch is not None:
         status = NAMES[check_status(claims["status"], policy.status_fetch, policy.anchors, when)]
     return VerifiedCredential(resolved.claims, issuer, leaf, binding, status, len(sd_jwt.disclosures))
