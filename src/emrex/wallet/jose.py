@@ -10,13 +10,14 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from joserfc.errors import JoseError
 from joserfc.jwe import JWERegistry
-from joserfc.jwk import ECKey, RSAKey
+from joserfc.jwk import ECKey, RSAKey, SecurityWarning
 from joserfc.jws import JWSRegistry
 
 from emrex.wallet.errors import SignatureRefused, Unreadable, WalletKeyError
@@ -228,7 +229,9 @@ def from_cryptography(key: Any) -> AnyKey:
     if isinstance(key, ec.EllipticCurvePrivateKey | ec.EllipticCurvePublicKey):
         return ECKey.import_key(key)
     if isinstance(key, rsa.RSAPrivateKey | rsa.RSAPublicKey):
-        return RSAKey.import_key(key)
+        with warnings.catch_warnings():  # joserfc warns of short keys; signing_key refuses them itself
+            warnings.simplefilter("ignore", SecurityWarning)
+            return RSAKey.import_key(key)
     raise WalletKeyError(f"a {type(key).__name__} cannot be used; an EC (P-256) or RSA key is needed")
 
 
