@@ -1,5 +1,5 @@
 """The small holder against a live issuer and verifier on localhost: it takes an offer, keeps the
-credential in its folder, lists it, and presents all or some courses."""
+credential in its folder, lists it, and presents all or some courses; and its ``emrex wallet`` commands."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from emrex.cli import main
 from emrex.trust.ca import make_ca
 from emrex.wallet import HolderError, TrustAnchors, UntrustedIssuer
 from emrex.wallet.holder import Holder
@@ -86,3 +87,27 @@ def test_a_revoked_credential_is_refused_by_the_verifier(live: Live, uio_elm: Js
     with pytest.raises(HolderError, match="revoked"):
         holder.present(request.link)
     assert live.verifier.result(request.session_id).status == "refused"  # type: ignore[union-attr]
+
+
+def test_the_holder_commands_against_live_services(
+    live: Live, uio_elm: Json, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wallet = str(tmp_path / "wallet")
+    offer = live.issuer.create_offer(uio_elm, subject_ref="t")
+    assert main(["wallet", "accept-offer", offer.link, "--wallet", wallet]) == 1
+    assert "needs the transaction code" in capsys.readouterr().err
+    assert (
+        main(["wallet", "accept-offer", offer.link, "--tx-code", str(offer.tx_code), "--wallet", wallet]) == 0
+    )
+    assert "2 course(s) of Test Testesen" in capsys.readouterr().out
+    assert main(["wallet", "list", "--wallet", wallet]) == 0
+    listed = capsys.readouterr().out
+    assert "[0] Testing" in listed and "[1] Fire Safety" in listed
+    request = live.verifier.start()
+    assert main(["wallet", "present", request.link, "--course", "1", "--wallet", wallet]) == 0
+    assert "presented to x509_san_dns:localhost" in capsys.readouterr().out
+    result = live.verifier.result(request.session_id)
+    assert result is not None and result.status == "verified"
+    assert [c["title"]["en"] for c in result.result["elm"]["credentialSubject"]["hasClaim"]] == [
+        "Fire Safety"
+    ]  # type: ignore[index]
