@@ -62,6 +62,9 @@ def register(commands: Any) -> None:
     p = sub.add_parser("present", help="answer a presentation request with a held credential (OpenID4VP)")
     p.add_argument("url", help="the request link (openid4vp://…)")
     p.add_argument(
+        "--credential", metavar="ID", help="present this credential (see list; default: the newest)"
+    )
+    p.add_argument(
         "--course", type=int, action="append", metavar="N", help="show only course N (see list); repeat"
     )
     _holder_options(p)
@@ -198,7 +201,7 @@ def _accept(args: argparse.Namespace) -> int:
 
 
 def _present(args: argparse.Namespace) -> int:
-    outcome = _holder(args, verifiers=True).present(args.url, courses=args.course)
+    outcome = _holder(args, verifiers=True).present(args.url, courses=args.course, credential=args.credential)
     print(f"presented to {outcome.verifier}: {len(outcome.disclosed)} claim(s) disclosed")
     if outcome.redirect_uri:
         print(f"continue at: {outcome.redirect_uri}")

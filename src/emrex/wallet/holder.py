@@ -221,9 +221,12 @@ class Holder:
 
     # OpenID4VP: presenting to a request.
 
-    def present(self, request_url: str, *, courses: Sequence[int] | None = None) -> Presented:
-        """Answer the presentation request at ``request_url`` with the newest credential that fits;
-        ``courses`` (indexes, as ``list`` shows them) limits which courses are shown."""
+    def present(
+        self, request_url: str, *, courses: Sequence[int] | None = None, credential: str | None = None
+    ) -> Presented:
+        """Answer the presentation request at ``request_url`` with the newest credential that fits (or
+        the one with id ``credential``); ``courses`` (indexes, as ``list`` shows them) limits which
+        courses are shown."""
         query = parse_qs(urlsplit(request_url.strip()).query)
         client_id = (query.get("client_id") or [""])[0]
         request_uri = (query.get("request_uri") or [""])[0]
@@ -232,9 +235,9 @@ class Holder:
                 "this holder answers only signed requests by reference with an x509_san_dns: client id"
             )
         request = self._request_object(self._get_text(request_uri, REQUEST_MEDIA_TYPE), client_id)
-        held = self.credentials()
+        held = [c for c in self.credentials() if credential is None or c.id == credential]
         if not held:
-            raise HolderError("this wallet holds no credential yet")
+            raise HolderError(f"this wallet holds no credential {credential or 'yet'}")
         for candidate in held:
             try:
                 wanted = wanted_from(request.get("dcql_query"), candidate.claims)
