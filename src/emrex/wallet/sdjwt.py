@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emrex.wallet.errors import DisclosureRefused, TooLarge, Unreadable
-from emrex.wallet.jose import Json, b64decode, b64encode, dumps, loads
+from emrex.wallet.jose import Json, b64decode_ascii, b64encode, dumps, loads_noting
 
 SD_ALG = "sha-256"
 SD = "_sd"
@@ -45,17 +45,20 @@ def make_disclosure(name: str | None, value: Any) -> Disclosure:
 
 
 def parse_disclosure(encoded: str) -> Disclosure:
-    raw = b64decode(encoded, "a disclosure")
-    value = loads(raw, "a disclosure")
-    nested = b'"_sd"' in raw or b'"..."' in raw or b"\\u" in raw
+    if not encoded.isascii():
+        raise Unreadable("a disclosure is not base64url text")
+    ascii_form = encoded.encode("ascii")  # one copy serves the digest and the decoding
+    digest = b64encode(hashlib.sha256(ascii_form).digest())
+    raw = b64decode_ascii(ascii_form, "a disclosure")
+    value, nested = loads_noting(raw, "a disclosure", SD, ELEMENT)
     if not isinstance(value, list) or len(value) not in (2, 3) or not isinstance(value[0], str):
         raise DisclosureRefused("a disclosure is not a JSON array of a salt, an optional name and a value")
     if len(value) == 2:
-        return Disclosure(encoded, digest_of(encoded), None, value[1], nested)
+        return Disclosure(encoded, digest, None, value[1], nested)
     name = value[1]
     if not isinstance(name, str) or name in (SD, ELEMENT):
         raise DisclosureRefused(f"a disclosure names the claim {str(name)[:40]!r}, which cannot be disclosed")
-    return Disclosure(encoded, digest_of(encoded), name, value[2], nested)
+    return Disclosure(encoded, digest, name, value[2], nested)
 
 
 def matches(pattern: ClaimPath, path: ClaimPath) -> bool:
@@ -175,7 +178,7 @@ class SdJwt:
     @property
     def presented(self) -> str:
         """What a key-binding JWT's ``sd_hash`` covers: the JWT and disclosures, ending in ``~``."""
-        return "".join((self.jwt, "~", *(d + "~" for d in self.disclosures)))
+        return "~".join((self.jwt, *self.disclosures, ""))
 
     def serialize(self) -> str:
         return self.presented + (self.kb_jwt or "")
