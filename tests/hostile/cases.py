@@ -22,6 +22,7 @@ ENTRY_POINTS = (
     "EDC seals",
     "OOTS",
     "EWP API",
+    "wallet",
 )
 
 
@@ -709,6 +710,101 @@ CASES += tuple(
             "ewp-response-other-mobility",
             "a partner's answer carrying a mobility that was not asked for",
             "the client drops it; it is never filed under another mobility",
+        ),
+    )
+    + _cases(
+        "wallet",
+        (
+            "wallet-alg-none",
+            "a credential whose issuer JWT says `alg: none` and carries no signature",
+            "`SignatureRefused`: unsigned; the verifier answers 400 and records the request as refused",
+        ),
+        (
+            "wallet-alg-hmac-with-public-key",
+            "`alg: HS256` keyed with the issuer certificate's public key (algorithm confusion)",
+            "`SignatureRefused` before any key is tried",
+        ),
+        (
+            "wallet-wrong-typ",
+            "the issuer JWT re-signed with `typ: vc+sd-jwt`",
+            "`WrongType` naming both types",
+        ),
+        ("wallet-disclosure-twice", "one disclosure given twice in a presentation", "`DisclosureRefused`"),
+        (
+            "wallet-disclosure-unreferenced",
+            "a well-formed disclosure (a better grade) the signed credential does not reference",
+            "`DisclosureRefused`: not referenced",
+        ),
+        (
+            "wallet-duplicate-member",
+            "`iss` given twice in the signed payload (parsers disagree which counts)",
+            "`Unreadable`: a member appears twice",
+        ),
+        (
+            "wallet-kb-replayed-nonce",
+            "a presentation made for an earlier request, posted to a new one",
+            "400 `invalid_request` (wrong nonce: a replay?); the request is recorded as refused",
+        ),
+        (
+            "wallet-kb-wrong-aud",
+            "a key binding made for another verifier (`aud`)",
+            "400 `invalid_request`: made for another audience; refused",
+        ),
+        (
+            "wallet-kb-missing",
+            "a presentation without its key-binding JWT (someone else's copy)",
+            "`KeyBindingRefused`: the holder's key is not proven",
+        ),
+        ("wallet-expired", "a credential past its `exp`", "`CredentialExpired` with the date"),
+        (
+            "wallet-revoked",
+            "a credential the issuer revoked in its status list (the transfer was deleted)",
+            "`CredentialRevoked`; the verifier records the request as refused",
+        ),
+        (
+            "wallet-untrusted-x5c",
+            "an x5c chain from a self-made CA with the same names as the trusted one",
+            "`UntrustedIssuer`: does not chain to a configured trust anchor",
+        ),
+        (
+            "wallet-oversized-presentation",
+            "a VP response larger than the verifier's limit, and a 9 MB presentation to the library",
+            "413/400 before decrypting or parsing; the request stays open; `TooLarge`",
+        ),
+        (
+            "wallet-stranger-spoils-request",
+            "a stranger posts garbage and a foreign `state` to a pending request's response URI",
+            "400; the request stays pending for the real wallet",
+        ),
+        (
+            "wallet-status-list-bomb",
+            "a status list that inflates to 100 MB",
+            "`StatusUnavailable` after at most 2 MB inflated",
+        ),
+        (
+            "wallet-proof-wrong-nonce",
+            "a key proof with a nonce the issuer never gave (and one used already)",
+            "400 `invalid_nonce`; nothing issued, the access token still usable",
+        ),
+        (
+            "wallet-proof-other-issuer",
+            "a key proof made for another credential issuer (`aud`), or an hour old",
+            "400 `invalid_proof`; nothing issued",
+        ),
+        (
+            "wallet-code-used-twice",
+            "the pre-authorized code redeemed a second time",
+            "400 `invalid_grant`; the offer is locked and the first access token no longer works",
+        ),
+        (
+            "wallet-tx-code-guessing",
+            "transaction codes guessed in parallel threads",
+            "every wrong guess counts; the fifth locks the offer, even the right code is then refused",
+        ),
+        (
+            "wallet-credential-without-token",
+            "the credential endpoint without, with a forged, and with an expired access token",
+            "401 `invalid_token` with `WWW-Authenticate`; nothing issued",
         ),
     )
 )

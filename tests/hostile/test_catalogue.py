@@ -21,6 +21,7 @@ MODULES = (
     "test_seals",
     "test_oots",
     "test_ewp_api",
+    "test_wallet",
 )
 
 

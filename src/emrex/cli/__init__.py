@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "emrex.cli.login",
     "emrex.cli.trust",
     "emrex.cli.keys",
+    "emrex.cli.wallet",
     "emrex.cli.db",
     "emrex.cli.emp",
     "emrex.cli.emc",
