@@ -461,8 +461,15 @@ class _Builder:
         activity = self.activity(loi, titles, process)
         if activity is not None:
             node["influencedBy"] = activity
+        if loi.grading_scheme_local_id is not None:
+            spec["provenBy"] = {
+                "id": self.id("learningAssessmentSpec"),
+                "type": "LearningAssessmentSpecification",
+                "title": titles,
+                "gradingScheme": self.grading_scheme(loi.grading_scheme_local_id, ctx),
+            }
         if loi.result_label is not None:
-            assessment = self.assessment(loi, titles, process, ctx, where)
+            assessment = self.assessment(loi, titles, process, spec, where)
             process["used"] = assessment
             node["provenBy"] = {"id": assessment["id"]}
         elif loi.shortened_grading is not None or loi.result_distribution is not None:
@@ -553,7 +560,7 @@ class _Builder:
         loi: m.LearningOpportunityInstance,
         titles: dict[str, str],
         process: dict[str, Any],
-        ctx: _ReportContext,
+        spec: dict[str, Any],
         where: str,
     ) -> dict[str, Any]:
         assert loi.result_label is not None
@@ -568,13 +575,8 @@ class _Builder:
             node["dateIssued"] = _day(loi.date)
         if loi.status is not None:
             node["gradeStatus"] = self.grade_status(loi.status)
-        if loi.grading_scheme_local_id is not None:
-            node["specifiedBy"] = {
-                "id": self.id("learningAssessmentSpec"),
-                "type": "LearningAssessmentSpecification",
-                "title": titles,
-                "gradingScheme": self.grading_scheme(loi.grading_scheme_local_id, ctx),
-            }
+        if "provenBy" in spec:
+            node["specifiedBy"] = spec["provenBy"]
         if loi.shortened_grading is not None:
             node["shortenedGrading"] = self.shortened(loi.shortened_grading, where)
         if loi.result_distribution is not None:
