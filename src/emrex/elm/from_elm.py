@@ -533,8 +533,9 @@ class _Reader:
             scheme = None
             if framework is not None:
                 label = (self.text(framework, "prefLabel") or "").strip()
+                notation = self.string(framework, "notation") or ""
                 if framework.get("id") == v.ECTS or label.upper() == "ECTS":
-                    scheme = "ECTS"
+                    scheme = notation if notation.casefold() == "ects" else "ECTS"
                 else:
                     scheme = self.string(framework, "notation") or label or None
             level_ids = [x for k, x in self.identifiers(point, path)[1] if k == MARK_CREDIT_LEVEL]

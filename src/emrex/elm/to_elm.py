@@ -490,7 +490,7 @@ class _Builder:
             framework = self.credit_frameworks.get(credit.scheme)
             if framework is None:
                 if credit.is_ects:
-                    framework = v.concept(v.ECTS, v.CREDIT_SCHEME, "ECTS", "credit-point-framework")
+                    framework = v.concept(v.ECTS, v.CREDIT_SCHEME, "ECTS", credit.scheme)
                 else:
                     framework = v.concept(
                         f"{v.EMREX}:credit-scheme:{credit.scheme}", f"{v.EMREX}:credit-scheme", notation=credit.scheme
