@@ -96,6 +96,7 @@ class ShapesLibrary:
         self._imports: dict[str, list[str]] = {}
         self._compiled: dict[tuple[str, ...], CompiledShapes] = {}
         self._ontology: Ontology | None = None
+        self._ontology_graph: rdflib.Graph | None = None
         self._scan()
 
     def _scan(self) -> None:
@@ -151,11 +152,17 @@ class ShapesLibrary:
     def ontology(self) -> Ontology:
         with self._lock:
             if self._ontology is None:
-                self._ontology = build_ontology(_parse(self.directory / ONTOLOGY_FILE))
+                graph = self._ontology_graph or _parse(self.directory / ONTOLOGY_FILE)
+                self._ontology_graph = graph
+                self._ontology = build_ontology(graph)
             return self._ontology
 
     def ontology_graph(self) -> rdflib.Graph:
-        return _parse(self.directory / ONTOLOGY_FILE)
+        """The ontology as an rdflib graph (for the pyshacl reference; parsed once)."""
+        with self._lock:
+            if self._ontology_graph is None:
+                self._ontology_graph = _parse(self.directory / ONTOLOGY_FILE)
+            return self._ontology_graph
 
 
 _LIBRARIES: dict[Path, ShapesLibrary] = {}
