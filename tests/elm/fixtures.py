@@ -1,4 +1,5 @@
-"""Fixtures for the ELM tests: the EDC shapes fetched once per run from a local server of ../shared."""
+"""Fixtures for the ELM tests (a plugin of tests/conftest.py): the EDC shapes fetched once per run from a
+local server of ../shared."""
 
 from __future__ import annotations
 
