@@ -79,9 +79,11 @@ def test_as_a_process_no_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
     bad.write_text('{"@context": ["https://evil.example/x"], "credentialSubject": {}, "type": "VerifiableCredential"}')
     run = subprocess.run(
-        [sys.executable, "-m", "emrex.cli", "elm", "validate", str(bad), "--shapes-dir", str(tmp_path)],
+        [sys.executable, "-c", "import sys; from emrex.cli import main; sys.exit(main())",
+         "elm", "validate", str(bad), "--shapes-dir", str(tmp_path)],
         capture_output=True,
         text=True,
         check=False,
+        timeout=120,
     )
     assert run.returncode == 2 and "Traceback" not in run.stderr and run.stderr.count("\n") == 1

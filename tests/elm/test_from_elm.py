@@ -114,7 +114,10 @@ def _normalised(elmo: m.Elmo) -> m.Elmo:
         if address.country is None:
             address = None
     learner = dataclasses.replace(learner, place_of_birth=None, current_address=address, alternative_name=None)
-    reports = tuple(dataclasses.replace(r, attachments=_decodable(r.attachments)) for r in elmo.reports)
+    reports = tuple(
+        dataclasses.replace(r, attachments=_decodable(r.attachments), grading_schemes=_used_schemes(r))
+        for r in elmo.reports
+    )
     return dataclasses.replace(
         elmo,
         learner=learner,
@@ -124,6 +127,12 @@ def _normalised(elmo: m.Elmo) -> m.Elmo:
         groups=None,
         extension=None,
     )
+
+
+def _used_schemes(report: m.Report) -> tuple[m.GradingScheme, ...]:
+    """Grading schemes some result uses (an ELM grading scheme hangs off an assessment)."""
+    used = {los.specifies.grading_scheme_local_id for _, los in report.iter_los() if los.specifies}
+    return tuple(s for s in report.grading_schemes if s.local_id in used)
 
 
 def _decodable(attachments: tuple[m.Attachment, ...]) -> tuple[m.Attachment, ...]:
