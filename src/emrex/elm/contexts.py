@@ -121,3 +121,29 @@ class LocalContexts:
         if document is None:
             raise RemoteContextRefused(url)
         return {"contextUrl": None, "documentUrl": url, "document": document}
+
+
+KNOWN_NAMES = frozenset((*VC_NAMES, *EDC_NAMES))
+
+
+def check_context_names(document: object) -> None:
+    """Refuse, by name, any ``@context`` in the document other than the two local ones.
+
+    Used where a credential is read as JSON (conversion): a context of its own could give its terms
+    another meaning than the EDC context does.
+    """
+    stack = [document]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if key == "@context":
+                    for name in value if isinstance(value, list) else [value]:
+                        if not isinstance(name, str):
+                            raise RemoteContextRefused("an inline context object")
+                        if name not in KNOWN_NAMES:
+                            raise RemoteContextRefused(name)
+                else:
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)

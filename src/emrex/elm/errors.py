@@ -21,7 +21,7 @@ class RemoteContextRefused(ElmError):
     def __init__(self, url: str) -> None:
         super().__init__(
             f"the document uses the JSON-LD context {url!r}, which is not one of the local contexts "
-            "(remote contexts are never fetched)"
+            "(the EDC and W3C credentials contexts; other contexts are never fetched)"
         )
         self.url = url
 

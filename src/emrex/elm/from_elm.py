@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from emrex.elm import vocab as v
+from emrex.elm.contexts import check_context_names
 from emrex.elm.converted import extract_original
 from emrex.elm.errors import ConversionRefused, ElmParseError
 from emrex.elm.to_elm import (
@@ -71,6 +72,7 @@ def elm_to_elmo(credential: dict[str, Any], *, now: dt.datetime | None = None) -
     """ELMO for ``credential`` (the payload of a sealed one: ``document.read_credential`` finds it)."""
     if not isinstance(credential, dict) or not _is_credential(credential):
         raise ElmParseError("not an ELM credential: no 'credentialSubject' in a VerifiableCredential")
+    check_context_names(credential)
     original = extract_original(credential)
     if original is not None:
         try:
