@@ -71,7 +71,14 @@ def main() -> int:
         theirs, _ = _median_cpu_ms(lambda elmo=elmo: write_elmo(elmo), repeat)
         over = ours > budget
         failed |= over
-        _row(f"convert ELMO->ELM, {courses} courses", ours, wall, budget, f"{theirs:.1f} (XML)", "OVER BUDGET" if over else "ok")
+        _row(
+            f"convert ELMO->ELM, {courses} courses",
+            ours,
+            wall,
+            budget,
+            f"{theirs:.1f} (XML)",
+            "OVER BUDGET" if over else "ok",
+        )
         credential = json.loads(elmo_to_elm(elmo, SEALER).to_json())
         back, back_wall = _median_cpu_ms(lambda c=credential: elm_to_elmo(c), max(3, repeat // 4))
         _row(f"convert ELM->ELMO, {courses} courses", back, back_wall, None, "", "")
@@ -85,7 +92,14 @@ def main() -> int:
         theirs, _ = _median_cpu_ms(lambda: reference_validate(credential, library=library), 1)
         over = ours > VALIDATE_BUDGET_MS
         failed |= over
-        _row("validate 60 courses", ours, wall, VALIDATE_BUDGET_MS, f"{theirs:.0f} (pyshacl)", "OVER BUDGET" if over else "ok")
+        _row(
+            "validate 60 courses",
+            ours,
+            wall,
+            VALIDATE_BUDGET_MS,
+            f"{theirs:.0f} (pyshacl)",
+            "OVER BUDGET" if over else "ok",
+        )
         samples = sorted((SHARED / "samples-elm").glob("*/*.json*"))
         same = 0
         for path in samples:
@@ -99,7 +113,10 @@ def main() -> int:
                 same += 1
             else:
                 failed = True
-                print(f"  verdicts differ on {path.name}: ours {sorted(verdicts(report), key=str)[:3]} ref {sorted(reference, key=str)[:3]}")
+                print(
+                    f"  verdicts differ on {path.name}: ours {sorted(verdicts(report), key=str)[:3]} "
+                    f"reference {sorted(reference, key=str)[:3]}"
+                )
         print(f"verdicts equal to pyshacl (RDFS inference) on {same} ELM samples")
     return 1 if failed else 0
 

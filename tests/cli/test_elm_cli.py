@@ -1,4 +1,4 @@
-"""``emrex elm convert|validate|shapes fetch``: outputs and exit codes (0 ok, 1 invalid or refused, 2 unreadable)."""
+"""``emrex elm convert|validate|shapes fetch``: outputs and exit codes (0 ok, 1 refused, 2 unreadable)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,14 @@ from emrex.elmo.sample import sample_elmo
 from emrex.elmo.writer import write_elmo
 from tests.elm.fixtures import serve
 
-SEALER = ["--sealer-name", "Nordvik Credential Office", "--sealer-country", "SE", "--sealer-id", "NTRSE-2021002114"]
+SEALER = [
+    "--sealer-name",
+    "Nordvik Credential Office",
+    "--sealer-country",
+    "SE",
+    "--sealer-id",
+    "NTRSE-2021002114",
+]
 
 
 @pytest.fixture
@@ -41,8 +48,13 @@ def test_convert_to_elm_needs_the_sealer(elmo_file: Path, capsys: pytest.Capture
     assert "--sealer-name, --sealer-country and --sealer-id" in capsys.readouterr().err
 
 
-def test_convert_refused_and_unreadable(samples_elm: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["elm", "convert", str(samples_elm / "edc-examples/mynextid-degree-certificate-signed.jsonld")]) == 1
+def test_convert_refused_and_unreadable(
+    samples_elm: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["elm", "convert", str(samples_elm / "edc-examples/mynextid-degree-certificate-signed.jsonld")])
+        == 1
+    )
     assert "cannot convert: the learner's given names and family name are required" in capsys.readouterr().err
     bomb = tmp_path / "bomb.json"
     bomb.write_text('{"credentialSubject": 1, "credentialSubject": 2}')
@@ -62,7 +74,11 @@ def test_validate_exit_codes(
     dc4eu = samples_elm / "converter-dc4eu/uio-tor.elm.json"
     assert main(["elm", "validate", str(dc4eu), "--shapes-dir", str(shapes_dir)]) == 1
     out = capsys.readouterr().out
-    assert "error: Organisation urn:epass:org:77c756a4-671a-469d-bcb1-8751693faab2: legal name (rov:legalName) is missing" in out
+    assert (
+        "error: Organisation urn:epass:org:77c756a4-671a-469d-bcb1-8751693faab2: "
+        "legal name (rov:legalName) is missing"
+        in out
+    )
     assert main(["elm", "validate", str(elm), "--shapes-dir", str(tmp_path)]) == 2
     assert "emrex elm shapes fetch" in capsys.readouterr().err
     assert main(["elm", "validate", str(elmo_file), "--shapes-dir", str(shapes_dir)]) == 2
@@ -77,10 +93,20 @@ def test_shapes_fetch_command(samples_elm: Path, tmp_path: Path, capsys: pytest.
 
 def test_as_a_process_no_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.json"
-    bad.write_text('{"@context": ["https://evil.example/x"], "credentialSubject": {}, "type": "VerifiableCredential"}')
+    bad.write_text(
+        '{"@context": ["https://evil.example/x"], "credentialSubject": {}, "type": "VerifiableCredential"}'
+    )
     run = subprocess.run(
-        [sys.executable, "-c", "import sys; from emrex.cli import main; sys.exit(main())",
-         "elm", "validate", str(bad), "--shapes-dir", str(tmp_path)],
+        [
+            sys.executable,
+            "-c",
+            "import sys; from emrex.cli import main; sys.exit(main())",
+            "elm",
+            "validate",
+            str(bad),
+            "--shapes-dir",
+            str(tmp_path),
+        ],
         capture_output=True,
         text=True,
         check=False,

@@ -71,4 +71,6 @@ def library(shapes_dir: Path) -> ShapesLibrary:
 
 @pytest.fixture
 def sealer() -> Sealer:
-    return Sealer({"en": "Nordvik Credential Office"}, "SE", "NTRSE-2021002114", homepage="https://seal.example")
+    return Sealer(
+        {"en": "Nordvik Credential Office"}, "SE", "NTRSE-2021002114", homepage="https://seal.example"
+    )

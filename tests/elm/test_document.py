@@ -29,7 +29,10 @@ def test_elmo_in_both_forms_and_elm_are_told_apart(sealer: Sealer) -> None:
 
 def test_sealed_payloads_in_each_serialization(sealer: Sealer) -> None:
     credential = elmo_to_elm(sample_elmo(1), sealer).to_json()
-    unencoded = {"payload": credential.decode(), "signatures": [{"protected": _b64url(b'{"alg":"RS256","b64":false}'), "signature": "x"}]}
+    unencoded = {
+        "payload": credential.decode(),
+        "signatures": [{"protected": _b64url(b'{"alg":"RS256","b64":false}'), "signature": "x"}],
+    }
     encoded = {"payload": _b64url(credential), "protected": _b64url(b'{"alg":"ES256"}'), "signature": "x"}
     header = _b64url(b'{"alg":"ES256"}')
     compact = f"{header}.{_b64url(credential)}.sig".encode()

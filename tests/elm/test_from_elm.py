@@ -12,7 +12,15 @@ from typing import Any
 
 import pytest
 
-from emrex.elm import ConversionRefused, ElmParseError, Sealer, convert, elm_to_elmo, elmo_to_elm, read_document
+from emrex.elm import (
+    ConversionRefused,
+    ElmParseError,
+    Sealer,
+    convert,
+    elm_to_elmo,
+    elmo_to_elm,
+    read_document,
+)
 from emrex.elmo import codec
 from emrex.elmo import model as m
 from emrex.elmo.errors import DataUriError, ElmoValidationError
@@ -43,7 +51,9 @@ SAMPLES = [
 
 
 @pytest.mark.parametrize("name", SAMPLES)
-def test_elm_made_elsewhere_converts_to_elmo_that_the_xsd_accepts(samples_elm: Path, schema_dir: Path, name: str) -> None:
+def test_elm_made_elsewhere_converts_to_elmo_that_the_xsd_accepts(
+    samples_elm: Path, schema_dir: Path, name: str
+) -> None:
     result = convert((samples_elm / name).read_bytes())
     assert result.to == "elmo" and not result.lossless
     report = validate_xsd(result.output, schema_dir, version="1.7.0")
@@ -55,10 +65,16 @@ def test_elm_made_elsewhere_converts_to_elmo_that_the_xsd_accepts(samples_elm: P
 def test_dc4eu_uio_output_reads_back_as_the_courses_it_was_made_from(samples_elm: Path) -> None:
     elmo = read_elmo(convert((samples_elm / "converter-dc4eu/uio-tor.elm.json").read_bytes()).output).elmo
     original = read_elmo((samples_elm / "converter-dc4eu/uio-tor.elmo.xml").read_bytes()).elmo
-    got = [(los.title("en"), los.identifier("local"), los.specifies.result_label, los.specifies.ects)
-           for _, _, los in elmo.iter_los() if los.specifies]
-    want = [(los.title("en"), los.identifier("local"), los.specifies.result_label, los.specifies.ects)
-            for _, _, los in original.iter_los() if los.specifies]
+    got = [
+        (los.title("en"), los.identifier("local"), los.specifies.result_label, los.specifies.ects)
+        for _, _, los in elmo.iter_los()
+        if los.specifies
+    ]
+    want = [
+        (los.title("en"), los.identifier("local"), los.specifies.result_label, los.specifies.ects)
+        for _, _, los in original.iter_los()
+        if los.specifies
+    ]
     assert got == want
     assert elmo.learner.birth_date == original.learner.birth_date
     assert elmo.reports[0].issuer.identifier("schac") == "uio.no"
@@ -113,7 +129,9 @@ def _normalised(elmo: m.Elmo) -> m.Elmo:
         address = m.Address(address_lines=(", ".join(lines),) if lines else (), country=address.country)
         if address.country is None:
             address = None
-    learner = dataclasses.replace(learner, place_of_birth=None, current_address=address, alternative_name=None)
+    learner = dataclasses.replace(
+        learner, place_of_birth=None, current_address=address, alternative_name=None
+    )
     reports = tuple(
         dataclasses.replace(r, attachments=_decodable(r.attachments), grading_schemes=_used_schemes(r))
         for r in elmo.reports
@@ -180,8 +198,14 @@ def test_interop_documents_round_trip(interop_dir: Path, sealer: Sealer, name: s
 def _without_ds(elmo: m.Elmo) -> Any:
     reports = []
     for report in elmo.reports:
-        reports.append(dataclasses.replace(report, learning_opportunity_specifications=tuple(
-            _strip(los) for los in report.learning_opportunity_specifications)))
+        reports.append(
+            dataclasses.replace(
+                report,
+                learning_opportunity_specifications=tuple(
+                    _strip(los) for los in report.learning_opportunity_specifications
+                ),
+            )
+        )
     return dataclasses.replace(elmo, reports=tuple(reports), signed=False)
 
 
@@ -190,5 +214,9 @@ def _strip(los: m.LearningOpportunitySpecification) -> m.LearningOpportunitySpec
     if loi is not None:
         loi = dataclasses.replace(loi, extension=None, diploma_supplement=None)
     return dataclasses.replace(
-        los, specifies=loi, extension=None, specifies_extension=None, has_part=tuple(_strip(c) for c in los.has_part)
+        los,
+        specifies=loi,
+        extension=None,
+        specifies_extension=None,
+        has_part=tuple(_strip(c) for c in los.has_part),
     )

@@ -57,7 +57,7 @@ def test_a_broken_download_leaves_the_folder_as_it_was(samples_elm: Path, tmp_pa
     shutil.copytree(samples_elm, mirror)
     (mirror / "elm-shacl" / "EDC-generic-full.ttl").chmod(0o644)
     (mirror / "elm-shacl" / "EDC-generic-full.ttl").write_text("this is @not turtle <")
-    with serve(mirror) as base, pytest.raises(FetchError, match="EDC-generic-full.ttl"):
+    with serve(mirror) as base, pytest.raises(FetchError, match=r"EDC-generic-full\.ttl"):
         fetch_shapes(target, base_url=base)
     assert {p: p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
 

@@ -59,7 +59,9 @@ def test_golden_courses(uio: tuple[dict[str, Any], dict[str, Any], bytes]) -> No
     for a, b in zip(mine, dc4eu, strict=True):
         assert a["title"] == b["title"]
         assert _ids(a) == _ids(b)  # local, elmo, nus, courseCode, courseVersion and the elmo:type:los marker
-        assert a["awardedBy"]["used"]["grade"]["noteLiteral"] == b["awardedBy"]["used"]["grade"]["noteLiteral"]
+        assert (
+            a["awardedBy"]["used"]["grade"]["noteLiteral"] == b["awardedBy"]["used"]["grade"]["noteLiteral"]
+        )
         assert a["awardedBy"]["used"]["grade"]["type"] == "Note"
         credit_a, credit_b = a["creditReceived"][0], b["creditReceived"]
         assert credit_a["point"] == credit_b["point"]
@@ -69,7 +71,10 @@ def test_golden_courses(uio: tuple[dict[str, Any], dict[str, Any], bytes]) -> No
         assert body_a["legalName"] == body_b["legalName"]
         assert _ids(body_a) == _ids(body_b)
         assert body_a["homepage"]["contentURL"] == body_b["homepage"]["contentURL"]
-        assert body_a["location"]["address"]["countryCode"]["id"] == body_b["location"]["address"]["countryCode"]["id"]
+        assert (
+            body_a["location"]["address"]["countryCode"]["id"]
+            == body_b["location"]["address"]["countryCode"]["id"]
+        )
 
 
 def test_what_dc4eu_drops_is_carried(uio: tuple[dict[str, Any], dict[str, Any], bytes]) -> None:
@@ -84,7 +89,13 @@ def test_what_dc4eu_drops_is_carried(uio: tuple[dict[str, Any], dict[str, Any], 
     assert spec["educationSubject"]["notation"] == "11.3"
     assert spec["thematicArea"]["id"] == "http://data.europa.eu/snb/isced-f/0613"
     categories = course["awardedBy"]["used"]["resultDistribution"]["resultCategory"]
-    assert [(c["label"], c["count"]) for c in categories] == [("A", 63), ("B", 24), ("C", 3), ("D", 1), ("E", 2)]
+    assert [(c["label"], c["count"]) for c in categories] == [
+        ("A", 63),
+        ("B", 24),
+        ("C", 3),
+        ("D", 1),
+        ("E", 2),
+    ]
     assessment_spec = course["awardedBy"]["used"]["specifiedBy"]
     assert assessment_spec["gradingScheme"]["identifier"][0]["notation"] == "30"
     assert assessment_spec["gradingScheme"]["description"]["en"].startswith("A")
@@ -102,7 +113,9 @@ def test_the_issuer_is_the_sealer_and_each_claim_is_awarded_by_its_report_issuer
         assert claim["awardedBy"]["awardingBody"]["legalName"]["en"] == "University of Oslo"
 
 
-def test_the_converted_profile_carries_the_original_bytes(uio: tuple[dict[str, Any], dict[str, Any], bytes]) -> None:
+def test_the_converted_profile_carries_the_original_bytes(
+    uio: tuple[dict[str, Any], dict[str, Any], bytes],
+) -> None:
     ours, _, source = uio
     assert {s["id"] for s in ours["credentialSchema"]} == {v.GENERIC_FULL, v.CONVERTED}
     assert extract_original(ours) == source
@@ -136,14 +149,20 @@ def test_engagement_hours_and_every_level_are_carried(sealer: Sealer) -> None:
     assert [lv["notation"] for lv in levels] == ["6", "6"]
     assert levels[1]["prefLabel"] == {"sv": "Kandidat"}
     shortened = course["awardedBy"]["used"]["shortenedGrading"]
-    assert (shortened["percentageLower"], shortened["percentageEqual"], shortened["percentageHigher"]) == (10, 20, 70)
+    assert (shortened["percentageLower"], shortened["percentageEqual"], shortened["percentageHigher"]) == (
+        10,
+        20,
+        70,
+    )
 
 
 def test_what_has_no_home_is_a_warning(sealer: Sealer) -> None:
     loi = m.LearningOpportunityInstance(
         result_label="4",
         shortened_grading=m.ShortenedGrading(*(Decimal(x) for x in ("10.5", "20", "69.5"))),
-        result_distribution=m.ResultDistribution((m.DistributionCategory("5", 0), m.DistributionCategory("4", 3))),
+        result_distribution=m.ResultDistribution(
+            (m.DistributionCategory("5", 0), m.DistributionCategory("4", 3))
+        ),
     )
     result = elmo_to_elm(_one_course(loi), sealer)
     assert any("whole percentages" in w for w in result.warnings)

@@ -48,8 +48,12 @@ def test_our_credentials_conform(library: ShapesLibrary, sealer: Sealer, courses
 
 @pytest.mark.parametrize(
     "name",
-    ["signed-valid/dk-emrex__elmo-tomcat-signed.xml", "unsigned/dk-emrex__common-java_Example-elmo-Denmark.xml",
-     "signed-invalid/fi-emrex__kaisa.xml", "unsigned/fi-ncp__my_elmo.xml"],
+    [
+        "signed-valid/dk-emrex__elmo-tomcat-signed.xml",
+        "unsigned/dk-emrex__common-java_Example-elmo-Denmark.xml",
+        "signed-invalid/fi-emrex__kaisa.xml",
+        "unsigned/fi-ncp__my_elmo.xml",
+    ],
 )
 def test_our_credentials_of_the_interop_corpus_conform(
     library: ShapesLibrary, sealer: Sealer, interop_dir: Path, name: str
@@ -61,7 +65,9 @@ def test_our_credentials_of_the_interop_corpus_conform(
 
 
 @pytest.mark.parametrize("name", PARITY)
-def test_verdicts_equal_pyshacl_with_rdfs_inference(library: ShapesLibrary, samples_elm: Path, name: str) -> None:
+def test_verdicts_equal_pyshacl_with_rdfs_inference(
+    library: ShapesLibrary, samples_elm: Path, name: str
+) -> None:
     credential = _credential(samples_elm / name)
     ours = validate_credential(credential, library=library)
     conforms, reference = reference_validate(credential, library=library)
@@ -88,7 +94,14 @@ def test_broken_credentials_get_the_same_verdicts_as_pyshacl(library: ShapesLibr
     conforms, reference = reference_validate(credential, library=library)
     assert not ours.conforms and not conforms
     assert verdicts(ours) == reference
-    assert {p.component for p in ours.problems} >= {"MinCount", "MaxCount", "Datatype", "Node", "UniqueLang", "Class"}
+    assert {p.component for p in ours.problems} >= {
+        "MinCount",
+        "MaxCount",
+        "Datatype",
+        "Node",
+        "UniqueLang",
+        "Class",
+    }
 
 
 def test_problems_name_shape_node_and_fault_in_words(library: ShapesLibrary, sealer: Sealer) -> None:
@@ -96,7 +109,9 @@ def test_problems_name_shape_node_and_fault_in_words(library: ShapesLibrary, sea
     lines = [str(p) for p in report.problems]
     assert any(
         line.startswith("LearningAchievement urn:epass:learningAchievement:")
-        and "title (dc:title) is missing: at least 1 value(s) required [shape edc:LearningAchievement-dc_title]" in line
+        and "title (dc:title) is missing: at least 1 value(s) required "
+        "[shape edc:LearningAchievement-dc_title]"
+        in line
         for line in lines
     ), lines
     assert any("'the first of May' is not a well-formed xsd:dateTime" in line for line in lines), lines
@@ -106,11 +121,11 @@ def test_problems_name_shape_node_and_fault_in_words(library: ShapesLibrary, sea
 def test_a_remote_context_is_refused_by_name(library: ShapesLibrary, sealer: Sealer) -> None:
     credential = copy.deepcopy(elmo_to_elm(sample_elmo(1), sealer).credential)
     credential["@context"].append("https://evil.example/context.jsonld")
-    with pytest.raises(RemoteContextRefused, match="https://evil.example/context.jsonld"):
+    with pytest.raises(RemoteContextRefused, match=r"https://evil\.example/context\.jsonld"):
         validate_credential(credential, library=library)
     credential["@context"] = credential["@context"][:2]
     credential["credentialSubject"]["@context"] = "https://evil.example/nested.jsonld"
-    with pytest.raises(RemoteContextRefused, match="nested.jsonld"):
+    with pytest.raises(RemoteContextRefused, match=r"nested\.jsonld"):
         validate_credential(credential, library=library)
 
 

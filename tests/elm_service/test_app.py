@@ -40,7 +40,9 @@ def test_elmo_to_elm_and_back_as_the_emrex_gateway_asks(client: TestClient) -> N
     assert set(body) == {"ResponseProtocol", "Content", "ConverterVersion", "Timestamp", "Errors", "Warnings"}
     credential = json.loads(base64.b64decode(body["Content"]))
     assert extract_original(credential) == xml
-    back = client.post("/rest/request", json=_request(base64.b64decode(body["Content"]), "elm", "elmo")).json()
+    back = client.post(
+        "/rest/request", json=_request(base64.b64decode(body["Content"]), "elm", "elmo")
+    ).json()
     assert base64.b64decode(back["Content"]) == xml and back["Errors"] == []
 
 
@@ -61,7 +63,9 @@ def test_a_dc4eu_credential_converts_with_warnings(client: TestClient, samples_e
         ({"From": {"Name": "elmo"}, "To": {"Name": "elm"}, "Content": "aGVsbG8="}, 500, "neither ELMO, ELM"),
     ],
 )
-def test_bad_requests_get_the_protocols_errors(client: TestClient, payload: Any, status: int, message: str) -> None:
+def test_bad_requests_get_the_protocols_errors(
+    client: TestClient, payload: Any, status: int, message: str
+) -> None:
     answer = client.post("/rest/request", json=payload)
     assert answer.status_code == status
     assert message in answer.json()["Errors"][0]["Message"]

@@ -523,7 +523,11 @@ CASES: tuple[Case, ...] = tuple(
             "`RemoteContextRefused` naming the URL; nothing fetched",
         ),
         ("elm-json-too-deep", "JSON nested 50 000 levels", "`ElmParseError`: nests deeper than the limit"),
-        ("elm-json-duplicate-member", "`credentialSubject` given twice", "`ElmParseError`: a member given twice"),
+        (
+            "elm-json-duplicate-member",
+            "`credentialSubject` given twice",
+            "`ElmParseError`: a member given twice",
+        ),
         ("elm-json-too-large", "a credential over the size limit", "`InputTooLarge` before parsing"),
         ("elm-json-nan", "`NaN` and `Infinity` as numbers", "`ElmParseError`: not a JSON number"),
         (
@@ -544,7 +548,11 @@ CASES: tuple[Case, ...] = tuple(
     )
     + _cases(
         "ELM converter service",
-        ("elm-service-oversized", "a request body over the limit", "413 with the protocol's error JSON, body not read"),
+        (
+            "elm-service-oversized",
+            "a request body over the limit",
+            "413 with the protocol's error JSON, body not read",
+        ),
         ("elm-service-duplicate-member", "`Content` given twice", "400 with the protocol's error JSON"),
         (
             "elm-service-remote-context",

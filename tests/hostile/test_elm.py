@@ -138,7 +138,9 @@ def test_the_service_under_attack(sealer: Sealer) -> None:
     assert "https://attacker.example/ctx" in answer.json()["Errors"][0]["Message"]
 
 
-def test_validation_of_a_service_document_with_a_remote_context(library: ShapesLibrary, sealer: Sealer) -> None:
+def test_validation_of_a_service_document_with_a_remote_context(
+    library: ShapesLibrary, sealer: Sealer
+) -> None:
     credential = _credential(sealer)
     credential["credentialSubject"]["@context"] = "https://attacker.example/ctx"
     with pytest.raises(RemoteContextRefused):

@@ -34,7 +34,10 @@ def instances(draw: st.DrawFn) -> m.LearningOpportunityInstance:
     start = draw(st.none() | DATES)
     status = draw(st.none() | st.sampled_from(list(m.LoiStatus)))
     return m.LearningOpportunityInstance(
-        identifiers=tuple(m.Identifier(t, draw(WORD)) for t in draw(st.lists(st.sampled_from(["local", "ewp-loi-id"]), unique=True))),
+        identifiers=tuple(
+            m.Identifier(t, draw(WORD))
+            for t in draw(st.lists(st.sampled_from(["local", "ewp-loi-id"]), unique=True))
+        ),
         start=start,
         date=draw(st.none() | DATES),
         status=status,
@@ -42,7 +45,9 @@ def instances(draw: st.DrawFn) -> m.LearningOpportunityInstance:
         result_label=draw(st.none() | WORD),
         credits=tuple(
             m.Credit(scheme, Decimal(draw(st.integers(0, 600))) / 2)
-            for scheme in draw(st.lists(st.sampled_from(["ECTS", "ects", "SE-HP"]), unique_by=str.casefold, max_size=2))
+            for scheme in draw(
+                st.lists(st.sampled_from(["ECTS", "ects", "SE-HP"]), unique_by=str.casefold, max_size=2)
+            )
         ),
         levels=tuple(m.Level("EQF", None, str(n)) for n in draw(st.lists(st.integers(1, 8), max_size=1))),
         language_of_instruction=draw(st.none() | st.sampled_from(["en", "sv", "fi", "xx"])),

@@ -38,7 +38,9 @@ def register(commands: Any) -> None:
     p = sub.add_parser(
         "validate",
         help="check an EDC credential (plain or sealed) against the official EDC shapes, offline",
-        description="Exit status: 0 conforms, 1 does not conform or is refused, 2 unreadable input or no shapes.",
+        description=(
+            "Exit status: 0 conforms, 1 does not conform or is refused, 2 unreadable input or no shapes."
+        ),
     )
     p.add_argument("file", help="the credential; - for stdin")
     p.add_argument("--shapes-dir", metavar="DIR", help="the shapes folder (default: $EMREX_ELM_SHAPES_DIR)")
@@ -55,11 +57,15 @@ def register(commands: Any) -> None:
             "Commission's European-Learning-Model repository, check that they compile, and install them."
         ),
     )
-    p.add_argument("--dir", metavar="DIR", help="where to install (default: $EMREX_ELM_SHAPES_DIR or ~/.local/share/emrex/elm-shapes)")
+    p.add_argument(
+        "--dir",
+        metavar="DIR",
+        help="where to install (default: $EMREX_ELM_SHAPES_DIR or ~/.local/share/emrex/elm-shapes)",
+    )
     p.add_argument(
         "--base-url",
         metavar="URL",
-        help="a mirror laid out as elm-context/, elm-shacl/ and elm-ontology/ (the reference folder's layout)",
+        help="a mirror laid out as elm-context/, elm-shacl/ and elm-ontology/ (the reference layout)",
     )
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per download (default 30)")
     p.set_defaults(handler=_fetch)
@@ -76,7 +82,9 @@ def register(commands: Any) -> None:
 
 
 def _sealer_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--sealer-name", metavar="NAME", help=f"legal name of the sealing organisation (${SEALER_ENV[0]})")
+    p.add_argument(
+        "--sealer-name", metavar="NAME", help=f"legal name of the sealing organisation (${SEALER_ENV[0]})"
+    )
     p.add_argument("--sealer-lang", metavar="LANG", default="en", help="language of that name (default en)")
     p.add_argument("--sealer-country", metavar="CC", help=f"its country, ISO 3166 alpha-2 (${SEALER_ENV[1]})")
     p.add_argument(
@@ -132,7 +140,13 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from emrex.elm import ElmParseError, RemoteContextRefused, ShapesUnavailable, read_document, validate_credential
+    from emrex.elm import (
+        ElmParseError,
+        RemoteContextRefused,
+        ShapesUnavailable,
+        read_document,
+        validate_credential,
+    )
     from emrex.elm.document import Kind
     from emrex.errors import EmrexError
 
@@ -140,7 +154,10 @@ def _validate(args: argparse.Namespace) -> int:
     try:
         document = read_document(data)
         if document.kind is Kind.ELMO or document.credential is None:
-            raise CliError(f"{args.file}: this is ELMO, not an ELM credential ('emrex elmo validate' checks it)", EXIT_USAGE)
+            raise CliError(
+                f"{args.file}: this is ELMO, not an ELM credential ('emrex elmo validate' checks it)",
+                EXIT_USAGE,
+            )
         report = validate_credential(document.credential, shapes_dir=args.shapes_dir)
     except ShapesUnavailable as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
@@ -165,7 +182,10 @@ def _fetch(args: argparse.Namespace) -> int:
     directory = Path(args.dir).expanduser() if args.dir else default_shapes_dir()
     try:
         result = fetch_shapes(
-            directory, base_url=args.base_url, timeout=args.timeout, progress=lambda line: print(line, file=sys.stderr)
+            directory,
+            base_url=args.base_url,
+            timeout=args.timeout,
+            progress=lambda line: print(line, file=sys.stderr),
         )
     except BadFetchRequest as exc:
         raise CliError(str(exc), EXIT_USAGE) from None

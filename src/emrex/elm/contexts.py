@@ -79,7 +79,11 @@ VC_V1: dict[str, Any] = {
                 {
                     "holder": _ref("holder"),
                     "proof": {"@id": "sec:proof", "@type": "@id", "@container": "@graph"},
-                    "verifiableCredential": {"@id": "cred:verifiableCredential", "@type": "@id", "@container": "@graph"},
+                    "verifiableCredential": {
+                        "@id": "cred:verifiableCredential",
+                        "@type": "@id",
+                        "@container": "@graph",
+                    },
                 }
             ),
         },

@@ -135,14 +135,18 @@ def convert(
             raise ElmParseError("the input is ELMO already; convert it --to elm")
         assert document.xml is not None
         if sealer is None:
-            raise ElmParseError("converting to ELM needs the sealing organisation (legal name, country, eIDAS id)")
+            raise ElmParseError(
+                "converting to ELM needs the sealing organisation (legal name, country, eIDAS id)"
+            )
         try:
             read = read_elmo(document.xml)
         except ElmoParseError as exc:
             raise ElmParseError(f"unreadable ELMO: {exc}") from None
         result = elmo_to_elm(read.elmo, sealer, original=document.xml, issued=issued)
         notes = [] if read.elmo.signed else ["the ELMO document carries no signature; embedded as it is"]
-        return Conversion(document.kind, result.to_json(indent=pretty), "elm", notes + result.warnings, elm=result)
+        return Conversion(
+            document.kind, result.to_json(indent=pretty), "elm", notes + result.warnings, elm=result
+        )
     if target != "elmo":
         raise ElmParseError(f"the input is {document.kind.value} already; convert it --to elmo")
     assert document.credential is not None

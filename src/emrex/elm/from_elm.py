@@ -57,7 +57,11 @@ _CREDENTIAL_MEMBERS = {
     "termsOfUse",
 }
 _STATUS = {"passed": m.LoiStatus.PASSED, "failed": m.LoiStatus.FAILED, "in-progress": m.LoiStatus.IN_PROGRESS}
-_STATUS_LABELS = {"pass": m.LoiStatus.PASSED, "fail": m.LoiStatus.FAILED, "in progress": m.LoiStatus.IN_PROGRESS}
+_STATUS_LABELS = {
+    "pass": m.LoiStatus.PASSED,
+    "fail": m.LoiStatus.FAILED,
+    "in progress": m.LoiStatus.IN_PROGRESS,
+}
 
 
 @dataclass
@@ -135,12 +139,13 @@ class _Reader:
             value = {"id": value}
         if not isinstance(value, dict):
             return None
-        if set(value) <= {"id", "type"} and isinstance(value.get("id"), str):
-            value = self.index.get(value["id"], value)
-        self.paths.setdefault(id(value), path)
-        self.objects[id(value)] = value
-        self.read.setdefault(id(value), set())
-        return value
+        node: dict[str, Any] = value
+        if set(node) <= {"id", "type"} and isinstance(node.get("id"), str):
+            node = self.index.get(node["id"], node)
+        self.paths.setdefault(id(node), path)
+        self.objects[id(node)] = node
+        self.read.setdefault(id(node), set())
+        return node
 
     def get(self, node: dict[str, Any] | None, key: str) -> Any:
         if node is None:
@@ -185,7 +190,9 @@ class _Reader:
 
     def unread(self) -> None:
         consumed = {
-            node["id"] for key_id, node in self.objects.items() if self.read.get(key_id) and isinstance(node.get("id"), str)
+            node["id"]
+            for key_id, node in self.objects.items()
+            if self.read.get(key_id) and isinstance(node.get("id"), str)
         }
         for key_id, path in self.paths.items():
             node = self.objects[key_id]
@@ -212,7 +219,8 @@ class _Reader:
         for i, claim in enumerate(self.nodes(subject, "hasClaim", "credentialSubject")):
             path = self.paths.get(id(claim), f"credentialSubject.hasClaim[{i + 1}]")
             org, process = self.awarding(claim, path)
-            key = org.get("id") if isinstance(org.get("id"), str) else json.dumps(org, sort_keys=True)
+            ident = org.get("id")
+            key = ident if isinstance(ident, str) else json.dumps(org, sort_keys=True)
             report = reports.get(key)
             if report is None:
                 report = reports[key] = _Report(self.issuer(org, self.paths.get(id(org), path)))
@@ -220,7 +228,9 @@ class _Reader:
             if issued and report.issue_date is None:
                 report.issue_date = _datetime(issued)
             report.los.append(self.los(claim, path, report, 0))
-        issued_at = self.string(cred, "issued") or self.string(cred, "issuanceDate") or self.string(cred, "validFrom")
+        issued_at = (
+            self.string(cred, "issued") or self.string(cred, "issuanceDate") or self.string(cred, "validFrom")
+        )
         attachments, by_report = self.attachments()
         built = []
         for r, report in enumerate(reports.values(), 1):
@@ -239,7 +249,11 @@ class _Reader:
         if not built:
             self.problems.append("the credential subject has no claim, and ELMO needs at least one report")
         for key in cred:
-            if key not in _CREDENTIAL_MEMBERS and key not in _IGNORED and key not in ("credentialSubject", "attachment"):
+            if (
+                key not in _CREDENTIAL_MEMBERS
+                and key not in _IGNORED
+                and key not in ("credentialSubject", "attachment")
+            ):
                 self.warnings.append(f"{key}: no ELMO home; left out")
         self.unread()
         return m.Elmo(
@@ -262,7 +276,11 @@ class _Reader:
         ]
         national = self.first(subject, "nationalID", "credentialSubject")
         number = self.string(national, "notation")
-        if number and number != "nationalIdentifier" and all(i.type != "nationalIdentifier" for i in identifiers):
+        if (
+            number
+            and number != "nationalIdentifier"
+            and all(i.type != "nationalIdentifier" for i in identifiers)
+        ):
             identifiers.append(m.Identifier("nationalIdentifier", number))
         self.get(national, "spatial")
         birth = self.string(subject, "dateOfBirth")
@@ -341,7 +359,9 @@ class _Reader:
 
     # --- learning opportunities ----------------------------------------------------------------------
 
-    def los(self, claim: dict[str, Any], path: str, report: _Report, depth: int) -> m.LearningOpportunitySpecification:
+    def los(
+        self, claim: dict[str, Any], path: str, report: _Report, depth: int
+    ) -> m.LearningOpportunitySpecification:
         spec = self.first(claim, "specifiedBy", path)
         spec_path = f"{path}.specifiedBy"
         titles = self.texts(claim, "title") or self.texts(spec, "title")
@@ -355,7 +375,7 @@ class _Reader:
         los_type = next((_los_type(x) for k, x in markers if k == LOS_TYPE_SCHEME), None)
         isced = self.concept_code(self.first(spec, "thematicArea", spec_path))
         area = self.concept_code(self.first(spec, "educationSubject", spec_path))
-        html = []
+        html: list[m.LangText] = []
         for note in self.nodes(spec, "additionalNote", spec_path):
             fmt = self.string(self.first(note, "noteFormat", spec_path), "notation")
             if fmt == "text/html":
@@ -428,10 +448,16 @@ class _Reader:
         self.get(claim, "provenBy")
         a_path = self.paths.get(id(assessment), path) if assessment is not None else path
         grade_node = self.first(assessment, "grade", a_path)
-        grade = self.text(grade_node, "noteLiteral") if grade_node is not None else self.string(assessment, "grade")
+        grade = (
+            self.text(grade_node, "noteLiteral")
+            if grade_node is not None
+            else self.string(assessment, "grade")
+        )
         self.get(grade_node, "noteFormat")
         status = _STATUS.get(status_text or "")
-        graded = self.status(self.first(assessment, "gradeStatus", a_path)) if assessment is not None else None
+        graded = (
+            self.status(self.first(assessment, "gradeStatus", a_path)) if assessment is not None else None
+        )
         status = status or graded
         self.get(assessment, "title")
         self.get(assessment, "awardedBy")
@@ -510,7 +536,9 @@ class _Reader:
     def shortened(self, node: dict[str, Any] | None) -> m.ShortenedGrading | None:
         if node is None:
             return None
-        values = [_decimal(self.string(node, k)) for k in ("percentageLower", "percentageEqual", "percentageHigher")]
+        values = [
+            _decimal(self.string(node, k)) for k in ("percentageLower", "percentageEqual", "percentageHigher")
+        ]
         if any(x is None for x in values):
             return None
         lower, equal, higher = (x for x in values if x is not None)
@@ -527,7 +555,9 @@ class _Reader:
         return m.ResultDistribution(tuple(categories), self.texts(node, "description"))
 
     def credits(self, claim: dict[str, Any], spec: dict[str, Any] | None, path: str) -> tuple[m.Credit, ...]:
-        points = list(self.nodes(claim, "creditReceived", path)) or list(self.nodes(spec, "creditPoint", path))
+        points = list(self.nodes(claim, "creditReceived", path)) or list(
+            self.nodes(spec, "creditPoint", path)
+        )
         out = []
         for point in points:
             framework = self.first(point, "framework", path)
@@ -550,7 +580,8 @@ class _Reader:
         out: list[m.Level] = []
         eqf = {self.concept_code(c) for c in self.nodes(spec, "eqfLevel", path)}
         for concept in self.nodes(spec, "educationLevel", path):
-            iri = concept.get("id") if isinstance(concept.get("id"), str) else ""
+            ident = concept.get("id")
+            iri = ident if isinstance(ident, str) else ""
             scheme = self.first(concept, "inScheme", path)
             scheme_iri = scheme.get("id", "") if scheme is not None else ""
             label = self.texts(concept, "prefLabel")
@@ -560,10 +591,14 @@ class _Reader:
                 eqf.discard(value)
                 out.append(m.Level("EQF", description, value))
             elif isinstance(scheme_iri, str) and scheme_iri.startswith(f"{v.EMREX}:level-type:"):
-                value = self.string(concept, "notation")
-                out.append(m.Level(scheme_iri.split(":", 3)[3], description, value or None))
+                notation = self.string(concept, "notation")
+                out.append(m.Level(scheme_iri.split(":", 3)[3], description, notation or None))
             else:
-                out.append(m.Level(self.text(scheme, "prefLabel") or "other", description, self.concept_code(concept)))
+                out.append(
+                    m.Level(
+                        self.text(scheme, "prefLabel") or "other", description, self.concept_code(concept)
+                    )
+                )
         out.extend(m.Level("EQF", None, value) for value in sorted(x for x in eqf if x))
         for concept in self.nodes(spec, "nqfLevel", path):
             label = self.texts(concept, "prefLabel")
@@ -620,7 +655,10 @@ def _merge_languages(attachments: list[m.Attachment]) -> list[m.Attachment]:
             and previous.type == attachment.type
         ):
             out[-1] = m.Attachment(
-                previous.identifiers, previous.titles, previous.type, previous.descriptions,
+                previous.identifiers,
+                previous.titles,
+                previous.type,
+                previous.descriptions,
                 previous.contents + attachment.contents,
             )
         else:

@@ -171,9 +171,10 @@ def _context_names(document: Any) -> list[str] | None:
         return None
     context = document.get("@context")
     names = context if isinstance(context, list) else [context]
-    if not names or not all(isinstance(n, str) for n in names):
+    strings = [n for n in names if isinstance(n, str)]
+    if not names or len(strings) != len(names):
         return None
-    return names
+    return strings
 
 
 def _plain(document: Any) -> bool:
@@ -209,11 +210,7 @@ class _Walk:
 
     def node(self, node: dict[str, Any], context: _Context) -> str | None:
         ident = node.get("id", node.get("@id"))
-        subject: str | None
-        if isinstance(ident, str):
-            subject = context.expand(ident, vocab=False)
-        else:
-            subject = self.new_blank()
+        subject = context.expand(ident, vocab=False) if isinstance(ident, str) else self.new_blank()
         types = node.get("type", node.get("@type"))
         active = context
         type_iris = []
@@ -267,7 +264,9 @@ class _Walk:
                 return context.expand(item, vocab=False)
             return Literal(item, coerce or XSD_STRING)
         if isinstance(item, bool):
-            return Literal("true" if item else "false", coerce if coerce not in (None, "@id") else XSD + "boolean")
+            return Literal(
+                "true" if item else "false", coerce if coerce not in (None, "@id") else XSD + "boolean"
+            )
         if isinstance(item, (int, float)):
             return _number(item, coerce if coerce != "@id" else None)
         if isinstance(item, list):

@@ -27,14 +27,12 @@ if TYPE_CHECKING:
     from emrex.elm.shapes import Ontology
 
 SH = "http://www.w3.org/ns/shacl#"
-_UNSUPPORTED = {
-    f"{SH}{name}"
-    for name in (
-        "pattern flags minLength maxLength languageIn in equals disjoint lessThan lessThanOrEquals closed "
-        "ignoredProperties qualifiedValueShape qualifiedMinCount qualifiedMaxCount xone and not sparql "
-        "minInclusive minExclusive maxExclusive targetNode targetSubjectsOf targetObjectsOf target"
-    ).split()
-}
+_UNSUPPORTED_NAMES = (
+    "pattern flags minLength maxLength languageIn in equals disjoint lessThan lessThanOrEquals closed "
+    "ignoredProperties qualifiedValueShape qualifiedMinCount qualifiedMaxCount xone and not sparql "
+    "minInclusive minExclusive maxExclusive targetNode targetSubjectsOf targetObjectsOf target"
+)
+_UNSUPPORTED = {f"{SH}{name}" for name in _UNSUPPORTED_NAMES.split(" ")}
 _NODE_KINDS = {
     f"{SH}IRI": {"iri"},
     f"{SH}BlankNode": {"blank"},
@@ -122,9 +120,15 @@ def compile_shapes(graph: rdflib.Graph, files: tuple[str, ...]) -> CompiledShape
         node = made[subject] = Shape(str(term_node(subject)))
         path = one(subject, "path")
         if path is not None and not isinstance(path, rdflib.URIRef):
-            raise ShapesUnsupported(f"the shape {subject} has a complex sh:path, which this validator does not implement")
+            raise ShapesUnsupported(
+                f"the shape {subject} has a complex sh:path, which this validator does not implement"
+            )
         node.path = str(path) if path is not None else None
-        node.name, node.description, node.message = text(subject, "name"), text(subject, "description"), text(subject, "message")
+        node.name, node.description, node.message = (
+            text(subject, "name"),
+            text(subject, "description"),
+            text(subject, "message"),
+        )
         severity = one(subject, "severity")
         node.severity = str(severity) if severity is not None else node.severity
         node.targets = tuple(str(t) for t in graph.objects(subject, rdflib.URIRef(SH + "targetClass")))

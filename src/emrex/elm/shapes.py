@@ -57,7 +57,11 @@ def default_shapes_dir() -> Path:
 
 def resolve_shapes_dir(shapes_dir: Path | str | None = None) -> Path:
     directory = Path(shapes_dir).expanduser() if shapes_dir else default_shapes_dir()
-    missing = [name for name in (CONTEXT_FILE, ONTOLOGY_FILE, "shapes/EDC-generic-no-cv.ttl") if not (directory / name).is_file()]
+    missing = [
+        name
+        for name in (CONTEXT_FILE, ONTOLOGY_FILE, "shapes/EDC-generic-no-cv.ttl")
+        if not (directory / name).is_file()
+    ]
     if missing:
         raise ShapesUnavailable(
             f"the EDC shapes are not in {directory} (missing {', '.join(missing)}); run "
@@ -239,7 +243,7 @@ def build_ontology(graph: rdflib.Graph) -> Ontology:
     domains, ranges = classes(domain), classes(range_)
     types: dict[str, set[str]] = {}
     for subject, by_predicate in index.items():
-        found = set()
+        found: set[str] = set()
         for c in explicit.get(subject, ()):
             found |= superclasses.get(c, {c})
         for predicate, objects in by_predicate.items():

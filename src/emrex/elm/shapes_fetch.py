@@ -31,7 +31,9 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT = 30.0
 MAX_FILE_BYTES = 8 * 1024 * 1024
-ELM_REPO = "https://raw.githubusercontent.com/european-commission-empl/European-Learning-Model/EDC-3.2-%28LTS%29"
+ELM_REPO = (
+    "https://raw.githubusercontent.com/european-commission-empl/European-Learning-Model/EDC-3.2-%28LTS%29"
+)
 
 
 class BadFetchRequest(ElmError):
@@ -160,7 +162,9 @@ def _check(tree: Path, downloads: list[Download]) -> None:
         target = next((t for t in url_of if t in str(exc)), ONTOLOGY_FILE)
         raise FetchError(url_of[target], f"unusable: {message}") from None
     if not library.profiles:
-        raise FetchError(url_of["shapes/EDC-generic-no-cv.ttl"], "no EDC shapes file names itself (owl:Ontology)")
+        raise FetchError(
+            url_of["shapes/EDC-generic-no-cv.ttl"], "no EDC shapes file names itself (owl:Ontology)"
+        )
 
 
 def _install(tree: Path, directory: Path, previous: Path) -> None:

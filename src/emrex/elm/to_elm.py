@@ -43,9 +43,7 @@ EVIDENCE_STATEMENT = (
     "the indicated awarding body."
 )
 # A 1x1 white PNG: the EDC shapes require a display image; viewers render the structured data.
-_BLANK_PNG = (
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC"
-)
+_BLANK_PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4//8/AAX+Av4N70a4AAAAAElFTkSuQmCC"
 
 
 @dataclass(frozen=True)
@@ -168,7 +166,12 @@ class _Builder:
         return [self.identifier(i.type, i.value) for i in identifiers]
 
     def identifier(self, scheme_name: str, notation: str) -> dict[str, Any]:
-        return {"id": self.id("identifier"), "type": "Identifier", "schemeName": scheme_name, "notation": notation}
+        return {
+            "id": self.id("identifier"),
+            "type": "Identifier",
+            "schemeName": scheme_name,
+            "notation": notation,
+        }
 
     def location(self, country: str | None, full_address: str | None, where: str) -> dict[str, Any] | None:
         concept = v.country(country) if country else None
@@ -301,9 +304,14 @@ class _Builder:
             person["birthName"] = {UNDETERMINED: learner.birth_name}
         if learner.gender is not None:
             code = v.GENDERS[int(learner.gender)]
-            person["gender"] = v.concept(f"{v.HUMAN_SEX_NAL}/{code}", v.HUMAN_SEX_NAL, notation=str(int(learner.gender)))
+            person["gender"] = v.concept(
+                f"{v.HUMAN_SEX_NAL}/{code}", v.HUMAN_SEX_NAL, notation=str(int(learner.gender))
+            )
         if learner.place_of_birth:
-            self.warn("learner.placeOfBirth", "an ELM place of birth needs a country, which ELMO does not give; left out")
+            self.warn(
+                "learner.placeOfBirth",
+                "an ELM place of birth needs a country, which ELMO does not give; left out",
+            )
         if learner.current_address is not None:
             address = learner.current_address
             lines = [*address.address_lines]
@@ -336,7 +344,9 @@ class _Builder:
         }
         for scheme in report.grading_schemes:
             if scheme.local_id not in used:
-                self.warn(f"{where}.gradingScheme[{scheme.local_id}]", "is used by no result, so has no ELM home")
+                self.warn(
+                    f"{where}.gradingScheme[{scheme.local_id}]", "is used by no result, so has no ELM home"
+                )
         return [
             self.achievement(los, context, f"{where}.los[{i}]")
             for i, los in enumerate(report.learning_opportunity_specifications, 1)
@@ -359,13 +369,21 @@ class _Builder:
         self, los: m.LearningOpportunitySpecification, ctx: _ReportContext, where: str
     ) -> dict[str, Any]:
         titles = self.texts(los.titles, f"{where}.title")
-        node: dict[str, Any] = {"id": self.id("learningAchievement"), "type": "LearningAchievement", "title": titles}
+        node: dict[str, Any] = {
+            "id": self.id("learningAchievement"),
+            "type": "LearningAchievement",
+            "title": titles,
+        }
         identifiers = self.identifiers(los.identifiers)
         if los.type is not None:
             identifiers.append(self.identifier(LOS_TYPE_SCHEME, los.type.value))
         spec = self.specification(los, titles, identifiers, where)
         loi = los.specifies
-        process: dict[str, Any] = {"id": self.id("awardingProcess"), "type": "AwardingProcess", "awardingBody": ctx.org}
+        process: dict[str, Any] = {
+            "id": self.id("awardingProcess"),
+            "type": "AwardingProcess",
+            "awardingBody": ctx.org,
+        }
         if ctx.report.issue_date is not None:
             process["dateIssued"] = _timestamp(ctx.report.issue_date)
         node["awardedBy"] = process
@@ -473,7 +491,10 @@ class _Builder:
             process["used"] = assessment
             node["provenBy"] = {"id": assessment["id"]}
         elif loi.shortened_grading is not None or loi.result_distribution is not None:
-            self.warn(where, "a grade distribution without a grade has no ELM home (an ELM assessment needs a grade)")
+            self.warn(
+                where,
+                "a grade distribution without a grade has no ELM home (an ELM assessment needs a grade)",
+            )
         if loi.diploma_supplement is not None:
             self.warn(f"{where}.diplomaSupplement", "has no ELM home in a generic EDC")
         if loi.extension is not None:
@@ -485,7 +506,9 @@ class _Builder:
         out = []
         for credit in credits:
             if credit.value is None:
-                self.warn(f"{where}.credit[{credit.scheme}]", "has no value, which an ELM credit point requires")
+                self.warn(
+                    f"{where}.credit[{credit.scheme}]", "has no value, which an ELM credit point requires"
+                )
                 continue
             framework = self.credit_frameworks.get(credit.scheme)
             if framework is None:
@@ -493,7 +516,9 @@ class _Builder:
                     framework = v.concept(v.ECTS, v.CREDIT_SCHEME, "ECTS", credit.scheme)
                 else:
                     framework = v.concept(
-                        f"{v.EMREX}:credit-scheme:{credit.scheme}", f"{v.EMREX}:credit-scheme", notation=credit.scheme
+                        f"{v.EMREX}:credit-scheme:{credit.scheme}",
+                        f"{v.EMREX}:credit-scheme",
+                        notation=credit.scheme,
                     )
                 self.credit_frameworks[credit.scheme] = framework
             point: dict[str, Any] = {
@@ -517,7 +542,9 @@ class _Builder:
             else:
                 value = level.value or ""
                 concept = v.concept(
-                    f"{v.EMREX}:level:{level.type}:{value}", f"{v.EMREX}:level-type:{level.type}", notation=value
+                    f"{v.EMREX}:level:{level.type}:{value}",
+                    f"{v.EMREX}:level-type:{level.type}",
+                    notation=value,
                 )
             if level.description is not None:
                 concept["prefLabel"] = {level.description.lang or UNDETERMINED: level.description.text}
@@ -547,7 +574,11 @@ class _Builder:
                 period["endDate"] = _day(term.end)
             activity["temporal"] = period
         if loi.language_of_instruction is not None or loi.engagement_hours is not None:
-            spec: dict[str, Any] = {"id": self.id("learningActivitySpec"), "type": "LearningActivitySpecification", "title": titles}
+            spec: dict[str, Any] = {
+                "id": self.id("learningActivitySpec"),
+                "type": "LearningActivitySpecification",
+                "title": titles,
+            }
             if loi.language_of_instruction is not None:
                 spec["language"] = v.language(loi.language_of_instruction)
             if loi.engagement_hours is not None:
@@ -602,7 +633,9 @@ class _Builder:
             }
             scheme = ctx.report.grading_scheme(local_id)
             if scheme is not None and scheme.descriptions:
-                node["description"] = self.texts(scheme.descriptions, f"gradingScheme[{local_id}].description")
+                node["description"] = self.texts(
+                    scheme.descriptions, f"gradingScheme[{local_id}].description"
+                )
             ctx.schemes[local_id] = node
         return node
 
@@ -624,10 +657,18 @@ class _Builder:
         categories = []
         for category in dist.categories:
             if category.count < 1:
-                self.warn(f"{where}.resultDistribution", f"category {category.label!r} with no students left out (ELM counts from 1)")
+                self.warn(
+                    f"{where}.resultDistribution",
+                    f"category {category.label!r} with no students left out (ELM counts from 1)",
+                )
                 continue
             categories.append(
-                {"id": self.id("resultCategory"), "type": "ResultCategory", "label": category.label, "count": category.count}
+                {
+                    "id": self.id("resultCategory"),
+                    "type": "ResultCategory",
+                    "label": category.label,
+                    "count": category.count,
+                }
             )
         if categories:
             node["resultCategory"] = categories
@@ -641,7 +682,8 @@ class _Builder:
         out = [self.attachment(a, None, f"attachment[{i}]") for i, a in enumerate(elmo.attachments, 1)]
         for r, report in enumerate(elmo.reports, 1):
             out += [
-                self.attachment(a, r, f"report[{r}].attachment[{i}]") for i, a in enumerate(report.attachments, 1)
+                self.attachment(a, r, f"report[{r}].attachment[{i}]")
+                for i, a in enumerate(report.attachments, 1)
             ]
         return [a for node in out for a in node]
 

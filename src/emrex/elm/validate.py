@@ -35,7 +35,11 @@ _PREFIXES = (
     ("http://data.europa.eu/snb/model/ap/", "edc-ap:"),
     ("http://www.w3.org/ns/person#", "person:"),
 )
-_LABELS = ("http://purl.org/dc/terms/title", "http://www.w3.org/ns/regorg#legalName", "http://www.w3.org/2004/02/skos/core#prefLabel")
+_LABELS = (
+    "http://purl.org/dc/terms/title",
+    "http://www.w3.org/ns/regorg#legalName",
+    "http://www.w3.org/2004/02/skos/core#prefLabel",
+)
 
 
 def short(iri: str) -> str:
@@ -131,7 +135,13 @@ def reference_validate(
             focus = rdflib.Literal(f"_:{focus}")
         path = report.value(result, rdflib.URIRef(SH + "resultPath"))
         component = str(report.value(result, rdflib.URIRef(SH + "sourceConstraintComponent")))
-        found.add((str(focus), str(path) if path is not None else None, component.rsplit("#", 1)[-1].removesuffix("ConstraintComponent")))
+        found.add(
+            (
+                str(focus),
+                str(path) if path is not None else None,
+                component.rsplit("#", 1)[-1].removesuffix("ConstraintComponent"),
+            )
+        )
     return bool(conforms), found
 
 
@@ -155,9 +165,20 @@ def _term(node: Node) -> Any:
 def _label(graph: DataGraph, node: Node) -> str:
     if isinstance(node, Literal):
         return f"the value {node.value[:60]!r}"
-    kinds = sorted(short(t).removeprefix("elm:") for t in graph.types_of(node) if t.startswith("http://data.europa.eu/snb/model/elm/"))
-    explicit = {short(t).removeprefix("elm:") for t in graph.index.get(node, {}).get(RDF_TYPE, set()) if isinstance(t, str)}
-    kind = next((k for k in kinds if k in explicit and k not in ("Claim", "Agent", "Specification")), kinds[0] if kinds else "node")
+    kinds = sorted(
+        short(t).removeprefix("elm:")
+        for t in graph.types_of(node)
+        if t.startswith("http://data.europa.eu/snb/model/elm/")
+    )
+    explicit = {
+        short(t).removeprefix("elm:")
+        for t in graph.index.get(node, {}).get(RDF_TYPE, set())
+        if isinstance(t, str)
+    }
+    kind = next(
+        (k for k in kinds if k in explicit and k not in ("Claim", "Agent", "Specification")),
+        kinds[0] if kinds else "node",
+    )
     title = None
     for predicate in _LABELS:
         values = [v for v in graph.objects(node, predicate) if isinstance(v, Literal)]
@@ -172,8 +193,13 @@ def _label(graph: DataGraph, node: Node) -> str:
 def _problem(graph: DataGraph, result: Result) -> Problem:
     shape = result.shape
     name = shape.name or (short(result.path) if result.path else None)
-    what = f"{name} ({short(result.path)})" if result.path and name != short(result.path) else (name or "the node")
+    what = (
+        f"{name} ({short(result.path)})"
+        if result.path and name != short(result.path)
+        else (name or "the node")
+    )
     value = _show(result.value)
+    limit = shape.max_inclusive.value if shape.max_inclusive else "the maximum"
     message = {
         "MinCount": f"{what} is missing: at least {shape.min_count} value(s) required",
         "MaxCount": f"{what} has too many values: at most {shape.max_count} allowed",
@@ -182,7 +208,7 @@ def _problem(graph: DataGraph, result: Result) -> Problem:
         "NodeKind": f"{what}: {value} is not a {short(shape.node_kind or '').removeprefix('sh:')}",
         "HasValue": f"{what} must include {', '.join(_show(v) for v in shape.has_value)}",
         "UniqueLang": f"{what} gives two values in the same language",
-        "MaxInclusive": f"{what}: {value} is above {shape.max_inclusive.value if shape.max_inclusive else ''}",
+        "MaxInclusive": f"{what}: {value} is above {limit}",
         "Or": f"{what}: {value} is none of {_alternatives(shape)}",
         "Node": f"{what}: {value} does not meet {', '.join(short(n.id) for n in shape.nodes)}"
         + (f" ({shape.nodes[0].message})" if shape.nodes and shape.nodes[0].message else ""),

@@ -34,7 +34,9 @@ def create_app(sealer: Sealer | None, *, max_request_bytes: int = MAX_REQUEST_BY
             body = await _bounded_body(req, max_request_bytes)
             job = _parse(body)
             if job["to"] == "elm" and sealer is None:
-                raise _Refusal(500, "this service has no sealing organisation configured; it converts ELM to ELMO only")
+                raise _Refusal(
+                    500, "this service has no sealing organisation configured; it converts ELM to ELMO only"
+                )
             result = await run_in_threadpool(convert, job["content"], to=job["to"], sealer=sealer)
         except _Refusal as exc:
             return _answer(exc.status, None, None, [exc.message], [])
@@ -42,7 +44,9 @@ def create_app(sealer: Sealer | None, *, max_request_bytes: int = MAX_REQUEST_BY
             problems = list(getattr(exc, "problems", ())) or [str(exc)]
             return _answer(500, None, None, problems, [])
         version = _PROTOCOLS[result.to][0]
-        return _answer(200, result.to, version, [], result.warnings, base64.b64encode(result.output).decode("ascii"))
+        return _answer(
+            200, result.to, version, [], result.warnings, base64.b64encode(result.output).decode("ascii")
+        )
 
     return Starlette(routes=[Route("/rest/request", request, methods=["POST"])])
 
@@ -82,11 +86,13 @@ def _parse(body: bytes) -> dict[str, Any]:
 
 def _protocol(value: Any, where: str) -> str:
     if not isinstance(value, dict) or not isinstance(value.get("Name"), str):
-        raise _Refusal(400, f"{where} must name a protocol: {{\"Name\": \"elmo\" or \"elm\", \"Version\": ...}}")
+        raise _Refusal(400, f'{where} must name a protocol: {{"Name": "elmo" or "elm", "Version": ...}}')
     name = value["Name"].strip().lower()
     version = str(value.get("Version") or "")
     if name not in _PROTOCOLS or (version and version.split(".")[0] != _PROTOCOLS[name][0].split(".")[0]):
-        raise _Refusal(404, f"protocol {value['Name']} {version} not found (this converter knows elmo 1.x and elm 3.x)")
+        raise _Refusal(
+            404, f"protocol {value['Name']} {version} not found (this converter knows elmo 1.x and elm 3.x)"
+        )
     return _PROTOCOLS[name][1]
 
 
