@@ -11,7 +11,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emrex.elm import Sealer, elm_to_elmo, elmo_to_elm, extract_original
+from emrex.elm import Sealer, ShapesLibrary, elm_to_elmo, elmo_to_elm, extract_original, validate_credential
 from emrex.elmo import model as m
 from emrex.elmo.sample import sample_elmo
 from tests.elm.test_from_elm import _normalised
@@ -96,3 +96,10 @@ def test_the_structured_mapping_round_trips(elmo: m.Elmo) -> None:
 def test_the_converted_profile_keeps_any_original_bytes(elmo: m.Elmo, original: bytes) -> None:
     credential = json.loads(elmo_to_elm(elmo, SEALER, original=original).to_json())
     assert extract_original(credential) == original
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(documents())
+def test_generated_credentials_conform_to_the_edc_shapes(library: ShapesLibrary, elmo: m.Elmo) -> None:
+    report = validate_credential(elmo_to_elm(elmo, SEALER, original=b"<elmo/>").credential, library=library)
+    assert report.conforms, [str(p) for p in report.problems[:3]]

@@ -27,6 +27,7 @@ from emrex.elm.to_elm import (
     LOS_TYPE_SCHEME,
     MARK_ATTACHMENT,
     MARK_CREDIT_LEVEL,
+    MARK_CREDIT_SCHEME,
     MARK_GROUPING,
     MARK_REPORT,
     UNDETERMINED,
@@ -37,7 +38,15 @@ from emrex.elmo.reader import read_elmo
 from emrex.elmo.writer import write_elmo
 
 MAX_TREE_DEPTH = 32
-_MARKERS = {LOS_TYPE_SCHEME, MARK_ATTACHMENT, MARK_GROUPING, MARK_REPORT, MARK_CREDIT_LEVEL, "elmo:isced"}
+_MARKERS = {
+    LOS_TYPE_SCHEME,
+    MARK_ATTACHMENT,
+    MARK_GROUPING,
+    MARK_REPORT,
+    MARK_CREDIT_LEVEL,
+    MARK_CREDIT_SCHEME,
+    "elmo:isced",
+}
 # Members read elsewhere or that only describe the credential itself (not its ELMO content).
 _IGNORED = {"id", "type", "@context", "@id", "@type"}
 _CREDENTIAL_MEMBERS = {
@@ -565,9 +574,9 @@ class _Reader:
             scheme = None
             if framework is not None:
                 label = (self.text(framework, "prefLabel") or "").strip()
-                notation = self.string(framework, "notation") or ""
                 if framework.get("id") == v.ECTS or label.upper() == "ECTS":
-                    scheme = notation if notation.casefold() == "ects" else "ECTS"
+                    spelled = [x for k, x in self.identifiers(point, path)[1] if k == MARK_CREDIT_SCHEME]
+                    scheme = spelled[0] if spelled else "ECTS"
                 else:
                     scheme = self.string(framework, "notation") or label or None
             level_ids = [x for k, x in self.identifiers(point, path)[1] if k == MARK_CREDIT_LEVEL]
@@ -586,7 +595,9 @@ class _Reader:
             scheme_iri = scheme.get("id", "") if scheme is not None else ""
             label = self.texts(concept, "prefLabel")
             description = label[0] if label else None
-            if iri.startswith(f"{v.SNB}/eqf/"):
+            if scheme_iri == v.EQF_SCHEME and not iri.startswith(f"{v.SNB}/eqf/"):
+                out.append(m.Level("EQF", description, self.string(concept, "notation")))
+            elif iri.startswith(f"{v.SNB}/eqf/"):
                 value = iri.rsplit("/", 1)[-1]
                 eqf.discard(value)
                 out.append(m.Level("EQF", description, value))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import uuid
 from collections.abc import Mapping, Sequence
@@ -36,6 +37,7 @@ MARK_ATTACHMENT = "elmo:attachment"  # an LOI's reference to an attachment (inte
 MARK_GROUPING = "elmo:grouping"  # an LOI's grouping: "typeref", "idref" and text, JSON-encoded
 MARK_REPORT = "elmo:report"  # which report an attachment belongs to (1-based)
 MARK_CREDIT_LEVEL = "elmo:credit-level"
+MARK_CREDIT_SCHEME = "elmo:credit-scheme"
 EVIDENCE_STATEMENT = (
     "Every claim inside this credential is to be construed as having been made by the indicated "
     "awarding body, who maintains sole responsibility for said claim. By applying its electronic seal, "
@@ -513,7 +515,7 @@ class _Builder:
             framework = self.credit_frameworks.get(credit.scheme)
             if framework is None:
                 if credit.is_ects:
-                    framework = v.concept(v.ECTS, v.CREDIT_SCHEME, "ECTS", credit.scheme)
+                    framework = v.concept(v.ECTS, v.CREDIT_SCHEME, "ECTS", "ECTS")
                 else:
                     framework = v.concept(
                         f"{v.EMREX}:credit-scheme:{credit.scheme}",
@@ -527,27 +529,33 @@ class _Builder:
                 "framework": framework,
                 "point": _decimal(credit.value),
             }
+            marks = []
             if credit.level is not None:
-                point["identifier"] = [self.identifier(MARK_CREDIT_LEVEL, credit.level.value)]
+                marks.append(self.identifier(MARK_CREDIT_LEVEL, credit.level.value))
+            if credit.is_ects and credit.scheme != "ECTS":  # the concept has one notation: keep the spelling
+                marks.append(self.identifier(MARK_CREDIT_SCHEME, credit.scheme))
+            if marks:
+                point["identifier"] = marks
             out.append(point)
         return out
 
     def levels(self, levels: Sequence[m.Level], spec: dict[str, Any], qualification: bool) -> None:
         concepts = []
         for level in levels:
-            if level.type.upper() == "EQF" and level.value in {str(n) for n in range(1, 9)}:
-                concept = v.concept(f"{v.SNB}/eqf/{level.value}", v.EQF_SCHEME, notation=level.value)
+            eqf = level.type == "EQF" and level.value in {str(n) for n in range(1, 9)}
+            value = level.value or ""
+            if eqf and level.description is None:
+                concept = v.concept(f"{v.SNB}/eqf/{value}", v.EQF_SCHEME, notation=value)
                 if qualification:
                     spec["eqfLevel"] = concept
             else:
-                value = level.value or ""
-                concept = v.concept(
-                    f"{v.EMREX}:level:{level.type}:{value}",
-                    f"{v.EMREX}:level-type:{level.type}",
-                    notation=value,
-                )
-            if level.description is not None:
-                concept["prefLabel"] = {level.description.lang or UNDETERMINED: level.description.text}
+                # a concept of our own, named by its description too: one concept, one label per language
+                described = level.description.text if level.description is not None else ""
+                digest = hashlib.sha256(described.encode()).hexdigest()[:12]
+                scheme = v.EQF_SCHEME if eqf else f"{v.EMREX}:level-type:{level.type}"
+                concept = v.concept(f"{v.EMREX}:level:{level.type}:{value}:{digest}", scheme, notation=value)
+                if level.description is not None:
+                    concept["prefLabel"] = {level.description.lang or UNDETERMINED: level.description.text}
             concepts.append(concept)
         if concepts:
             spec["educationLevel"] = concepts

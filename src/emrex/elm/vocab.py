@@ -122,8 +122,7 @@ def country_code(node: Any) -> str | None:
 
 def language(code: str) -> dict[str, Any]:
     """A concept of the EU language list for an ISO 639-1 code (minted when the list lacks it)."""
-    primary = code.split("-")[0].lower()
-    three = LANG3.get(primary)
+    three = LANG3.get(code)  # only a plain ISO 639-1 code: one concept must have one notation
     iri = f"{LANGUAGE_NAL}/{three}" if three is not None else f"{EMREX}:language:{code}"
     return concept(iri, LANGUAGE_NAL, notation=code)
 
@@ -154,8 +153,9 @@ _FILE_TYPES = {
 
 def file_type(media_type: str) -> dict[str, Any]:
     """A concept of the EU file-type list; its notation keeps the exact media type."""
-    code = _FILE_TYPES.get(media_type.lower())
-    iri = f"{FILE_TYPE_NAL}/{code}" if code else f"{EMREX}:media-type:{media_type}"
+    code = _FILE_TYPES.get(media_type)
+    canonical = code is not None and next(k for k, c in _FILE_TYPES.items() if c == code) == media_type
+    iri = f"{FILE_TYPE_NAL}/{code}" if canonical else f"{EMREX}:media-type:{media_type}"
     return concept(iri, FILE_TYPE_NAL, notation=media_type)
 
 
