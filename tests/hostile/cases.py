@@ -23,6 +23,8 @@ ENTRY_POINTS = (
     "OOTS",
     "EWP API",
     "wallet",
+    "ELM/EDC library",
+    "ELM converter service",
 )
 
 
@@ -805,6 +807,56 @@ CASES += tuple(
             "wallet-credential-without-token",
             "the credential endpoint without, with a forged, and with an expired access token",
             "401 `invalid_token` with `WWW-Authenticate`; nothing issued",
+        ),
+    )
+    + _cases(
+        "ELM/EDC library",
+        (
+            "elm-remote-context",
+            "an `@context` naming a remote URL beside the EDC contexts",
+            "`RemoteContextRefused` naming the URL; nothing fetched",
+        ),
+        (
+            "elm-nested-remote-context",
+            "a remote `@context` inside the credential subject",
+            "`RemoteContextRefused` naming the URL; nothing fetched",
+        ),
+        ("elm-json-too-deep", "JSON nested 50 000 levels", "`ElmParseError`: nests deeper than the limit"),
+        (
+            "elm-json-duplicate-member",
+            "`credentialSubject` given twice",
+            "`ElmParseError`: a member given twice",
+        ),
+        ("elm-json-too-large", "a credential over the size limit", "`InputTooLarge` before parsing"),
+        ("elm-json-nan", "`NaN` and `Infinity` as numbers", "`ElmParseError`: not a JSON number"),
+        (
+            "elm-haspart-cycle",
+            "a claim whose `hasPart` refers to itself by id",
+            "`ConversionRefused`: the tree is deeper than its bound; no recursion error",
+        ),
+        (
+            "elm-converted-original-altered",
+            "a Converted credential whose embedded ELMO was altered after signing",
+            "the original is extracted as it is and its XML signature is refused (`SignatureInvalid`)",
+        ),
+        (
+            "elm-evidence-not-base64",
+            "the embedded original is not base64",
+            "`ElmParseError`: the embedded original is not valid base64",
+        ),
+    )
+    + _cases(
+        "ELM converter service",
+        (
+            "elm-service-oversized",
+            "a request body over the limit",
+            "413 with the protocol's error JSON, body not read",
+        ),
+        ("elm-service-duplicate-member", "`Content` given twice", "400 with the protocol's error JSON"),
+        (
+            "elm-service-remote-context",
+            "an ELM document with a remote `@context` to convert",
+            "500 (the converter's application error) naming the context; nothing fetched",
         ),
     )
 )

@@ -22,6 +22,7 @@ MODULES = (
     "test_oots",
     "test_ewp_api",
     "test_wallet",
+    "test_elm",
 )
 
 

@@ -19,6 +19,7 @@ from emrex.errors import EmrexError
 # Modules that add subcommands, in the order they appear in --help.
 COMMAND_MODULES = (
     "emrex.cli.elmo",
+    "emrex.cli.elm",
     "emrex.cli.transcript",
     "emrex.cli.edc",
     "emrex.cli.registry",
