@@ -3,6 +3,7 @@ and the exit codes (0 accepted, 1 refused, 2 unreadable or usage)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,11 +11,14 @@ from pathlib import Path
 import pytest
 
 from emrex.cli import main
+from emrex.elmo.sample import sample_elmo
+from emrex.elmo.writer import write_elmo
 from emrex.registry import Emp, Registry, emreg_json
 from emrex.seal import verify_seal
 from emrex.seal.sample import sample_credential
 from emrex.trust.ca import issue, make_ca
 from emrex.trust.keys import certificate_pem
+from emrex.trust.signer import Signer
 
 ORG_ID = "NTRSE-2021001234"
 
@@ -137,7 +141,7 @@ def test_the_eu_samples_verify_with_their_own_ca(
     assert "timestamps: present, not checked: sigTst" in out
 
 
-def test_a_registry_is_read_and_the_embedded_elmo_said_to_be_unchecked(
+def test_a_plain_credential_has_no_embedded_elmo_and_an_unusable_registry_is_refused(
     files: Files, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     ca = make_ca("Registry CA")
@@ -161,9 +165,50 @@ def test_a_registry_is_read_and_the_embedded_elmo_said_to_be_unchecked(
         main(["edc", "verify", str(files.sealed), "--trust", str(files.ca), "--registry", str(registry)]) == 0
     )
     captured = capsys.readouterr()
-    assert "embedded ELMO of a Converted credential is not checked yet" in captured.err
-    assert "embedded ELMO: an embedded original ELMO was not looked for" in captured.out
+    assert captured.err == ""
+    assert "embedded ELMO: no original ELMO is embedded (not Converted)" in captured.out
     assert main(["edc", "verify", str(files.sealed), "--registry", str(tmp_path / "none.json")]) == 2
+
+
+def test_a_converted_credential_end_to_end(
+    files: Files, capsys: pytest.CaptureFixture[str], tmp_path: Path, shapes_dir: Path
+) -> None:
+    """ELMO signed by a registry EMP -> ELM (Converted) -> sealed -> verified with shapes and registry."""
+    ca = make_ca("Registry CA")
+    emp = issue(ca, "Fjordby EMP")
+    elmo = tmp_path / "elmo.xml"
+    elmo.write_bytes(Signer(emp.key, emp.certificate).sign(write_elmo(sample_elmo(5))))
+    registry = tmp_path / "registry.json"
+    listed = Emp(
+        url="https://emp.fjordby.example/emrex",
+        country_code="NO",
+        acronym="FJORD",
+        institutions=("Fjordby University",),
+        certificates=(emp.certificate,),
+    )
+    registry.write_bytes(emreg_json(Registry(emps=(listed,))))
+    credential, sealed = tmp_path / "elm.json", tmp_path / "sealed.json"
+    sealer = ["--sealer-name", "Nordvik University", "--sealer-country", "SE", "--sealer-id", ORG_ID]
+    assert main(["elm", "convert", str(elmo), *sealer, "-o", str(credential)]) == 0
+    key, cert = files.folder / "rsa" / "key.pem", files.folder / "rsa" / "cert.pem"
+    assert (
+        main(["edc", "seal", str(credential), "--key", str(key), "--cert", str(cert), "-o", str(sealed)]) == 0
+    )
+    capsys.readouterr()
+    args = ["edc", "verify", str(sealed), "--trust", str(files.ca), "--shapes-dir", str(shapes_dir)]
+    assert main([*args, "--registry", str(registry)]) == 0
+    out = capsys.readouterr().out
+    assert "conformance:          passed: conforms to the EDC shapes" in out
+    assert (
+        "embedded ELMO:        passed: the original ELMO is signed by Fjordby University (FJORD, NO)" in out
+    )
+    other = issue(ca, "Another EMP").certificate  # the registry now lists another key for FJORD
+    registry.write_bytes(emreg_json(Registry(emps=(dataclasses.replace(listed, certificates=(other,)),))))
+    assert main([*args, "--registry", str(registry)]) == 1
+    assert (
+        "embedded ELMO:        failed: the original ELMO's signature is not accepted"
+        in capsys.readouterr().out
+    )
 
 
 @pytest.fixture

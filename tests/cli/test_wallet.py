@@ -160,5 +160,79 @@ def test_usage_problems_exit_2(files: Files, tmp_path: Path, capsys: pytest.Capt
         )
         == 2
     )
-    assert "not ELM JSON" in capsys.readouterr().err
+    assert "not an ELMO document" in capsys.readouterr().err
     assert _issue(files, tmp_path / "x", "--days", "0") == 2
+
+
+def test_issue_from_elmo_carries_the_original_as_a_disclosure(
+    files: Files, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from emrex.elmo.sample import sample_elmo
+    from emrex.elmo.writer import write_elmo
+
+    elmo = tmp_path / "elmo.xml"
+    elmo.write_bytes(write_elmo(sample_elmo(3)))
+    out = tmp_path / "credential.txt"
+    sealer = [
+        "--sealer-name",
+        "Lindholm University",
+        "--sealer-country",
+        "se",
+        "--sealer-id",
+        "NTRSE-2021001234",
+    ]
+    assert (
+        main(
+            [
+                "wallet",
+                "issue",
+                str(elmo),
+                "--key",
+                str(files.key),
+                "--cert",
+                str(files.cert),
+                "--holder-key",
+                str(files.holder),
+                "-o",
+                str(out),
+                *sealer,
+            ]
+        )
+        == 0
+    )
+    # 3 courses, the learner's members, the display picture and the original ELMO, each its own disclosure
+    disclosures = out.read_text().split("~")[1:-1]
+    assert len(disclosures) >= 3 + 1 + 1
+    assert main(["wallet", "verify", str(out), "--trust", str(files.ca), "--json"]) == 0
+    elm = json.loads(capsys.readouterr().out)["elm"]
+    assert elm["evidence"]["embeddedEvidence"]  # the original travels when the holder discloses it
+
+
+def test_issue_from_elmo_needs_the_issuing_organisation(
+    files: Files, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from emrex.elmo.sample import sample_elmo
+    from emrex.elmo.writer import write_elmo
+
+    elmo = tmp_path / "elmo.xml"
+    elmo.write_bytes(write_elmo(sample_elmo(1)))
+    assert (
+        main(
+            [
+                "wallet",
+                "issue",
+                str(elmo),
+                "--key",
+                str(files.key),
+                "--cert",
+                str(files.cert),
+                "--holder-key",
+                str(files.holder),
+                "-o",
+                str(tmp_path / "x"),
+            ]
+        )
+        == 2
+    )
+    error = capsys.readouterr().err
+    assert "needs the issuing organisation" in error and error.count("\n") == 1

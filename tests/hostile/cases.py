@@ -561,6 +561,18 @@ CASES: tuple[Case, ...] = tuple(
             "`SealRefused`; unsigned garbage is only a warning, never trusted",
         ),
         (
+            "seal-converted-results-changed",
+            "a Converted credential whose grades were changed beside its genuine signed original ELMO, "
+            "then sealed by a trusted sealer",
+            "`emrex edc verify`: embedded ELMO failed (the credential differs from its original); verdict "
+            "failed; exit 1",
+        ),
+        (
+            "seal-converted-foreign-original",
+            "a Converted credential carrying an original ELMO signed by a key no registry EMP holds",
+            "embedded ELMO failed (its signature is not accepted); verdict failed",
+        ),
+        (
             "seal-cli-one-line",
             "`emrex edc verify` of `alg: none`, HS256 and a nesting bomb",
             "exit 1, 1 and 2, one line each",

@@ -201,7 +201,68 @@ def test_the_cli_says_one_line_and_exits_1_or_2(
         one_line(capsys.readouterr().err)
 
 
+def _converted(original: bytes) -> dict[str, Any]:
+    from emrex.elm import Sealer as ElmSealer
+    from emrex.elm import elmo_to_elm
+    from emrex.elmo.reader import read_elmo
+
+    sealer = ElmSealer({"en": "Nordvik University"}, "SE", ORG_ID)
+    return elmo_to_elm(read_elmo(original).elmo, sealer, original=original).credential
+
+
+def test_converted_credentials_must_agree_with_an_original_the_registry_signed(
+    ca: Issued, seal: Issued, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from emrex.elm.edc import verify_edc
+    from emrex.elmo.sample import sample_elmo
+    from emrex.elmo.writer import write_elmo
+    from emrex.registry import Emp, Registry, emreg_json
+    from emrex.seal.result import EMBEDDED_ELMO
+    from emrex.trust.keys import certificate_pem
+    from emrex.trust.signer import Signer
+
+    emp, stranger = issue(ca, "Listed EMP"), issue(ca, "Unlisted signer")
+    registry = Registry(emps=(Emp("EMP", "NO", "https://emp.example/emrex", ("Fjordby",), (emp.certificate,)),))
+    genuine = Signer(emp.key, emp.certificate).sign(write_elmo(sample_elmo(4)))
+    credential = _converted(genuine)
+    text = json.dumps(credential)
+    grades = {json.dumps(g) for g in _grades(credential)}
+    assert grades, "the sample has grades"
+    for grade in grades:  # every grade becomes the best one
+        changed = json.loads(grade)
+        changed["noteLiteral"] = {lang: "A" for lang in changed["noteLiteral"]}
+        text = text.replace(grade, json.dumps(changed))
+    sealer = Sealer(seal.key, seal.certificate)
+    forged = sealer.seal(text.encode())
+    policy = SealPolicy(trust=(ca.certificate,))
+    result = verify_edc(forged, policy, registry=registry)
+    assert result.check(EMBEDDED_ELMO).status is Status.FAILED and result.verdict is Status.FAILED
+    assert "differs from its original" in result.check(EMBEDDED_ELMO).summary
+    (tmp_path / "forged.json").write_bytes(forged)
+    (tmp_path / "registry.json").write_bytes(emreg_json(registry))
+    (tmp_path / "ca.pem").write_bytes(certificate_pem(ca.certificate))
+    args = ["edc", "verify", str(tmp_path / "forged.json"), "--trust", str(tmp_path / "ca.pem")]
+    assert main([*args, "--registry", str(tmp_path / "registry.json")]) == 1
+    assert "differs from its original" in capsys.readouterr().out
+
+    foreign = Signer(stranger.key, stranger.certificate).sign(write_elmo(sample_elmo(4)))
+    result = verify_edc(sealer.seal(json.dumps(_converted(foreign)).encode()), policy, registry=registry)
+    assert result.check(EMBEDDED_ELMO).status is Status.FAILED and result.verdict is Status.FAILED
+    assert "signature is not accepted" in result.check(EMBEDDED_ELMO).summary
+
+
+def _grades(node: Any) -> list[dict[str, Any]]:
+    if isinstance(node, dict):
+        found = [node["grade"]] if isinstance(node.get("grade"), dict) else []
+        return found + [g for value in node.values() for g in _grades(value)]
+    if isinstance(node, list):
+        return [g for value in node for g in _grades(value)]
+    return []
+
+
 exercised(
+    "seal-converted-results-changed",
+    "seal-converted-foreign-original",
     "seal-alg-none",
     "seal-hs256-certificate-key",
     "seal-unknown-crit",

@@ -14,7 +14,8 @@ from emrex.errors import InputTooLarge
 if TYPE_CHECKING:
     from cryptography import x509
 
-    from emrex.seal import CredentialCheck, SealVerification
+    from emrex.registry import Registry
+    from emrex.seal import SealVerification
 
 
 def register(commands: Any) -> None:
@@ -62,6 +63,11 @@ def register(commands: Any) -> None:
         metavar="SOURCE",
         help="an EMREX registry for the signature of an embedded original ELMO",
     )
+    p.add_argument(
+        "--shapes-dir",
+        metavar="DIR",
+        help="the EDC shapes (emrex elm shapes fetch); default: $EMREX_ELM_SHAPES_DIR or the user's folder",
+    )
     p.add_argument("--at", metavar="TIME", help="check validity at this ISO 8601 time (default: now)")
     p.add_argument("-o", "--output", help="write the sealed credential (exactly the sealed bytes) here")
     p.set_defaults(handler=_verify)
@@ -93,13 +99,14 @@ def _seal(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from emrex.seal import SealBroken, SealPolicy, SealRefused, SealUnreadable, verify_seal
+    from emrex.elm.edc import verify_edc
+    from emrex.seal import SealBroken, SealPolicy, SealRefused, SealUnreadable
 
     policy = SealPolicy(trust=trust_anchors(args.trust), at=_moment(args.at) if args.at else None)
-    embedded = _embedded_elmo_check(args.registry) if args.registry else None
+    registry = _registry(args.registry) if args.registry else None
     data = read_bytes(args.file)
     try:
-        result = verify_seal(data, policy, embedded_elmo=embedded)
+        result = verify_edc(data, policy, shapes_dir=args.shapes_dir, registry=registry)
     except (SealUnreadable, InputTooLarge) as exc:
         raise CliError(f"{args.file}: {exc}", EXIT_USAGE) from None
     except SealBroken as exc:
@@ -158,17 +165,13 @@ def trust_anchors(paths: list[str]) -> tuple[x509.Certificate, ...]:
     return tuple(anchors)
 
 
-def _embedded_elmo_check(source: str) -> CredentialCheck | None:
-    """The registry is read (an unusable one is refused here), but no check uses it yet: extracting the
-    original ELMO of a Converted credential belongs to emrex.elm, which is wired in here later."""
+def _registry(source: str) -> Registry:
     from emrex.registry import RegistryError, load_registry
 
     try:
-        load_registry(source)
+        return load_registry(source)
     except RegistryError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
-    print("emrex: note: the embedded ELMO of a Converted credential is not checked yet", file=sys.stderr)
-    return None
 
 
 def _moment(text: str) -> dt.datetime:

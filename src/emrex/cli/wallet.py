@@ -10,7 +10,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from cryptography.x509.oid import NameOID
+
 from emrex.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, CliError
+from emrex.cli.elm import _sealer_arguments
 from emrex.cli.io import read_bytes, write_output
 
 WALLET_ENV = "EMREX_WALLET_DIR"
@@ -25,7 +28,11 @@ def register(commands: Any) -> None:
         help="an SD-JWT VC of an ELM credential, offline, bound to a holder's key",
         description="Every course is its own disclosure; the learner's personal data is disclosable.",
     )
-    p.add_argument("file", help="the ELM credential (JSON); - for stdin")
+    p.add_argument(
+        "file",
+        help="the ELM credential (JSON, or sealed), or an ELMO document (XML or transport form, converted "
+        "with the original embedded); - for stdin",
+    )
     p.add_argument("--key", required=True, help="the issuer's private key (PEM or JWK; EC P-256 or RSA)")
     p.add_argument(
         "--cert", required=True, action="append", help="its certificate, then any intermediates (PEM)"
@@ -34,6 +41,7 @@ def register(commands: Any) -> None:
     p.add_argument("--issuer", help="the iss claim (default: https:// and the certificate's DNS name)")
     p.add_argument("--days", type=int, default=365, help="validity in days (default 365)")
     p.add_argument("-o", "--output", help="where to write the credential (default: stdout)")
+    _sealer_arguments(p)
     p.set_defaults(handler=_issue)
 
     p = sub.add_parser(
@@ -83,14 +91,54 @@ def _holder_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trust", action="append", metavar="CERT", help="check the peer against this certificate")
 
 
-def read_elm(path: str) -> dict[str, Any]:
-    """The ELM credential in ``path`` (ELM JSON; ELMO reaches this through the ELMO→ELM converter)."""
-    from emrex.wallet.jose import loads_object
+def read_elm(path: str, args: argparse.Namespace | None = None) -> dict[str, Any]:
+    """The ELM credential in ``path``: ELM JSON as it is, a sealed one's payload (its seal is not checked
+    here), or ELMO (XML or the transport form) converted with its original embedded (Converted)."""
+    from emrex.elm import ElmError, Kind, convert, read_document
+    from emrex.elmo.errors import ElmoError
+    from emrex.elmo.reader import read_elmo
 
     data = read_bytes(path)
-    if data.lstrip()[:1] != b"{":
-        raise CliError(f"{path}: not ELM JSON (ELMO input needs the ELMO to ELM converter)", EXIT_USAGE)
-    return loads_object(data, path)
+    try:
+        document = read_document(data)
+        if document.kind is not Kind.ELMO:
+            assert document.credential is not None
+            return dict(document.credential)
+        assert document.xml is not None
+        read_elmo(document.xml)  # an unreadable document is said so before anything else
+        sealer = _elm_sealer(args)
+        conversion = convert(data, to="elm", sealer=sealer)
+    except (ElmError, ElmoError) as exc:
+        raise CliError(f"{path}: {exc}", EXIT_USAGE) from None
+    assert conversion.elm is not None
+    return conversion.elm.credential
+
+
+def _elm_sealer(args: argparse.Namespace | None) -> Any:
+    """Who issues the ELM made from ELMO: the --sealer-* options, else the issuer certificate's
+    organisation name, country and organizationIdentifier."""
+    from emrex.cli.elm import sealer_from
+    from emrex.elm import Sealer
+    from emrex.trust.certs import CertificateError, load_certificates
+    from emrex.trust.orgid import organization_identifier_of
+
+    explicit = sealer_from(args) if args is not None and hasattr(args, "sealer_name") else None
+    if explicit is not None or args is None:
+        return explicit
+    try:
+        certificate = load_certificates(read_bytes(args.cert[0]))[0]
+    except CertificateError as exc:
+        raise CliError(f"{args.cert[0]}: {exc}", EXIT_USAGE) from None
+    names = certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+    countries = certificate.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)
+    identifier = organization_identifier_of(certificate)
+    if not (names and countries and identifier):
+        raise CliError(
+            f"{args.cert[0]}: converting ELMO to ELM needs the issuing organisation: give --sealer-name, "
+            "--sealer-country and --sealer-id, or a certificate with O, C and organizationIdentifier",
+            EXIT_USAGE,
+        )
+    return Sealer({"en": str(names[0].value)}, str(countries[0].value).upper(), identifier)
 
 
 def _issue(args: argparse.Namespace) -> int:
@@ -100,7 +148,7 @@ def _issue(args: argparse.Namespace) -> int:
     from emrex.wallet.errors import Unreadable, WalletKeyError
     from emrex.wallet.jose import load_private_key, load_public_jwk_file, public_jwk, signing_key
 
-    elm = _unreadable_as_usage(read_elm, args.file)
+    elm = _unreadable_as_usage(read_elm, args.file, args)
     try:
         certificates = [c for path in args.cert for c in load_certificates(read_bytes(path))]
         key = signing_key(load_private_key(read_bytes(args.key), args.key), x5c_of(certificates))

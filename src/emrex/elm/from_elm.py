@@ -104,6 +104,15 @@ def elm_to_elmo(credential: dict[str, Any], *, now: dt.datetime | None = None) -
     return ElmoResult(xml, elmo, reader.warnings)
 
 
+def credential_model(credential: dict[str, Any], *, now: dt.datetime | None = None) -> m.Elmo:
+    """The ELMO model of the credential's own fields (never its embedded original), even where ELMO
+    would require more than the credential gives: for comparing, not for writing."""
+    if not isinstance(credential, dict) or not _is_credential(credential):
+        raise ElmParseError("not an ELM credential: no 'credentialSubject' in a VerifiableCredential")
+    check_context_names(credential)
+    return _Reader(credential).elmo(now or dt.datetime.now(dt.UTC))
+
+
 def _is_credential(value: dict[str, Any]) -> bool:
     types = value.get("type")
     types = types if isinstance(types, list) else [types]

@@ -2,8 +2,9 @@
 in English and Swedish, with each claim's path and whether it is selectively disclosable.
 
 Beyond DC4EU's three claims: every course (each ``hasClaim`` element) is its own disclosure, the
-learner's names, birth date and identifiers are disclosable, and so is the credential's visual display
-(its picture shows every result, so showing it would show everything).
+learner's names, birth date and identifiers are disclosable, and so are the credential's visual display
+(its picture shows every result) and a Converted credential's evidence (the original signed ELMO holds
+the whole record): showing either would show everything.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ _CLAIMS: tuple[tuple[ClaimPath, str, str, str], ...] = (
     ((*COURSES, "awardedBy", "awardingBody", "legalName"), "never", "Awarding body", "Utfärdande lärosäte"),
     ((*COURSES, "awardedBy", "awardingDate"), "never", "Date awarded", "Datum"),
     (("elm", "displayParameter"), "always", "Picture of the whole credential", "Bild av hela intyget"),
+    # A Converted credential's original ELMO holds every result and the learner: showing it shows all.
+    (("elm", "evidence"), "always", "The original signed document", "Det ursprungliga signerade dokumentet"),
     (("elm", "issuer", "legalName"), "never", "Issued by", "Utfärdat av"),
     (("elm", "validFrom"), "never", "Valid from", "Giltigt från"),
 )
