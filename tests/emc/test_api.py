@@ -85,6 +85,18 @@ def test_transfers_are_listed_and_fetched(imported: TestClient) -> None:
     assert one["emp"]["acronym"] == "NORDVIK" and one["identity"]["verdict"] == "match"
 
 
+def test_identity_reasons_are_told_about_the_student(imported: TestClient) -> None:
+    listed = imported.get("/api/v1/transfers?student=asa&status=imported", headers=AUTH).json()["items"]
+    assert [t["identity"]["reasons"] for t in listed] == [["the esi in the results is the student's"]] * 2
+
+
+@pytest.mark.parametrize("status", ["bogus", "STARTED", "imported "])
+def test_an_unknown_status_filter_is_refused(imported: TestClient, status: str) -> None:
+    response = imported.get("/api/v1/transfers", params={"status": status}, headers=AUTH)
+    assert response.status_code == 422
+    assert "status" in response.text and "imported" in response.text  # names the parameter and the choices
+
+
 def test_the_openapi_description_is_served(imported: TestClient) -> None:
     spec = imported.get("/api/v1/openapi.json").json()
     assert spec["info"]["title"] == "EMREX client (EMC) API"

@@ -364,6 +364,11 @@ CASES: tuple[Case, ...] = tuple(
         ),
         ("api-id-beyond-64-bits", "`/transfers/<30 digits>`", FOUND + "404 JSON"),
         ("api-after-beyond-64-bits", "`after=<30 digits>`", FOUND + "200 JSON with no items"),
+        (
+            "api-status-filter-unknown",
+            "`status=` a value that is no status (`bogus`)",
+            FOUND + "422 JSON naming `status` and the values it takes (was 200 with no items)",
+        ),
     )
     + _cases(
         "library",

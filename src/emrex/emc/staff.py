@@ -76,7 +76,7 @@ def staff_router(service: Service) -> APIRouter:
                 status_code=404,
             )
         context = page_values(
-            service, transfer, current_language(request), lambda text: gettext(request, text)
+            service, transfer, current_language(request), lambda text: gettext(request, text), staff=True
         )
         return render(request, "emc/staff_transfer.html", context)
 

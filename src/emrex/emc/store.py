@@ -22,7 +22,7 @@ from emrex.db import Database, utcnow
 from emrex.emc.models import DELETABLE, ForeignCredential, Status, Transfer, WebhookEvent
 from emrex.emc.returns import Outcome, Received
 from emrex.errors import EmrexError
-from emrex.identity import LocalPerson, Verdict
+from emrex.identity import LocalPerson, Verdict, neutral_reason
 from emrex.registry.model import Country, Emp
 from emrex.trust.certs import load_certificates
 from emrex.web.auth import Person
@@ -289,7 +289,11 @@ def transfer_data(t: Transfer) -> dict[str, Any]:
         "return_code": t.return_code,
         "failure": t.failure,
         "signer": t.signer,
-        "identity": {"verdict": t.identity_verdict, "reasons": json.loads(t.identity_reasons or "[]")},
+        # Told about the student: the SIS reads these, not the student.
+        "identity": {
+            "verdict": t.identity_verdict,
+            "reasons": [neutral_reason(r) for r in json.loads(t.identity_reasons or "[]")],
+        },
         "review": {
             "decision": t.review_decision,
             "reason": t.review_reason,
