@@ -346,6 +346,11 @@ CASES: tuple[Case, ...] = tuple(
             "another student opens, downloads, confirms, deletes someone's transfer",
             "404/409/403 pages; nothing shown or changed",
         ),
+        (
+            "emc-pages-cancel-others-transfer",
+            "another student cancels someone's waiting transfer by its id (and ids next to it)",
+            "404 page; the transfer still waits for its owner",
+        ),
     )
     + _cases(
         "SIS API",

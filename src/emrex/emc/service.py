@@ -8,9 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from emrex.db import Database
+from emrex.db import Database, utcnow
 from emrex.emc.config import EmcSettings
-from emrex.emc.models import Status, Transfer
+from emrex.emc.models import Transfer, shown_status
 from emrex.emc.registries import Registries
 from emrex.emc.returns import Received, ReturnRefused, read_signed
 from emrex.emc.store import local_person, pinned_certificates
@@ -59,7 +59,7 @@ def view_of(
     reasons = [str(r) for r in json.loads(transfer.identity_reasons or "[]")]
     return {
         "transfer": transfer,
-        "status": Status(transfer.status),
+        "status": shown_status(transfer, utcnow()),
         "warnings": json.loads(transfer.warnings or "[]"),
         "algorithms": json.loads(transfer.algorithms or "{}"),
         "identity_verdict": verdict,

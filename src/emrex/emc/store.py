@@ -19,7 +19,15 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from emrex.db import Database, utcnow
-from emrex.emc.models import DELETABLE, ForeignCredential, Status, Transfer, WebhookEvent
+from emrex.emc.models import (
+    DELETABLE,
+    ForeignCredential,
+    Status,
+    Transfer,
+    WebhookEvent,
+    shown_status,
+    shown_status_column,
+)
 from emrex.emc.returns import Outcome, Received
 from emrex.errors import EmrexError
 from emrex.identity import LocalPerson, Verdict, neutral_reason
@@ -93,6 +101,8 @@ def open_for_return(s: Session, session_id: str, now: dt.datetime) -> Transfer:
     transfer = s.scalars(select(Transfer).where(Transfer.session_id == session_id).with_for_update()).first()
     if transfer is None:
         raise TransferError("no transfer was started with this sessionId", "unknown")
+    if transfer.status == Status.WITHDRAWN:
+        raise TransferError("the student cancelled this transfer before the answer came", "cancelled")
     if transfer.status != Status.STARTED:
         raise TransferError("this transfer has been answered already; a sessionId is used once", "used")
     if transfer.expires_at <= now:
@@ -169,6 +179,14 @@ def confirm_import(s: Session, transfer: Transfer, received: Received, now: dt.d
     else:
         transfer.status = Status.REVIEW
     return Status(transfer.status)
+
+
+def withdraw(transfer: Transfer, now: dt.datetime) -> None:
+    """The student gives up a transfer that waits for the data provider; its answer is refused later."""
+    if transfer.status != Status.STARTED:
+        raise TransferError("only a transfer that waits for the data provider can be cancelled", "state")
+    transfer.status = Status.WITHDRAWN
+    transfer.decided_at = now
 
 
 def discard(transfer: Transfer, now: dt.datetime) -> None:
@@ -281,7 +299,7 @@ def transfer_data(t: Transfer) -> dict[str, Any]:
     return {
         "id": t.id,
         "student": t.student,
-        "status": t.status,
+        "status": shown_status(t, utcnow()).value,
         "created_at": t.created_at.isoformat(),
         "returned_at": t.returned_at.isoformat() if t.returned_at else None,
         "country": t.country_code,
@@ -341,16 +359,17 @@ def statistics(db: Database) -> Statistics:
 
     from sqlalchemy import func
 
+    status = shown_status_column(utcnow()).label("shown_status")
     with db.session(readonly=True) as s:
         by_country = s.execute(
-            select(Transfer.country_code, Transfer.status, func.count())
-            .group_by(Transfer.country_code, Transfer.status)
-            .order_by(Transfer.country_code, Transfer.status)
+            select(Transfer.country_code, status, func.count())
+            .group_by(Transfer.country_code, status)
+            .order_by(Transfer.country_code, status)
         ).all()
         by_emp = s.execute(
-            select(Transfer.emp_name, Transfer.status, func.count())
-            .group_by(Transfer.emp_name, Transfer.status)
-            .order_by(Transfer.emp_name, Transfer.status)
+            select(Transfer.emp_name, status, func.count())
+            .group_by(Transfer.emp_name, status)
+            .order_by(Transfer.emp_name, status)
         ).all()
         courses = s.scalar(select(func.count()).select_from(ForeignCredential)) or 0
         total = Decimal(0)

@@ -34,6 +34,7 @@ from emrex.emc.store import (
     record_outcome,
     record_received,
     start_transfer,
+    withdraw,
 )
 from emrex.registry import RegistryError
 from emrex.web import autopost, current_language, flash, gettext, render
@@ -42,7 +43,7 @@ from emrex.web.auth import Person, current_person, require_person
 log = logging.getLogger("emrex.emc")
 MAX_FIELD = 256
 StudentDep = Annotated[Person, Depends(require_person)]
-REFUSED_STATUS = {"unknown": 400, "used": 409, "expired": 410, "other": 403}
+REFUSED_STATUS = {"unknown": 400, "used": 409, "cancelled": 409, "expired": 410, "other": 403}
 
 
 def _text(form: FormData, name: str, limit: int = MAX_FIELD) -> str:
@@ -154,6 +155,7 @@ def student_router(service: Service) -> APIRouter:
             service, transfer, current_language(request), lambda text: gettext(request, text)
         )
         context["deletable"] = transfer.status in DELETABLE
+        context["cancellable"] = context["status"] is Status.STARTED
         return render(request, "emc/transfer.html", context)
 
     @router.post("/transfers/{transfer_id}/confirm", name="confirm")
@@ -194,6 +196,21 @@ def student_router(service: Service) -> APIRouter:
         except TransferError as error:
             return render(request, "emc/problem.html", {"problem": str(error)}, status_code=409)
         flash(request, gettext(request, "The results were discarded."))
+        return RedirectResponse(request.url_for("transfer", transfer_id=transfer_id).path, status_code=303)
+
+    @router.post("/transfers/{transfer_id}/cancel", name="cancel")
+    async def cancel(request: Request, transfer_id: int, person: StudentDep) -> Response:
+        def run() -> None:
+            with db.session() as s:
+                withdraw(owned(s, transfer_id, person.subject), utcnow())
+
+        try:
+            await run_in_threadpool(run)
+        except TransferError as error:
+            status = 404 if error.kind == "not_found" else 409
+            return render(request, "emc/problem.html", {"problem": str(error)}, status_code=status)
+        log.info("transfer %d cancelled by the student", transfer_id)
+        flash(request, gettext(request, "The transfer was cancelled."))
         return RedirectResponse(request.url_for("transfer", transfer_id=transfer_id).path, status_code=303)
 
     @router.post("/transfers/{transfer_id}/delete", name="delete")
