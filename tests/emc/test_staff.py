@@ -61,7 +61,7 @@ def test_staff_approve_a_review_case_and_the_decision_is_recorded(
 
 def test_staff_reject_a_review_case(make_emc: Callable[..., TestClient], keys: Keys) -> None:
     _, staff, transfer_id = review_case(make_emc, keys)
-    assert decide(staff, transfer_id, "reject", "  ").status_code == 409  # type: ignore[attr-defined]
+    assert decide(staff, transfer_id, "reject", "  ").status_code == 400  # type: ignore[attr-defined]
     assert decide(staff, transfer_id, "maybe", "x").status_code == 400  # type: ignore[attr-defined]
     decide(staff, transfer_id, "reject", "Different person")
     with database_of(staff).session() as s:

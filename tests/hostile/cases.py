@@ -351,6 +351,21 @@ CASES: tuple[Case, ...] = tuple(
             "another student cancels someone's waiting transfer by its id (and ids next to it)",
             "404 page; the transfer still waits for its owner",
         ),
+        (
+            "emc-staff-search-hostile",
+            "staff search for a script, for 60 000 characters, for the SQL wildcards `%`, `_` and a quote",
+            "200 page finding nobody, the query escaped and cut to 200 characters; nothing stored",
+        ),
+        (
+            "emc-staff-unknown-subject-markup",
+            "`/staff/student?subject=` a script nobody has as login name",
+            FOUND + "404 page: the student is not known here, the name escaped (was an empty overview)",
+        ),
+        (
+            "emc-staff-refused-decision-markup",
+            "a review decision that is no decision, with a reason of 50 KB holding a script",
+            FOUND + "400 page with the form again, the reason escaped; the transfer still waits for review",
+        ),
     )
     + _cases(
         "SIS API",
