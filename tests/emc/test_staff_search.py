@@ -41,7 +41,7 @@ def test_an_incomplete_decision_shows_the_form_again_with_what_was_entered(
     assert response.status_code == 400  # type: ignore[attr-defined]
     page = response.text  # type: ignore[attr-defined]
     assert message in page and 'role="alert"' in page
-    assert f'action="/staff/transfers/{transfer_id}/review"' in page  # the form, not a dead end
+    assert f'action="/staff/transfers/{transfer_id}/review#decision"' in page  # the form, not a dead end
     assert kept in page
     assert "<b>at</b>" not in page  # the kept reason is escaped
     assert "Learner in the document" in page  # the evidence is still shown

@@ -78,7 +78,7 @@ def test_a_refused_decision_shows_its_reason_escaped_and_stores_nothing(
         )
     assert response.status_code == 400
     assert "<script>" not in response.text and "Choose approve or reject." in response.text
-    assert f'action="/staff/transfers/{transfer_id}/review"' in response.text  # the form again
+    assert f'action="/staff/transfers/{transfer_id}/review#decision"' in response.text  # the form again
     assert "&lt;script&gt;alert(" in response.text.split('<textarea id="reason"', 1)[1]  # the reason kept
     with database_of(staff).session() as s:
         transfer = s.get(Transfer, transfer_id)

@@ -31,6 +31,14 @@ class Issuer(BaseModel):
     country: str | None
 
 
+class ReportIssuer(BaseModel):
+    """An institution that issued a report of the transfer's document, as the document names it."""
+
+    name: str | None
+    id: str | None  # SCHAC code, else Erasmus code, else PIC
+    country: str | None
+
+
 class Credential(BaseModel):
     id: int
     transfer_id: int
@@ -76,6 +84,7 @@ class TransferOut(BaseModel):
     returned_at: dt.datetime | None
     country: str
     emp: Emp
+    issuers: list[ReportIssuer]
     return_code: str | None
     failure: str | None
     signer: str | None

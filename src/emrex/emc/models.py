@@ -80,6 +80,8 @@ class Transfer(Base):
     warnings: Mapped[str | None] = mapped_column(Text)  # JSON list
     identity_verdict: Mapped[str | None] = mapped_column(String(20))
     identity_reasons: Mapped[str | None] = mapped_column(Text)  # JSON list
+    # The reports' issuers as the signed document names them: JSON list of {name, id, country}.
+    issuers: Mapped[str | None] = mapped_column(Text)
     courses: Mapped[int] = mapped_column(Integer, default=0)
     credits: Mapped[str] = mapped_column(String(40), default="0")  # ECTS of passed courses, decimal text
     elmo_xml: Mapped[bytes | None] = mapped_column(LargeBinary)  # the received document, byte-exact

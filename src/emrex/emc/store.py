@@ -28,6 +28,7 @@ from emrex.emc.models import (
     shown_status,
     shown_status_column,
 )
+from emrex.emc.registries import emp_title
 from emrex.emc.returns import Outcome, Received
 from emrex.errors import EmrexError
 from emrex.identity import LocalPerson, Verdict, neutral_reason
@@ -60,7 +61,7 @@ def start_transfer(
 ) -> Transfer:
     if not emp.certificates:
         raise TransferError(
-            f"{emp.display_name} publishes no certificate; its results cannot be verified", "emp"
+            f"{emp_title(emp)} publishes no certificate; its results cannot be verified", "emp"
         )
     now = utcnow()
     pems = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in emp.certificates).decode("ascii")
@@ -74,7 +75,7 @@ def start_transfer(
         expires_at=now + lifetime,
         country_code=country.code,
         emp_acronym=emp.acronym[:255],
-        emp_name=emp.display_name[:255],
+        emp_name=emp_title(emp),
         emp_url=emp.url,
         emp_certificates=pems,
         courses=0,
@@ -145,10 +146,32 @@ def record_received(
     transfer.warnings = json.dumps(list(verified.warnings))
     transfer.identity_verdict = str(received.identity.verdict)
     transfer.identity_reasons = json.dumps(list(received.identity.reasons))
+    transfer.issuers = json.dumps(issuers_of(received), ensure_ascii=False)
     transfer.courses = len(received.courses)
     transfer.credits = str(received.credits)
     transfer.elmo_xml = xml
     transfer.pdf = received.pdf
+
+
+def issuers_of(received: Received) -> list[dict[str, str | None]]:
+    """Each report's issuer (once), as the signed document names it."""
+    found: list[dict[str, str | None]] = []
+    for report in received.elmo.reports:
+        issuer = report.issuer
+        name = issuer.title("en") or (issuer.titles[0].text if issuer.titles else "")
+        ident = issuer.identifier("schac") or issuer.identifier("erasmus") or issuer.identifier("pic")
+        entry = {"name": name.strip()[:255] or None, "id": ident, "country": issuer.country}
+        if entry not in found:
+            found.append(entry)
+    return found
+
+
+def issuers_data(t: Transfer) -> list[dict[str, str | None]]:
+    try:
+        data = json.loads(t.issuers or "[]")
+    except ValueError:
+        return []
+    return [i for i in data if isinstance(i, dict)] if isinstance(data, list) else []
 
 
 def _algorithm_names(algorithms: Any) -> dict[str, str]:
@@ -304,6 +327,7 @@ def transfer_data(t: Transfer) -> dict[str, Any]:
         "returned_at": t.returned_at.isoformat() if t.returned_at else None,
         "country": t.country_code,
         "emp": {"acronym": t.emp_acronym, "name": t.emp_name, "url": t.emp_url},
+        "issuers": issuers_data(t),
         "return_code": t.return_code,
         "failure": t.failure,
         "signer": t.signer,
@@ -350,6 +374,7 @@ def credential_data(c: ForeignCredential) -> dict[str, Any]:
 class Statistics:
     by_country: Sequence[tuple[str, str, int]]  # country, status, count
     by_emp: Sequence[tuple[str, str, int]]
+    by_institution: Sequence[tuple[str, str | None, int]]  # issuer, its country, courses imported
     courses_imported: int
     credits_imported: str
 
@@ -371,6 +396,11 @@ def statistics(db: Database) -> Statistics:
             .group_by(Transfer.emp_name, status)
             .order_by(Transfer.emp_name, status)
         ).all()
+        by_institution = s.execute(
+            select(ForeignCredential.issuer, ForeignCredential.issuer_country, func.count())
+            .group_by(ForeignCredential.issuer, ForeignCredential.issuer_country)
+            .order_by(ForeignCredential.issuer, ForeignCredential.issuer_country)
+        ).all()
         courses = s.scalar(select(func.count()).select_from(ForeignCredential)) or 0
         total = Decimal(0)
         for value in s.scalars(
@@ -386,6 +416,7 @@ def statistics(db: Database) -> Statistics:
     return Statistics(
         [(r[0], r[1], int(r[2])) for r in by_country],
         [(r[0], r[1], int(r[2])) for r in by_emp],
+        [(r[0], r[1], int(r[2])) for r in by_institution],
         int(courses),
         str(total),
     )

@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from emrex.db import utcnow
 from emrex.emc.config import RETURN_PATH
 from emrex.emc.models import DELETABLE, Status, Transfer
+from emrex.emc.registries import emp_title, served
 from emrex.emc.returns import RETURN_CODES, Outcome, ReturnRefused, clean_message, outcome_of, receive_elmo
 from emrex.emc.service import Service, page_values, stored_received, view_of
 from emrex.emc.store import (
@@ -92,7 +93,10 @@ def student_router(service: Service) -> APIRouter:
             country, emps = service.registries.choices(code)
         except RegistryError as error:
             return render(request, "emc/problem.html", {"problem": str(error)}, status_code=404)
-        return render(request, "emc/choose.html", {"country": country, "emps": emps})
+        titles = {emp.url: emp_title(emp) for emp in emps}
+        serves = {emp.url: ", ".join(served(emp)) for emp in emps}
+        context = {"country": country, "emps": emps, "titles": titles, "serves": serves}
+        return render(request, "emc/choose.html", context)
 
     @router.post("/start", name="start")
     async def start(request: Request, person: StudentDep) -> Response:
@@ -110,7 +114,7 @@ def student_router(service: Service) -> APIRouter:
             request,
             emp.url,
             [("sessionId", transfer.session_id), ("returnUrl", settings.return_url)],
-            target_name=emp.display_name,
+            target_name=emp_title(emp),
         )
 
     @router.post(RETURN_PATH, name="emrex_return")
