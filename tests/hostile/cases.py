@@ -466,6 +466,23 @@ CASES: tuple[Case, ...] = tuple(
             "`emrex elmo show` prints the text without them",
         ),
         (
+            "cli-pdf-given-as-elmo",
+            "`emrex verify` (and `elmo show`) of a PDF transcript instead of its ELMO",
+            FOUND + "exit 2, one line: it is a PDF file, not an ELMO document (was: not base64)",
+        ),
+        (
+            "cli-malformed-quotes-no-text",
+            "malformed documents whose parser messages quote a name or text (an open CDATA section, a tag "
+            "mismatch, an undefined entity or prefix, an attribute twice) holding a personal marker",
+            FOUND + "exit 2 from `show`, `validate` and `verify` alike, one line, the marker not printed "
+            "(was: two lines echoing the text; exit 1 or 2 by command)",
+        ),
+        (
+            "cli-show-forged-signature",
+            "`emrex elmo show` of a signed document whose signed content was changed",
+            FOUND + "says `signature present, not verified (use emrex verify)`, never `signed`",
+        ),
+        (
             "cli-import-bad-json",
             "`emrex emp import` of UTF-16, deeply nested and invalid files",
             "exit 1 each; every table unchanged; marker not printed",

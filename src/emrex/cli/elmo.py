@@ -88,7 +88,7 @@ def _read(path: str, *, track_lines: bool = False, data: bytes | None = None) ->
     try:
         return read_elmo(data, track_lines=track_lines)
     except ElmoParseError as exc:
-        raise CliError(f"{path}: {exc}", EXIT_INVALID) from None
+        raise CliError(f"{path}: {exc}", EXIT_USAGE if exc.unreadable else EXIT_INVALID) from None
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -161,7 +161,9 @@ def summary_lines(elmo: m.Elmo, version_hint: str = "1.x") -> list[str]:
     out = [f"Learner: {name}{born}{_safe(citizen)}"]
     out += [f"  {_safe(i.type)}: {_safe(i.value)}" for i in learner.identifiers]
     generated = elmo.generated_date.isoformat() if elmo.generated_date else "(no date)"
-    out.append(f"Generated {generated}, ELMO {version_hint}, {'signed' if elmo.signed else 'not signed'}")
+    # Reading does not verify: a forged or broken signature is "present" too.
+    signature = "signature present, not verified (use `emrex verify`)" if elmo.signed else "not signed"
+    out.append(f"Generated {generated}, ELMO {version_hint}, {signature}")
     for r, report in enumerate(elmo.reports, 1):
         issuer = report.issuer
         ids = ", ".join(f"{i.type} {i.value}" for i in issuer.identifiers)
