@@ -172,8 +172,38 @@ def test_normalize_refuses_documents_lacking_required_fields(
     assert main(["elmo", "normalize", str(source), "-o", str(out)]) == 1
     err = capsys.readouterr().err
     assert f"emrex: {source}: report[1].issuer.url is required" in err
-    assert "cannot be written as ELMO 1.7 (1 problem, see above)" in err
+    assert (
+        "cannot be written as ELMO 1.7 (1 problem, see above; --set PATH=VALUE supplies a missing value)"
+        in err
+    )
+    # the way out is named: the missing value can be supplied
+    assert "--set report[1].issuer.url=VALUE" in err
     assert not out.exists()
+
+
+def test_normalize_with_supplied_values_writes_a_danish_document(
+    interop_dir: Path, schema_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "dk.xml"
+    source = interop_dir / "unsigned" / "dk-emrex__common-java_Example-elmo-Denmark.xml"
+    argv = [
+        "elmo",
+        "normalize",
+        str(source),
+        "-o",
+        str(out),
+        "--set",
+        "report[1].issuer.url=https://www.ku.dk",
+    ]
+    assert main([*argv, "--set", "report[1].issuer.title=Københavns Universitet"]) == 0
+    document = read_elmo(out.read_bytes()).elmo
+    assert document.reports[0].issuer.url == "https://www.ku.dk"
+    assert document.reports[0].issuer.title("en") == "Københavns Universitet"
+    assert validate_xsd(out.read_bytes(), schema_dir, version="1.7.0").errors == []
+    assert "supplied report[1].issuer.url" in capsys.readouterr().err  # said, not silent
+    assert main(["elmo", "normalize", str(source), "--set", "report[2].issuer.url=https://x.example"]) == 2
+    assert "the document has 1 report(s)" in capsys.readouterr().err
+    assert main(["elmo", "normalize", str(source), "--set", "nonsense"]) == 2
 
 
 def test_example_and_transport_round_trip(

@@ -35,3 +35,7 @@ class ElmoValidationError(ElmoError):
 
 class DataUriError(ElmoError):
     """An attachment content is not a decodable ``data:`` URI."""
+
+
+class ElmoEditError(ElmoError):
+    """A value to supply (``--set PATH=VALUE``) names no settable place or is not a usable value."""
