@@ -483,6 +483,11 @@ CASES: tuple[Case, ...] = tuple(
             FOUND + "says `signature present, not verified (use emrex verify)`, never `signed`",
         ),
         (
+            "cli-hash-password-nothing-piped",
+            "`emrex login hash-password` with empty or blank standard input from a pipe",
+            FOUND + "exit 2 or 1, one line: no password / an empty password (was: internal error, EOFError)",
+        ),
+        (
             "cli-import-bad-json",
             "`emrex emp import` of UTF-16, deeply nested and invalid files",
             "exit 1 each; every table unchanged; marker not printed",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import copy
 import gzip
+import io
 import json
 from pathlib import Path
 
@@ -98,6 +99,7 @@ exercised(
     "cli-import-bad-json",
     "cli-malformed-quotes-no-text",
     "cli-show-forged-signature",
+    "cli-hash-password-nothing-piped",
 )
 
 
@@ -157,6 +159,17 @@ def test_show_never_calls_an_unverified_signature_signed(
     code, out, _err = run(capsys, "elmo", "show", str(folder / "forged.xml"))
     assert code == 0
     assert "signature present, not verified (use `emrex verify`)" in out and ", signed" not in out
+
+
+def test_hash_password_with_nothing_piped_in_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for piped in ("", "\n"):
+        monkeypatch.setattr("sys.stdin", io.StringIO(piped))  # not a terminal: no prompt
+        code, out, err = run(capsys, "login", "hash-password")
+        assert code in (1, 2) and err.startswith("emrex:") and "internal error" not in err, err
+        one_line(err)
+        assert out == ""
 
 
 def test_import_of_bad_json_exits_1_and_stores_nothing(
