@@ -488,6 +488,12 @@ CASES: tuple[Case, ...] = tuple(
             FOUND + "exit 2 or 1, one line: no password / an empty password (was: internal error, EOFError)",
         ),
         (
+            "cli-stats-wrong-database",
+            "`emrex emp stats --database` of a missing file, an empty file and the EMC's database",
+            FOUND + "exit 2, one line each; no file created, nothing migrated (was: a new database "
+            "created and migrated, zeros reported)",
+        ),
+        (
             "cli-import-bad-json",
             "`emrex emp import` of UTF-16, deeply nested and invalid files",
             "exit 1 each; every table unchanged; marker not printed",

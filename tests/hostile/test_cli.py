@@ -15,6 +15,7 @@ from lxml import etree
 
 from emrex.cli import main
 from emrex.db import Database, upgrade
+from emrex.db.owner import mark_service
 from emrex.elmo.sample import sample_elmo, tiny_pdf
 from emrex.elmo.writer import write_elmo
 from emrex.trust.ca import issue, make_ca
@@ -100,6 +101,7 @@ exercised(
     "cli-malformed-quotes-no-text",
     "cli-show-forged-signature",
     "cli-hash-password-nothing-piped",
+    "cli-stats-wrong-database",
 )
 
 
@@ -170,6 +172,29 @@ def test_hash_password_with_nothing_piped_in_is_one_line(
         assert code in (1, 2) and err.startswith("emrex:") and "internal error" not in err, err
         one_line(err)
         assert out == ""
+
+
+def test_reading_commands_create_and_migrate_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], watch_logs: pytest.LogCaptureFixture
+) -> None:
+    emc_db = Database(f"sqlite:///{tmp_path}/emc.db")
+    upgrade(emc_db)
+    mark_service(emc_db, "emc")
+    emc_db.dispose()
+    (tmp_path / "empty.db").touch()
+    for name, words in (
+        ("missing.db", "no such database"),
+        ("empty.db", "no EMREX tables"),
+        ("emc.db", "EMC"),
+    ):
+        before = sorted(p.name for p in tmp_path.iterdir())
+        size = (tmp_path / name).stat().st_size if (tmp_path / name).exists() else None
+        code, _out, err = run(capsys, "emp", "stats", "--database", f"sqlite:///{tmp_path}/{name}")
+        assert code == 2 and words in err, err
+        one_line(err)
+        assert sorted(p.name for p in tmp_path.iterdir()) == before  # no file made, no journal left
+        assert ((tmp_path / name).stat().st_size if (tmp_path / name).exists() else None) == size
+    logs_clean(watch_logs)
 
 
 def test_import_of_bad_json_exits_1_and_stores_nothing(
