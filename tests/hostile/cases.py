@@ -532,6 +532,11 @@ CASES: tuple[Case, ...] = tuple(
         ),
         ("registry-unknown-format", "an HTML page instead of a list", "`RegistryError`"),
         (
+            "registry-server-config-by-url",
+            "a URL serving a registry server's TOML whose certificates name `/etc/passwd` and `../..` paths",
+            "`RegistryError`: give its path; no local file is read",
+        ),
+        (
             "registry-plain-http-source",
             "a remote registry URL over plain HTTP",
             "`RegistryError` before any fetch",
