@@ -248,6 +248,14 @@ def neutral_reason(reason: str) -> str:
     return text
 
 
+def neutral_text(text: str) -> str:
+    """``text`` with every reason in it told about the student (a refusal quotes its reasons)."""
+    for reason in sorted(_REASONS, key=len, reverse=True):
+        if reason in text:
+            text = text.replace(reason, neutral_reason(reason))
+    return text
+
+
 def all_neutral_reasons() -> tuple[str, ...]:
     return tuple(neutral_reason(r) for r in all_reasons())
 

@@ -14,7 +14,7 @@ from emrex.emc.models import Transfer, shown_status
 from emrex.emc.registries import Registries
 from emrex.emc.returns import Received, ReturnRefused, read_signed
 from emrex.emc.store import issuers_data, local_person, pinned_certificates
-from emrex.identity import Verdict, basis_of, neutral_reason
+from emrex.identity import Verdict, basis_of, neutral_reason, neutral_text
 from emrex.trust.certs import CertificateError
 
 
@@ -66,6 +66,7 @@ def view_of(
         "identity_basis": basis_of(verdict, reasons) if verdict else None,
         "identity_reasons": [translate(neutral_reason(r) if staff else r) for r in reasons],
         "staff": staff,
+        "failure": (neutral_text(transfer.failure) if staff else transfer.failure) or "",
         "issuers": ", ".join(str(i["name"]) for i in issuers_data(transfer) if i.get("name")),
     }
 

@@ -31,7 +31,7 @@ from emrex.emc.models import (
 from emrex.emc.registries import emp_title
 from emrex.emc.returns import Outcome, Received
 from emrex.errors import EmrexError
-from emrex.identity import LocalPerson, Verdict, neutral_reason
+from emrex.identity import LocalPerson, Verdict, neutral_reason, neutral_text
 from emrex.registry.model import Country, Emp
 from emrex.trust.certs import load_certificates
 from emrex.web.auth import Person
@@ -329,7 +329,7 @@ def transfer_data(t: Transfer) -> dict[str, Any]:
         "emp": {"acronym": t.emp_acronym, "name": t.emp_name, "url": t.emp_url},
         "issuers": issuers_data(t),
         "return_code": t.return_code,
-        "failure": t.failure,
+        "failure": neutral_text(t.failure) if t.failure else None,
         "signer": t.signer,
         # Told about the student: the SIS reads these, not the student.
         "identity": {
