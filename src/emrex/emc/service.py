@@ -66,7 +66,7 @@ def view_of(
         "identity_basis": basis_of(verdict, reasons) if verdict else None,
         "identity_reasons": [translate(neutral_reason(r) if staff else r) for r in reasons],
         "staff": staff,
-        "failure": (neutral_text(transfer.failure) if staff else transfer.failure) or "",
+        "failure": neutral_text(transfer.failure or "") if staff else (transfer.failure or ""),
         "issuers": ", ".join(str(i["name"]) for i in issuers_data(transfer) if i.get("name")),
     }
 
