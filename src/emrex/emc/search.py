@@ -34,7 +34,9 @@ def find_students(db: Database, query: str) -> list[StudentMatch]:
     if not text:
         return []
     words = normalise_name(text, ascii_fold=True).split()
-    compact = _compact(text)
+    folded_text, compact = text.casefold(), _compact(text)
+    by_identifier = len(compact) >= MIN_IDENTIFIER_PART
+    folded_names: dict[str, str] = {}  # a student's name repeats in each of their transfers
     found: dict[str, StudentMatch] = {}
     with db.session(readonly=True) as s:
         rows = s.execute(
@@ -45,10 +47,12 @@ def find_students(db: Database, query: str) -> list[StudentMatch]:
         for subject, name, person_json in rows:
             if subject in found:
                 continue
+            if name not in folded_names:
+                folded_names[name] = normalise_name(name, ascii_fold=True)
             if (
-                text.casefold() in subject.casefold()
-                or (words and _all_in(words, normalise_name(name, ascii_fold=True)))
-                or (len(compact) >= MIN_IDENTIFIER_PART and compact in _identifiers(person_json))
+                folded_text in subject.casefold()
+                or (words and _all_in(words, folded_names[name]))
+                or (by_identifier and _has_identifier(person_json, compact))
             ):
                 found[subject] = StudentMatch(subject, name)
                 if len(found) >= MAX_MATCHES:
@@ -69,8 +73,12 @@ def _all_in(words: list[str], name: str) -> bool:
 
 
 def _compact(text: str) -> str:
-    folded = unicodedata.normalize("NFKC", text).casefold()
-    return "".join(c for c in folded if not c.isspace())
+    return "".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def _has_identifier(person_json: str, compact: str) -> bool:
+    # the whole record first (cheap), then its identifiers alone
+    return compact in _compact(person_json) and compact in _identifiers(person_json)
 
 
 def _identifiers(person_json: str) -> str:
