@@ -10,13 +10,17 @@ from hypothesis import strategies as st
 
 from emrex.elmo.model import Identifier, LangText, Learner
 from emrex.identity import (
+    Basis,
     IdentityPolicy,
     LocalPerson,
     Verdict,
+    all_neutral_reasons,
     all_reasons,
+    basis_of,
     levenshtein,
     match_identity,
     name_error_ratio,
+    neutral_reason,
     normalise_name,
 )
 
@@ -91,6 +95,31 @@ def test_equal_identifiers_are_a_strong_match_despite_a_name_change() -> None:
         "the nationalIdentifier in the results is yours",
         "the name in the results differs from yours",
     )
+
+
+def test_a_match_by_identifier_is_summarised_by_the_identifier_not_by_the_name() -> None:
+    # eleni of the demo: her record abroad is in Greek script, her ESI decides
+    esi = "urn:schac:personalUniqueCode:int:esi:lindholm.example.se:S21-0457"
+    person = LocalPerson("Eleni", "Papadopoulou", BORN, {"esi": esi})
+    result = match_identity(learner("Ελένη", "Παπαδοπούλου", identifiers=(Identifier("esi", esi),)), person)
+    assert result.verdict is Verdict.MATCH
+    assert result.reasons == ("the esi in the results is yours", "the name in the results differs from yours")
+    assert basis_of(result.verdict, result.reasons) is Basis.IDENTIFIER_DESPITE_NAME
+    me = LocalPerson(ME.given_names, ME.family_name, BORN, {"esi": esi})
+    same_name = match_identity(learner(identifiers=(Identifier("esi", esi),)), me)
+    assert basis_of(same_name.verdict, same_name.reasons) is Basis.IDENTIFIER
+    plain = match_identity(learner(), ME)
+    assert basis_of(plain.verdict, plain.reasons) is Basis.NAME_AND_BIRTH_DATE
+
+
+def test_reasons_told_about_the_student_are_neutral() -> None:
+    assert neutral_reason("the esi in the results is yours") == "the esi in the results is the student's"
+    assert neutral_reason("your birth date is not known here, so it could not be compared").startswith(
+        "the student's birth date"
+    )
+    assert neutral_reason("something else of yours") == "something else of yours"  # only known sentences
+    for reason in all_neutral_reasons():
+        assert "you" not in reason.split() and "your" not in reason and "yours" not in reason
 
 
 def test_different_identifiers_of_the_same_type_are_a_mismatch() -> None:
@@ -205,3 +234,10 @@ def test_every_reason_is_a_fixed_sentence(
     result = match_identity(learner(given_names, family, born, identifiers=ids), person)
     assert result.reasons
     assert set(result.reasons) <= set(all_reasons())
+    # the summary a page shows above the reasons never contradicts them
+    basis = basis_of(result.verdict, result.reasons)
+    if basis is Basis.NAME_AND_BIRTH_DATE:
+        assert set(result.reasons) == {"the name matches yours", "the birth date matches yours"}
+    if basis is Basis.IDENTIFIER:
+        unlike = {"the name is close to yours but not the same", "the name in the results differs from yours"}
+        assert not unlike & set(result.reasons)

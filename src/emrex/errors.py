@@ -30,5 +30,9 @@ class XmlError(EmrexError):
         self.line = line
 
 
+class NotWellFormed(XmlError):
+    """The bytes cannot be read as XML at all (a command says: unreadable, exit 2)."""
+
+
 class TransportError(EmrexError):
     """The ``elmo`` form field cannot be decoded (base64, gzip, limits)."""

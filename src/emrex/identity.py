@@ -225,12 +225,65 @@ _BIRTH_TEXT = {
     "missing_theirs": "the results carry no birth date, so it could not be compared",
     "missing_ours": "your birth date is not known here, so it could not be compared",
 }
+# The same reasons told about the student rather than to them (staff pages, the SIS API, webhooks).
+_NEUTRAL = {
+    "yours": "the student's",
+    "your birth date": "the student's birth date",
+}
 
 
 def all_reasons() -> tuple[str, ...]:
     """Every reason ``match_identity`` can give."""
     ids = [t.format(kind=k) for k in STRONG_TYPES for t in (_ID_EQUAL, _ID_DIFFERS)]
     return (*ids, *_NAME_TEXT.values(), *_BIRTH_TEXT.values())
+
+
+def neutral_reason(reason: str) -> str:
+    """A reason as told about the student ("… is the student's"); other text comes back unchanged."""
+    if reason not in _REASONS:
+        return reason
+    text = reason
+    for said, told in _NEUTRAL.items():
+        text = text.replace(said, told)
+    return text
+
+
+def neutral_text(text: str) -> str:
+    """``text`` with every reason in it told about the student (a refusal quotes its reasons)."""
+    for reason in sorted(_REASONS, key=len, reverse=True):
+        if reason in text:
+            text = text.replace(reason, neutral_reason(reason))
+    return text
+
+
+def all_neutral_reasons() -> tuple[str, ...]:
+    return tuple(neutral_reason(r) for r in all_reasons())
+
+
+class Basis(StrEnum):
+    """What a verdict rests on, so that a page's summary follows from the reasons listed under it."""
+
+    IDENTIFIER = "identifier"  # an identifier agrees (names need not)
+    IDENTIFIER_DESPITE_NAME = "identifier_despite_name"  # an identifier agrees, the name does not
+    NAME_AND_BIRTH_DATE = "name_and_birth_date"
+    UNCERTAIN = "uncertain"  # review
+    SOMEONE_ELSE = "someone_else"  # mismatch
+
+
+def basis_of(verdict: Verdict, reasons: Sequence[str]) -> Basis:
+    """The basis of a stored verdict, read from its reasons (fixed sentences of ``all_reasons``)."""
+    if verdict is Verdict.REVIEW:
+        return Basis.UNCERTAIN
+    if verdict is Verdict.MISMATCH:
+        return Basis.SOMEONE_ELSE
+    equal_ids = {_ID_EQUAL.format(kind=k) for k in STRONG_TYPES}
+    if any(r in equal_ids for r in reasons):
+        unlike = {_NAME_TEXT["close"], _NAME_TEXT["differs"]}
+        return Basis.IDENTIFIER_DESPITE_NAME if any(r in unlike for r in reasons) else Basis.IDENTIFIER
+    return Basis.NAME_AND_BIRTH_DATE
+
+
+_REASONS = frozenset(all_reasons())
 
 
 def _birth_date(theirs: dt.date | None, ours: dt.date | None) -> str:

@@ -10,8 +10,12 @@ from emrex.db.migrate import heads
 
 def test_upgrade_then_current(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     url = f"sqlite:///{tmp_path}/cli.db"
+    assert main(["db", "current", "--database", url]) == 2  # asking does not make the file
+    assert "no such database file" in capsys.readouterr().err and not (tmp_path / "cli.db").exists()
+    (tmp_path / "cli.db").touch()
     assert main(["db", "current", "--database", url]) == 0
     assert "no schema yet" in capsys.readouterr().out
+    assert (tmp_path / "cli.db").stat().st_size == 0  # read, not written
     assert main(["db", "upgrade", "--database", url]) == 0
     assert main(["db", "upgrade", "--database", url]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == f"database at revision {heads()[0]}"

@@ -79,17 +79,18 @@ def test_validate_reads_the_transport_form(interop_dir: Path, capsys: pytest.Cap
 
 
 @pytest.mark.parametrize(
-    ("name", "message"),
+    ("name", "message", "code"),
     [
-        ("malformed/fi-emrex__Example-elmo-sweden-1.0.xml", "line 1: not well-formed XML"),
-        ("legacy/fi-ncp__Example-elmo-Finland.xml", "pre-1.0 ELMO"),
-        ("transport/dk-emrex__elmo-wl-signed-zipped-base64.txt", "not well-formed XML"),
+        ("malformed/fi-emrex__Example-elmo-sweden-1.0.xml", "line 1: not well-formed XML", 2),
+        ("legacy/fi-ncp__Example-elmo-Finland.xml", "pre-1.0 ELMO", 1),
+        ("transport/dk-emrex__elmo-wl-signed-zipped-base64.txt", "not well-formed XML", 2),
     ],
 )
-def test_unusable_documents_exit_1_with_one_line(
-    interop_dir: Path, capsys: pytest.CaptureFixture[str], name: str, message: str
+def test_unusable_documents_exit_with_one_line(
+    interop_dir: Path, capsys: pytest.CaptureFixture[str], name: str, message: str, code: int
 ) -> None:
-    assert main(["elmo", "validate", str(interop_dir / name)]) == 1
+    # not XML at all: unreadable (2); XML that is not ELMO we accept: invalid (1)
+    assert main(["elmo", "validate", str(interop_dir / name)]) == code
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err and "Traceback" not in err
 
@@ -171,8 +172,38 @@ def test_normalize_refuses_documents_lacking_required_fields(
     assert main(["elmo", "normalize", str(source), "-o", str(out)]) == 1
     err = capsys.readouterr().err
     assert f"emrex: {source}: report[1].issuer.url is required" in err
-    assert "cannot be written as ELMO 1.7 (1 problem, see above)" in err
+    assert (
+        "cannot be written as ELMO 1.7 (1 problem, see above; --set PATH=VALUE supplies a missing value)"
+        in err
+    )
+    # the way out is named: the missing value can be supplied
+    assert "--set report[1].issuer.url=VALUE" in err
     assert not out.exists()
+
+
+def test_normalize_with_supplied_values_writes_a_danish_document(
+    interop_dir: Path, schema_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "dk.xml"
+    source = interop_dir / "unsigned" / "dk-emrex__common-java_Example-elmo-Denmark.xml"
+    argv = [
+        "elmo",
+        "normalize",
+        str(source),
+        "-o",
+        str(out),
+        "--set",
+        "report[1].issuer.url=https://www.ku.dk",
+    ]
+    assert main([*argv, "--set", "report[1].issuer.title=Københavns Universitet"]) == 0
+    document = read_elmo(out.read_bytes()).elmo
+    assert document.reports[0].issuer.url == "https://www.ku.dk"
+    assert document.reports[0].issuer.title("en") == "Københavns Universitet"
+    assert validate_xsd(out.read_bytes(), schema_dir, version="1.7.0").errors == []
+    assert "supplied report[1].issuer.url" in capsys.readouterr().err  # said, not silent
+    assert main(["elmo", "normalize", str(source), "--set", "report[2].issuer.url=https://x.example"]) == 2
+    assert "the document has 1 report(s)" in capsys.readouterr().err
+    assert main(["elmo", "normalize", str(source), "--set", "nonsense"]) == 2
 
 
 def test_example_and_transport_round_trip(
@@ -206,5 +237,5 @@ def test_as_a_process_through_a_pipe(schema_dir: Path) -> None:
         [*run, "elmo", "show", "-"], input=b"<nope", capture_output=True, timeout=60, check=False
     )
     assert (
-        bad.returncode == 1 and b"Traceback" not in bad.stderr and bad.stderr.startswith(b"emrex: -: line 1:")
+        bad.returncode == 2 and b"Traceback" not in bad.stderr and bad.stderr.startswith(b"emrex: -: line 1:")
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,6 +28,44 @@ def test_empty_password_is_refused(
     monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
     assert main(["login", "hash-password", "--stdin"]) == 1
     assert "empty password" in capsys.readouterr().err
+
+
+def run_piped(stdin: bytes) -> subprocess.CompletedProcess[bytes]:
+    code = "import sys; from emrex.cli import main; sys.exit(main())"
+    return subprocess.run(
+        [sys.executable, "-c", code, "login", "hash-password"],
+        input=stdin,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_hash_password_reads_a_piped_password_without_asking() -> None:
+    done = run_piped(b"s3cret pass\n")
+    assert done.returncode == 0, done.stderr
+    assert verify_password("s3cret pass", done.stdout.decode().strip())
+    assert b"Password:" not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize(("stdin", "words"), [(b"", b"no password"), (b"\n", b"empty password")])
+def test_hash_password_without_a_piped_password_says_so(stdin: bytes, words: bytes) -> None:
+    done = run_piped(stdin)
+    assert done.returncode in (1, 2) and words in done.stderr, done.stderr
+    assert b"internal error" not in done.stderr and done.stderr.count(b"\n") == 1
+
+
+def test_an_end_of_input_at_the_prompt_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def end_of_input(prompt: str = "") -> str:
+        raise EOFError
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)
+    monkeypatch.setattr("getpass.getpass", end_of_input)
+    assert main(["login", "hash-password"]) == 2
+    assert "no password" in capsys.readouterr().err
 
 
 def test_check_accepts_a_good_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

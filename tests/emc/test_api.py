@@ -7,9 +7,10 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
+from emrex.elmo.codec import encode
 from emrex.emc.api import token_matches
 from emrex.emc.config import hash_token
-from tests.emc.conftest import API_TOKEN, Keys, csrf, login, ok, start
+from tests.emc.conftest import API_TOKEN, Keys, answer, csrf, login, ok, signed, start
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
@@ -83,6 +84,30 @@ def test_transfers_are_listed_and_fetched(imported: TestClient) -> None:
     assert len(waiting) == 1
     one = imported.get(f"/api/v1/transfers/{listed[0]['id']}", headers=AUTH).json()
     assert one["emp"]["acronym"] == "NORDVIK" and one["identity"]["verdict"] == "match"
+
+
+def test_identity_reasons_are_told_about_the_student(imported: TestClient) -> None:
+    listed = imported.get("/api/v1/transfers?student=asa&status=imported", headers=AUTH).json()["items"]
+    assert [t["identity"]["reasons"] for t in listed] == [["the esi in the results is the student's"]] * 2
+
+
+def test_a_refusal_for_another_persons_results_is_told_about_the_student(
+    make_emc: Callable[..., TestClient], keys: Keys
+) -> None:
+    bo = make_emc()
+    login(bo, "bo")
+    response = answer(bo, start(bo), elmo=encode(signed(keys.nordvik)))
+    assert response.status_code == 400 and "differs from yours" in response.text  # the student's page
+    listed = bo.get("/api/v1/transfers?student=bo", headers=AUTH).json()["items"]
+    assert "belong to someone else" in listed[0]["failure"]
+    assert "the student's" in listed[0]["failure"] and "yours" not in listed[0]["failure"]
+
+
+@pytest.mark.parametrize("status", ["bogus", "STARTED", "imported "])
+def test_an_unknown_status_filter_is_refused(imported: TestClient, status: str) -> None:
+    response = imported.get("/api/v1/transfers", params={"status": status}, headers=AUTH)
+    assert response.status_code == 422
+    assert "status" in response.text and "imported" in response.text  # names the parameter and the choices
 
 
 def test_the_openapi_description_is_served(imported: TestClient) -> None:

@@ -65,6 +65,7 @@ def test_purge_needs_a_retention(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["emc", "purge", "--config", str(write_config(tmp_path))]) == 2
     assert "raw_days" in capsys.readouterr().err
     path = write_config(tmp_path, r="[emc.retention]\nraw_days = 7")
+    assert main(["db", "upgrade", "--database", f"sqlite:///{tmp_path}/cli.db"]) == 0
     assert main(["emc", "purge", "--config", str(path)]) == 0
     assert "0 transfer(s)" in capsys.readouterr().out
 

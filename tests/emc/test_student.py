@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from emrex.elmo.sample import sample_elmo
 from emrex.emc.models import ForeignCredential, Status, Transfer, WebhookEvent
 from tests.emc.conftest import COLLINA, MONTE, NORDVIK, Keys, csrf, database_of, login, ok, start
 
@@ -176,6 +178,23 @@ def test_pages_are_in_swedish_on_request(emc: TestClient, keys: Keys) -> None:
     assert "studentidentiteten (ESI) i resultaten är din" in page.text
 
 
+def test_a_match_by_identifier_under_another_name_is_summarised_by_the_identifier(
+    emc: TestClient, keys: Keys
+) -> None:
+    # eleni of the demo: her results abroad carry her ESI and her name in Greek script
+    login(emc)
+    learner = dataclasses.replace(sample_elmo(3).learner, given_names="Ωσα", family_name="Λιντκβιστ")
+    elmo = dataclasses.replace(sample_elmo(3), learner=learner)
+    page = emc.get(f"/transfers/{ok(emc, keys, start(emc), elmo)}").text
+    assert "the esi in the results is yours" in page
+    assert "the name in the results differs from yours" in page
+    assert "the name and birth date match" not in page
+    assert "an identifier in them is yours, which decides although the name differs" in page
+    plain = emc.get(f"/transfers/{ok(emc, keys, start(emc))}").text
+    assert "The results belong to you: an identifier in them is yours." in plain
+    assert "the name and birth date match" not in plain
+
+
 def test_health(emc: TestClient) -> None:
     assert emc.get("/health").status_code == 200
 
@@ -196,9 +215,9 @@ def test_every_message_of_the_pages_has_a_swedish_translation() -> None:
     assert "Your results were imported." in found and "Import these results" in found
     with (package / "locale" / "sv" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle, locale="sv")
-    from emrex.identity import all_reasons
+    from emrex.identity import all_neutral_reasons, all_reasons
 
-    found |= set(all_reasons())  # shown on the transfer pages
+    found |= set(all_reasons()) | set(all_neutral_reasons())  # shown on the transfer pages
     missing = sorted(text for text in found if not (catalog.get(text) and catalog.get(text).string))
     assert missing == []
 

@@ -353,6 +353,26 @@ CASES: tuple[Case, ...] = tuple(
             "another student opens, downloads, confirms, deletes someone's transfer",
             "404/409/403 pages; nothing shown or changed",
         ),
+        (
+            "emc-pages-cancel-others-transfer",
+            "another student cancels someone's waiting transfer by its id (and ids next to it)",
+            "404 page; the transfer still waits for its owner",
+        ),
+        (
+            "emc-staff-search-hostile",
+            "staff search for a script, for 60 000 characters, for the SQL wildcards `%`, `_` and a quote",
+            "200 page finding nobody, the query escaped and cut to 200 characters; nothing stored",
+        ),
+        (
+            "emc-staff-unknown-subject-markup",
+            "`/staff/student?subject=` a script nobody has as login name",
+            FOUND + "404 page: the student is not known here, the name escaped (was an empty overview)",
+        ),
+        (
+            "emc-staff-refused-decision-markup",
+            "a review decision that is no decision, with a reason of 50 KB holding a script",
+            FOUND + "400 page with the form again, the reason escaped; the transfer still waits for review",
+        ),
     )
     + _cases(
         "SIS API",
@@ -371,6 +391,11 @@ CASES: tuple[Case, ...] = tuple(
         ),
         ("api-id-beyond-64-bits", "`/transfers/<30 digits>`", FOUND + "404 JSON"),
         ("api-after-beyond-64-bits", "`after=<30 digits>`", FOUND + "200 JSON with no items"),
+        (
+            "api-status-filter-unknown",
+            "`status=` a value that is no status (`bogus`)",
+            FOUND + "422 JSON naming `status` and the values it takes (was 200 with no items)",
+        ),
     )
     + _cases(
         "library",
@@ -448,6 +473,34 @@ CASES: tuple[Case, ...] = tuple(
             "`emrex elmo show` prints the text without them",
         ),
         (
+            "cli-pdf-given-as-elmo",
+            "`emrex verify` (and `elmo show`) of a PDF transcript instead of its ELMO",
+            FOUND + "exit 2, one line: it is a PDF file, not an ELMO document (was: not base64)",
+        ),
+        (
+            "cli-malformed-quotes-no-text",
+            "malformed documents whose parser messages quote a name or text (an open CDATA section, a tag "
+            "mismatch, an undefined entity or prefix, an attribute twice) holding a personal marker",
+            FOUND + "exit 2 from `show`, `validate` and `verify` alike, one line, the marker not printed "
+            "(was: two lines echoing the text; exit 1 or 2 by command)",
+        ),
+        (
+            "cli-show-forged-signature",
+            "`emrex elmo show` of a signed document whose signed content was changed",
+            FOUND + "says `signature present, not verified (use emrex verify)`, never `signed`",
+        ),
+        (
+            "cli-hash-password-nothing-piped",
+            "`emrex login hash-password` with empty or blank standard input from a pipe",
+            FOUND + "exit 2 or 1, one line: no password / an empty password (was: internal error, EOFError)",
+        ),
+        (
+            "cli-stats-wrong-database",
+            "`emrex emp stats --database` of a missing file, an empty file and the EMC's database",
+            FOUND + "exit 2, one line each; no file created, nothing migrated (was: a new database "
+            "created and migrated, zeros reported)",
+        ),
+        (
             "cli-import-bad-json",
             "`emrex emp import` of UTF-16, deeply nested and invalid files",
             "exit 1 each; every table unchanged; marker not printed",
@@ -485,6 +538,11 @@ CASES: tuple[Case, ...] = tuple(
             "`RegistryError`: DOCTYPE refused",
         ),
         ("registry-unknown-format", "an HTML page instead of a list", "`RegistryError`"),
+        (
+            "registry-server-config-by-url",
+            "a URL serving a registry server's TOML whose certificates name `/etc/passwd` and `../..` paths",
+            "`RegistryError`: give its path; no local file is read",
+        ),
         (
             "registry-plain-http-source",
             "a remote registry URL over plain HTTP",

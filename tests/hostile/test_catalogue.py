@@ -13,6 +13,7 @@ MODULES = (
     "test_emp_pages",
     "test_emc_return",
     "test_emc_pages",
+    "test_emc_staff",
     "test_emc_api",
     "test_library",
     "test_cli",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import copy
 import gzip
+import io
 import json
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from lxml import etree
 
 from emrex.cli import main
 from emrex.db import Database, upgrade
-from emrex.elmo.sample import sample_elmo
+from emrex.db.owner import mark_service
+from emrex.elmo.sample import sample_elmo, tiny_pdf
 from emrex.elmo.writer import write_elmo
 from emrex.trust.ca import issue, make_ca
 from emrex.trust.keys import certificate_pem
@@ -58,6 +60,9 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         json.dumps({"persons": [{"identifiers": {"x": MARKER}}], "extra": [1] * 10})
     )
     (path / "emp.db").touch()
+    (path / "transcript.pdf").write_bytes(tiny_pdf(MARKER))
+    forged = Signer(emp.key, emp.certificate).sign(write_elmo(sample_elmo(2)))
+    (path / "forged.xml").write_bytes(forged.replace(b"Linear Algebra", b"Linear Algebra (honours)"))
     return path
 
 
@@ -87,8 +92,17 @@ COMMANDS: dict[str, tuple[list[str], int, str]] = {
     "cli-registry-show-not-json": (["registry", "show", "{d}/not.json"], 1, ""),
     "cli-missing-file": (["elmo", "validate", "{d}/no-such-file.xml"], 2, "no-such-file.xml"),
     "cli-directory-as-file": (["elmo", "show", "{d}"], 2, ""),
+    "cli-pdf-given-as-elmo": (["verify", "--cert", "{d}/emp.pem", "{d}/transcript.pdf"], 2, "a PDF file"),
 }
-exercised(*COMMANDS, "cli-show-terminal-escapes", "cli-import-bad-json")
+exercised(
+    *COMMANDS,
+    "cli-show-terminal-escapes",
+    "cli-import-bad-json",
+    "cli-malformed-quotes-no-text",
+    "cli-show-forged-signature",
+    "cli-hash-password-nothing-piped",
+    "cli-stats-wrong-database",
+)
 
 
 @pytest.mark.parametrize("case_id", sorted(COMMANDS))
@@ -110,6 +124,77 @@ def test_terminal_escapes_in_names_are_not_printed(folder: Path, capsys: pytest.
     # C1 controls are legal XML 1.0 characters; CSI (U+009B) starts a terminal escape as ESC [ does.
     assert "\x9b" not in out and "\x9d" not in out and "\x9c" not in out
     assert "pwned" in out  # the text is shown, its control characters are not
+
+
+NS_ATTR = f'xmlns="{NS}"'.encode()
+# Malformed documents whose libxml2 messages quote a name or text (here: the planted marker).
+QUOTING = {
+    "open-cdata": b"<elmo " + NS_ATTR + b"><learner><![CDATA[" + MARKER.encode() + b" <x>",
+    "tag-mismatch": b"<elmo " + NS_ATTR + b"><" + MARKER.encode() + b"></elmo>",
+    "undefined-entity": b"<elmo " + NS_ATTR + b">&" + MARKER.encode() + b";</elmo>",
+    "undefined-prefix": b"<elmo " + NS_ATTR + b"><p:" + MARKER.encode() + b"/></elmo>",
+    "attribute-twice": b"<elmo " + NS_ATTR + b" " + MARKER.encode() + b'="1" ' + MARKER.encode() + b'="2"/>',
+    "unterminated-tag": b"<elmo " + NS_ATTR + b"><" + MARKER.encode() + b" a='1'",
+}
+
+
+@pytest.mark.parametrize("name", sorted(QUOTING))
+def test_malformed_documents_are_refused_in_one_line_without_their_text(
+    folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    path = tmp_path / f"{name}.xml"
+    path.write_bytes(QUOTING[name])
+    for argv in (
+        ["elmo", "show", str(path)],
+        ["elmo", "validate", str(path)],
+        ["verify", "--cert", str(folder / "emp.pem"), str(path)],
+    ):
+        code, out, err = run(capsys, *argv)
+        assert code == 2, (argv, err)
+        one_line(err)
+        assert "not well-formed XML" in err and MARKER not in out + err, err
+
+
+def test_show_never_calls_an_unverified_signature_signed(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _err = run(capsys, "elmo", "show", str(folder / "forged.xml"))
+    assert code == 0
+    assert "signature present, not verified (use `emrex verify`)" in out and ", signed" not in out
+
+
+def test_hash_password_with_nothing_piped_in_is_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for piped in ("", "\n"):
+        monkeypatch.setattr("sys.stdin", io.StringIO(piped))  # not a terminal: no prompt
+        code, out, err = run(capsys, "login", "hash-password")
+        assert code in (1, 2) and err.startswith("emrex:") and "internal error" not in err, err
+        one_line(err)
+        assert out == ""
+
+
+def test_reading_commands_create_and_migrate_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], watch_logs: pytest.LogCaptureFixture
+) -> None:
+    emc_db = Database(f"sqlite:///{tmp_path}/emc.db")
+    upgrade(emc_db)
+    mark_service(emc_db, "emc")
+    emc_db.dispose()
+    (tmp_path / "empty.db").touch()
+    for name, words in (
+        ("missing.db", "no such database"),
+        ("empty.db", "no EMREX tables"),
+        ("emc.db", "EMC"),
+    ):
+        before = sorted(p.name for p in tmp_path.iterdir())
+        size = (tmp_path / name).stat().st_size if (tmp_path / name).exists() else None
+        code, _out, err = run(capsys, "emp", "stats", "--database", f"sqlite:///{tmp_path}/{name}")
+        assert code == 2 and words in err, err
+        one_line(err)
+        assert sorted(p.name for p in tmp_path.iterdir()) == before  # no file made, no journal left
+        assert ((tmp_path / name).stat().st_size if (tmp_path / name).exists() else None) == size
+    logs_clean(watch_logs)
 
 
 def test_import_of_bad_json_exits_1_and_stores_nothing(

@@ -42,6 +42,7 @@ CALLS: dict[str, tuple[str, str, dict[str, str | bytes], int]] = {
     "api-write-method": ("POST", "/api/v1/credentials", AUTH, 403),  # the CSRF check stops it first
     "api-id-beyond-64-bits": ("GET", f"/api/v1/transfers/{HUGE}", AUTH, 404),
     "api-after-beyond-64-bits": ("GET", f"/api/v1/credentials?after={HUGE}", AUTH, 200),
+    "api-status-filter-unknown": ("GET", f"/api/v1/transfers?status={MARKER}", AUTH, 422),
 }
 exercised(*CALLS)
 

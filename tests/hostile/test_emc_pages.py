@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from emrex.emc.config import RETURN_PATH
+from emrex.emc.models import Status, Transfer
 from tests.emc.conftest import (
     BASE_URL,
     NORDVIK,
@@ -227,6 +229,29 @@ def test_another_students_transfer_is_not_found(
     for response in responses:
         assert "Lindqvist" not in response.text
         no_traceback(response.text)
+    logs_clean(watch_logs)
+
+
+exercised("emc-pages-cancel-others-transfer")
+
+
+def test_another_student_cannot_cancel_a_waiting_transfer(
+    make_emc: Callable[..., TestClient], watch_logs: pytest.LogCaptureFixture
+) -> None:
+    asa, bo = make_emc(), make_emc()
+    login(asa, "asa")
+    login(bo, "bo")
+    start(asa)
+    page = bo.get("/choose?country=SE")
+    with nothing_stored(database_of(bo)), database_of(asa).session() as s:
+        waiting = s.scalars(select(Transfer).where(Transfer.student == "asa")).one()
+    for transfer_id in (waiting.id, waiting.id + 1, 0):
+        with nothing_stored(database_of(bo)):
+            response = bo.post(f"/transfers/{transfer_id}/cancel", data={"csrf_token": csrf(page.text)})
+        assert response.status_code == 404, response.text
+        no_traceback(response.text)
+    with database_of(asa).session() as s:
+        assert s.get(Transfer, waiting.id).status == Status.STARTED  # type: ignore[union-attr]
     logs_clean(watch_logs)
 
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from unittest.mock import patch
 
 import pytest
 
 from emrex.registry import RegistryError, load_registry, parse_registry, read_catalogue, read_emreg_json
 from tests.hostile.cases import exercised
 from tests.hostile.checks import MARKER, logs_clean, one_line, watch_logs
-from tests.registry.helpers import emp_entry, emreg_document, make_cert, pem
+from tests.registry.helpers import Switchable, emp_entry, emreg_document, make_cert, pem, serve
 
 __all__ = ["watch_logs"]
 CATALOGUE_NS = "https://github.com/erasmus-without-paper/ewp-specs-api-registry/tree/stable-v1"
@@ -77,7 +78,9 @@ REFUSED: dict[str, tuple[Callable[[], bytes], Callable[[bytes], object], str]] =
         "",
     ),
 }
-exercised(*REFUSED, "registry-damaged-entry-skipped", "registry-plain-http-source")
+exercised(
+    *REFUSED, "registry-damaged-entry-skipped", "registry-plain-http-source", "registry-server-config-by-url"
+)
 
 
 @pytest.mark.parametrize("case_id", sorted(REFUSED))
@@ -105,3 +108,28 @@ def test_a_remote_registry_over_plain_http_is_not_fetched() -> None:
         load_registry("http://registry.example.org/emps.json", timeout=0.5)
     one_line(str(caught.value))
     assert "HTTPS" in str(caught.value)
+
+
+def test_a_server_configuration_fetched_from_a_url_reads_no_local_file(
+    watch_logs: pytest.LogCaptureFixture,
+) -> None:
+    # Certificate paths of a server TOML are relative to the file: fetched from a URL, they would name
+    # files of the machine that reads it.
+    state = Switchable()
+    state.body = (
+        '[[emps]]\nacronym = "X"\ncountry = "SE"\nurl = "https://x.example/emp"\n'
+        'certificates = ["/etc/passwd", "../../' + MARKER + '.pem"]\n'
+    ).encode()
+    server, base = serve(state)
+    try:
+        with (
+            patch("emrex.registry.config.load_server_config", side_effect=AssertionError("read")),
+            pytest.raises(RegistryError) as caught,
+        ):
+            load_registry(f"{base}/registry.toml", timeout=2)
+    finally:
+        server.shutdown()
+        server.server_close()
+    one_line(str(caught.value))
+    assert "give its path" in str(caught.value) and MARKER not in str(caught.value)
+    logs_clean(watch_logs)

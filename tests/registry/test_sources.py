@@ -7,8 +7,9 @@ import httpx
 import pytest
 
 from emrex.registry import RegistryError, RegistrySourceError, catalogue_xml, load_registry, parse_registry
+from emrex.registry.config import load_server_config
 from emrex.registry.sources import fetch_url
-from tests.registry.helpers import Switchable, emp_entry, emreg_document
+from tests.registry.helpers import Switchable, emp_entry, emreg_document, write_config
 
 
 def test_format_is_detected_by_content(tmp_path: Path) -> None:
@@ -132,3 +133,20 @@ def test_redirects_within_https_are_followed() -> None:
 
     body = fetch_url("https://emreg.example.org/old", transport=httpx.MockTransport(answer))
     assert parse_registry(body).emps[0].acronym == "MOVED"
+
+
+@pytest.mark.parametrize("layout", ["settings first", "comment first", "tables first"])
+def test_a_registry_server_configuration_file_is_read_as_the_registry_it_serves(
+    tmp_path: Path, layout: str
+) -> None:
+    config = write_config(tmp_path)  # host, [[countries]], [[emps]] with certificate files beside it
+    text = config.read_text()
+    if layout == "comment first":
+        text = "# our test network\n\n" + text
+    if layout == "tables first":  # a hand-written file may begin with its tables
+        text = text[text.index("[[countries]]") :]
+    path = tmp_path / "network.conf"  # the name says nothing
+    path.write_text(text)
+    assert load_registry(str(path)).emps == load_server_config(config).registry.emps
+    with pytest.raises(RegistryError, match="registry server's TOML configuration, not a list"):
+        parse_registry(path.read_bytes(), source="cache")  # a client never takes it for a list

@@ -53,9 +53,21 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 
 def _current(args: argparse.Namespace) -> int:
+    from emrex.db import Database, DatabaseError, make_engine
     from emrex.db.migrate import current
+    from emrex.db.owner import require_file
 
-    print(current(_url(args)) or "(no schema yet: run 'emrex db upgrade')")
+    url = _url(args)
+    try:
+        require_file(url)  # reading: an SQLite file is not made by asking
+        database = Database(make_engine(url, reading=True))
+    except DatabaseError as error:
+        raise CliError(str(error)) from None
+    try:
+        revision = current(database)
+    finally:
+        database.dispose()
+    print(revision or "(no schema yet: run 'emrex db upgrade')")
     return EXIT_OK
 
 

@@ -42,6 +42,7 @@ def register(commands: Any) -> None:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from emrex.demo.config_files import api_token
     from emrex.demo.folder import open_folder
     from emrex.demo.guide import facts, text, write_facts
     from emrex.demo.runner import bind, close, run
@@ -52,7 +53,7 @@ def _demo(args: argparse.Namespace) -> int:
     try:
         folder = open_folder(args.data_dir, reset=args.reset)
         folder.demo_json.unlink(missing_ok=True)  # present only while this network runs
-        content = facts(addresses, folder.root)
+        content = facts(addresses, folder.root, api_token(folder.emc_dir))
         services = build_services(folder, addresses)
     except BaseException:
         close(sockets)

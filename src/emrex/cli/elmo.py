@@ -56,6 +56,15 @@ def register(commands: Any) -> None:
     p = sub.add_parser("normalize", help="read a document leniently and write it as canonical ELMO 1.7")
     p.add_argument("file", help="XML or the transport form; - for stdin")
     p.add_argument("-o", "--output", help="where to write the XML (default: stdout)")
+    p.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        dest="assignments",
+        help="supply a value the document lacks, e.g. report[1].issuer.url=https://www.ku.dk "
+        "(report[*] for every report; repeat for more)",
+    )
     p.set_defaults(handler=_normalize)
 
     p = sub.add_parser("example", help="write a realistic sample document (fictitious learner)")
@@ -88,7 +97,7 @@ def _read(path: str, *, track_lines: bool = False, data: bytes | None = None) ->
     try:
         return read_elmo(data, track_lines=track_lines)
     except ElmoParseError as exc:
-        raise CliError(f"{path}: {exc}", EXIT_INVALID) from None
+        raise CliError(f"{path}: {exc}", EXIT_USAGE if exc.unreadable else EXIT_INVALID) from None
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -161,7 +170,9 @@ def summary_lines(elmo: m.Elmo, version_hint: str = "1.x") -> list[str]:
     out = [f"Learner: {name}{born}{_safe(citizen)}"]
     out += [f"  {_safe(i.type)}: {_safe(i.value)}" for i in learner.identifiers]
     generated = elmo.generated_date.isoformat() if elmo.generated_date else "(no date)"
-    out.append(f"Generated {generated}, ELMO {version_hint}, {'signed' if elmo.signed else 'not signed'}")
+    # Reading does not verify: a forged or broken signature is "present" too.
+    signature = "signature present, not verified (use `emrex verify`)" if elmo.signed else "not signed"
+    out.append(f"Generated {generated}, ELMO {version_hint}, {signature}")
     for r, report in enumerate(elmo.reports, 1):
         issuer = report.issuer
         ids = ", ".join(f"{i.type} {i.value}" for i in issuer.identifiers)
@@ -215,26 +226,50 @@ def _safe(text: str) -> str:
     return _CONTROL.sub(" ", text)
 
 
+def _assignment(text: str) -> tuple[str, str]:
+    from emrex.elmo.edit import parse_assignment
+    from emrex.elmo.errors import ElmoEditError
+
+    try:
+        return parse_assignment(text)
+    except ElmoEditError as exc:
+        raise CliError(f"--set {exc}", EXIT_USAGE) from None
+
+
 def _normalize(args: argparse.Namespace) -> int:
-    from emrex.elmo.errors import ElmoValidationError
+    from emrex.elmo.edit import set_value, settable
+    from emrex.elmo.errors import ElmoEditError, ElmoValidationError
     from emrex.elmo.validation import dropped_in_v17
     from emrex.elmo.writer import write_elmo
 
+    assignments = [_assignment(text) for text in args.assignments]
     result = _read(args.file)
     for w in result.warnings:
         print(f"emrex: warning: {_safe(str(w))}", file=sys.stderr)
+    elmo = result.elmo
+    for path, value in assignments:
+        try:
+            elmo = set_value(elmo, path, value)
+        except ElmoEditError as exc:
+            raise CliError(f"--set {exc}", EXIT_USAGE) from None
+        print(f"emrex: supplied {path} = {_safe(value)}", file=sys.stderr)
     try:
-        data = write_elmo(result.elmo, pretty=True)
+        data = write_elmo(elmo, pretty=True)
     except ElmoValidationError as exc:
+        hints = 0
         for problem in exc.problems:
-            print(f"emrex: {args.file}: {_safe(problem)}", file=sys.stderr)
+            path = problem.split(" ", 1)[0]
+            hint = f" (supply it with --set {path}=VALUE)" if settable(path) else ""
+            hints += bool(hint)
+            print(f"emrex: {args.file}: {_safe(problem)}{hint}", file=sys.stderr)
+        how = "; --set PATH=VALUE supplies a missing value" if hints else ""
+        counted = _count(len(exc.problems), "problem")
         raise CliError(
-            f"{args.file}: cannot be written as ELMO 1.7 ({_count(len(exc.problems), 'problem')}, see above)",
-            EXIT_INVALID,
+            f"{args.file}: cannot be written as ELMO 1.7 ({counted}, see above{how})", EXIT_INVALID
         ) from None
-    for path in dropped_in_v17(result.elmo):
+    for path in dropped_in_v17(elmo):
         print(f"emrex: warning: {path} is ELMO 2.x data that 1.7 cannot carry; left out", file=sys.stderr)
-    if result.elmo.signed:
+    if elmo.signed:
         print(
             "emrex: warning: the signature is left out (normalizing changes the signed bytes)",
             file=sys.stderr,

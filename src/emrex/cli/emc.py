@@ -130,15 +130,18 @@ def _hash_token(args: argparse.Namespace) -> int:
 
 
 def _purge(args: argparse.Namespace) -> int:
-    from emrex.db import Database, upgrade
+    from emrex.db import DatabaseError
+    from emrex.db.owner import open_for_reading
     from emrex.emc.store import purge_raw
 
     settings = _settings(args.config)
     if settings.raw_retention is None:
         raise CliError("emc.retention.raw_days is not set: documents are kept, nothing to purge", EXIT_USAGE)
-    database = Database(settings.database_url)
     try:
-        upgrade(database)
+        database = open_for_reading(settings.database_url, "emc", write=True)  # the EMC's own, as it is
+    except DatabaseError as error:
+        raise CliError(str(error), EXIT_USAGE) from None
+    try:
         count = purge_raw(database, settings.raw_retention)
     finally:
         database.dispose()

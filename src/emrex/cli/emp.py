@@ -105,7 +105,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _stats(args: argparse.Namespace) -> int:
-    from emrex.db import Database, DatabaseError, upgrade
+    from emrex.db import DatabaseError
+    from emrex.db.owner import open_for_reading
     from emrex.emp.config import load_settings
     from emrex.emp.stats import collect, format_table
 
@@ -116,11 +117,10 @@ def _stats(args: argparse.Namespace) -> int:
             raise CliError(f"give --config FILE or --database URL (or set {CONFIG_ENV})")
         url = load_settings(path, os.environ).database_url if path else os.environ["EMREX_EMP_DATABASE_URL"]
     try:
-        database = Database(url)
+        database = open_for_reading(url, "emp")  # never created or migrated by a reading command
     except DatabaseError as error:
         raise CliError(str(error)) from None
     try:
-        upgrade(database)
         stats = collect(database)
     except DatabaseError as error:
         raise CliError(str(error)) from None

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from emrex.cli import EXIT_OK, CliError
+from emrex.cli import EXIT_OK, EXIT_USAGE, CliError
 from emrex.cli.io import read_bytes
 
 
@@ -16,7 +16,9 @@ def register(commands: Any) -> None:
 
     p = sub.add_parser("hash-password", help="a salted scrypt hash for a demo account's password_hash")
     p.add_argument(
-        "--stdin", action="store_true", help="read the password from the first line of stdin (no prompt)"
+        "--stdin",
+        action="store_true",
+        help="read the password from the first line of stdin (no prompt; also when stdin is not a terminal)",
     )
     p.set_defaults(handler=_hash_password)
 
@@ -29,14 +31,21 @@ def register(commands: Any) -> None:
 def _hash_password(args: argparse.Namespace) -> int:
     from emrex.web.login.demo import hash_password
 
-    if args.stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
+    if args.stdin or not sys.stdin.isatty():
+        # Piped in (echo … | emrex login hash-password): the first line, without a prompt.
+        line = sys.stdin.readline()
+        if not line:
+            raise CliError("no password on standard input (give it as the first line)", EXIT_USAGE)
+        password = line.rstrip("\r\n")
     else:
         import getpass
 
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Again: ") != password:
-            raise CliError("the two passwords differ", 1)
+        try:
+            password = getpass.getpass("Password: ")
+            if getpass.getpass("Again: ") != password:
+                raise CliError("the two passwords differ", 1)
+        except EOFError:
+            raise CliError("no password given (the input ended)", EXIT_USAGE) from None
     if not password:
         raise CliError("an empty password cannot be hashed", 1)
     print(hash_password(password))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from emrex.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, CliError
 from emrex.cli.io import read_bytes, read_document, write_output
-from emrex.errors import InputTooLarge, XmlError
+from emrex.errors import InputTooLarge, NotWellFormed, XmlError
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -68,8 +68,10 @@ def _sign(args: argparse.Namespace) -> int:
         raise CliError(f"{args.cert}: {exc}", EXIT_USAGE) from None
     try:
         signed = signer.sign(document, replace=args.replace)
-    except (XmlError, InputTooLarge) as exc:
+    except (NotWellFormed, InputTooLarge) as exc:
         raise CliError(f"{args.file}: {exc}", EXIT_USAGE) from None
+    except XmlError as exc:  # readable, refused (a DOCTYPE)
+        raise CliError(f"{args.file}: {exc}", EXIT_INVALID) from None
     write_output(codec.encode(signed).encode("ascii") + b"\n" if args.transport else signed, args.output)
     return EXIT_OK
 
@@ -89,8 +91,10 @@ def _verify(args: argparse.Namespace) -> int:
     document = read_document(args.file)
     try:
         result = verify(document, trusted, policy)
-    except (XmlError, InputTooLarge) as exc:
+    except (NotWellFormed, InputTooLarge) as exc:
         raise CliError(f"{args.file}: {exc}", EXIT_USAGE) from None
+    except XmlError as exc:  # readable, refused (a DOCTYPE, too many namespaces)
+        raise CliError(f"{args.file}: {exc}", EXIT_INVALID) from None
     except SignatureError as exc:
         raise CliError(f"{args.file}: signature not accepted: {exc}", EXIT_INVALID) from None
     cert = result.certificate

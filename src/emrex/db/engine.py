@@ -35,8 +35,12 @@ def normalize_url(url: str | URL) -> URL:
     return parsed
 
 
-def make_engine(url: str | URL, **options: Any) -> Engine:
-    """An engine with our settings: SQLite gets WAL, foreign keys, a busy timeout and real transactions."""
+def make_engine(url: str | URL, *, reading: bool = False, **options: Any) -> Engine:
+    """An engine with our settings: SQLite gets WAL, foreign keys, a busy timeout and real transactions.
+
+    ``reading``: for a command that only reads; an SQLite file keeps the journal mode it has (setting
+    WAL writes to the file, and would turn an empty file into a database).
+    """
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "postgresql":
         return create_engine(parsed, pool_pre_ping=True, **options)
@@ -56,7 +60,7 @@ def make_engine(url: str | URL, **options: Any) -> Engine:
         try:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-            if not in_memory:
+            if not in_memory and not reading:
                 cursor.execute("PRAGMA journal_mode=WAL")
                 cursor.execute("PRAGMA synchronous=NORMAL")
         finally:

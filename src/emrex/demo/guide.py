@@ -7,20 +7,23 @@ import os
 from pathlib import Path
 from typing import Any
 
+from emrex.demo.folder import DataFolder
 from emrex.demo.network import COUNTRIES, EMC, EMPS, PASSWORD
 from emrex.demo.services import Addresses
 
 RETURN_PATH = "/emrex/return"
 
 
-def facts(addresses: Addresses, data_dir: Path) -> dict[str, Any]:
-    """The content of demo.json."""
+def facts(addresses: Addresses, data_dir: Path, api_token: str) -> dict[str, Any]:
+    """The content of demo.json: where each service is, its configuration file, its accounts."""
     countries = {c.code: c for c in COUNTRIES}
+    folder = DataFolder(data_dir.resolve())
     return {
         "registry": {
             "url": addresses.registry_list,
             "home": addresses.registry,
             "countries": [{"code": c.code, "name": c.name, "singleFetch": c.single_fetch} for c in COUNTRIES],
+            "config": str(folder.registry_dir / "registry.toml"),
         },
         "emc": {
             "url": addresses.emc,
@@ -28,6 +31,12 @@ def facts(addresses: Addresses, data_dir: Path) -> dict[str, Any]:
             "title": EMC.title,
             "institution": EMC.institution,
             "accounts": [a.public() for a in EMC.accounts],
+            "config": str(folder.emc_dir / "emc.toml"),
+            "api": {
+                "url": addresses.emc + "api/v1/",
+                "openapi": addresses.emc + "api/v1/openapi.json",
+                "token": api_token,  # send as "Authorization: Bearer <token>"
+            },
         },
         "emps": [
             {
@@ -39,6 +48,7 @@ def facts(addresses: Addresses, data_dir: Path) -> dict[str, Any]:
                 "title": plan.title,
                 "institutions": list(plan.institutions),
                 "accounts": [a.public() for a in plan.accounts],
+                "config": str(folder.emp_dir(plan) / "emp.toml"),
             }
             for index, plan in enumerate(EMPS)
         ],
@@ -73,6 +83,9 @@ def text(content: dict[str, Any]) -> str:
         "  3. Select courses, preview, consent: you are sent back home.",
         "  4. Check the results and confirm the import; download the PDF copy.",
         f"  Staff: log in at {emc['url']} as 'staff' to see students' overviews and reviews.",
+        f"  The SIS API: {emc['api']['url']}transfers, with the header",
+        "    'Authorization: Bearer <the emc.api.token of demo.json>'.",
+        f"  Configuration files: {emc['config']} and each EMP's emp.toml (for --config commands).",
         "",
         "Accounts at the EMC:",
     ]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from emrex.demo.config_files import api_token, write_config
 from emrex.demo.folder import SEED_STAMP, DataFolder, DemoCa, DemoError, emp_key, seed_once
 from emrex.demo.network import COUNTRIES, EMC, EMPS, Account, EmpPlan, seed_bytes
 from emrex.errors import EmrexError
@@ -194,7 +195,7 @@ def _emp_app(
     password_hash: Callable[[Account], str],
 ) -> Any:
     from emrex.emp.app import create_emp_app
-    from emrex.emp.config import settings_from_mapping
+    from emrex.emp.config import load_settings
     from emrex.emp.sources.sis_format import parse_sis_json
     from emrex.emp.sources.sis_import import import_sis
 
@@ -213,7 +214,10 @@ def _emp_app(
             "demo": {"accounts": [a.login_table(password_hash(a)) for a in plan.accounts]},
         },
     }
-    settings = _checked(lambda: settings_from_mapping(mapping))
+    config = write_config(
+        directory / "emp.toml", mapping, f"Written by 'emrex demo' at each start: {plan.title}."
+    )
+    settings = _checked(lambda: load_settings(config, {}))
     if not (directory / "emp.db").exists():
         (directory / SEED_STAMP).unlink(missing_ok=True)  # a new database needs the seed again
     database = _checked(lambda: databases.open(directory / "emp.db"))
@@ -226,7 +230,7 @@ def _emc_app(
     folder: DataFolder, addresses: Addresses, databases: _Databases, password_hash: Callable[[Account], str]
 ) -> Any:
     from emrex.emc.app import create_emc_app
-    from emrex.emc.config import settings_from_mapping
+    from emrex.emc.config import hash_token, load_settings
 
     folder.emc_dir.mkdir(parents=True, exist_ok=True)
     mapping = {
@@ -242,8 +246,14 @@ def _emc_app(
             "production": False,
             "demo": {"accounts": [a.login_table(password_hash(a)) for a in EMC.accounts]},
         },
+        # The SIS API with a token of this data folder (demo.json names it), and a retention to purge.
+        "api": {"token_hashes": [hash_token(api_token(folder.emc_dir))]},
+        "retention": {"raw_days": 30},
     }
-    settings = _checked(lambda: settings_from_mapping(mapping, {}))
+    config = write_config(
+        folder.emc_dir / "emc.toml", {"emc": mapping}, f"Written by 'emrex demo' at each start: {EMC.title}."
+    )
+    settings = _checked(lambda: load_settings(config, {}))
     database = _checked(lambda: databases.open(folder.emc_dir / "emc.db"))
     return _checked(lambda: create_emc_app(settings, database=database, migrate=False))
 

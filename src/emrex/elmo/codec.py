@@ -2,7 +2,8 @@
 
 Encoding is strict. Decoding is tolerant of what peers really send (line-wrapped or unpadded base64,
 '+' turned into ' ' by a sloppy form encoder, base64 of plain XML, plain XML) and bounded: the
-decompressed size and the compression ratio are limited, so a gzip bomb fails early.
+decompressed size and the compression ratio are limited, so a gzip bomb fails early. Plain XML (UTF-8
+or UTF-16) comes back byte for byte but for blanks before it; a PDF, ZIP, image or JSON is named as such.
 """
 
 from __future__ import annotations
@@ -19,6 +20,17 @@ from emrex.errors import InputTooLarge, TransportError
 GZIP_MAGIC = b"\x1f\x8b"
 _WHITESPACE = re.compile(rb"[\r\n\t\f\v]")
 _BASE64 = re.compile(rb"^[A-Za-z0-9+/\-_]*={0,2}$")
+_LEADING_BLANKS = re.compile(rb"[ \t\r\n]*")
+# XML in UTF-16 starts with its byte order mark, or with '<' as a 16-bit unit (either byte order).
+_UTF16_XML = (b"\xff\xfe<\x00", b"\xfe\xff\x00<", b"<\x00", b"\x00<")
+# What people give by mistake, told by its first bytes: said by name instead of "not base64".
+_OTHER_FILES = (
+    (b"%PDF-", "a PDF file"),
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"{", "JSON"),
+)
 
 
 @dataclass(frozen=True)
@@ -41,9 +53,23 @@ def encode(xml: bytes) -> str:
     return base64.b64encode(gzip.compress(xml, compresslevel=6, mtime=0)).decode("ascii")
 
 
+def _blanks(data: bytes) -> int:
+    """How many blanks ``data`` starts with (counted without copying it)."""
+    found = _LEADING_BLANKS.match(data)
+    return found.end() if found else 0
+
+
 def looks_like_xml(data: bytes) -> bool:
-    head = data.lstrip()[:5]
-    return head.startswith(b"<") or head.startswith(b"\xef\xbb\xbf<")
+    start = _blanks(data)
+    head = data[start : start + 5]
+    return head.startswith((b"<", b"\xef\xbb\xbf<", *_UTF16_XML))
+
+
+def other_kind(data: bytes) -> str | None:
+    """What ``data`` is when it is a well-known kind of file that is not XML ("a PDF file"), else None."""
+    start = _blanks(data)
+    head = data[start : start + 8]
+    return next((kind for magic, kind in _OTHER_FILES if head.startswith(magic)), None)
 
 
 def decode(value: str | bytes, limits: CodecLimits = DEFAULT_LIMITS) -> bytes:
@@ -54,21 +80,32 @@ def decode(value: str | bytes, limits: CodecLimits = DEFAULT_LIMITS) -> bytes:
         raise InputTooLarge(
             f"the elmo value has {len(raw)} bytes, more than the limit of {limits.max_encoded_bytes}"
         )
-    stripped = raw.strip()
-    if not stripped:
+    if not raw or raw.isspace():
         raise TransportError("the elmo value is empty")
-    if looks_like_xml(stripped):
-        _check_decoded_size(len(stripped), limits)
-        return stripped
+    if looks_like_xml(raw):
+        # Blanks before the XML declaration would make it unreadable; those after it are the document's.
+        xml = raw[_blanks(raw) :]
+        _check_decoded_size(len(xml), limits)
+        return xml
+    stripped = raw.strip()
     if stripped.startswith(GZIP_MAGIC):
-        return _gunzip(stripped, limits)
+        return _not_other(_gunzip(stripped, limits))
+    _not_other(stripped)
     binary = _unbase64(stripped)
     if binary.startswith(GZIP_MAGIC):
-        return _gunzip(binary, limits)
+        return _not_other(_gunzip(binary, limits))
     if looks_like_xml(binary):
         _check_decoded_size(len(binary), limits)
         return binary
+    _not_other(binary)
     raise TransportError("the elmo value decodes to neither gzip data nor XML")
+
+
+def _not_other(data: bytes) -> bytes:
+    kind = other_kind(data)
+    if kind is not None:
+        raise TransportError(f"this is {kind}, not an ELMO document (XML) or its transport form")
+    return data
 
 
 def _unbase64(data: bytes) -> bytes:

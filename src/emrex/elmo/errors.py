@@ -14,10 +14,13 @@ class ElmoError(EmrexError):
 class ElmoParseError(ElmoError):
     """The bytes are not an ELMO document we can read (or, in strict mode, not a clean one)."""
 
-    def __init__(self, message: str, line: int | None = None, problems: Sequence[str] = ()) -> None:
+    def __init__(
+        self, message: str, line: int | None = None, problems: Sequence[str] = (), *, unreadable: bool = False
+    ) -> None:
         super().__init__(f"line {line}: {message}" if line else message)
         self.line = line
         self.problems = tuple(problems)
+        self.unreadable = unreadable  # not XML at all (rather than XML that is not ELMO we accept)
 
 
 class ElmoValidationError(ElmoError):
@@ -32,3 +35,7 @@ class ElmoValidationError(ElmoError):
 
 class DataUriError(ElmoError):
     """An attachment content is not a decodable ``data:`` URI."""
+
+
+class ElmoEditError(ElmoError):
+    """A value to supply (``--set PATH=VALUE``) names no settable place or is not a usable value."""

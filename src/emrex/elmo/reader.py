@@ -28,7 +28,7 @@ from emrex.elmo.values import (
     make,
     source_line,
 )
-from emrex.errors import XmlError
+from emrex.errors import NotWellFormed, XmlError
 from emrex.xml import DEFAULT_MAX_XML_BYTES, localname, namespace, parse_untrusted
 
 __all__ = ["ReadResult", "Warning", "read_elmo"]
@@ -63,7 +63,8 @@ def read_elmo(
     try:
         tree = parse_untrusted(data, max_bytes=max_bytes)
     except XmlError as exc:
-        raise ElmoParseError(str(exc).removeprefix(f"line {exc.line}: "), exc.line) from None
+        message = str(exc).removeprefix(f"line {exc.line}: ")
+        raise ElmoParseError(message, exc.line, unreadable=isinstance(exc, NotWellFormed)) from None
     root = tree.getroot()
     ns, name = namespace(root), localname(root)
     if ns == m.LEGACY_ELMO_NS:

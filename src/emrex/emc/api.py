@@ -17,7 +17,8 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from pydantic import BaseModel
 from sqlalchemy import Select, select
 
-from emrex.emc.models import ForeignCredential, Transfer
+from emrex.db import utcnow
+from emrex.emc.models import ForeignCredential, Status, Transfer, shown_status_column
 from emrex.emc.service import Service
 from emrex.emc.store import MAX_ID, credential_data, transfer_data, valid_id
 
@@ -27,6 +28,14 @@ MAX_LIMIT = 500
 class Issuer(BaseModel):
     name: str
     id: str | None
+    country: str | None
+
+
+class ReportIssuer(BaseModel):
+    """An institution that issued a report of the transfer's document, as the document names it."""
+
+    name: str | None
+    id: str | None  # SCHAC code, else Erasmus code, else PIC
     country: str | None
 
 
@@ -75,6 +84,7 @@ class TransferOut(BaseModel):
     returned_at: dt.datetime | None
     country: str
     emp: Emp
+    issuers: list[ReportIssuer]
     return_code: str | None
     failure: str | None
     signer: str | None
@@ -165,7 +175,9 @@ def create_api(service: Service) -> FastAPI:
     @api.get("/transfers", response_model=TransferPage, dependencies=[Depends(authorised)])
     def list_transfers(
         student: Annotated[str | None, Query(max_length=255)] = None,
-        status: Annotated[str | None, Query(max_length=20)] = None,
+        status: Annotated[
+            Status | None, Query(description="the transfer's status (expired: no answer came in time)")
+        ] = None,
         since: Annotated[dt.datetime | None, Query(description="started at or after")] = None,
         until: Annotated[dt.datetime | None, Query(description="started before")] = None,
         after: Annotated[int | None, Query(ge=0)] = None,
@@ -175,7 +187,7 @@ def create_api(service: Service) -> FastAPI:
         if student is not None:
             query = query.where(Transfer.student == student)
         if status is not None:
-            query = query.where(Transfer.status == status)
+            query = query.where(shown_status_column(utcnow()) == status.value)
         if since is not None:
             query = query.where(Transfer.created_at >= _aware(since))
         if until is not None:

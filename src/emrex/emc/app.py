@@ -12,6 +12,7 @@ import httpx
 from fastapi import FastAPI
 
 from emrex.db import Database, upgrade
+from emrex.db.owner import mark_service
 from emrex.emc.api import create_api
 from emrex.emc.config import RETURN_PATH, EmcSettings
 from emrex.emc.registries import Registries
@@ -43,6 +44,7 @@ def create_emc_app(
     db = database or Database(settings.database_url)
     if migrate:
         upgrade(db)
+    mark_service(db, "emc")
     if settings.purge_at_start and settings.raw_retention is not None:
         purged = purge_raw(db, settings.raw_retention)
         log.info("retention: removed the received documents of %d transfers", purged)

@@ -5,7 +5,18 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    and_,
+    case,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from emrex.db.base import Base, UtcDateTime
@@ -24,6 +35,9 @@ class Status(StrEnum):
     NO_RESULTS = "no_results"
     EMP_ERROR = "emp_error"
     FAILED = "failed"  # refused by us: signature, document, identity, protocol
+    WITHDRAWN = "withdrawn"  # the student cancelled it while it waited for the data provider
+    # Never stored: a STARTED transfer whose time is up is shown (and filtered) as EXPIRED.
+    EXPIRED = "expired"
 
 
 FINISHED_WITHOUT_IMPORT = (
@@ -33,6 +47,7 @@ FINISHED_WITHOUT_IMPORT = (
     Status.NO_RESULTS,
     Status.EMP_ERROR,
     Status.FAILED,
+    Status.WITHDRAWN,
 )
 # What the student may delete.
 DELETABLE = (Status.STARTED, Status.RECEIVED, *FINISHED_WITHOUT_IMPORT)
@@ -65,6 +80,8 @@ class Transfer(Base):
     warnings: Mapped[str | None] = mapped_column(Text)  # JSON list
     identity_verdict: Mapped[str | None] = mapped_column(String(20))
     identity_reasons: Mapped[str | None] = mapped_column(Text)  # JSON list
+    # The reports' issuers as the signed document names them: JSON list of {name, id, country}.
+    issuers: Mapped[str | None] = mapped_column(Text)
     courses: Mapped[int] = mapped_column(Integer, default=0)
     credits: Mapped[str] = mapped_column(String(40), default="0")  # ECTS of passed courses, decimal text
     elmo_xml: Mapped[bytes | None] = mapped_column(LargeBinary)  # the received document, byte-exact
@@ -78,6 +95,19 @@ class Transfer(Base):
     credentials: Mapped[list[ForeignCredential]] = relationship(
         back_populates="transfer", cascade="all, delete-orphan", order_by="ForeignCredential.id"
     )
+
+
+def shown_status(transfer: Transfer, now: dt.datetime) -> Status:
+    """The status to show: a transfer still waiting when its time is up has expired."""
+    if transfer.status == Status.STARTED and transfer.expires_at <= now:
+        return Status.EXPIRED
+    return Status(transfer.status)
+
+
+def shown_status_column(now: dt.datetime) -> ColumnElement[str]:
+    """``shown_status`` in SQL, for filters and counts."""
+    expired = and_(Transfer.status == Status.STARTED.value, Transfer.expires_at <= now)
+    return case((expired, Status.EXPIRED.value), else_=Transfer.status)
 
 
 class ForeignCredential(Base):

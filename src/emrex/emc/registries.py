@@ -12,6 +12,29 @@ from emrex.registry.model import Country, Emp
 log = logging.getLogger("emrex.emc")
 
 
+MAX_TITLE = 255  # the column that keeps it
+
+
+def served(emp: Emp) -> tuple[str, ...]:
+    """The institutions the registry names for ``emp`` ("All" names none)."""
+    return tuple(n.strip() for n in emp.institutions if n.strip() and n.strip().casefold() != "all")
+
+
+def emp_title(emp: Emp) -> str:
+    """The data provider as the registry describes it: its one institution, or its acronym and every
+    institution it serves (never only the first of several)."""
+    names = served(emp)
+    if len(names) == 1:
+        return names[0][:MAX_TITLE]
+    if not names:
+        return emp.acronym[:MAX_TITLE]
+    room = MAX_TITLE - len(emp.acronym) - len(" (, …)")
+    listed = ", ".join(names)
+    if len(listed) > room:
+        listed = listed[:room].rsplit(", ", 1)[0] + ", …"
+    return f"{emp.acronym} ({listed})"[:MAX_TITLE]
+
+
 class Registries:
     """Countries and EMPs of every configured source, merged (the first source wins a country)."""
 

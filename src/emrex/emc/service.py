@@ -8,13 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from emrex.db import Database
+from emrex.db import Database, utcnow
 from emrex.emc.config import EmcSettings
-from emrex.emc.models import Status, Transfer
+from emrex.emc.models import Transfer, shown_status
 from emrex.emc.registries import Registries
 from emrex.emc.returns import Received, ReturnRefused, read_signed
-from emrex.emc.store import local_person, pinned_certificates
-from emrex.identity import Verdict
+from emrex.emc.store import issuers_data, local_person, pinned_certificates
+from emrex.identity import Verdict, basis_of, neutral_reason, neutral_text
 from emrex.trust.certs import CertificateError
 
 
@@ -50,20 +50,34 @@ def stored_received(service: Service, transfer: Transfer, language: str = "en") 
     )
 
 
-def view_of(transfer: Transfer, translate: Callable[[str], str] = str) -> dict[str, Any]:
-    """Template values of a transfer (status, verification and identity in words)."""
+def view_of(
+    transfer: Transfer, translate: Callable[[str], str] = str, *, staff: bool = False
+) -> dict[str, Any]:
+    """Template values of a transfer (status, verification and identity in words); ``staff`` tells the
+    identity reasons about the student instead of to them."""
+    verdict = Verdict(transfer.identity_verdict) if transfer.identity_verdict else None
+    reasons = [str(r) for r in json.loads(transfer.identity_reasons or "[]")]
     return {
         "transfer": transfer,
-        "status": Status(transfer.status),
+        "status": shown_status(transfer, utcnow()),
         "warnings": json.loads(transfer.warnings or "[]"),
         "algorithms": json.loads(transfer.algorithms or "{}"),
-        "identity_verdict": Verdict(transfer.identity_verdict) if transfer.identity_verdict else None,
-        "identity_reasons": [translate(r) for r in json.loads(transfer.identity_reasons or "[]")],
+        "identity_verdict": verdict,
+        "identity_basis": basis_of(verdict, reasons) if verdict else None,
+        "identity_reasons": [translate(neutral_reason(r) if staff else r) for r in reasons],
+        "staff": staff,
+        "failure": neutral_text(transfer.failure or "") if staff else (transfer.failure or ""),
+        "issuers": ", ".join(str(i["name"]) for i in issuers_data(transfer) if i.get("name")),
     }
 
 
 def page_values(
-    service: Service, transfer: Transfer, language: str, translate: Callable[[str], str] = str
+    service: Service,
+    transfer: Transfer,
+    language: str,
+    translate: Callable[[str], str] = str,
+    *,
+    staff: bool = False,
 ) -> dict[str, Any]:
     """``view_of`` plus the stored document read again, or why it no longer verifies: the values of a
     transfer page, for the student and for staff alike."""
@@ -72,4 +86,5 @@ def page_values(
         received = stored_received(service, transfer, language)
     except ReturnRefused as error:
         problem = str(error)
-    return view_of(transfer, translate) | {"received": received, "problem": problem, "lang": language}
+    values = view_of(transfer, translate, staff=staff)
+    return values | {"received": received, "problem": problem, "lang": language}

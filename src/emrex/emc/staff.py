@@ -14,6 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from emrex.db import utcnow
 from emrex.emc.models import ForeignCredential, Status, Transfer
 from emrex.emc.returns import ReturnRefused
+from emrex.emc.search import MAX_QUERY, find_students, is_known
 from emrex.emc.service import Service, page_values, stored_received, view_of
 from emrex.emc.store import TransferError, review, statistics, valid_id
 from emrex.emc.student import document_response
@@ -23,6 +24,7 @@ from emrex.web.auth import Person, require_role
 log = logging.getLogger("emrex.emc")
 staff_only = require_role("staff")
 StaffDep = Annotated[Person, Depends(staff_only)]
+MAX_REASON = 2000
 
 
 def staff_router(service: Service) -> APIRouter:
@@ -41,12 +43,27 @@ def staff_router(service: Service) -> APIRouter:
         return render(
             request,
             "emc/staff_home.html",
-            {"queue": [view_of(t) for t in queue], "recent": [view_of(t) for t in recent]},
+            {
+                "queue": [view_of(t, staff=True) for t in queue],
+                "recent": [view_of(t, staff=True) for t in recent],
+            },
         )
+
+    @router.get("/students", name="staff_students")
+    def staff_students(request: Request, staff: StaffDep) -> Response:
+        query = request.query_params.get("q", "")[:MAX_QUERY]
+        matches = find_students(db, query) if query.strip() else []
+        if len(matches) == 1:
+            target = request.url_for("staff_student").include_query_params(subject=matches[0].subject)
+            return RedirectResponse(f"{target.path}?{target.query}", status_code=303)
+        return render(request, "emc/staff_students.html", {"query": query, "matches": matches})
 
     @router.get("/student", name="staff_student")
     def staff_student(request: Request, staff: StaffDep) -> Response:
         subject = request.query_params.get("subject", "")[:255]
+        if not is_known(db, subject):
+            context = {"query": "", "unknown": subject, "matches": []}
+            return render(request, "emc/staff_students.html", context, status_code=404)
         with db.session(readonly=True) as s:
             transfers = list(
                 s.scalars(select(Transfer).where(Transfer.student == subject).order_by(Transfer.id.desc()))
@@ -61,11 +78,17 @@ def staff_router(service: Service) -> APIRouter:
         return render(
             request,
             "emc/staff_student.html",
-            {"subject": subject, "transfers": [view_of(t) for t in transfers], "credentials": credentials},
+            {
+                "subject": subject,
+                "transfers": [view_of(t, staff=True) for t in transfers],
+                "credentials": credentials,
+            },
         )
 
-    @router.get("/transfers/{transfer_id}", name="staff_transfer")
-    def staff_transfer(request: Request, transfer_id: int, staff: StaffDep) -> Response:
+    def transfer_page(
+        request: Request, transfer_id: int, entered: dict[str, str] | None = None, error: str = ""
+    ) -> Response:
+        """The transfer with its review form; ``entered`` and ``error`` re-show a refused decision."""
         with db.session(readonly=True) as s:
             transfer = s.get(Transfer, transfer_id) if valid_id(transfer_id) else None
         if transfer is None:
@@ -76,22 +99,31 @@ def staff_router(service: Service) -> APIRouter:
                 status_code=404,
             )
         context = page_values(
-            service, transfer, current_language(request), lambda text: gettext(request, text)
+            service, transfer, current_language(request), lambda text: gettext(request, text), staff=True
         )
-        return render(request, "emc/staff_transfer.html", context)
+        context |= {"entered": entered or {}, "form_error": error}
+        return render(request, "emc/staff_transfer.html", context, status_code=400 if error else 200)
+
+    @router.get("/transfers/{transfer_id}", name="staff_transfer")
+    def staff_transfer(request: Request, transfer_id: int, staff: StaffDep) -> Response:
+        return transfer_page(request, transfer_id)
 
     @router.post("/transfers/{transfer_id}/review", name="staff_review")
     async def staff_review(request: Request, transfer_id: int, staff: StaffDep) -> Response:
         form = await request.form()
         decision = form.get("decision")
         reason = form.get("reason")
-        if decision not in ("approve", "reject") or not isinstance(reason, str):
-            return render(
-                request,
-                "emc/problem.html",
-                {"problem": gettext(request, "Choose approve or reject.")},
-                status_code=400,
-            )
+        entered = {
+            "decision": decision if decision in ("approve", "reject") else "",
+            "reason": reason[:MAX_REASON] if isinstance(reason, str) else "",
+        }
+        if not entered["decision"]:
+            error = gettext(request, "Choose approve or reject.")
+            return await run_in_threadpool(transfer_page, request, transfer_id, entered, error)
+        if not entered["reason"].strip():
+            error = gettext(request, "Give a reason for the decision.")
+            return await run_in_threadpool(transfer_page, request, transfer_id, entered, error)
+        reason = entered["reason"]
 
         def find(s: Session) -> Transfer:
             transfer = s.get(Transfer, transfer_id) if valid_id(transfer_id) else None

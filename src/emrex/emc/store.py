@@ -19,10 +19,19 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from emrex.db import Database, utcnow
-from emrex.emc.models import DELETABLE, ForeignCredential, Status, Transfer, WebhookEvent
+from emrex.emc.models import (
+    DELETABLE,
+    ForeignCredential,
+    Status,
+    Transfer,
+    WebhookEvent,
+    shown_status,
+    shown_status_column,
+)
+from emrex.emc.registries import emp_title
 from emrex.emc.returns import Outcome, Received
 from emrex.errors import EmrexError
-from emrex.identity import LocalPerson, Verdict
+from emrex.identity import LocalPerson, Verdict, neutral_reason, neutral_text
 from emrex.registry.model import Country, Emp
 from emrex.trust.certs import load_certificates
 from emrex.web.auth import Person
@@ -52,7 +61,7 @@ def start_transfer(
 ) -> Transfer:
     if not emp.certificates:
         raise TransferError(
-            f"{emp.display_name} publishes no certificate; its results cannot be verified", "emp"
+            f"{emp_title(emp)} publishes no certificate; its results cannot be verified", "emp"
         )
     now = utcnow()
     pems = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in emp.certificates).decode("ascii")
@@ -66,7 +75,7 @@ def start_transfer(
         expires_at=now + lifetime,
         country_code=country.code,
         emp_acronym=emp.acronym[:255],
-        emp_name=emp.display_name[:255],
+        emp_name=emp_title(emp),
         emp_url=emp.url,
         emp_certificates=pems,
         courses=0,
@@ -93,6 +102,8 @@ def open_for_return(s: Session, session_id: str, now: dt.datetime) -> Transfer:
     transfer = s.scalars(select(Transfer).where(Transfer.session_id == session_id).with_for_update()).first()
     if transfer is None:
         raise TransferError("no transfer was started with this sessionId", "unknown")
+    if transfer.status == Status.WITHDRAWN:
+        raise TransferError("the student cancelled this transfer before the answer came", "cancelled")
     if transfer.status != Status.STARTED:
         raise TransferError("this transfer has been answered already; a sessionId is used once", "used")
     if transfer.expires_at <= now:
@@ -135,10 +146,32 @@ def record_received(
     transfer.warnings = json.dumps(list(verified.warnings))
     transfer.identity_verdict = str(received.identity.verdict)
     transfer.identity_reasons = json.dumps(list(received.identity.reasons))
+    transfer.issuers = json.dumps(issuers_of(received), ensure_ascii=False)
     transfer.courses = len(received.courses)
     transfer.credits = str(received.credits)
     transfer.elmo_xml = xml
     transfer.pdf = received.pdf
+
+
+def issuers_of(received: Received) -> list[dict[str, str | None]]:
+    """Each report's issuer (once), as the signed document names it."""
+    found: list[dict[str, str | None]] = []
+    for report in received.elmo.reports:
+        issuer = report.issuer
+        name = issuer.title("en") or (issuer.titles[0].text if issuer.titles else "")
+        ident = issuer.identifier("schac") or issuer.identifier("erasmus") or issuer.identifier("pic")
+        entry = {"name": name.strip()[:255] or None, "id": ident, "country": issuer.country}
+        if entry not in found:
+            found.append(entry)
+    return found
+
+
+def issuers_data(t: Transfer) -> list[dict[str, str | None]]:
+    try:
+        data = json.loads(t.issuers or "[]")
+    except ValueError:
+        return []
+    return [i for i in data if isinstance(i, dict)] if isinstance(data, list) else []
 
 
 def _algorithm_names(algorithms: Any) -> dict[str, str]:
@@ -169,6 +202,14 @@ def confirm_import(s: Session, transfer: Transfer, received: Received, now: dt.d
     else:
         transfer.status = Status.REVIEW
     return Status(transfer.status)
+
+
+def withdraw(transfer: Transfer, now: dt.datetime) -> None:
+    """The student gives up a transfer that waits for the data provider; its answer is refused later."""
+    if transfer.status != Status.STARTED:
+        raise TransferError("only a transfer that waits for the data provider can be cancelled", "state")
+    transfer.status = Status.WITHDRAWN
+    transfer.decided_at = now
 
 
 def discard(transfer: Transfer, now: dt.datetime) -> None:
@@ -281,15 +322,20 @@ def transfer_data(t: Transfer) -> dict[str, Any]:
     return {
         "id": t.id,
         "student": t.student,
-        "status": t.status,
+        "status": shown_status(t, utcnow()).value,
         "created_at": t.created_at.isoformat(),
         "returned_at": t.returned_at.isoformat() if t.returned_at else None,
         "country": t.country_code,
         "emp": {"acronym": t.emp_acronym, "name": t.emp_name, "url": t.emp_url},
+        "issuers": issuers_data(t),
         "return_code": t.return_code,
-        "failure": t.failure,
+        "failure": neutral_text(t.failure) if t.failure else None,
         "signer": t.signer,
-        "identity": {"verdict": t.identity_verdict, "reasons": json.loads(t.identity_reasons or "[]")},
+        # Told about the student: the SIS reads these, not the student.
+        "identity": {
+            "verdict": t.identity_verdict,
+            "reasons": [neutral_reason(r) for r in json.loads(t.identity_reasons or "[]")],
+        },
         "review": {
             "decision": t.review_decision,
             "reason": t.review_reason,
@@ -328,6 +374,7 @@ def credential_data(c: ForeignCredential) -> dict[str, Any]:
 class Statistics:
     by_country: Sequence[tuple[str, str, int]]  # country, status, count
     by_emp: Sequence[tuple[str, str, int]]
+    by_institution: Sequence[tuple[str, str | None, int]]  # issuer, its country, courses imported
     courses_imported: int
     credits_imported: str
 
@@ -337,16 +384,22 @@ def statistics(db: Database) -> Statistics:
 
     from sqlalchemy import func
 
+    status = shown_status_column(utcnow()).label("shown_status")
     with db.session(readonly=True) as s:
         by_country = s.execute(
-            select(Transfer.country_code, Transfer.status, func.count())
-            .group_by(Transfer.country_code, Transfer.status)
-            .order_by(Transfer.country_code, Transfer.status)
+            select(Transfer.country_code, status, func.count())
+            .group_by(Transfer.country_code, status)
+            .order_by(Transfer.country_code, status)
         ).all()
         by_emp = s.execute(
-            select(Transfer.emp_name, Transfer.status, func.count())
-            .group_by(Transfer.emp_name, Transfer.status)
-            .order_by(Transfer.emp_name, Transfer.status)
+            select(Transfer.emp_name, status, func.count())
+            .group_by(Transfer.emp_name, status)
+            .order_by(Transfer.emp_name, status)
+        ).all()
+        by_institution = s.execute(
+            select(ForeignCredential.issuer, ForeignCredential.issuer_country, func.count())
+            .group_by(ForeignCredential.issuer, ForeignCredential.issuer_country)
+            .order_by(ForeignCredential.issuer, ForeignCredential.issuer_country)
         ).all()
         courses = s.scalar(select(func.count()).select_from(ForeignCredential)) or 0
         total = Decimal(0)
@@ -363,6 +416,7 @@ def statistics(db: Database) -> Statistics:
     return Statistics(
         [(r[0], r[1], int(r[2])) for r in by_country],
         [(r[0], r[1], int(r[2])) for r in by_emp],
+        [(r[0], r[1], int(r[2])) for r in by_institution],
         int(courses),
         str(total),
     )

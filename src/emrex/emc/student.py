@@ -19,6 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from emrex.db import utcnow
 from emrex.emc.config import RETURN_PATH
 from emrex.emc.models import DELETABLE, Status, Transfer
+from emrex.emc.registries import emp_title, served
 from emrex.emc.returns import RETURN_CODES, Outcome, ReturnRefused, clean_message, outcome_of, receive_elmo
 from emrex.emc.service import Service, page_values, stored_received, view_of
 from emrex.emc.store import (
@@ -34,6 +35,7 @@ from emrex.emc.store import (
     record_outcome,
     record_received,
     start_transfer,
+    withdraw,
 )
 from emrex.registry import RegistryError
 from emrex.web import autopost, current_language, flash, gettext, render
@@ -42,7 +44,7 @@ from emrex.web.auth import Person, current_person, require_person
 log = logging.getLogger("emrex.emc")
 MAX_FIELD = 256
 StudentDep = Annotated[Person, Depends(require_person)]
-REFUSED_STATUS = {"unknown": 400, "used": 409, "expired": 410, "other": 403}
+REFUSED_STATUS = {"unknown": 400, "used": 409, "cancelled": 409, "expired": 410, "other": 403}
 
 
 def _text(form: FormData, name: str, limit: int = MAX_FIELD) -> str:
@@ -91,7 +93,10 @@ def student_router(service: Service) -> APIRouter:
             country, emps = service.registries.choices(code)
         except RegistryError as error:
             return render(request, "emc/problem.html", {"problem": str(error)}, status_code=404)
-        return render(request, "emc/choose.html", {"country": country, "emps": emps})
+        titles = {emp.url: emp_title(emp) for emp in emps}
+        serves = {emp.url: ", ".join(served(emp)) for emp in emps}
+        context = {"country": country, "emps": emps, "titles": titles, "serves": serves}
+        return render(request, "emc/choose.html", context)
 
     @router.post("/start", name="start")
     async def start(request: Request, person: StudentDep) -> Response:
@@ -109,7 +114,7 @@ def student_router(service: Service) -> APIRouter:
             request,
             emp.url,
             [("sessionId", transfer.session_id), ("returnUrl", settings.return_url)],
-            target_name=emp.display_name,
+            target_name=emp_title(emp),
         )
 
     @router.post(RETURN_PATH, name="emrex_return")
@@ -154,6 +159,7 @@ def student_router(service: Service) -> APIRouter:
             service, transfer, current_language(request), lambda text: gettext(request, text)
         )
         context["deletable"] = transfer.status in DELETABLE
+        context["cancellable"] = context["status"] is Status.STARTED
         return render(request, "emc/transfer.html", context)
 
     @router.post("/transfers/{transfer_id}/confirm", name="confirm")
@@ -194,6 +200,21 @@ def student_router(service: Service) -> APIRouter:
         except TransferError as error:
             return render(request, "emc/problem.html", {"problem": str(error)}, status_code=409)
         flash(request, gettext(request, "The results were discarded."))
+        return RedirectResponse(request.url_for("transfer", transfer_id=transfer_id).path, status_code=303)
+
+    @router.post("/transfers/{transfer_id}/cancel", name="cancel")
+    async def cancel(request: Request, transfer_id: int, person: StudentDep) -> Response:
+        def run() -> None:
+            with db.session() as s:
+                withdraw(owned(s, transfer_id, person.subject), utcnow())
+
+        try:
+            await run_in_threadpool(run)
+        except TransferError as error:
+            status = 404 if error.kind == "not_found" else 409
+            return render(request, "emc/problem.html", {"problem": str(error)}, status_code=status)
+        log.info("transfer %d cancelled by the student", transfer_id)
+        flash(request, gettext(request, "The transfer was cancelled."))
         return RedirectResponse(request.url_for("transfer", transfer_id=transfer_id).path, status_code=303)
 
     @router.post("/transfers/{transfer_id}/delete", name="delete")

@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from emrex.db import Database, upgrade
+from emrex.db.owner import mark_service
 from emrex.emp.config import EmpSettings
 from emrex.emp.document import DocumentError, build
 from emrex.emp.protocol import EntryError, EntryRules, ReturnCode, parse_entry, response_fields
@@ -87,6 +88,7 @@ def create_emp_app(
     database = database or Database(settings.database_url)
     if migrate:
         upgrade(database)
+    mark_service(database, "emp")
     signer = signer or load_signer(settings)
     emp = Emp(
         settings=settings,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -23,13 +24,40 @@ class RegistrySourceError(RegistryError):
 
 
 def load_registry(source: str, *, timeout: float = 10.0, max_bytes: int = MAX_REGISTRY_BYTES) -> Registry:
-    """The registry at ``source`` (a file path or an http(s) URL): EMREG JSON or an EWP catalogue."""
-    return parse_registry(read_source(source, timeout=timeout, max_bytes=max_bytes), source=source)
+    """The registry at ``source`` (a file path or an http(s) URL): EMREG JSON or an EWP catalogue, or,
+    from a file, the TOML configuration of our registry server (``emrex registry serve``)."""
+    data = read_source(source, timeout=timeout, max_bytes=max_bytes)
+    if looks_like_server_config(data):
+        if is_url(source):
+            raise RegistryError(
+                f"{source}: a registry server's TOML configuration names certificate files beside it; "
+                "give its path, or the URL of the list it serves"
+            )
+        from emrex.registry.config import load_server_config
+
+        return load_server_config(source).registry
+    return parse_registry(data, source=source)
+
+
+# A TOML file of our registry server: comments, settings or its [[countries]] / [[emps]] tables
+# (a JSON list starts with "[" too, but never with "[[emps]]" or a "name =" line).
+_SERVER_CONFIG = re.compile(
+    rb"^(?:\s*#[^\n]*\n)*\s*(?:#|[A-Za-z_][\w-]*\s*=|\[\[\s*(?:countries|emps)\s*\]\])"
+)
+
+
+def looks_like_server_config(data: bytes) -> bool:
+    return _SERVER_CONFIG.match(data.lstrip(b"\xef\xbb\xbf")) is not None
 
 
 def parse_registry(data: bytes, *, source: str = "") -> Registry:
     """An EMREG JSON list (current or legacy) or an EWP catalogue, told apart by the first character."""
     where = f"{source}: " if source else ""
+    if looks_like_server_config(data):
+        raise RegistryError(
+            f"{where}this is a registry server's TOML configuration, not a list: read the list it serves "
+            "(its /emp-list.json), or give the file to `emrex registry show` or `emrex verify --registry`"
+        )
     head = data.lstrip(_LEADING_NOISE)[:1]
     if head == b"{" or head == b"[":
         return read_emreg_json(data, source=source)
