@@ -222,7 +222,8 @@ def test_converted_credentials_must_agree_with_an_original_the_registry_signed(
     from emrex.trust.signer import Signer
 
     emp, stranger = issue(ca, "Listed EMP"), issue(ca, "Unlisted signer")
-    registry = Registry(emps=(Emp("EMP", "NO", "https://emp.example/emrex", ("Fjordby",), (emp.certificate,)),))
+    listed = Emp("EMP", "NO", "https://emp.example/emrex", ("Fjordby",), (emp.certificate,))
+    registry = Registry(emps=(listed,))
     genuine = Signer(emp.key, emp.certificate).sign(write_elmo(sample_elmo(4)))
     credential = _converted(genuine)
     text = json.dumps(credential)
