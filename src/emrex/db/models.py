@@ -15,6 +15,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "emrex.emp.sources.sis_models",
     "emrex.emp.store",
     "emrex.emc.models",
+    "emrex.emc.recognition.models",
 )
 
 
