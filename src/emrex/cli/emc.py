@@ -1,4 +1,5 @@
-"""``emrex emc …``: run the EMREX client, check its configuration, make API token hashes, purge."""
+"""``emrex emc …``: run the EMREX client, check its configuration, make API token hashes, purge, and
+import the course catalogue of credit recognition."""
 
 from __future__ import annotations
 
@@ -34,6 +35,10 @@ def register(commands: Any) -> None:
     p = sub.add_parser("purge", help="remove received documents older than emc.retention.raw_days")
     p.add_argument("--config", required=True, metavar="FILE")
     p.set_defaults(handler=_purge)
+
+    from emrex.cli.emc_catalogue import add_catalogue
+
+    add_catalogue(sub)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:

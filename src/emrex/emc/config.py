@@ -241,7 +241,9 @@ def _recognition(r: _Table, max_post: int) -> RecognitionSettings:
     size = r.positive("max_attachment_mb", 10) * MB
     if size >= max_post:
         if "max_attachment_mb" in r.config:
-            raise EmcConfigError("emc.recognition.max_attachment_mb: must be less than emc.limits.max_post_mb")
+            raise EmcConfigError(
+                "emc.recognition.max_attachment_mb: must be less than emc.limits.max_post_mb"
+            )
         size = max_post // 2  # the default, for a service whose posts are smaller than usual
     return RecognitionSettings(
         case_prefix=prefix,

@@ -17,7 +17,12 @@ CATALOGUE: dict[str, Any] = {
     "format": "emrex-catalogue/1",
     "institution": "Nordvik University",
     "courses": [
-        {"code": "MA1001", "titles": {"en": "Linear Algebra", "sv": "Linjär algebra"}, "credits": 7.5, "level": "G1N"},
+        {
+            "code": "MA1001",
+            "titles": {"en": "Linear Algebra", "sv": "Linjär algebra"},
+            "credits": 7.5,
+            "level": "G1N",
+        },
         {"code": "MA1002", "titles": {"en": "Real Analysis", "sv": "Reell analys"}, "credits": 7.5},
         {
             "code": "DA2001",
@@ -48,11 +53,7 @@ def refs(client: TestClient, student: str, *codes: str) -> list[str]:
     """``emrex:<id>`` of the student's credentials with these codes (all passed ones when none given)."""
     with database_of(client).session(readonly=True) as s:
         found = s.scalars(select(ForeignCredential).where(ForeignCredential.student == student))
-        return [
-            f"emrex:{c.id}"
-            for c in found
-            if (c.code in codes if codes else c.status == "passed")
-        ]
+        return [f"emrex:{c.id}" for c in found if (c.code in codes if codes else c.status == "passed")]
 
 
 def token(client: TestClient) -> str:
@@ -60,7 +61,9 @@ def token(client: TestClient) -> str:
 
 
 def post(client: TestClient, path: str, data: dict[str, Any] | None = None, **options: Any) -> Any:
-    return client.post(path, data={**(data or {}), "csrf_token": token(client)}, follow_redirects=False, **options)
+    return client.post(
+        path, data={**(data or {}), "csrf_token": token(client)}, follow_redirects=False, **options
+    )
 
 
 def version(client: TestClient, case_id: int, *, staff: bool = False) -> int:
@@ -91,7 +94,9 @@ def staff_act(client: TestClient, case_id: int, step: str, data: dict[str, Any] 
 
 
 def add_course(client: TestClient, case_id: int, code: str, basis: list[int] | None = None) -> Any:
-    return act(client, case_id, "items", {"target": f"course:{code}", "basis": basis or basis_ids(client, case_id)})
+    return act(
+        client, case_id, "items", {"target": f"course:{code}", "basis": basis or basis_ids(client, case_id)}
+    )
 
 
 def basis_ids(client: TestClient, case_id: int) -> list[int]:
@@ -104,7 +109,9 @@ def item_ids(client: TestClient, case_id: int) -> list[int]:
     return sorted({int(v) for v in re.findall(r'name="outcome_(\d+)"', page)})
 
 
-def submitted_case(client: TestClient, keys: Keys, *codes: str, targets: tuple[str, ...] = ("MA1001",)) -> int:
+def submitted_case(
+    client: TestClient, keys: Keys, *codes: str, targets: tuple[str, ...] = ("MA1001",)
+) -> int:
     """asa imports the sample, applies with the credentials of ``codes`` for ``targets``, submits."""
     imported(client, keys)
     case_id = start_case(client, refs(client, "asa", *codes))

@@ -134,16 +134,14 @@ def _document(doc: Any, problems: list[str]) -> list[CourseData]:
     courses: list[CourseData] = []
     seen: dict[str, int] = {}
     for index, item in enumerate(raw):
+        code = item.get("code") if isinstance(item, dict) else None
+        if isinstance(code, str) and code in seen:
+            problems.append(f"courses[{index}].code: {code[:40]!r} is already used by courses[{seen[code]}]")
+        elif isinstance(code, str):
+            seen[code] = index
         course = _course(item, f"courses[{index}]", problems)
-        if course is None:
-            continue
-        if course.code in seen:
-            problems.append(
-                f"courses[{index}].code: {course.code!r} is already used by courses[{seen[course.code]}]"
-            )
-            continue
-        seen[course.code] = index
-        courses.append(course)
+        if course is not None:
+            courses.append(course)
     return courses
 
 

@@ -37,7 +37,7 @@ class CaseError(RecognitionError):
 
     def __init__(self, message: str, kind: str, **values: Any) -> None:
         super().__init__(message % values if values else message)
-        self.message = message
+        self.template = message  # in English; translated where it is shown, then filled in
         self.kind = kind
         self.values = values
 

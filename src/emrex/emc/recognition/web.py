@@ -46,7 +46,7 @@ def numbers(form: FormData, name: str) -> list[int]:
 def problem(request: Request, error: CaseError, back: str | None = None) -> Response:
     """The refusal in the visitor's language, with a way back to the case."""
     values = {key: gettext(request, str(value)) for key, value in error.values.items()}
-    message = gettext(request, error.message)
+    message = gettext(request, error.template)
     return render(
         request,
         "recognition/problem.html",
