@@ -19,6 +19,7 @@ MODULES = (
     "test_registry",
     "test_sis_json",
     "test_seals",
+    "test_recognition",
 )
 
 
