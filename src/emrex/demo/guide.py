@@ -73,6 +73,8 @@ def text(content: dict[str, Any]) -> str:
         "  3. Select courses, preview, consent: you are sent back home.",
         "  4. Check the results and confirm the import; download the PDF copy.",
         f"  Staff: log in at {emc['url']} as 'staff' to see students' overviews and reviews.",
+        "  Credit recognition: with imported results, 'chloe' applies at /recognition (a decided case",
+        "  is there already); 'staff' handles the cases at /staff/recognition.",
         "",
         "Accounts at the EMC:",
     ]

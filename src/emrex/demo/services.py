@@ -99,6 +99,7 @@ def build_services(folder: DataFolder, addresses: Addresses) -> list[Service]:
         apps.append(_emc_app(folder, addresses, databases, password_hash))
         for index, (plan, (key, cert)) in enumerate(zip(EMPS, keys, strict=True)):
             apps.append(_emp_app(folder, plan, addresses.emp(index), key, cert, databases, password_hash))
+        _checked(lambda: _seed_recognition(folder, addresses, apps[1], keys))
     finally:
         databases.close()
     return [
@@ -225,6 +226,7 @@ def _emp_app(
 def _emc_app(
     folder: DataFolder, addresses: Addresses, databases: _Databases, password_hash: Callable[[Account], str]
 ) -> Any:
+    from emrex.demo.recognition import SETTINGS as RECOGNITION
     from emrex.emc.app import create_emc_app
     from emrex.emc.config import settings_from_mapping
 
@@ -242,10 +244,24 @@ def _emc_app(
             "production": False,
             "demo": {"accounts": [a.login_table(password_hash(a)) for a in EMC.accounts]},
         },
+        "recognition": dict(RECOGNITION),
     }
     settings = _checked(lambda: settings_from_mapping(mapping, {}))
     database = _checked(lambda: databases.open(folder.emc_dir / "emc.db"))
     return _checked(lambda: create_emc_app(settings, database=database, migrate=False))
+
+
+def _seed_recognition(
+    folder: DataFolder, addresses: Addresses, emc: Any, keys: list[tuple[Path, Path]]
+) -> None:
+    """Lindholm's course catalogue, and chloe's decided case resting on her Kyklades results."""
+    from emrex.demo.recognition import KYKLADES, seed
+
+    index = EMPS.index(KYKLADES)
+    key, cert = keys[index]
+    seed(
+        emc.state.emc_service, folder.emc_dir, folder.emp_dir(KYKLADES), addresses.emp_entry(index), key, cert
+    )
 
 
 def _checked(make: Callable[[], T]) -> T:
