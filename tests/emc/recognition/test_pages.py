@@ -23,7 +23,9 @@ from tests.emc.recognition.helpers import (
     item_ids,
     load_catalogue,
     post,
+    refs,
     staff_act,
+    start_case,
     submitted_case,
     version,
 )
@@ -195,3 +197,12 @@ def test_statistics_show_the_recognition_rate_and_the_time_to_decision(
     assert "Credits granted: 20 of 45 applied for." in stats
     assert "median 4.0 days" in stats and "(3 decided cases)" in stats
     assert "Submitted: waiting for a case officer</td><td>1</td>" in stats
+
+
+def test_a_draft_is_its_students_alone(make_emc: Callable[..., TestClient], keys: Keys) -> None:
+    student, staff, _second, _case_id = officers(make_emc, keys)
+    draft = start_case(student, refs(student, "asa", "C00001"))
+    assert staff.get(f"/staff/recognition/{draft}").status_code == 404
+    refused = post(staff, f"/staff/recognition/{draft}/expert", {"version": 1, "expert": "Dr Ek"})
+    assert refused.status_code == 404 and "There is no such case among yours." in refused.text
+    assert f"/staff/recognition/{draft}" not in staff.get("/staff/recognition?status=all").text

@@ -80,9 +80,12 @@ def valid_id(value: int) -> bool:
 
 
 def load(s: Session, case_id: int, actor: Actor) -> Case:
-    """The case as its student or an officer may see it; any other case is "not found"."""
+    """The case as its student or an officer may see it (a draft is its student's alone); any other
+    case is "not found"."""
     case = s.get(Case, case_id) if valid_id(case_id) else None
-    if case is None or not (actor.staff or case.student == actor.subject):
+    if case is None or not (
+        case.student == actor.subject or (actor.staff and case.status != CaseStatus.DRAFT)
+    ):
         raise CaseError(_("There is no such case among yours."), "not_found")
     return case
 
@@ -365,7 +368,9 @@ def _change(
     case = s.scalars(select(Case).where(Case.id == case_id).execution_options(populate_existing=True)).first()
     if int(getattr(result, "rowcount", 0) or 0) == 1 and case is not None:
         return case
-    if case is None or not (actor.staff or case.student == actor.subject):
+    if case is None or not (
+        case.student == actor.subject or (actor.staff and case.status != CaseStatus.DRAFT)
+    ):
         raise CaseError(_("There is no such case among yours."), "not_found")
     if case.version != version:
         last = case.events[-1] if case.events else None

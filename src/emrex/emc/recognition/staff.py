@@ -100,7 +100,12 @@ def staff_router(service: Service) -> APIRouter:
                 return problem(request, error, back)
             log.info("recognition case %d: %s", case_id, path.strip("/"))
             if path == "/decide":
-                await run_in_threadpool(make_decision_documents, service, case_id)
+                try:
+                    await run_in_threadpool(make_decision_documents, service, case_id)
+                except (
+                    Exception
+                ) as error:  # the decision stands; its documents are made at the first download
+                    log.warning("recognition case %d: decision documents not made now (%s)", case_id, error)
                 if service.webhook_kick is not None:
                     service.webhook_kick()
             flash(request, gettext(request, message), "success")
