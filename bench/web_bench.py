@@ -56,24 +56,22 @@ def _app(database: Database, templates: Path) -> TestClient:
     return TestClient(app, base_url=settings.base_url)
 
 
-def _median_ms(action: Callable[[], object], rounds: int) -> float:
+def _times_ms(action: Callable[[], object], rounds: int) -> list[float]:
     action()
     times = []
     for _ in range(rounds):
         started = time.perf_counter()
         action()
         times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+    return times
+
+
+def _median_ms(action: Callable[[], object], rounds: int) -> float:
+    return statistics.median(_times_ms(action, rounds))
 
 
 def _p95_ms(action: Callable[[], object], rounds: int) -> float:
-    action()
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.quantiles(times, n=20, method="inclusive")[18]
+    return statistics.quantiles(_times_ms(action, rounds), n=20, method="inclusive")[18]
 
 
 def case_pages(rounds: int = 60) -> list[tuple[str, float]]:
