@@ -107,6 +107,11 @@ def _check(args: argparse.Namespace) -> int:
     print(f"webhook:       {settings.webhook.url if settings.webhook else 'off'}")
     retention = f"{settings.raw_retention.days} days" if settings.raw_retention else "kept"
     print(f"raw documents: {retention}")
+    recognition = settings.recognition
+    print(
+        f"recognition:   case numbers {recognition.case_prefix}-YYYY-NNNNN, appeals within "
+        f"{recognition.appeal_weeks} weeks, attachments up to {recognition.max_attachment_bytes // 2**20} MB"
+    )
     return EXIT_OK
 
 
