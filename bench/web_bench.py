@@ -1,7 +1,9 @@
-"""Cost of the shared web plumbing per request, through the whole middleware stack and SQLite.
+"""Cost of the shared web plumbing per request, through the whole middleware stack and SQLite, and of
+the EMC's credit recognition pages with 1 000 cases in the database.
 
-Run: .venv/bin/python bench/web_bench.py. Exits 1 when a figure is over its budget.
-Figures are medians over repeated in-process requests (Starlette TestClient, no network).
+Run: .venv/bin/python -m bench.web_bench. Exits 1 when a figure is over its budget.
+Figures are medians (plumbing) and 95th percentiles (case pages) over repeated in-process requests
+(Starlette TestClient, no network).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from emrex.web import WebSettings, create_web_app, get_session, render
 BUDGET_PAGE_MS = 15.0
 BUDGET_FORM_POST_MS = 25.0
 BUDGET_ELMO_POST_MS_PER_MB = 40.0
+BUDGET_CASE_PAGE_P95_MS = 100.0
+CASES = 1000
 ELMO_MB = 20
 PAGE = (
     '{% extends "base.html" %}{% block content %}<form method="post">{{ csrf_field() }}</form>{% endblock %}'
@@ -52,14 +56,51 @@ def _app(database: Database, templates: Path) -> TestClient:
     return TestClient(app, base_url=settings.base_url)
 
 
-def _median_ms(action: Callable[[], object], rounds: int) -> float:
+def _times_ms(action: Callable[[], object], rounds: int) -> list[float]:
     action()
     times = []
     for _ in range(rounds):
         started = time.perf_counter()
         action()
         times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
+    return times
+
+
+def _median_ms(action: Callable[[], object], rounds: int) -> float:
+    return statistics.median(_times_ms(action, rounds))
+
+
+def _p95_ms(action: Callable[[], object], rounds: int) -> float:
+    return statistics.quantiles(_times_ms(action, rounds), n=20, method="inclusive")[18]
+
+
+def case_pages(rounds: int = 60) -> list[tuple[str, float]]:
+    """p95 of the recognition pages (queue, one case, the student's list and case) among CASES cases."""
+    from bench.recognition_cases import case_pages_client
+
+    with tempfile.TemporaryDirectory() as scratch:
+        staff, student, busy, own = case_pages_client(Path(scratch), CASES)
+        try:
+            return [
+                ("staff queue (waiting, 50 rows)", _p95_ms(lambda: staff.get("/staff/recognition"), rounds)),
+                (
+                    "staff queue (all, by institution)",
+                    _p95_ms(lambda: staff.get("/staff/recognition?status=all&institution=univ"), rounds),
+                ),
+                (
+                    "staff case with earlier decisions",
+                    _p95_ms(lambda: staff.get(f"/staff/recognition/{busy}"), rounds),
+                ),
+                ("student's applications", _p95_ms(lambda: student.get("/recognition"), rounds)),
+                (
+                    "student's draft with a search",
+                    _p95_ms(lambda: student.get(f"/recognition/cases/{own}?q=algebra"), rounds),
+                ),
+            ]
+        finally:
+            for client in (staff, student):
+                client.close()
+            staff.app.state.emc_service.database.dispose()  # type: ignore[attr-defined]
 
 
 def main() -> int:
@@ -90,6 +131,7 @@ def main() -> int:
         ("page with session (load, render)", page, BUDGET_PAGE_MS, "ms"),
         ("form post (CSRF check, save)", post, BUDGET_FORM_POST_MS, "ms"),
         (f"{ELMO_MB} MB elmo post, per MB", per_mb, BUDGET_ELMO_POST_MS_PER_MB, "ms"),
+        *[(f"{name}, p95", value, BUDGET_CASE_PAGE_P95_MS, "ms") for name, value in case_pages()],
     ]
     failed = False
     for name, value, budget, unit in rows:

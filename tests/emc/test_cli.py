@@ -39,6 +39,7 @@ def test_check_config_summarises(tmp_path: Path, capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert "return URL https://emc.uni.example/emrex/return" in out
     assert "login:         oidc" in out
+    assert "recognition:   case numbers CR-YYYY-NNNNN, appeals within 3 weeks, attachments up to 10 MB" in out
 
 
 def test_a_bad_configuration_is_one_line_and_exit_2(

@@ -127,3 +127,40 @@ def test_unreadable_files_are_named(tmp_path: Path) -> None:
     empty.write_text("")
     with pytest.raises(EmcConfigError, match=r"\[emc\] table"):
         load_settings(empty, environ={})
+
+
+def test_the_recognition_settings_are_read_and_checked(
+    tmp_path: Path, keys: Keys, password_hash: str
+) -> None:
+    values = config(tmp_path, keys, password_hash)
+    default = settings_from_mapping(values, {}).recognition
+    assert (default.case_prefix, default.appeal_weeks, default.max_attachment_bytes) == (
+        "CR",
+        3,
+        10 * 1024 * 1024,
+    )
+    values["recognition"] = {
+        "case_prefix": "TG",
+        "institution": "Lindholm  University",
+        "appeal_weeks": 4,
+        "appeal_address": "Registrar, Box 100",
+        "legal_basis": "Higher Education Ordinance (1993:100) ch. 6 §§ 6–8",
+        "max_attachment_mb": 5,
+    }
+    settings = settings_from_mapping(values, {"EMREX_EMC_RECOGNITION_APPEAL_WEEKS": "5"}).recognition
+    assert (settings.case_prefix, settings.institution, settings.appeal_weeks) == (
+        "TG",
+        "Lindholm University",
+        5,
+    )
+    assert settings.max_attachment_bytes == 5 * 1024 * 1024
+    for change, message in (
+        ({"case_prefix": "T G"}, "emc.recognition.case_prefix"),
+        ({"appeal_weeks": 0}, "emc.recognition.appeal_weeks"),
+        ({"appeal_weeks": 60}, "emc.recognition.appeal_weeks: at most 52"),
+        ({"max_attachment_mb": 48}, "must be less than emc.limits.max_post_mb"),
+        ({"colour": "red"}, "emc.recognition.colour: unknown setting"),
+    ):
+        values["recognition"] = change
+        with pytest.raises(EmcConfigError, match=message):
+            settings_from_mapping(values, {})

@@ -929,6 +929,93 @@ CASES += tuple(
             "500 (the converter's application error) naming the context; nothing fetched",
         ),
     )
+    + _cases(
+        "EMC pages",
+        (
+            "emc-recognition-csrf-new-forms",
+            "every POST route of credit recognition (student, officer, the upload), enumerated, without and "
+            "with a forged `csrf_token`",
+            FORGED_POST,
+        ),
+        (
+            "emc-recognition-other-students-case",
+            "another student opens, downloads from, changes, submits, withdraws and deletes someone's case, "
+            "and uploads to it",
+            "404 pages, changes included (as for a missing case); nothing shown or changed",
+        ),
+        (
+            "emc-recognition-staff-steps-as-student",
+            "a student posts every officer's step (request information, expert, statement, decide, register) "
+            "on their own case and opens the queue",
+            "403 pages; the case unchanged",
+        ),
+        (
+            "emc-recognition-decision-without-reason",
+            "a refusal or partial grant with a blank or whitespace reason; partly granted with no, zero or "
+            "all of the credits; an unknown outcome",
+            "400 page naming the rule; the case still waits for its decision",
+        ),
+        (
+            "emc-recognition-stale-version",
+            "an officer's decision sent from a page opened before another officer changed the case",
+            "409 page naming who changed it and how; nothing of the stale form kept",
+        ),
+        (
+            "emc-recognition-oversized-attachment",
+            "an upload one byte over the attachment limit, and one far over it (its size declared)",
+            "413 page, the second before the body is read; nothing stored",
+        ),
+        (
+            "emc-recognition-not-a-pdf",
+            "an HTML page with a script named `.pdf` and sent as `application/pdf`; garbage behind a PDF "
+            "header; a truncated PDF; an encrypted PDF",
+            "400 page saying what is wrong; nothing stored; no file served",
+        ),
+        (
+            "emc-recognition-forged-basis",
+            "a case started from another student's credential, an unknown source, a failed result, a "
+            "30-digit id",
+            "400 page; no case",
+        ),
+        (
+            "emc-recognition-markup-everywhere",
+            "script and HTML in the motivation, an answer, the expert statement, a reason, a file name and a "
+            "target's description",
+            "stored as text; escaped on the student's and officers' pages; plain text in the decision PDF",
+        ),
+        (
+            "emc-recognition-wrongly-typed-fields",
+            "`version` and item ids that are not numbers, case ids of 30 digits, `NUL` in the search",
+            "400 or 404 page, no traceback; nothing changed",
+        ),
+    )
+    + _cases(
+        "SIS API",
+        (
+            "api-recognition-no-token",
+            "the recognition cases and a decision PDF without a token, and with a wrong one",
+            "401 JSON",
+        ),
+        (
+            "api-recognition-drafts-hidden",
+            "a student's draft asked for by id, in a list, and as a decision document",
+            "404 JSON; lists leave drafts out",
+        ),
+        ("api-recognition-bad-language", "`language=../../etc/passwd` for a decision", "422 JSON"),
+    )
+    + _cases(
+        "JSON import",
+        (
+            "catalogue-bombs",
+            "a course catalogue nested 100 000 deep, with a 5000-digit number, `NaN`, a member given twice",
+            "`CatalogueError` with one line; nothing stored",
+        ),
+        (
+            "catalogue-hostile-values",
+            "a code with spaces and markup, NUL in a title, a plain-HTTP URL, a code given twice, 0 credits",
+            "`CatalogueError` naming each JSON path; the stored catalogue unchanged; CLI exit 1",
+        ),
+    )
 )
 
 

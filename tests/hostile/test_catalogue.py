@@ -24,6 +24,7 @@ MODULES = (
     "test_ewp_api",
     "test_wallet",
     "test_elm",
+    "test_recognition",
 )
 
 

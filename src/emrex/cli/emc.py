@@ -1,4 +1,5 @@
-"""``emrex emc …``: run the EMREX client, check its configuration, make API token hashes, purge."""
+"""``emrex emc …``: run the EMREX client, check its configuration, make API token hashes, purge, and
+import the course catalogue of credit recognition."""
 
 from __future__ import annotations
 
@@ -34,6 +35,10 @@ def register(commands: Any) -> None:
     p = sub.add_parser("purge", help="remove received documents older than emc.retention.raw_days")
     p.add_argument("--config", required=True, metavar="FILE")
     p.set_defaults(handler=_purge)
+
+    from emrex.cli.emc_catalogue import add_catalogue
+
+    add_catalogue(sub)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -102,6 +107,11 @@ def _check(args: argparse.Namespace) -> int:
     print(f"webhook:       {settings.webhook.url if settings.webhook else 'off'}")
     retention = f"{settings.raw_retention.days} days" if settings.raw_retention else "kept"
     print(f"raw documents: {retention}")
+    recognition = settings.recognition
+    print(
+        f"recognition:   case numbers {recognition.case_prefix}-YYYY-NNNNN, appeals within "
+        f"{recognition.appeal_weeks} weeks, attachments up to {recognition.max_attachment_bytes // 2**20} MB"
+    )
     return EXIT_OK
 
 

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from typing import Any
 
-from emrex.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, CliError
-from emrex.cli.io import read_bytes
+from emrex.cli import EXIT_OK, EXIT_USAGE, CliError
+from emrex.cli.io import read_bytes, report_problems
 
 DATABASE_ENV = "EMREX_DATABASE_URL"
-MAX_PROBLEMS_SHOWN = 50
 
 
 def add_import(sub: Any) -> None:
@@ -49,7 +47,7 @@ def _import(args: argparse.Namespace) -> int:
     try:
         parsed = parse_sis_json(data)
     except SisImportError as exc:
-        return _problems(name, exc.problems)
+        return report_problems(name, exc.problems)
     try:
         database = Database(url)
     except DatabaseError as exc:
@@ -58,7 +56,7 @@ def _import(args: argparse.Namespace) -> int:
         upgrade(database)
         summary = import_sis(database, parsed)
     except SisImportError as exc:
-        return _problems(name, exc.problems)
+        return report_problems(name, exc.problems)
     except (DatabaseError, SQLAlchemyError) as exc:
         shown = database.url.render_as_string(hide_password=True)
         raise CliError(f"database {shown}: {type(exc).__name__}: {_first_line(exc)}", EXIT_USAGE) from None
@@ -70,15 +68,6 @@ def _import(args: argparse.Namespace) -> int:
         f" ({summary.deleted_results} removed)"
     )
     return EXIT_OK
-
-
-def _problems(name: str, problems: list[str]) -> int:
-    for problem in problems[:MAX_PROBLEMS_SHOWN]:
-        print(f"emrex: {name}: {problem}", file=sys.stderr)
-    if len(problems) > MAX_PROBLEMS_SHOWN:
-        print(f"emrex: … and {len(problems) - MAX_PROBLEMS_SHOWN} more", file=sys.stderr)
-    print(f"emrex: {name}: {len(problems)} problem(s); nothing was imported", file=sys.stderr)
-    return EXIT_INVALID
 
 
 def _first_line(exc: BaseException) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from emrex.cli import EXIT_USAGE, CliError
+from emrex.cli import EXIT_INVALID, EXIT_USAGE, CliError
 from emrex.elmo import codec
 from emrex.errors import EmrexError
 
@@ -43,3 +43,13 @@ def write_output(data: bytes, out: str | None) -> None:
         Path(out).write_bytes(data)
     except OSError as exc:
         raise CliError(f"{out}: cannot write ({exc.strerror})", EXIT_USAGE) from None
+
+
+def report_problems(name: str, problems: list[str], most: int = 50) -> int:
+    """Every problem of an import file on stderr (the first ``most``), and EXIT_INVALID."""
+    for problem in problems[:most]:
+        print(f"emrex: {name}: {problem}", file=sys.stderr)
+    if len(problems) > most:
+        print(f"emrex: … and {len(problems) - most} more", file=sys.stderr)
+    print(f"emrex: {name}: {len(problems)} problem(s); nothing was imported", file=sys.stderr)
+    return EXIT_INVALID

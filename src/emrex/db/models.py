@@ -16,6 +16,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "emrex.emp.store",
     "emrex.emc.models",
     "emrex.db.owner",
+    "emrex.emc.recognition.models",
 )
 
 

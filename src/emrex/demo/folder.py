@@ -32,6 +32,7 @@ MARKER = ".emrex-demo"
 SEED_STAMP = "seeded.sha256"
 # Certificates closer than this to their end are made anew at start.
 RENEW_BEFORE = dt.timedelta(days=7)
+BACKDATE = dt.timedelta(days=60)
 
 
 class DemoError(EmrexError):
@@ -125,7 +126,7 @@ class DemoCa:
                 raise DemoError(f"{path}: {error} (start with --reset to make new demo keys)") from None
             if validity_problem(certificate, dt.datetime.now(dt.UTC) + RENEW_BEFORE) is None:
                 return certificate
-        self._issued = make_ca("EMREX demo CA")
+        self._issued = make_ca("EMREX demo CA", not_before=_backdated())
         save_ca(self.folder.ca_dir, self._issued, force=True)
         return self._issued.certificate
 
@@ -154,10 +155,20 @@ def emp_key(folder: DataFolder, ca: DemoCa, plan: EmpPlan) -> tuple[Path, Path]:
         ):
             return key, cert
     issued = issue(
-        ca.issued(), f"{plan.acronym} demo EMP", organization=plan.institutions[0], country=plan.country
+        ca.issued(),
+        f"{plan.acronym} demo EMP",
+        organization=plan.institutions[0],
+        country=plan.country,
+        not_before=_backdated(),
     )
     save_issued(directory, issued, force=True)
     return key, cert
+
+
+def _backdated() -> dt.datetime:
+    # The demo's stories happened in the past (a recognition case decided weeks ago): its certificates
+    # were already valid then, so the documents of those days still verify.
+    return dt.datetime.now(dt.UTC) - BACKDATE
 
 
 def seed_once(folder: Path, data: bytes, load: Callable[[], object]) -> bool:

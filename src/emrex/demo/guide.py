@@ -86,6 +86,8 @@ def text(content: dict[str, Any]) -> str:
         f"  The SIS API: {emc['api']['url']}transfers, with the header",
         "    'Authorization: Bearer <the emc.api.token of demo.json>'.",
         f"  Configuration files: {emc['config']} and each EMP's emp.toml (for --config commands).",
+        "  Credit recognition: with imported results, 'chloe' applies at /recognition (a decided case",
+        "  is there already); 'staff' handles the cases at /staff/recognition.",
         "",
         "Accounts at the EMC:",
     ]

@@ -158,7 +158,9 @@ EMC = EmcPlan(
     institution="Lindholm University",
     accounts=(
         Account(
-            "chloe", "student", "Fetch results from Norway (FjordNet) and Greece (Kyklades University)",
+            "chloe", "student",
+            "Fetch results from Norway (FjordNet) and Greece (Kyklades University); a decided credit "
+            "recognition case (/recognition)",
             "Chloé Åsa", "Lindqvist Núñez", CHLOE_BIRTH,
         ),
         Account(
@@ -174,7 +176,9 @@ EMC = EmcPlan(
             "Noah", "Berg", dt.date(2002, 1, 30),
         ),
         Account(
-            "staff", "staff", "Staff: students' overviews, identity reviews, statistics (/staff)",
+            "staff", "staff",
+            "Staff: students' overviews, identity reviews, statistics (/staff); credit recognition "
+            "cases (/staff/recognition)",
             "Karin", "Registrar",
         ),
     ),

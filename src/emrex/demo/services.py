@@ -100,6 +100,7 @@ def build_services(folder: DataFolder, addresses: Addresses) -> list[Service]:
         apps.append(_emc_app(folder, addresses, databases, password_hash))
         for index, (plan, (key, cert)) in enumerate(zip(EMPS, keys, strict=True)):
             apps.append(_emp_app(folder, plan, addresses.emp(index), key, cert, databases, password_hash))
+        _checked(lambda: _seed_recognition(folder, addresses, apps[1], keys))
     finally:
         databases.close()
     return [
@@ -229,6 +230,7 @@ def _emp_app(
 def _emc_app(
     folder: DataFolder, addresses: Addresses, databases: _Databases, password_hash: Callable[[Account], str]
 ) -> Any:
+    from emrex.demo.recognition import SETTINGS as RECOGNITION
     from emrex.emc.app import create_emc_app
     from emrex.emc.config import hash_token, load_settings
 
@@ -249,6 +251,7 @@ def _emc_app(
         # The SIS API with a token of this data folder (demo.json names it), and a retention to purge.
         "api": {"token_hashes": [hash_token(api_token(folder.emc_dir))]},
         "retention": {"raw_days": 30},
+        "recognition": dict(RECOGNITION),
     }
     config = write_config(
         folder.emc_dir / "emc.toml", {"emc": mapping}, f"Written by 'emrex demo' at each start: {EMC.title}."
@@ -256,6 +259,19 @@ def _emc_app(
     settings = _checked(lambda: load_settings(config, {}))
     database = _checked(lambda: databases.open(folder.emc_dir / "emc.db"))
     return _checked(lambda: create_emc_app(settings, database=database, migrate=False))
+
+
+def _seed_recognition(
+    folder: DataFolder, addresses: Addresses, emc: Any, keys: list[tuple[Path, Path]]
+) -> None:
+    """Lindholm's course catalogue, and chloe's decided case resting on her Kyklades results."""
+    from emrex.demo.recognition import KYKLADES, seed
+
+    index = EMPS.index(KYKLADES)
+    key, cert = keys[index]
+    seed(
+        emc.state.emc_service, folder.emc_dir, folder.emp_dir(KYKLADES), addresses.emp_entry(index), key, cert
+    )
 
 
 def _checked(make: Callable[[], T]) -> T:

@@ -19,6 +19,8 @@ from sqlalchemy import Select, select
 
 from emrex.db import utcnow
 from emrex.emc.models import ForeignCredential, Status, Transfer, shown_status_column
+from emrex.emc.models import ForeignCredential, Transfer
+from emrex.emc.recognition.api import recognition_api
 from emrex.emc.service import Service
 from emrex.emc.store import MAX_ID, credential_data, transfer_data, valid_id
 
@@ -116,7 +118,8 @@ def create_api(service: Service) -> FastAPI:
     api = FastAPI(
         title="EMREX client (EMC) API",
         version="1",
-        description="Foreign credentials imported through EMREX, and the transfers they came from.",
+        description="Foreign credentials imported through EMREX, the transfers they came from, and the "
+        "credit recognition cases and decisions resting on them.",
         docs_url=None,
         redoc_url=None,
         openapi_url="/openapi.json",
@@ -234,6 +237,7 @@ def create_api(service: Service) -> FastAPI:
     def get_transcript(transfer_id: int) -> Response:
         return document(transfer_id, "pdf")
 
+    api.include_router(recognition_api(service, authorised))
     return api
 
 

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 
 from emrex.db import Database, upgrade
 from emrex.db.owner import mark_service
+from emrex.emc import recognition
 from emrex.emc.api import create_api
 from emrex.emc.config import RETURN_PATH, EmcSettings
 from emrex.emc.registries import Registries
@@ -58,14 +59,16 @@ def create_emc_app(
         settings.web,
         db,
         title=settings.title,
-        templates_dirs=[TEMPLATES_DIR, EMC_TEMPLATES],
-        locale_dirs=[LOCALE_DIR, EMC_LOCALE],
+        templates_dirs=[TEMPLATES_DIR, EMC_TEMPLATES, recognition.TEMPLATES],
+        locale_dirs=[LOCALE_DIR, EMC_LOCALE, recognition.LOCALE],
         exempt_paths=[RETURN_PATH],
+        large_body_paths=[recognition.UPLOAD_PATH],
         context_processors=[person_context, _nav_context],
     )
     app.include_router(login_router(settings.login, db))
     app.include_router(student_router(service))
     app.include_router(staff_router(service))
+    recognition.install(app, service)
     app.mount("/api/v1", create_api(service))
     app.state.emc_service = service
     app.state.emc_webhook = sender

@@ -55,6 +55,14 @@ SETTINGS: dict[str, dict[str, str]] = {
         "timeout_seconds": "float",
     },
     "retention": {"raw_days": "int", "purge_at_start": "bool"},
+    "recognition": {
+        "case_prefix": "str",
+        "institution": "str",
+        "appeal_weeks": "int",
+        "appeal_address": "str",
+        "legal_basis": "str",
+        "max_attachment_mb": "int",
+    },
 }
 TABLES_WITH_SUBTABLES = ("login",)
 
@@ -70,6 +78,18 @@ class WebhookSettings:
     max_attempts: int = 8
     backoff_seconds: float = 30.0
     timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class RecognitionSettings:
+    """Credit recognition (``emrex.emc.recognition``): what its case numbers and decisions say."""
+
+    case_prefix: str = "CR"  # case numbers: CR-2026-00042
+    institution: str = ""  # named in decisions and the appeal notice; empty: the service title
+    appeal_weeks: int = 3  # the time to appeal a refusal, counted from receiving the decision
+    appeal_address: str = ""  # where an appeal is sent (postal or e-mail address), shown when given
+    legal_basis: str = ""  # cited in decisions, e.g. "Higher Education Ordinance (1993:100) ch. 6 §§ 6–8"
+    max_attachment_bytes: int = 10 * MB
 
 
 @dataclass(frozen=True)
@@ -92,6 +112,7 @@ class EmcSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     title: str = "EMREX"
+    recognition: RecognitionSettings = RecognitionSettings()
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -203,6 +224,34 @@ def settings_from_mapping(
         host=r.string("host", "127.0.0.1"),
         port=r.integer("port", 8000),
         title=r.string("title", "EMREX"),
+        recognition=_recognition(r.sub("recognition"), web.max_protocol_bytes),
+    )
+
+
+_CASE_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,11}$")
+
+
+def _recognition(r: _Table, max_post: int) -> RecognitionSettings:
+    prefix = r.string("case_prefix", "CR")
+    if not _CASE_PREFIX.match(prefix):
+        raise EmcConfigError("emc.recognition.case_prefix: 1 to 12 letters or digits, starting with a letter")
+    weeks = r.positive("appeal_weeks", 3)
+    if weeks > 52:
+        raise EmcConfigError("emc.recognition.appeal_weeks: at most 52")
+    size = r.positive("max_attachment_mb", 10) * MB
+    if size >= max_post:
+        if "max_attachment_mb" in r.config:
+            raise EmcConfigError(
+                "emc.recognition.max_attachment_mb: must be less than emc.limits.max_post_mb"
+            )
+        size = max_post // 2  # the default, for a service whose posts are smaller than usual
+    return RecognitionSettings(
+        case_prefix=prefix,
+        institution=" ".join(r.string("institution", "").split())[:200],
+        appeal_weeks=weeks,
+        appeal_address=" ".join(r.string("appeal_address", "").split())[:300],
+        legal_basis=" ".join(r.string("legal_basis", "").split())[:300],
+        max_attachment_bytes=size,
     )
 
 

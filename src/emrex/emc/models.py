@@ -142,7 +142,10 @@ class WebhookEvent(Base):
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True)
     event_id: Mapped[str] = mapped_column(String(64), unique=True)
-    transfer_id: Mapped[int] = mapped_column(ForeignKey("emc_transfer.id", ondelete="CASCADE"), index=True)
+    # None for events of other things than a transfer (credit recognition cases).
+    transfer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("emc_transfer.id", ondelete="CASCADE"), index=True
+    )
     payload: Mapped[str] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(20), index=True)  # pending | delivered | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -13,6 +13,7 @@ from starlette.responses import RedirectResponse, Response
 
 from emrex.db import utcnow
 from emrex.emc.models import ForeignCredential, Status, Transfer
+from emrex.emc.recognition.stats import recognition_statistics
 from emrex.emc.returns import ReturnRefused
 from emrex.emc.search import MAX_QUERY, find_students, is_known
 from emrex.emc.service import Service, page_values, stored_received, view_of
@@ -183,6 +184,7 @@ def staff_router(service: Service) -> APIRouter:
 
     @router.get("/statistics", name="staff_statistics")
     def staff_statistics(request: Request, staff: StaffDep) -> Response:
-        return render(request, "emc/staff_statistics.html", {"stats": statistics(db)})
+        context = {"stats": statistics(db), "recognition": recognition_statistics(db)}
+        return render(request, "emc/staff_statistics.html", context)
 
     return router

@@ -1,6 +1,7 @@
-"""Telling the SIS about each confirmed import: a signed POST, retried with backoff, in the background.
+"""Telling the SIS about each confirmed import (and each recognition case submitted or decided): a
+signed POST, retried with backoff, in the background.
 
-The event is written in the same transaction as the import (``emc_webhook_event``), so none is lost;
+The event is written in the same transaction as the change (``emc_webhook_event``), so none is lost;
 the receiver deduplicates by ``event_id`` (the same id is sent on every retry). Headers:
 ``X-Emrex-Event-Id``, ``X-Emrex-Timestamp`` (Unix seconds) and ``X-Emrex-Signature: sha256=<hex>``,
 the HMAC-SHA256 with the shared secret of ``<timestamp>.<body>``.
