@@ -150,7 +150,11 @@ CASES: tuple[Case, ...] = tuple(
         ("emc-return-entity-expansion", "ELMO with nested entity expansion (billion laughs)", NOT_READABLE),
         ("emc-return-dtd", "ELMO with an external DTD", NOT_READABLE),
         ("emc-return-deep-nesting", "50 000 nested elements (plain base64, no gzip)", NOT_READABLE),
-        ("emc-return-huge-attribute", "one attribute of 11 MB (incompressible)", NOT_READABLE),
+        (
+            "emc-return-huge-attribute",
+            "one attribute of 11 MB (incompressible), unsigned",
+            "400 page: not signed (parsed within our limits, no libxml2 words); no document kept",
+        ),
         ("emc-return-invalid-utf8", "bytes that are not UTF-8 in a UTF-8 document", NOT_READABLE),
         (
             "emc-return-gzip-bomb",
@@ -373,7 +377,31 @@ CASES: tuple[Case, ...] = tuple(
             "`ElmoParseError`: DOCTYPE refused",
         ),
         ("lib-reader-control-character-reference", "`&#1;` in a name", "`ElmoParseError` with the line"),
-        ("lib-reader-huge-text-node", "an 11 MB text node", "`ElmoParseError`: too long"),
+        (
+            "lib-reader-huge-text-node",
+            "a 17 MB text node, over the 16 MB document limit",
+            "`InputTooLarge` naming our limit, before parsing",
+        ),
+        (
+            "lib-reader-text-node-over-libxml2-limit",
+            "an 11 MB text node (libxml2's own limit is 10 000 000 characters: a PDF of about 7.5 MB)",
+            FOUND + "read whole: our documented size limit decides, not libxml2's (\"try XML_PARSE_HUGE\")",
+        ),
+        (
+            "lib-xml-element-flood",
+            "2.4 million empty elements in 9.6 MB (parsing them took a second and hundreds of MB)",
+            FOUND + "`InputTooLarge` from a count of the tags, before parsing",
+        ),
+        (
+            "lib-xml-element-count-exact",
+            "300 000 self-closing elements: under twice the limit in tags, over it in elements",
+            "`InputTooLarge` naming the exact count after parsing",
+        ),
+        (
+            "lib-xml-deep-nesting-beyond-libxml2",
+            "3000 nested elements (libxml2's huge-tree limit is 2048, its message names XML_PARSE_HUGE)",
+            "`XmlError` in our words: nested deeper than 256 levels, with the line",
+        ),
         ("lib-reader-wrong-declared-encoding", "UTF-8 bytes declared as UTF-16", "`ElmoParseError`"),
         ("lib-reader-over-size-limit", "a document over `max_bytes`", "`EmrexError`: larger than the limit"),
         (
@@ -398,6 +426,16 @@ CASES: tuple[Case, ...] = tuple(
             "lib-verify-namespace-flood-signed-info",
             "20 000 namespace declarations on the root and no body: C14N of `SignedInfo` alone took 14 s",
             FOUND + "`NamespaceFlood` before any C14N",
+        ),
+        (
+            "lib-verify-dummy-signature-big-body",
+            "a dummy signature over a body of 100 000 empty elements",
+            FOUND + "`SignatureValueMismatch` from SignedInfo alone: the body is never canonicalized",
+        ),
+        (
+            "lib-verify-keyinfo-certificate-flood",
+            "5000 certificates in `KeyInfo` before the signer's own (each costs a parse and an RSA check)",
+            FOUND + "only the first 4 are tried; `SignatureValueMismatch`",
         ),
         (
             "lib-verify-sha1-rejected",

@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass
 
 from emrex.errors import InputTooLarge, TransportError
+from emrex.xml import DEFAULT_MAX_XML_BYTES, DEFAULT_MAX_XML_ELEMENTS, MB
 
 GZIP_MAGIC = b"\x1f\x8b"
 _WHITESPACE = re.compile(rb"[\r\n\t\f\v]")
@@ -23,11 +24,17 @@ _BASE64 = re.compile(rb"^[A-Za-z0-9+/\-_]*={0,2}$")
 
 @dataclass(frozen=True)
 class CodecLimits:
-    """Bounds for decoding an ``elmo`` value; several MB are legitimate (PDFs travel inside)."""
+    """The one set of bounds for an ELMO document arriving from outside (docs/SECURITY.md, "Limits").
 
-    max_encoded_bytes: int = 48 * 1024 * 1024
-    max_decoded_bytes: int = 64 * 1024 * 1024
+    Several MB are legitimate (PDFs travel inside). ``max_encoded_bytes`` fits every encoding of a
+    document of ``max_decoded_bytes`` (base64 without gzip is 4/3 of it); ``max_elements`` bounds the
+    parsed tree (the decoder does not parse: the verifier and reader take it through their policy).
+    """
+
+    max_encoded_bytes: int = 24 * MB
+    max_decoded_bytes: int = DEFAULT_MAX_XML_BYTES
     max_ratio: int = 200
+    max_elements: int = DEFAULT_MAX_XML_ELEMENTS
 
 
 DEFAULT_LIMITS = CodecLimits()

@@ -155,7 +155,10 @@ def read_signed(
     except EmrexError as error:
         raise ReturnRefused(f"the signature could not be checked: {error}", "signature") from None
     try:
-        elmo = read_elmo(verified.signed_xml, max_bytes=max(policy.max_bytes, len(verified.signed_xml))).elmo
+        signed = verified.signed_xml
+        elmo = read_elmo(
+            signed, max_bytes=max(policy.max_bytes, len(signed)), max_elements=policy.max_elements
+        ).elmo
     except (ElmoError, XmlError) as error:
         raise ReturnRefused(f"the signed document is not ELMO we can read: {error}", "document") from None
     identity = match_identity(elmo.learner, person, identity_policy)

@@ -74,6 +74,7 @@ def canonical_element(element: etree._Element, method: str, prefixes: Sequence[s
     if not algorithms.is_exclusive(method):
         for name, value in _inherited_xml_attributes(element).items():
             copy.set(name, value)
+    check_namespace_load(copy)  # every namespace in scope of the element is declared on the copy
     return _c14n(
         copy,
         exclusive=algorithms.is_exclusive(method),
