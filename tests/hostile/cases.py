@@ -277,6 +277,12 @@ CASES: tuple[Case, ...] = tuple(
             "413 page before the body is read",
         ),
         (
+            "emc-return-verification-flood",
+            "more answers at once than the EMC has verification slots (each may hold a 16 MB document)",
+            FOUND + "503 page with `Retry-After` after a bounded wait; the transfer still waits; nothing "
+            "stored; the same answer is accepted when sent again",
+        ),
+        (
             "emc-return-message-markup",
             "`returnMessage` of 1 MB with a script",
             "stored clipped to 500 characters, shown escaped",
@@ -339,6 +345,12 @@ CASES: tuple[Case, ...] = tuple(
             "emc-pages-id-beyond-64-bits",
             "transfer id of 30 digits",
             FOUND + "404 page, the database is not asked",
+        ),
+        (
+            "emc-pages-open-transfer-flood",
+            "one student starts 8 transfers at once where 2 may wait at a time (each open transfer is "
+            "a ticket for one verification)",
+            FOUND + "429 page for the 6 beyond the limit, counted under a lock on SQLite and PostgreSQL",
         ),
         (
             "emc-pages-open-redirect",

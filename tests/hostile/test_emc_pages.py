@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from emrex.emc.config import RETURN_PATH
+from tests.db.conftest import postgres_admin, postgres_schema  # noqa: F401  (PostgreSQL fixtures)
 from tests.emc.conftest import (
     BASE_URL,
     NORDVIK,
@@ -262,4 +264,49 @@ def test_a_forged_forwarded_for_header_does_not_reset_the_address_limit(
         statuses.append(response.status_code)
     assert statuses[-1] == 429, statuses
     no_traceback(response.text)
+    logs_clean(watch_logs)
+
+
+exercised("emc-pages-open-transfer-flood")
+
+
+def _parallel_starts(client: TestClient, count: int) -> list[int]:
+    import threading
+
+    page = client.get("/choose?country=SE")
+    token = csrf(page.text)
+    barrier = threading.Barrier(count)
+    codes: list[int] = []
+
+    def one() -> None:
+        barrier.wait()
+        response = client.post("/start", data={"country": "SE", "emp": NORDVIK, "csrf_token": token})
+        no_traceback(response.text)
+        codes.append(response.status_code)
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return sorted(codes)
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_parallel_starts_open_no_more_transfers_than_the_limit(
+    make_emc: Callable[..., TestClient],
+    make_settings: Callable[..., Any],
+    request: pytest.FixtureRequest,
+    watch_logs: pytest.LogCaptureFixture,
+    database: str,
+) -> None:
+    from tests.emc.test_gate import open_transfers
+
+    tables: dict[str, Any] = {"limits": {"max_open_transfers": 2}}
+    if database == "postgresql":
+        tables["database_url"] = request.getfixturevalue("postgres_schema")()
+    client = make_emc(make_settings(**tables))
+    login(client)
+    assert _parallel_starts(client, 8) == [200, 200] + [429] * 6
+    assert open_transfers(client) == 2
     logs_clean(watch_logs)

@@ -718,3 +718,31 @@ def test_an_attachment_that_claims_to_be_a_pdf_but_is_html_is_never_served(
     assert "<script>alert(document.cookie)" not in download.text
     no_traceback(download.text)
     logs_clean(watch_logs)
+
+
+exercised("emc-return-verification-flood")
+
+
+def test_answers_beyond_the_verification_slots_wait_then_get_a_503_and_change_nothing(
+    make_emc: Callable[..., TestClient],
+    make_settings: Callable[..., EmcSettings],
+    keys: Keys,
+    watch_logs: pytest.LogCaptureFixture,
+) -> None:
+    client = make_emc(make_settings(limits={"max_concurrent_verifications": 1}))
+    login(client)
+    session_id = start(client)
+    gate = client.app.state.emc_service.gate  # type: ignore[attr-defined]
+    assert gate.slots == 1
+    gate.wait_seconds = 0.05
+    value = encode(signed(keys.nordvik))
+    with nothing_stored(database_of(client)), gate.slot():  # a verification is running
+        response = answer(client, session_id, elmo=value)
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "60"
+    assert "send them again in a minute" in response.text
+    no_traceback(response.text)
+    kept = transfer_of(client, session_id)
+    assert (kept.status, kept.elmo_xml, kept.failure) == (Status.STARTED, None, None)
+    logs_clean(watch_logs)
+    assert answer(client, session_id, elmo=value).status_code == 303  # sent again: accepted

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from emrex.db import Database
 from emrex.emc.config import EmcSettings
+from emrex.emc.gate import VerificationGate
 from emrex.emc.models import Status, Transfer
 from emrex.emc.registries import Registries
 from emrex.emc.returns import Received, ReturnRefused, read_signed
@@ -24,6 +25,10 @@ class Service:
     database: Database
     registries: Registries
     webhook_kick: Any = None  # a callable that wakes the webhook sender, when one runs
+    gate: VerificationGate = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.gate = VerificationGate(self.settings.max_concurrent_verifications)
 
 
 def stored_received(service: Service, transfer: Transfer, language: str = "en") -> Received | None:
@@ -40,14 +45,15 @@ def stored_received(service: Service, transfer: Transfer, language: str = "en") 
         certificates = pinned_certificates(transfer)
     except CertificateError as error:
         raise ReturnRefused(f"the pinned certificates cannot be read: {error}", "signature") from None
-    return read_signed(
-        transfer.elmo_xml,
-        certificates,
-        local_person(transfer),
-        policy=policy,
-        identity_policy=service.settings.identity_policy,
-        language=language,
-    )
+    with service.gate.slot():
+        return read_signed(
+            transfer.elmo_xml,
+            certificates,
+            local_person(transfer),
+            policy=policy,
+            identity_policy=service.settings.identity_policy,
+            language=language,
+        )
 
 
 def view_of(transfer: Transfer, translate: Callable[[str], str] = str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ when it raises, nothing.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import secrets
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from emrex.db import Database, utcnow
@@ -28,6 +29,7 @@ from emrex.trust.certs import load_certificates
 from emrex.web.auth import Person
 
 SESSION_ID_BYTES = 16  # 32 hex characters
+DEFAULT_MAX_OPEN = 5  # transfers of one student waiting for their data provider at once
 MAX_ID = 2**63 - 1  # ids are BIGINT: larger numbers from a URL name nothing (and must not reach the driver)
 
 
@@ -48,7 +50,12 @@ def new_session_id() -> str:
 
 
 def start_transfer(
-    db: Database, person: Person, country: Country, emp: Emp, lifetime: dt.timedelta
+    db: Database,
+    person: Person,
+    country: Country,
+    emp: Emp,
+    lifetime: dt.timedelta,
+    max_open: int = DEFAULT_MAX_OPEN,
 ) -> Transfer:
     if not emp.certificates:
         raise TransferError(
@@ -73,8 +80,31 @@ def start_transfer(
         credits="0",
     )
     with db.session() as s:
+        _lock_student(s, person.subject)
+        waiting = s.scalar(
+            select(func.count())
+            .select_from(Transfer)
+            .where(Transfer.student == person.subject)
+            .where(Transfer.status == Status.STARTED)
+            .where(Transfer.expires_at > now)
+        )
+        if (waiting or 0) >= max_open:
+            raise TransferError(
+                f"you have {waiting} transfers waiting for their data provider, the most at once; "
+                "finish or delete one of them, or wait until they expire",
+                "limit",
+            )
         s.add(transfer)
     return transfer
+
+
+def _lock_student(s: Session, student: str) -> None:
+    """Serialise the writers of one student's transfers (SQLite: every writer already is)."""
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(b"emc-transfers:" + student.encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def pinned_certificates(transfer: Transfer) -> tuple[x509.Certificate, ...]:

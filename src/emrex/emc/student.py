@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from emrex.db import utcnow
 from emrex.emc.config import RETURN_PATH
+from emrex.emc.gate import Busy
 from emrex.emc.models import DELETABLE, Status, Transfer
 from emrex.emc.returns import RETURN_CODES, Outcome, ReturnRefused, clean_message, outcome_of, receive_elmo
 from emrex.emc.service import Service, page_values, stored_received, view_of
@@ -100,10 +101,19 @@ def student_router(service: Service) -> APIRouter:
         try:
             country, emp = await run_in_threadpool(service.registries.find, code, url)
             transfer = await run_in_threadpool(
-                start_transfer, db, person, country, emp, settings.transfer_lifetime
+                start_transfer,
+                db,
+                person,
+                country,
+                emp,
+                settings.transfer_lifetime,
+                settings.max_open_transfers,
             )
         except (RegistryError, TransferError) as error:
-            return render(request, "emc/problem.html", {"problem": str(error)}, status_code=400)
+            limited = isinstance(error, TransferError) and error.kind == "limit"
+            return render(
+                request, "emc/problem.html", {"problem": str(error)}, status_code=429 if limited else 400
+            )
         log.info("transfer %d started towards %s", transfer.id, emp.acronym)
         return autopost(
             request,
@@ -126,6 +136,15 @@ def student_router(service: Service) -> APIRouter:
         language = current_language(request)
         try:
             transfer_id, refusal = await run_in_threadpool(_handle_return, service, fields, viewer, language)
+        except Busy as error:
+            log.warning("answer turned away: all %d verification slots stayed busy", service.gate.slots)
+            return render(
+                request,
+                "emc/refused.html",
+                {"kind": error.stage, "problem": str(error), "transfer_id": None},
+                status_code=503,
+                headers={"Retry-After": "60"},
+            )
         except TransferError as error:
             log.info("answer refused before any transfer was touched: %s", error.kind)
             return render(
@@ -238,18 +257,22 @@ def _handle_return(
     xml, received = b"", None
     try:
         outcome = outcome_of(code)
-        if outcome is Outcome.OK:
-            xml, received = receive_elmo(
-                fields["elmo"],
-                certificates,
-                person,
-                limits=settings.codec_limits,
-                policy=settings.verify_policy,
-                identity_policy=settings.identity_policy,
-                language=language,
-            )
     except ReturnRefused as error:
         refusal = error
+    if outcome is Outcome.OK:
+        with service.gate.slot():  # Busy leaves the transfer waiting: the answer can come again
+            try:
+                xml, received = receive_elmo(
+                    fields["elmo"],
+                    certificates,
+                    person,
+                    limits=settings.codec_limits,
+                    policy=settings.verify_policy,
+                    identity_policy=settings.identity_policy,
+                    language=language,
+                )
+            except ReturnRefused as error:
+                refusal = error
 
     now = utcnow()
     with db.session() as s:
