@@ -203,8 +203,34 @@ def start(client: TestClient, country: str = "SE", emp: str = NORDVIK) -> str:
     return found.group(1)
 
 
+def fresh(elmo: m.Elmo | None = None, *, courses: int = 8) -> m.Elmo:
+    """The document as an EMP makes it for a transfer: generated now (the EMC refuses older ones)."""
+    return dataclasses.replace(elmo or sample_elmo(courses), generated_date=now())
+
+
+def other_results(tag: str, courses: int = 8) -> m.Elmo:
+    """The sample with other course codes: results a student has not imported yet (the EMC imports
+    a result, by issuer, course and date, once)."""
+
+    def renumbered(los: m.LearningOpportunitySpecification) -> m.LearningOpportunitySpecification:
+        ids = tuple(m.Identifier(i.type, f"{i.value}-{tag}") for i in los.identifiers)
+        return dataclasses.replace(los, identifiers=ids, has_part=tuple(renumbered(p) for p in los.has_part))
+
+    elmo = sample_elmo(courses)
+    reports = tuple(
+        dataclasses.replace(
+            r,
+            learning_opportunity_specifications=tuple(
+                renumbered(los) for los in r.learning_opportunity_specifications
+            ),
+        )
+        for r in elmo.reports
+    )
+    return dataclasses.replace(elmo, reports=reports)
+
+
 def signed(signer_key: Issued, elmo: m.Elmo | None = None, *, courses: int = 8) -> bytes:
-    xml = write_elmo(elmo or sample_elmo(courses))
+    xml = write_elmo(fresh(elmo, courses=courses))
     return Signer(signer_key.key, signer_key.certificate).sign(xml)
 
 

@@ -19,7 +19,7 @@ from emrex.elmo.sample import sample_elmo
 from emrex.elmo.writer import write_elmo
 from emrex.emc.models import Status, Transfer
 from emrex.trust import algorithms, verify
-from tests.emc.conftest import NORDVIK, Keys, answer, database_of, login, ok, signed, start
+from tests.emc.conftest import NORDVIK, Keys, answer, database_of, fresh, login, ok, signed, start
 
 
 def transfer_of(client: TestClient, session_id: str) -> Transfer:
@@ -185,7 +185,7 @@ def test_a_document_signed_by_a_stranger_is_refused(emc: TestClient, keys: Keys)
 def test_an_unsigned_document_is_refused(emc: TestClient) -> None:
     login(emc)
     session_id = start(emc)
-    response = answer(emc, session_id, elmo=encode(write_elmo(sample_elmo(3))))
+    response = answer(emc, session_id, elmo=encode(write_elmo(fresh(courses=3))))
     assert_refused_and_nothing_kept(emc, session_id, response, "signature was not accepted")
 
 
@@ -274,7 +274,7 @@ def test_markup_in_names_and_titles_is_escaped(emc: TestClient, keys: Keys) -> N
 def test_sha1_signatures_are_accepted_with_a_warning_by_default(emc: TestClient, keys: Keys) -> None:
     oracles = pytest.importorskip("tests.trust.oracles")
     document = oracles.xmlsec_sign(
-        write_elmo(sample_elmo(3)), keys.nordvik, signature=algorithms.RSA_SHA1, digest=algorithms.SHA1
+        write_elmo(fresh(courses=3)), keys.nordvik, signature=algorithms.RSA_SHA1, digest=algorithms.SHA1
     )
     login(emc)
     transfer_id = ok_raw(emc, start(emc), document)
@@ -287,7 +287,7 @@ def test_sha1_signatures_are_refused_when_configured(
 ) -> None:
     oracles = pytest.importorskip("tests.trust.oracles")
     document = oracles.xmlsec_sign(
-        write_elmo(sample_elmo(3)), keys.nordvik, signature=algorithms.RSA_SHA1, digest=algorithms.SHA1
+        write_elmo(fresh(courses=3)), keys.nordvik, signature=algorithms.RSA_SHA1, digest=algorithms.SHA1
     )
     emc = make_emc(make_settings(verification={"sha1": "reject"}))
     login(emc)

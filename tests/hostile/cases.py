@@ -277,6 +277,32 @@ CASES: tuple[Case, ...] = tuple(
             "413 page before the body is read",
         ),
         (
+            "emc-return-answer-replayed",
+            "a finished transfer's signed `elmo` (each student can download theirs) posted into a new "
+            "transfer",
+            FOUND + "400 page: generated before this transfer started; nothing imported twice",
+        ),
+        (
+            "emc-return-old-document-resigned",
+            "a genuinely signed document dated 2015 (grades revoked at the source since would come back)",
+            FOUND + "400 page: generated before this transfer started; no document kept",
+        ),
+        (
+            "emc-return-future-dated",
+            "a signed document dated a day after its arrival",
+            "400 page: later than its arrival, the data provider's clock is wrong; no document kept",
+        ),
+        (
+            "emc-return-same-answer-two-transfers",
+            "one fresh signed answer posted into two transfers of the student started before it",
+            FOUND + "the second gets a 400 page: received already in the first; no document kept",
+        ),
+        (
+            "emc-return-results-imported-already",
+            "a new document whose every result (issuer, course, date) the student imported before",
+            FOUND + "400 page: all results imported already, naming the transfer; no credential twice",
+        ),
+        (
             "emc-return-verification-flood",
             "more answers at once than the EMC has verification slots (each may hold a 16 MB document)",
             FOUND + "503 page with `Retry-After` after a bounded wait; the transfer still waits; nothing "

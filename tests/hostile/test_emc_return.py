@@ -22,7 +22,6 @@ from lxml import etree
 from sqlalchemy import select
 
 from emrex.elmo.codec import encode
-from emrex.elmo.sample import sample_elmo
 from emrex.elmo.writer import write_elmo
 from emrex.emc import create_emc_app
 from emrex.emc.config import EmcSettings
@@ -38,6 +37,7 @@ from tests.emc.conftest import (
     Keys,
     answer,
     database_of,
+    fresh,
     keys,
     login,
     make_emc,
@@ -492,7 +492,7 @@ def registry_emc(make_settings: Callable[..., EmcSettings]) -> Iterator[Callable
 
 
 def _signed_by(issued: Issued) -> bytes:
-    return Signer(issued.key, issued.certificate).sign(write_elmo(sample_elmo(3)))
+    return Signer(issued.key, issued.certificate).sign(write_elmo(fresh(courses=3)))
 
 
 def test_sha1_is_refused_under_a_rejecting_policy(
@@ -503,7 +503,7 @@ def test_sha1_is_refused_under_a_rejecting_policy(
 ) -> None:
     oracles = pytest.importorskip("tests.trust.oracles")
     document = oracles.xmlsec_sign(
-        write_elmo(sample_elmo(3)), keys.nordvik, signature=algorithms.RSA_SHA1, digest=algorithms.SHA1
+        write_elmo(fresh(courses=3)), keys.nordvik, signature=algorithms.RSA_SHA1, digest=algorithms.SHA1
     )
     client = make_emc(make_settings(verification={"sha1": "reject"}))
     login(client)
@@ -541,7 +541,7 @@ def _sign_ignoring_validity(issued: Issued) -> bytes:
     # Our signer refuses out-of-date certificates; libxmlsec signs with the key whatever the dates say
     # (an attacker with a stolen old key, or a signer with a wrong clock).
     oracles = pytest.importorskip("tests.trust.oracles")
-    signed_xml: bytes = oracles.xmlsec_sign(write_elmo(sample_elmo(3)), issued)
+    signed_xml: bytes = oracles.xmlsec_sign(write_elmo(fresh(courses=3)), issued)
     return signed_xml
 
 
@@ -594,7 +594,7 @@ def test_markup_in_every_text_field_and_in_names_is_shown_escaped(
     client = make_emc(make_settings(login={"demo": {"accounts": [account, staff]}}))
     login(client, "mallory")
     session_id = start(client)
-    root = etree.fromstring(write_elmo(sample_elmo(3)))
+    root = etree.fromstring(write_elmo(fresh(courses=3)))
     changed = 0
     for element in root.iter():
         name = etree.QName(element).localname if isinstance(element.tag, str) else ""
@@ -702,7 +702,7 @@ exercised("emc-return-attachment-not-a-pdf")
 def test_an_attachment_that_claims_to_be_a_pdf_but_is_html_is_never_served(
     student: TestClient, keys: Keys, watch_logs: pytest.LogCaptureFixture
 ) -> None:
-    root = etree.fromstring(write_elmo(sample_elmo(3)))
+    root = etree.fromstring(write_elmo(fresh(courses=3)))
     html = base64.b64encode(b"<html><script>alert(document.cookie)</script></html>").decode()
     contents = [e for e in root.iter(E + "content")]
     assert contents
@@ -746,3 +746,111 @@ def test_answers_beyond_the_verification_slots_wait_then_get_a_503_and_change_no
     assert (kept.status, kept.elmo_xml, kept.failure) == (Status.STARTED, None, None)
     logs_clean(watch_logs)
     assert answer(client, session_id, elmo=value).status_code == 303  # sent again: accepted
+
+
+exercised(
+    "emc-return-answer-replayed",
+    "emc-return-old-document-resigned",
+    "emc-return-future-dated",
+    "emc-return-same-answer-two-transfers",
+    "emc-return-results-imported-already",
+)
+
+
+def _credentials(client: TestClient) -> int:
+    from emrex.emc.models import ForeignCredential
+
+    with database_of(client).session() as s:
+        return len(list(s.scalars(select(ForeignCredential))))
+
+
+def _import(client: TestClient, keys: Keys, elmo: Any = None) -> int:
+    session_id = start(client)
+    response = answer(client, session_id, elmo=encode(signed(keys.nordvik, elmo)))
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(location).text)
+    assert token
+    client.post(location + "/confirm", data={"csrf_token": token.group(1)})
+    return int(location.rsplit("/", 1)[1])
+
+
+@pytest.fixture
+def own(make_emc: Callable[..., TestClient]) -> TestClient:
+    client = make_emc()  # a student of their own: what was imported before matters here
+    login(client)
+    return client
+
+
+def test_a_finished_transfers_answer_posted_into_a_new_transfer_is_refused(
+    own: TestClient, keys: Keys, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    first = _import(own, keys)
+    downloaded = own.get(f"/transfers/{first}/elmo.xml").content
+    imported = _credentials(own)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)  # replayed some time later
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("emrex.emc.store.utcnow", lambda: later)
+        session_id = start(own)
+    with nothing_stored(database_of(own)):
+        response = answer(own, session_id, elmo=encode(downloaded))
+    refused(own, session_id, response, "before this transfer started", watch_logs)
+    assert _credentials(own) == imported
+
+
+@pytest.mark.parametrize(
+    ("case_id", "generated", "words"),
+    [
+        (
+            "emc-return-old-document-resigned",
+            dt.datetime(2015, 12, 17, 10, 27, tzinfo=dt.UTC),
+            "generated on 2015-12-17 10:27+00:00, before this transfer started",
+        ),
+        (
+            "emc-return-future-dated",
+            dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
+            "later than their arrival",
+        ),
+    ],
+)
+def test_documents_dated_outside_their_transfer_are_refused(
+    student: TestClient,
+    keys: Keys,
+    watch_logs: pytest.LogCaptureFixture,
+    case_id: str,
+    generated: dt.datetime,
+    words: str,
+) -> None:
+    import dataclasses
+
+    dated = dataclasses.replace(fresh(courses=3), generated_date=generated)
+    document = Signer(keys.nordvik.key, keys.nordvik.certificate).sign(write_elmo(dated))
+    session_id = start(student)
+    with nothing_stored(database_of(student)):
+        response = answer(student, session_id, elmo=encode(document))
+    refused(student, session_id, response, words, watch_logs)
+
+
+def test_one_answer_posted_into_two_transfers_is_taken_once(
+    own: TestClient, keys: Keys, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    first, second = start(own), start(own)
+    value = encode(signed(keys.nordvik))  # generated after both started
+    kept = answer(own, first, elmo=value)
+    assert kept.status_code == 303
+    first_id = kept.headers["location"].rsplit("/", 1)[1]
+    with nothing_stored(database_of(own)):
+        response = answer(own, second, elmo=value)
+    refused(own, second, response, f"received already in transfer {first_id}", watch_logs)
+
+
+def test_a_new_document_of_results_imported_before_is_refused(
+    own: TestClient, keys: Keys, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    first = _import(own, keys)
+    imported = _credentials(own)
+    session_id = start(own)
+    with nothing_stored(database_of(own)):
+        response = answer(own, session_id, elmo=encode(signed(keys.nordvik)))
+    refused(own, session_id, response, f"were imported already (transfer {first})", watch_logs)
+    assert _credentials(own) == imported

@@ -89,6 +89,24 @@ class Course:
     end: dt.date | None
     status: str
 
+    @property
+    def key(self) -> ResultKey:
+        return result_key(self.issuer, self.issuer_id, self.code, self.title, self.end or self.start)
+
+
+ResultKey = tuple[str, str, str]
+
+
+def result_key(
+    issuer: str, issuer_id: str | None, code: str | None, title: str, day: dt.date | None
+) -> ResultKey:
+    """What makes two results the same: issuer, course and date (a result imported once stays once)."""
+    return (
+        (issuer_id or issuer).strip().casefold(),
+        (code or title).strip().casefold(),
+        day.isoformat() if day else "",
+    )
+
 
 @dataclass(frozen=True)
 class Received:
@@ -103,6 +121,16 @@ class Received:
         return self.elmo.total_ects()
 
 
+@dataclass(frozen=True)
+class Window:
+    """When the transfer started and the answer arrived: a document must be generated in between,
+    give or take ``skew`` for the data provider's clock."""
+
+    started: dt.datetime
+    arrived: dt.datetime
+    skew: dt.timedelta = dt.timedelta(minutes=5)
+
+
 def receive_elmo(
     value: str,
     certificates: Iterable[x509.Certificate],
@@ -112,17 +140,56 @@ def receive_elmo(
     policy: VerifyPolicy,
     identity_policy: IdentityPolicy,
     language: str = "en",
+    window: Window | None = None,
 ) -> tuple[bytes, Received]:
     """(the received XML bytes, what was signed in them); ReturnRefused for every failed check."""
     xml = decode_value(value, limits)
     received = read_signed(
         xml, certificates, person, policy=policy, identity_policy=identity_policy, language=language
     )
+    if window is not None:
+        check_fresh(received.elmo.generated_date, window)
     if received.identity.verdict is Verdict.MISMATCH:
         raise ReturnRefused(
             "the results belong to someone else: " + "; ".join(received.identity.reasons), "identity"
         )
     return xml, received
+
+
+# A date and time without a zone may be local time anywhere from UTC-12 to UTC+14.
+_EARLIEST_ZONE, _LATEST_ZONE = dt.timedelta(hours=14), dt.timedelta(hours=12)
+
+
+def check_fresh(generated: dt.datetime | None, window: Window) -> None:
+    """ReturnRefused ("stale") unless the document was generated while its transfer was open: a signed
+    answer of another transfer (the student can download each) or an old document is not taken again."""
+    if generated is None:
+        raise ReturnRefused(
+            "the results carry no generation date (generatedDate), so they cannot be told apart "
+            "from an earlier document",
+            "stale",
+        )
+    shown = generated.isoformat(sep=" ", timespec="minutes")
+    try:
+        if generated.tzinfo is None:
+            at_utc = generated.replace(tzinfo=dt.UTC)
+            earliest, latest = at_utc - _EARLIEST_ZONE, at_utc + _LATEST_ZONE
+        else:
+            earliest = latest = generated.astimezone(dt.UTC)
+    except OverflowError:
+        raise ReturnRefused(f"the results carry an impossible generation date ({shown})", "stale") from None
+    if latest < window.started - window.skew:
+        started = window.started.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+        raise ReturnRefused(
+            f"the results were generated on {shown}, before this transfer started ({started} UTC): "
+            "an earlier document is not accepted again",
+            "stale",
+        )
+    if earliest > window.arrived + window.skew:
+        raise ReturnRefused(
+            f"the results are dated {shown}, later than their arrival: the data provider's clock is wrong",
+            "stale",
+        )
 
 
 def decode_value(value: str, limits: CodecLimits) -> bytes:

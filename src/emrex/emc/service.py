@@ -13,8 +13,8 @@ from emrex.emc.config import EmcSettings
 from emrex.emc.gate import VerificationGate
 from emrex.emc.models import Status, Transfer
 from emrex.emc.registries import Registries
-from emrex.emc.returns import Received, ReturnRefused, read_signed
-from emrex.emc.store import local_person, pinned_certificates
+from emrex.emc.returns import Course, Received, ReturnRefused, read_signed
+from emrex.emc.store import imported_elsewhere, local_person, pinned_certificates
 from emrex.identity import Verdict
 from emrex.trust.certs import CertificateError
 
@@ -78,4 +78,24 @@ def page_values(
         received = stored_received(service, transfer, language)
     except ReturnRefused as error:
         problem = str(error)
-    return view_of(transfer, translate) | {"received": received, "problem": problem, "lang": language}
+    return view_of(transfer, translate) | {
+        "received": received,
+        "problem": problem,
+        "lang": language,
+        "duplicates": duplicates_of(service, transfer, received),
+    }
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    course: Course
+    transfer_id: int  # the transfer it was imported from
+
+
+def duplicates_of(service: Service, transfer: Transfer, received: Received | None) -> list[Duplicate]:
+    """The results of this document that the student imported from another transfer (not imported twice)."""
+    if received is None or not received.courses:
+        return []
+    with service.database.session(readonly=True) as s:
+        found = imported_elsewhere(s, transfer, [c.key for c in received.courses])
+    return [Duplicate(c, found[c.key]) for c in received.courses if c.key in found]

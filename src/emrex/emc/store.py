@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from emrex.db import Database, utcnow
 from emrex.emc.models import DELETABLE, ForeignCredential, Status, Transfer, WebhookEvent
-from emrex.emc.returns import Outcome, Received
+from emrex.emc.returns import Outcome, Received, ResultKey, ReturnRefused, result_key
 from emrex.errors import EmrexError
 from emrex.identity import LocalPerson, Verdict
 from emrex.registry.model import Country, Emp
@@ -169,6 +169,74 @@ def record_received(
     transfer.credits = str(received.credits)
     transfer.elmo_xml = xml
     transfer.pdf = received.pdf
+    transfer.document_digest = document_digest(received)
+
+
+def document_digest(received: Received) -> str:
+    """SHA-256 of the signed content: the same results re-signed or re-encoded have the same digest."""
+    return hashlib.sha256(received.verified.signed_xml).hexdigest()
+
+
+HOLDS_RESULTS = (Status.RECEIVED, Status.REVIEW, Status.IMPORTED)
+
+
+def duplicate_refusal(s: Session, transfer: Transfer, received: Received) -> ReturnRefused | None:
+    """Why these results must not be taken again for this student, or None.
+
+    The same signed content in another transfer that holds or imported it is refused whole, as are
+    results that were every one imported already; results partly imported before are kept, and the
+    import skips what is there (``imported_elsewhere``).
+    """
+    _lock_student(s, transfer.student)  # a second answer of the same student waits for this one
+    digest = document_digest(received)
+    earlier = s.scalars(
+        select(Transfer)
+        .where(Transfer.student == transfer.student)
+        .where(Transfer.document_digest == digest)
+        .where(Transfer.status.in_(HOLDS_RESULTS))
+        .where(Transfer.id != transfer.id)
+        .order_by(Transfer.id)
+    ).first()
+    if earlier is not None:
+        return ReturnRefused(
+            f"these results were received already in transfer {earlier.id} ({earlier.status}); "
+            "they are not imported twice",
+            "duplicate",
+        )
+    found = imported_elsewhere(s, transfer, [c.key for c in received.courses])
+    if received.courses and len(found) == len({c.key for c in received.courses}):
+        ids = ", ".join(str(i) for i in sorted(set(found.values())))
+        return ReturnRefused(
+            f"all {len(received.courses)} results in this document were imported already "
+            f"(transfer {ids}); there is nothing new to import",
+            "duplicate",
+        )
+    return None
+
+
+def imported_elsewhere(s: Session, transfer: Transfer, keys: Sequence[ResultKey]) -> dict[ResultKey, int]:
+    """Of ``keys``, those the student has imported from another transfer, with that transfer's id."""
+    wanted = set(keys)
+    found: dict[ResultKey, int] = {}
+    rows = s.execute(
+        select(
+            ForeignCredential.issuer,
+            ForeignCredential.issuer_id,
+            ForeignCredential.code,
+            ForeignCredential.title,
+            ForeignCredential.start_date,
+            ForeignCredential.end_date,
+            ForeignCredential.transfer_id,
+        )
+        .where(ForeignCredential.student == transfer.student)
+        .where(ForeignCredential.transfer_id != transfer.id)
+        .order_by(ForeignCredential.id)
+    )
+    for issuer, issuer_id, code, title, start, end, transfer_id in rows:
+        key = result_key(issuer, issuer_id, code, title, end or start)
+        if key in wanted:
+            found.setdefault(key, transfer_id)
+    return found
 
 
 def _algorithm_names(algorithms: Any) -> dict[str, str]:
@@ -245,7 +313,12 @@ def review(
 
 def _import(s: Session, transfer: Transfer, received: Received, now: dt.datetime) -> None:
     transfer.status = Status.IMPORTED
+    _lock_student(s, transfer.student)
+    seen = set(imported_elsewhere(s, transfer, [c.key for c in received.courses]))
     for course in received.courses:
+        if course.key in seen:  # imported before, from this document or another: once is enough
+            continue
+        seen.add(course.key)
         transfer.credentials.append(
             ForeignCredential(
                 student=transfer.student,

@@ -20,13 +20,22 @@ from emrex.db import utcnow
 from emrex.emc.config import RETURN_PATH
 from emrex.emc.gate import Busy
 from emrex.emc.models import DELETABLE, Status, Transfer
-from emrex.emc.returns import RETURN_CODES, Outcome, ReturnRefused, clean_message, outcome_of, receive_elmo
+from emrex.emc.returns import (
+    RETURN_CODES,
+    Outcome,
+    ReturnRefused,
+    Window,
+    clean_message,
+    outcome_of,
+    receive_elmo,
+)
 from emrex.emc.service import Service, page_values, stored_received, view_of
 from emrex.emc.store import (
     TransferError,
     confirm_import,
     delete_transfer,
     discard,
+    duplicate_refusal,
     local_person,
     open_for_return,
     owned,
@@ -251,6 +260,7 @@ def _handle_return(
             raise TransferError("this transfer was started by someone else", "other")
         certificates = pinned_certificates(transfer)
         person = local_person(transfer)
+        started = transfer.created_at
 
     refusal: ReturnRefused | None = None
     outcome: Outcome | None = None
@@ -270,6 +280,7 @@ def _handle_return(
                     policy=settings.verify_policy,
                     identity_policy=settings.identity_policy,
                     language=language,
+                    window=Window(started, utcnow(), settings.clock_skew),
                 )
             except ReturnRefused as error:
                 refusal = error
@@ -277,6 +288,8 @@ def _handle_return(
     now = utcnow()
     with db.session() as s:
         transfer = open_for_return(s, session_id, now)  # again, locked: single use under concurrency
+        if received is not None and refusal is None:
+            refusal = duplicate_refusal(s, transfer, received)
         if refusal is not None:
             record_failure(transfer, str(refusal), code, now)
         elif received is not None:
