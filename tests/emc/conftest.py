@@ -31,6 +31,14 @@ COLLINA = "https://emp.collina.example/emrex"
 MONTE = "https://emp.monte.example/emrex"
 PASSWORD = "pw-for-tests"
 API_TOKEN = "sis-token-0123456789"
+# Nordvik's EMP serves two institutions, the first by name, the second by its SCHAC code.
+NORDVIK_INSTITUTIONS = ("Nordvik University", "music.nordvik.example")
+MUSIC = m.Issuer(
+    identifiers=(m.Identifier("schac", "music.nordvik.example"),),
+    titles=(m.LangText("Nordvik School of Music", "en"),),
+    url="https://music.nordvik.example",
+    country="SE",
+)
 # The sample document's learner (emrex.elmo.sample): the student "asa" is that person.
 ASA = {"given_names": "Åsa Žofie", "family_name": "Lindqvist-Dvořáková", "birth_date": "1999-03-14"}
 
@@ -61,7 +69,7 @@ def registry_of(keys: Keys) -> Registry:
     return Registry(
         countries=(Country("SE", "Sweden", False), Country("IT", "Italy", True)),
         emps=(
-            Emp("NORDVIK", "SE", NORDVIK, ("Nordvik University",), (keys.nordvik.certificate,)),
+            Emp("NORDVIK", "SE", NORDVIK, NORDVIK_INSTITUTIONS, (keys.nordvik.certificate,)),
             Emp("COLLINA", "IT", COLLINA, ("Università di Collina", "Other"), (keys.collina.certificate,)),
             Emp("MONTE", "IT", MONTE, ("Politecnico del Monte",), (keys.collina.certificate,)),
         ),
@@ -204,8 +212,14 @@ def start(client: TestClient, country: str = "SE", emp: str = NORDVIK) -> str:
 
 
 def fresh(elmo: m.Elmo | None = None, *, courses: int = 8) -> m.Elmo:
-    """The document as an EMP makes it for a transfer: generated now (the EMC refuses older ones)."""
-    return dataclasses.replace(elmo or sample_elmo(courses), generated_date=now())
+    """The document as Nordvik's EMP makes it for a transfer: generated now (the EMC refuses older
+    ones), its second report (the sample's courses abroad) from the second institution it serves."""
+    elmo = elmo or sample_elmo(courses)
+    reports = tuple(
+        dataclasses.replace(r, issuer=MUSIC) if r.issuer.identifier("schac") == "unicollina.example" else r
+        for r in elmo.reports
+    )
+    return dataclasses.replace(elmo, reports=reports, generated_date=now())
 
 
 def other_results(tag: str, courses: int = 8) -> m.Elmo:

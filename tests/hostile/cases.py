@@ -303,6 +303,13 @@ CASES: tuple[Case, ...] = tuple(
             FOUND + "400 page: all results imported already, naming the transfer; no credential twice",
         ),
         (
+            "emc-return-issuer-not-served",
+            "a document signed with the chosen EMP's key naming Harvard (US, not in the registry's list of "
+            "that EMP's institutions) as the issuer",
+            FOUND + "shown with the reason to the student and staff; confirming queues it for staff "
+            "review, nothing imported",
+        ),
+        (
             "emc-return-verification-flood",
             "more answers at once than the EMC has verification slots (each may hold a 16 MB document)",
             FOUND + "503 page with `Retry-After` after a bounded wait; the transfer still waits; nothing "
@@ -505,6 +512,12 @@ CASES: tuple[Case, ...] = tuple(
             "cli-verify-registry-deep-json",
             "`emrex verify --registry` with 200 000 nested arrays",
             "exit 2, one line: nested too deeply",
+        ),
+        (
+            "cli-verify-registry-foreign-issuer",
+            "`emrex verify --registry` of a document signed by FJORDNET naming Harvard as the issuer",
+            FOUND + "exit 1: the signature details, then one line naming the issuer the registry does "
+            "not list",
         ),
         ("cli-verify-bad-time", "`emrex verify --at yesterday`", "exit 2, one line naming `--at`"),
         ("cli-registry-show-xxe", "`emrex registry show` of an XXE catalogue", "exit 1, one line"),

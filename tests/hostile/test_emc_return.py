@@ -11,6 +11,7 @@ import base64
 import copy
 import datetime as dt
 import gzip
+import html
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -854,3 +855,44 @@ def test_a_new_document_of_results_imported_before_is_refused(
         response = answer(own, session_id, elmo=encode(signed(keys.nordvik)))
     refused(own, session_id, response, f"were imported already (transfer {first})", watch_logs)
     assert _credentials(own) == imported
+
+
+exercised("emc-return-issuer-not-served")
+
+
+def test_results_naming_an_institution_the_emp_does_not_serve_wait_for_staff(
+    make_emc: Callable[..., TestClient], keys: Keys, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    import dataclasses
+
+    from emrex.elmo import model as m
+    from emrex.emc.models import ForeignCredential
+
+    # Signed with the key of the EMP the student chose (Nordvik), naming Harvard as the issuer.
+    harvard = m.Issuer(
+        identifiers=(m.Identifier("schac", "harvard.edu"),),
+        titles=(m.LangText("Harvard University", "en"),),
+        url="https://www.harvard.edu",
+        country="US",
+    )
+    sample = fresh(courses=3)
+    forged = dataclasses.replace(sample, reports=(dataclasses.replace(sample.reports[0], issuer=harvard),))
+    client, staff = make_emc(), make_emc()
+    login(client)
+    response = answer(client, start(client), elmo=encode(signed(keys.nordvik, forged)))
+    assert response.status_code == 303, response.text
+    reason = "'Harvard University' (schac harvard.edu) is in US, but NORDVIK serves institutions in SE"
+    location = response.headers["location"]
+    page = client.get(location).text
+    assert reason in html.unescape(page) and "a staff member checks them" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    client.post(location + "/confirm", data={"csrf_token": token.group(1)})
+    transfer_id = int(location.rsplit("/", 1)[1])
+    with database_of(client).session() as s:
+        transfer = s.get(Transfer, transfer_id)
+        assert transfer is not None and transfer.status == Status.REVIEW
+        assert list(s.scalars(select(ForeignCredential))) == []
+    login(staff, "staff")
+    assert reason in html.unescape(staff.get(f"/staff/transfers/{transfer_id}").text)
+    logs_clean(watch_logs)

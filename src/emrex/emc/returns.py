@@ -22,6 +22,8 @@ from emrex.elmo.errors import ElmoError
 from emrex.elmo.reader import read_elmo
 from emrex.errors import EmrexError, InputTooLarge, TransportError, XmlError
 from emrex.identity import IdentityPolicy, IdentityResult, LocalPerson, Verdict, match_identity
+from emrex.registry.issuers import issuer_problems
+from emrex.registry.model import Emp
 from emrex.trust import SignatureError, Verified, VerifyPolicy, verify
 
 MAX_RETURN_MESSAGE = 500
@@ -115,6 +117,12 @@ class Received:
     identity: IdentityResult
     courses: tuple[Course, ...]
     pdf: bytes | None
+    # Reports whose issuer the registry does not list for the EMP that signed: staff decide.
+    issuer_problems: tuple[str, ...] = ()
+
+    @property
+    def needs_review(self) -> bool:
+        return self.identity.verdict is not Verdict.MATCH or bool(self.issuer_problems)
 
     @property
     def credits(self) -> Decimal:
@@ -141,11 +149,12 @@ def receive_elmo(
     identity_policy: IdentityPolicy,
     language: str = "en",
     window: Window | None = None,
+    emp: Emp | None = None,
 ) -> tuple[bytes, Received]:
     """(the received XML bytes, what was signed in them); ReturnRefused for every failed check."""
     xml = decode_value(value, limits)
     received = read_signed(
-        xml, certificates, person, policy=policy, identity_policy=identity_policy, language=language
+        xml, certificates, person, policy=policy, identity_policy=identity_policy, language=language, emp=emp
     )
     if window is not None:
         check_fresh(received.elmo.generated_date, window)
@@ -211,8 +220,10 @@ def read_signed(
     policy: VerifyPolicy,
     identity_policy: IdentityPolicy,
     language: str = "en",
+    emp: Emp | None = None,
 ) -> Received:
-    """Verify ``xml`` against ``certificates``, then read only what the signature covers."""
+    """Verify ``xml`` against ``certificates``, then read only what the signature covers; with ``emp``
+    (as pinned at the start) each report's issuer is compared with the institutions it serves."""
     try:
         verified = verify(xml, tuple(certificates), policy)
     except SignatureError as error:
@@ -229,7 +240,10 @@ def read_signed(
     except (ElmoError, XmlError) as error:
         raise ReturnRefused(f"the signed document is not ELMO we can read: {error}", "document") from None
     identity = match_identity(elmo.learner, person, identity_policy)
-    return Received(verified, elmo, identity, tuple(courses_of(elmo, language)), transcript_pdf(elmo))
+    problems = issuer_problems(elmo.reports, emp, language) if emp is not None else ()
+    return Received(
+        verified, elmo, identity, tuple(courses_of(elmo, language)), transcript_pdf(elmo), problems
+    )
 
 
 def courses_of(elmo: m.Elmo, language: str = "en") -> list[Course]:

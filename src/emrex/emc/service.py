@@ -14,7 +14,7 @@ from emrex.emc.gate import VerificationGate
 from emrex.emc.models import Status, Transfer
 from emrex.emc.registries import Registries
 from emrex.emc.returns import Course, Received, ReturnRefused, read_signed
-from emrex.emc.store import imported_elsewhere, local_person, pinned_certificates
+from emrex.emc.store import imported_elsewhere, local_person, pinned_certificates, pinned_emp
 from emrex.identity import Verdict
 from emrex.trust.certs import CertificateError
 
@@ -53,6 +53,7 @@ def stored_received(service: Service, transfer: Transfer, language: str = "en") 
             policy=policy,
             identity_policy=service.settings.identity_policy,
             language=language,
+            emp=pinned_emp(transfer),
         )
 
 

@@ -23,7 +23,7 @@ from emrex.db import Database, utcnow
 from emrex.emc.models import DELETABLE, ForeignCredential, Status, Transfer, WebhookEvent
 from emrex.emc.returns import Outcome, Received, ResultKey, ReturnRefused, result_key
 from emrex.errors import EmrexError
-from emrex.identity import LocalPerson, Verdict
+from emrex.identity import LocalPerson
 from emrex.registry.model import Country, Emp
 from emrex.trust.certs import load_certificates
 from emrex.web.auth import Person
@@ -76,6 +76,7 @@ def start_transfer(
         emp_name=emp.display_name[:255],
         emp_url=emp.url,
         emp_certificates=pems,
+        emp_institutions=json.dumps(list(emp.institutions), ensure_ascii=False),
         courses=0,
         credits="0",
     )
@@ -109,6 +110,12 @@ def _lock_student(s: Session, student: str) -> None:
 
 def pinned_certificates(transfer: Transfer) -> tuple[x509.Certificate, ...]:
     return load_certificates(transfer.emp_certificates)
+
+
+def pinned_emp(transfer: Transfer) -> Emp:
+    """The EMP as the registry listed it when the transfer started (its institutions, for the issuers)."""
+    listed = json.loads(transfer.emp_institutions) if transfer.emp_institutions else [transfer.emp_name]
+    return Emp(transfer.emp_acronym, transfer.country_code, transfer.emp_url, tuple(listed))
 
 
 def local_person(transfer: Transfer) -> LocalPerson:
@@ -256,13 +263,14 @@ def owned(s: Session, transfer_id: int, student: str) -> Transfer:
 
 
 def confirm_import(s: Session, transfer: Transfer, received: Received, now: dt.datetime) -> Status:
-    """The student confirms: imported at once on an identity MATCH, else queued for staff review."""
+    """The student confirms: imported at once on an identity MATCH from listed issuers, else queued
+    for staff review."""
     if transfer.status != Status.RECEIVED:
         raise TransferError("these results are not waiting for your decision", "state")
     if transfer.elmo_xml is None:  # purged since it was verified: the evidence is gone
         raise TransferError("the results are no longer stored", "state")
     transfer.decided_at = now
-    if received.identity.verdict is Verdict.MATCH:
+    if not received.needs_review:
         _import(s, transfer, received, now)
     else:
         transfer.status = Status.REVIEW

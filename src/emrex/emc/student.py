@@ -40,6 +40,7 @@ from emrex.emc.store import (
     open_for_return,
     owned,
     pinned_certificates,
+    pinned_emp,
     record_failure,
     record_outcome,
     record_received,
@@ -261,6 +262,7 @@ def _handle_return(
         certificates = pinned_certificates(transfer)
         person = local_person(transfer)
         started = transfer.created_at
+        emp = pinned_emp(transfer)
 
     refusal: ReturnRefused | None = None
     outcome: Outcome | None = None
@@ -281,6 +283,7 @@ def _handle_return(
                     identity_policy=settings.identity_policy,
                     language=language,
                     window=Window(started, utcnow(), settings.clock_skew),
+                    emp=emp,
                 )
             except ReturnRefused as error:
                 refusal = error
