@@ -310,6 +310,12 @@ CASES: tuple[Case, ...] = tuple(
             "review, nothing imported",
         ),
         (
+            "emc-return-value-longer-than-its-column",
+            "a correctly signed grade or course code of 300 characters, credits of 45 digits",
+            FOUND + "400 page naming the value and the limit; nothing stored (on PostgreSQL the import "
+            "failed later with a 500, and the transfer could never be imported)",
+        ),
+        (
             "emc-return-verification-flood",
             "more answers at once than the EMC has verification slots (each may hold a 16 MB document)",
             FOUND + "503 page with `Retry-After` after a bounded wait; the transfer still waits; nothing "
@@ -413,6 +419,16 @@ CASES: tuple[Case, ...] = tuple(
         ),
         ("api-id-beyond-64-bits", "`/transfers/<30 digits>`", FOUND + "404 JSON"),
         ("api-after-beyond-64-bits", "`after=<30 digits>`", FOUND + "200 JSON with no items"),
+        (
+            "api-date-before-year-one",
+            "`since=0001-01-01T00:00:00+01:00` (before year one in UTC)",
+            FOUND + "422 JSON naming `since` (was a 500 with SQL in the log on PostgreSQL)",
+        ),
+        (
+            "api-date-after-year-9999",
+            "`until=9999-12-31T23:30:00-05:00` (after year 9999 in UTC)",
+            FOUND + "422 JSON naming `until`",
+        ),
     )
     + _cases(
         "library",

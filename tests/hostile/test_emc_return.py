@@ -31,6 +31,7 @@ from emrex.emc.registries import Registries
 from emrex.registry import Country, Emp, Registry
 from emrex.trust import Signer, algorithms
 from emrex.trust.ca import Issued, issue, make_ca
+from tests.db.conftest import postgres_admin, postgres_schema  # noqa: F401  (PostgreSQL fixtures)
 from tests.emc.conftest import (
     ASA,
     BASE_URL,
@@ -896,3 +897,61 @@ def test_results_naming_an_institution_the_emp_does_not_serve_wait_for_staff(
     login(staff, "staff")
     assert reason in html.unescape(staff.get(f"/staff/transfers/{transfer_id}").text)
     logs_clean(watch_logs)
+
+
+exercised("emc-return-value-longer-than-its-column")
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.mark.parametrize(
+    ("field", "words"),
+    [
+        ("grade", "a grade of 300 characters (at most 255 are stored)"),
+        ("code", "a course code of 300 characters (at most 255 are stored)"),
+        ("credits", "credits of 45 characters (at most 40 are stored)"),
+    ],
+)
+def test_a_signed_value_longer_than_its_column_is_refused_at_the_return(
+    make_emc: Callable[..., TestClient],
+    make_settings: Callable[..., EmcSettings],
+    request: pytest.FixtureRequest,
+    keys: Keys,
+    watch_logs: pytest.LogCaptureFixture,
+    database: str,
+    field: str,
+    words: str,
+) -> None:
+    import dataclasses
+    from decimal import Decimal
+
+    from emrex.elmo import model as m
+
+    sample = fresh(courses=3)
+    report = sample.reports[0]
+    programme = report.learning_opportunity_specifications[0]
+    module = programme.has_part[0]
+    course = module.has_part[0]
+    assert course.specifies is not None
+    if field == "grade":
+        course = dataclasses.replace(
+            course, specifies=dataclasses.replace(course.specifies, result_label="A" * 300)
+        )
+    elif field == "code":
+        course = dataclasses.replace(course, identifiers=(m.Identifier("local", "C" * 300),))
+    else:
+        credit = m.Credit("ECTS", Decimal("1" * 45))
+        loi = dataclasses.replace(course.specifies, credits=(credit,))
+        course = dataclasses.replace(course, specifies=loi)
+    module = dataclasses.replace(module, has_part=(course, *module.has_part[1:]))
+    programme = dataclasses.replace(programme, has_part=(module, *programme.has_part[1:]))
+    report = dataclasses.replace(report, learning_opportunity_specifications=(programme,))
+    document = signed(keys.nordvik, dataclasses.replace(sample, reports=(report, *sample.reports[1:])))
+    tables: dict[str, Any] = {}
+    if database == "postgresql":
+        tables["database_url"] = request.getfixturevalue("postgres_schema")()
+    client = make_emc(make_settings(**tables))
+    login(client)
+    session_id = start(client)
+    with nothing_stored(database_of(client)):
+        response = answer(client, session_id, elmo=encode(document))
+    refused(client, session_id, response, words, watch_logs)

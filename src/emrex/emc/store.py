@@ -179,6 +179,51 @@ def record_received(
     transfer.document_digest = document_digest(received)
 
 
+# What a course's values are called on the page, for the columns with a length.
+_STORED = {
+    "issuer_id": "an issuer identifier",
+    "issuer_country": "an issuer country",
+    "code": "a course code",
+    "los_type": "a type",
+    "grade": "a grade",
+    "credits": "credits",
+    "credit_scheme": "a credit scheme",
+    "level": "a level",
+    "status": "a status",
+}
+
+
+def storable_refusal(received: Received) -> ReturnRefused | None:
+    """Why a signed value cannot be stored as it is (longer than its column), or None.
+
+    Checked at the return, on every database alike: PostgreSQL refuses a value longer than its column
+    only when the import writes it, and a transfer that cannot be imported would wait for ever.
+    """
+    columns = ForeignCredential.__table__.columns
+    total = str(received.credits)
+    if len(total) > _length(Transfer.__table__.columns["credits"]):
+        return ReturnRefused(
+            f"the results cannot be stored: their credits add up to {total[:40]}…", "document"
+        )
+    for course in received.courses:
+        for name, words in _STORED.items():
+            value = getattr(course, name)
+            text = str(value) if value is not None else ""
+            limit = _length(columns[name])
+            if len(text) > limit:
+                return ReturnRefused(
+                    f"the results cannot be stored: {course.title[:80]!r} has {words} of {len(text)} "
+                    f"characters (at most {limit} are stored)",
+                    "document",
+                )
+    return None
+
+
+def _length(column: Any) -> int:
+    length = getattr(column.type, "length", None)
+    return int(length) if length else 2**31
+
+
 def document_digest(received: Received) -> str:
     """SHA-256 of the signed content: the same results re-signed or re-encoded have the same digest."""
     return hashlib.sha256(received.verified.signed_xml).hexdigest()

@@ -45,6 +45,7 @@ from emrex.emc.store import (
     record_outcome,
     record_received,
     start_transfer,
+    storable_refusal,
 )
 from emrex.registry import RegistryError
 from emrex.web import autopost, current_language, flash, gettext, render
@@ -292,7 +293,7 @@ def _handle_return(
     with db.session() as s:
         transfer = open_for_return(s, session_id, now)  # again, locked: single use under concurrency
         if received is not None and refusal is None:
-            refusal = duplicate_refusal(s, transfer, received)
+            refusal = storable_refusal(received) or duplicate_refusal(s, transfer, received)
         if refusal is not None:
             record_failure(transfer, str(refusal), code, now)
         elif received is not None:
