@@ -288,6 +288,18 @@ CASES: tuple[Case, ...] = tuple(
             FOUND + "400 page: generated before this transfer started; no document kept",
         ),
         (
+            "emc-return-undated-document",
+            "a signed document without `generatedDate` (it cannot be told apart from an old one)",
+            "400 page: no generation date; no document kept",
+        ),
+        (
+            "emc-return-large-pdf",
+            "a signed answer carrying a 9 MB PDF (its base64 is over libxml2's 10 000 000 characters "
+            "per text node)",
+            FOUND + "accepted, the PDF served whole (refused before with \"try XML_PARSE_HUGE\", "
+            "far below the documented limits)",
+        ),
+        (
             "emc-return-future-dated",
             "a signed document dated a day after its arrival",
             "400 page: later than its arrival, the data provider's clock is wrong; no document kept",
@@ -390,6 +402,13 @@ CASES: tuple[Case, ...] = tuple(
             "one student starts 8 transfers at once where 2 may wait at a time (each open transfer is "
             "a ticket for one verification)",
             FOUND + "429 page for the 6 beyond the limit, counted under a lock on SQLite and PostgreSQL",
+        ),
+        (
+            "emc-pages-confirm-same-results-twice",
+            "two transfers fetched at once from one provider (two documents, the same results), both "
+            "confirmed at the same moment",
+            FOUND + "each result imported once (the second import skips what the first stored, under "
+            "a lock); its page lists them with the transfer they came from",
         ),
         (
             "emc-pages-open-redirect",

@@ -955,3 +955,39 @@ def test_a_signed_value_longer_than_its_column_is_refused_at_the_return(
     with nothing_stored(database_of(client)):
         response = answer(client, session_id, elmo=encode(document))
     refused(client, session_id, response, words, watch_logs)
+
+
+exercised("emc-return-undated-document", "emc-return-large-pdf")
+
+
+def test_a_document_without_a_generation_date_is_refused(
+    student: TestClient, keys: Keys, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    xml = write_elmo(fresh(courses=3))
+    undated = re.sub(rb"<generatedDate>[^<]*</generatedDate>", b"", xml)  # our writer insists on one
+    assert undated != xml
+    document = Signer(keys.nordvik.key, keys.nordvik.certificate).sign(undated)
+    session_id = start(student)
+    with nothing_stored(database_of(student)):
+        response = answer(student, session_id, elmo=encode(document))
+    refused(student, session_id, response, "no generation date", watch_logs)
+
+
+def test_an_answer_with_a_pdf_beyond_libxml2s_text_limit_is_accepted(
+    student: TestClient, keys: Keys, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    import dataclasses
+
+    from emrex.elmo import model as m
+
+    pdf = b"%PDF-1.4\n" + os.urandom(9 * 1024 * 1024)
+    sample = fresh(courses=3)
+    transcript = dataclasses.replace(
+        sample.attachments[0], contents=(m.LangText(m.encode_data_uri("application/pdf", pdf), "en"),)
+    )
+    session_id = start(student)
+    value = encode(signed(keys.nordvik, dataclasses.replace(sample, attachments=(transcript,))))
+    response = answer(student, session_id, elmo=value)
+    assert response.status_code == 303, response.text[:300]
+    assert student.get(response.headers["location"] + "/transcript.pdf").content == pdf
+    logs_clean(watch_logs)

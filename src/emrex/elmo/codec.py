@@ -18,7 +18,7 @@ from emrex.errors import InputTooLarge, TransportError
 from emrex.xml import DEFAULT_MAX_XML_BYTES, DEFAULT_MAX_XML_ELEMENTS, MB
 
 GZIP_MAGIC = b"\x1f\x8b"
-_WHITESPACE = re.compile(rb"[\r\n\t\f\v]")
+_WHITESPACE = b"\r\n\t\f\v"
 _BASE64 = re.compile(rb"^[A-Za-z0-9+/\-_]*={0,2}$")
 
 
@@ -55,6 +55,10 @@ def looks_like_xml(data: bytes) -> bool:
 
 def decode(value: str | bytes, limits: CodecLimits = DEFAULT_LIMITS) -> bytes:
     """The XML bytes carried by an ``elmo`` value (transport form, base64 of XML, or XML itself)."""
+    if isinstance(value, str) and len(value) > limits.max_encoded_bytes:  # never shorter in UTF-8
+        raise InputTooLarge(
+            f"the elmo value has {len(value)} characters, more than the limit of {limits.max_encoded_bytes}"
+        )
     # A form field arrives as text decoded from UTF-8; plain XML in it must come back as the same bytes.
     raw = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
     if len(raw) > limits.max_encoded_bytes:
@@ -79,7 +83,7 @@ def decode(value: str | bytes, limits: CodecLimits = DEFAULT_LIMITS) -> bytes:
 
 
 def _unbase64(data: bytes) -> bytes:
-    compact = _WHITESPACE.sub(b"", data).replace(b" ", b"+")
+    compact = data.translate(None, _WHITESPACE).replace(b" ", b"+")  # translate: 20x a regex on MBs
     if not _BASE64.match(compact):
         raise TransportError(
             "the elmo value is not base64: it contains characters outside the base64 alphabet"
