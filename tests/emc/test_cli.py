@@ -39,6 +39,11 @@ def test_check_config_summarises(tmp_path: Path, capsys: pytest.CaptureFixture[s
     out = capsys.readouterr().out
     assert "return URL https://emc.uni.example/emrex/return" in out
     assert "login:         oidc" in out
+    assert (
+        "limits:        post 24 MB, document 16 MB, ratio 200, 200000 elements; "
+        "2 verifications at once, 5 open transfers per student"
+    ) in out
+    assert "clock skew:    5 minutes" in out
 
 
 def test_a_bad_configuration_is_one_line_and_exit_2(
