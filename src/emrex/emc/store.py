@@ -112,9 +112,12 @@ def pinned_certificates(transfer: Transfer) -> tuple[x509.Certificate, ...]:
     return load_certificates(transfer.emp_certificates)
 
 
-def pinned_emp(transfer: Transfer) -> Emp:
-    """The EMP as the registry listed it when the transfer started (its institutions, for the issuers)."""
-    listed = json.loads(transfer.emp_institutions) if transfer.emp_institutions else [transfer.emp_name]
+def pinned_emp(transfer: Transfer) -> Emp | None:
+    """The EMP as the registry listed it when the transfer started (its institutions, for the issuer
+    check); None for a transfer started before they were pinned, whose issuers are not compared."""
+    if transfer.emp_institutions is None:
+        return None
+    listed = json.loads(transfer.emp_institutions)
     return Emp(transfer.emp_acronym, transfer.country_code, transfer.emp_url, tuple(listed))
 
 
