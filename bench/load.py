@@ -2,7 +2,8 @@
 two uvicorn workers on PostgreSQL, then the same under faults.
 
 Run: .venv/bin/python -m bench.load [--transfers 200] [--think 5] [--ramp S] [--faults all|none|LIST]
-[--json FILE]. Phases (after a warm-up of 10 students, not counted): in each, N students start evenly
+[--json FILE]. Phases (after a warm-up of 10 students, not counted): in each, N students (new ones:
+the EMC imports a student's results once) start evenly
 spread over --ramp seconds (default: half of a transfer's pauses, so that all N are mid-transfer at
 once) and pause --think seconds on average before each page, as a person reads and types:
   baseline    no fault. Budgets: every student imports, p95 of each step <= 500 ms
@@ -203,7 +204,13 @@ def start_network(folder: Path, schemas: net.Schemas, people: list[net.Student])
 
 
 def run_all(args: argparse.Namespace, folder: Path) -> int:
-    people = net.students(args.transfers)
+    # Each phase has students of its own: the EMC imports a student's results once, so the same
+    # students fetching the same record again would be refused as duplicates (issue 11).
+    warmup, cohort = 10, args.transfers
+    people = net.students(warmup + cohort * (len(args.phases) - 1))
+    cohorts = [people[:warmup]] + [
+        people[warmup + k * cohort : warmup + (k + 1) * cohort] for k in range(len(args.phases) - 1)
+    ]
     schemas = net.Schemas()
     network: Network | None = None
     phases: list[Phase] = []
@@ -213,8 +220,8 @@ def run_all(args: argparse.Namespace, folder: Path) -> int:
             f"services up: EMC {network.ports.emc_url}, EMP {network.ports.emp_url}, 2 workers each",
             flush=True,
         )
-        for name in args.phases:
-            phase = asyncio.run(_phase(name, network, people, Pace(args.think, args.ramp)))
+        for name, group in zip(args.phases, cohorts, strict=True):
+            phase = asyncio.run(_phase(name, network, group, Pace(args.think, args.ramp)))
             phases.append(phase)
             print_phase(phase)
         report = audit(network.emc_db, network.emp_db, [r for p in phases for r in p.results])
@@ -232,7 +239,7 @@ def run_all(args: argparse.Namespace, folder: Path) -> int:
 
 async def _phase(name: str, network: Network, people: list[net.Student], pace: Pace) -> Phase:
     if name == "warmup":  # every worker compiles its templates and opens its pools: not measured
-        return await run_phase(name, people[:10], network.ports, Pace(min(pace.think, 1.0), 0.0))
+        return await run_phase(name, people, network.ports, Pace(min(pace.think, 1.0), 0.0))
     if name in ("baseline", "recovery"):
         return await run_phase(name, people, network.ports, pace)
     if name == "worker":

@@ -7,6 +7,7 @@ which the target keeps) from the return endpoint or the transfer page after it.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import random
 import re
@@ -170,8 +171,11 @@ class ReturnTarget:
         self._emrex_level = logging.getLogger("emrex").level  # restored by close()
         logging.getLogger("emrex").setLevel(logging.ERROR)  # info lines per answer would drown the report
         self.person = self._login_and_probe()
-        self.valid = [self.signer.sign(doc) for doc in corpus()]
-        self.trees = [etree.fromstring(doc) for doc in corpus()]
+        # Generated now: the EMC refuses a document older than its transfer (the run lasts minutes).
+        now = dt.datetime.now(dt.UTC).isoformat().encode()
+        fresh = [re.sub(rb"<generatedDate>[^<]*<", b"<generatedDate>" + now + b"<", doc) for doc in corpus()]
+        self.valid = [self.signer.sign(doc) for doc in fresh]
+        self.trees = [etree.fromstring(doc) for doc in fresh]
         self.used: list[str] = []
 
     def _login_and_probe(self) -> Any:
@@ -214,8 +218,8 @@ class ReturnTarget:
             return rng.choice(self.used)  # used before: single use must hold
         if roll < 0.06:
             return rng.choice(("", " ", "x" * 32, "../../etc", "\x00" * 32, "é" * 40))
-        transfer = start_transfer(
-            self.database, self.person, self.country, self.emp, self.settings.transfer_lifetime
+        transfer = start_transfer(  # one student, many transfers: no limit on the open ones here
+            self.database, self.person, self.country, self.emp, self.settings.transfer_lifetime, 2**31
         )
         self.used.append(transfer.session_id)
         del self.used[:-50]

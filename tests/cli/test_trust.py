@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,14 +37,20 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Files:
     mine = save_issued(folder / "emp", emp)
     theirs = save_issued(folder / "other", other)
     elmo = folder / "elmo.xml"
-    elmo.write_bytes(write_elmo(sample_elmo(courses=3)))
+    sample = sample_elmo(courses=4)
+    elmo.write_bytes(write_elmo(dataclasses.replace(sample, reports=sample.reports[:1])))  # Nordvik's own
+    (folder / "two-institutions.xml").write_bytes(write_elmo(sample))  # and a report of Collina (IT)
     registry = folder / "emp-list.json"
     registry.write_bytes(
         emreg_json(
             Registry(
                 emps=(
                     Emp(
-                        "NORDVIK", "SE", "https://emp.nordvik.example/emrex", certificates=(emp.certificate,)
+                        "NORDVIK",
+                        "SE",
+                        "https://emp.nordvik.example/emrex",
+                        ("Nordvik University",),
+                        certificates=(emp.certificate,),
                     ),
                     Emp("ELSE", "FI", "https://emp.else.example/emrex", certificates=(other.certificate,)),
                 )
@@ -156,7 +163,9 @@ def test_verify_against_a_registry_entry(
     signed: Path, files: Files, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["verify", str(signed), "--registry", str(files.registry), "--emp", "nordvik"]) == 0
-    assert "signature valid for NORDVIK (https://emp.nordvik.example/emrex)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "signature valid for NORDVIK (https://emp.nordvik.example/emrex)" in out
+    assert "issuers:      listed for NORDVIK in the registry" in out
     url = "https://emp.else.example/emrex"
     assert main(["verify", str(signed), "--registry", str(files.registry), "--emp", url]) == 1
     assert "not a trusted certificate" in capsys.readouterr().err
@@ -166,6 +175,22 @@ def test_verify_against_a_registry_entry(
         main(["verify", str(signed), "--registry", str(files.registry.with_name("x.json")), "--emp", "N"])
         == 2
     )
+
+
+def test_verify_against_a_registry_compares_the_issuers_as_the_emc_does(
+    files: Files, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "signed.xml"
+    document = files.elmo.with_name("two-institutions.xml")
+    sign = ["sign", str(document), "--key", str(files.key), "--cert", str(files.cert), "-o", str(out)]
+    assert main(sign) == 0
+    assert main(["verify", str(out), "--registry", str(files.registry), "--emp", "NORDVIK"]) == 1
+    captured = capsys.readouterr()
+    assert "signature valid for NORDVIK" in captured.out
+    assert "issuers:      not all listed for NORDVIK in the registry" in captured.out
+    (line,) = captured.err.strip().splitlines()
+    assert "'University of Collina' (schac unicollina.example, erasmus I COLLINA01) is in IT" in line
+    assert main(["verify", str(out), "--cert", str(files.cert)]) == 0  # a certificate alone names no EMP
 
 
 @pytest.mark.parametrize(

@@ -239,3 +239,21 @@ def test_diploma_supplement_and_groups(schema_dir: Path) -> None:
                 dataclasses.replace(los, specifies=m.LearningOpportunityInstance(diploma_supplement=bad)),
             )
         )
+
+
+def test_a_pdf_over_libxml2s_text_limit_is_written_pretty_too() -> None:
+    # Our own text, re-parsed for indenting: libxml2's 10 000 000-character limit must not apply.
+    import dataclasses
+    import os
+
+    from emrex.elmo import model as m
+    from emrex.elmo.reader import read_elmo
+    from emrex.elmo.sample import sample_elmo
+
+    pdf = b"%PDF-1.4\n" + os.urandom(9 * 1024 * 1024)
+    elmo = sample_elmo(2)
+    transcript = dataclasses.replace(
+        elmo.attachments[0], contents=(m.LangText(m.encode_data_uri("application/pdf", pdf), "en"),)
+    )
+    data = write_elmo(dataclasses.replace(elmo, attachments=(transcript,)), pretty=True)
+    assert read_elmo(data).elmo.attachments[0].payload(0) == ("application/pdf", pdf)

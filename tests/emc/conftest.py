@@ -31,6 +31,14 @@ COLLINA = "https://emp.collina.example/emrex"
 MONTE = "https://emp.monte.example/emrex"
 PASSWORD = "pw-for-tests"
 API_TOKEN = "sis-token-0123456789"
+# Nordvik's EMP serves two institutions, the first by name, the second by its SCHAC code.
+NORDVIK_INSTITUTIONS = ("Nordvik University", "music.nordvik.example")
+MUSIC = m.Issuer(
+    identifiers=(m.Identifier("schac", "music.nordvik.example"),),
+    titles=(m.LangText("Nordvik School of Music", "en"),),
+    url="https://music.nordvik.example",
+    country="SE",
+)
 # The sample document's learner (emrex.elmo.sample): the student "asa" is that person.
 ASA = {"given_names": "Åsa Žofie", "family_name": "Lindqvist-Dvořáková", "birth_date": "1999-03-14"}
 
@@ -61,7 +69,7 @@ def registry_of(keys: Keys) -> Registry:
     return Registry(
         countries=(Country("SE", "Sweden", False), Country("IT", "Italy", True)),
         emps=(
-            Emp("NORDVIK", "SE", NORDVIK, ("Nordvik University",), (keys.nordvik.certificate,)),
+            Emp("NORDVIK", "SE", NORDVIK, NORDVIK_INSTITUTIONS, (keys.nordvik.certificate,)),
             Emp("COLLINA", "IT", COLLINA, ("Università di Collina", "Other"), (keys.collina.certificate,)),
             Emp("MONTE", "IT", MONTE, ("Politecnico del Monte",), (keys.collina.certificate,)),
         ),
@@ -203,8 +211,40 @@ def start(client: TestClient, country: str = "SE", emp: str = NORDVIK) -> str:
     return found.group(1)
 
 
+def fresh(elmo: m.Elmo | None = None, *, courses: int = 8) -> m.Elmo:
+    """The document as Nordvik's EMP makes it for a transfer: generated now (the EMC refuses older
+    ones), its second report (the sample's courses abroad) from the second institution it serves."""
+    elmo = elmo or sample_elmo(courses)
+    reports = tuple(
+        dataclasses.replace(r, issuer=MUSIC) if r.issuer.identifier("schac") == "unicollina.example" else r
+        for r in elmo.reports
+    )
+    return dataclasses.replace(elmo, reports=reports, generated_date=now())
+
+
+def other_results(tag: str, courses: int = 8) -> m.Elmo:
+    """The sample with other course codes: results a student has not imported yet (the EMC imports
+    a result, by issuer, course and date, once)."""
+
+    def renumbered(los: m.LearningOpportunitySpecification) -> m.LearningOpportunitySpecification:
+        ids = tuple(m.Identifier(i.type, f"{i.value}-{tag}") for i in los.identifiers)
+        return dataclasses.replace(los, identifiers=ids, has_part=tuple(renumbered(p) for p in los.has_part))
+
+    elmo = sample_elmo(courses)
+    reports = tuple(
+        dataclasses.replace(
+            r,
+            learning_opportunity_specifications=tuple(
+                renumbered(los) for los in r.learning_opportunity_specifications
+            ),
+        )
+        for r in elmo.reports
+    )
+    return dataclasses.replace(elmo, reports=reports)
+
+
 def signed(signer_key: Issued, elmo: m.Elmo | None = None, *, courses: int = 8) -> bytes:
-    xml = write_elmo(elmo or sample_elmo(courses))
+    xml = write_elmo(fresh(elmo, courses=courses))
     return Signer(signer_key.key, signer_key.certificate).sign(xml)
 
 

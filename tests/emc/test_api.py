@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from emrex.elmo.codec import encode
 from emrex.emc.api import token_matches
 from emrex.emc.config import hash_token
-from tests.emc.conftest import API_TOKEN, Keys, answer, csrf, login, ok, signed, start
+from tests.emc.conftest import API_TOKEN, Keys, answer, csrf, login, ok, other_results, signed, start
 
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 
@@ -19,8 +19,8 @@ AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 def imported(make_emc: Callable[..., TestClient], keys: Keys) -> TestClient:
     student = make_emc()
     login(student)
-    for _ in range(2):
-        transfer_id = ok(student, keys, start(student))
+    for tag in ("a", "b"):
+        transfer_id = ok(student, keys, start(student), other_results(tag))
         page = student.get(f"/transfers/{transfer_id}")
         student.post(f"/transfers/{transfer_id}/confirm", data={"csrf_token": csrf(page.text)})
     start(student)  # one still waiting

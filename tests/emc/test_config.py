@@ -56,6 +56,37 @@ def test_a_full_file_is_read(tmp_path: Path) -> None:
     assert settings.webhook is None and settings.web.secure_cookies
 
 
+def test_the_limits_are_one_set_with_documented_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "emc.toml"
+    path.write_text(TOML)
+    settings = load_settings(path, environ={})
+    mb = 1024 * 1024
+    limits = settings.codec_limits
+    assert (limits.max_encoded_bytes, limits.max_decoded_bytes, limits.max_ratio, limits.max_elements) == (
+        24 * mb,
+        16 * mb,
+        200,
+        200_000,
+    )
+    assert settings.web.max_protocol_bytes == limits.max_encoded_bytes
+    policy = settings.verify_policy
+    assert (policy.max_bytes, policy.max_elements) == (limits.max_decoded_bytes, limits.max_elements)
+    assert (settings.max_concurrent_verifications, settings.max_open_transfers) == (2, 5)
+    assert settings.clock_skew == dt.timedelta(minutes=5)
+    changed = load_settings(
+        path,
+        environ={
+            "EMREX_EMC_LIMITS_MAX_DECODED_MB": "8",
+            "EMREX_EMC_LIMITS_MAX_ELEMENTS": "5000",
+            "EMREX_EMC_LIMITS_MAX_CONCURRENT_VERIFICATIONS": "4",
+            "EMREX_EMC_VERIFICATION_CLOCK_SKEW_MINUTES": "0",
+        },
+    )
+    assert changed.verify_policy.max_bytes == changed.codec_limits.max_decoded_bytes == 8 * mb
+    assert changed.verify_policy.max_elements == 5000
+    assert changed.max_concurrent_verifications == 4 and changed.clock_skew == dt.timedelta(0)
+
+
 def test_environment_variables_override_the_file(tmp_path: Path) -> None:
     path = tmp_path / "emc.toml"
     path.write_text(TOML)
@@ -85,6 +116,10 @@ def test_environment_variables_override_the_file(tmp_path: Path) -> None:
         ({"identity": {"tolerance": 0.5, "review_tolerance": 0.1}}, "emc.identity"),
         ({"identity": {"tolerance": "high"}}, "emc.identity.tolerance"),
         ({"limits": {"max_post_mb": 0}}, "emc.limits.max_post_mb"),
+        ({"limits": {"max_elements": 0}}, "emc.limits.max_elements"),
+        ({"limits": {"max_concurrent_verifications": 0}}, "emc.limits.max_concurrent_verifications"),
+        ({"limits": {"max_open_transfers": -1}}, "emc.limits.max_open_transfers"),
+        ({"verification": {"clock_skew_minutes": -5}}, "emc.verification.clock_skew_minutes"),
         ({"api": {"token_hashes": ["secret-in-clear"]}}, "emc.api.token_hashes[0]"),
         ({"webhook": {"url": "http://sis.example/hook", "secret": "x" * 20}}, "emc.webhook.url"),
         ({"webhook": {"url": "https://sis.example/hook", "secret": "short"}}, "emc.webhook.secret"),

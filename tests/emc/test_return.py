@@ -19,7 +19,7 @@ from emrex.elmo.sample import sample_elmo
 from emrex.elmo.writer import write_elmo
 from emrex.emc.models import Status, Transfer
 from emrex.trust import algorithms, verify
-from tests.emc.conftest import NORDVIK, Keys, answer, database_of, login, ok, signed, start
+from tests.emc.conftest import NORDVIK, Keys, answer, database_of, fresh, login, ok, signed, start
 
 
 def transfer_of(client: TestClient, session_id: str) -> Transfer:
@@ -185,7 +185,7 @@ def test_a_document_signed_by_a_stranger_is_refused(emc: TestClient, keys: Keys)
 def test_an_unsigned_document_is_refused(emc: TestClient) -> None:
     login(emc)
     session_id = start(emc)
-    response = answer(emc, session_id, elmo=encode(write_elmo(sample_elmo(3))))
+    response = answer(emc, session_id, elmo=encode(write_elmo(fresh(courses=3))))
     assert_refused_and_nothing_kept(emc, session_id, response, "signature was not accepted")
 
 
@@ -274,7 +274,7 @@ def test_markup_in_names_and_titles_is_escaped(emc: TestClient, keys: Keys) -> N
 def test_sha1_signatures_are_accepted_with_a_warning_by_default(emc: TestClient, keys: Keys) -> None:
     oracles = pytest.importorskip("tests.trust.oracles")
     document = oracles.xmlsec_sign(
-        write_elmo(sample_elmo(3)), keys.nordvik, signature=algorithms.RSA_SHA1, digest=algorithms.SHA1
+        write_elmo(fresh(courses=3)), keys.nordvik, signature=algorithms.RSA_SHA1, digest=algorithms.SHA1
     )
     login(emc)
     transfer_id = ok_raw(emc, start(emc), document)
@@ -287,7 +287,7 @@ def test_sha1_signatures_are_refused_when_configured(
 ) -> None:
     oracles = pytest.importorskip("tests.trust.oracles")
     document = oracles.xmlsec_sign(
-        write_elmo(sample_elmo(3)), keys.nordvik, signature=algorithms.RSA_SHA1, digest=algorithms.SHA1
+        write_elmo(fresh(courses=3)), keys.nordvik, signature=algorithms.RSA_SHA1, digest=algorithms.SHA1
     )
     emc = make_emc(make_settings(verification={"sha1": "reject"}))
     login(emc)
@@ -356,6 +356,43 @@ def test_a_document_of_several_megabytes_is_accepted(emc: TestClient, keys: Keys
         response = answer(emc, session_id, elmo=value)
     assert response.status_code == 303, response.text[:500]
     assert transfer_of(emc, session_id).pdf == pdf
+
+
+def _with_pdf(pdf: bytes) -> m.Elmo:
+    elmo = sample_elmo(3)
+    transcript = dataclasses.replace(
+        elmo.attachments[0], contents=(m.LangText(m.encode_data_uri("application/pdf", pdf), "en"),)
+    )
+    return dataclasses.replace(elmo, attachments=(transcript,))
+
+
+def test_a_pdf_whose_base64_is_over_ten_million_characters_is_accepted(emc: TestClient, keys: Keys) -> None:
+    # libxml2 alone refused any text node over 10 000 000 characters (a PDF of about 7.5 MB) with
+    # "try XML_PARSE_HUGE", far below the documented limits; now the document's size decides.
+    import os
+
+    pdf = b"%PDF-1.4\n" + os.urandom(9 * 1024 * 1024)
+    login(emc)
+    session_id = start(emc)
+    document = signed(keys.nordvik, _with_pdf(pdf))
+    assert 12_000_000 < len(document) < emc.app.state.emc_service.settings.codec_limits.max_decoded_bytes  # type: ignore[attr-defined]
+    response = answer(emc, session_id, elmo=encode(document))
+    assert response.status_code == 303, response.text[:500]
+    assert transfer_of(emc, session_id).pdf == pdf
+    assert emc.get(response.headers["location"] + "/transcript.pdf").content == pdf
+
+
+def test_a_document_over_the_decoded_limit_is_refused_in_our_words(emc: TestClient, keys: Keys) -> None:
+    import os
+
+    login(emc)
+    session_id = start(emc)
+    # Refused before it is parsed, so whether it is signed does not matter (our signer refuses it too).
+    document = write_elmo(_with_pdf(b"%PDF-1.4\n" + os.urandom(12 * 1024 * 1024)))
+    assert len(document) > 16 * 1024 * 1024
+    response = answer(emc, session_id, elmo=encode(document))
+    assert_refused_and_nothing_kept(emc, session_id, response, "exceeds the limit of 16777216 bytes")
+    assert "XML_PARSE_HUGE" not in response.text
 
 
 def test_certificates_are_pinned_when_the_transfer_starts(

@@ -83,7 +83,7 @@ def test_the_student_overview_lists_transfers_and_credentials(
     login(staff, "staff")
     overview = staff.get("/staff/student?subject=asa").text
     assert "Italian Language B1" in overview
-    assert "University of Collina (IT)" in overview
+    assert "Nordvik School of Music (SE)" in overview
     assert f'href="/staff/transfers/{transfer_id}"' in overview
     assert "<td>valid</td>" in overview and "<td>match</td>" in overview
     assert staff.get(f"/staff/transfers/{transfer_id}/transcript.pdf").content.startswith(b"%PDF-")

@@ -19,9 +19,10 @@ def shared_student(
 ) -> Iterator[TestClient]:
     folder = tmp_path_factory.mktemp("hostile-emc")
     shutil.copyfile(migrated_template, folder / "emc.db")
-    app = create_emc_app(
-        settings_from_mapping(config(folder, keys, password_hash), {}), background=False, migrate=False
-    )
+    # One student for the whole module: many transfers are left waiting, more than a student may have.
+    values = config(folder, keys, password_hash, limits={"max_open_transfers": 500})
+    settings = settings_from_mapping(values, {})
+    app = create_emc_app(settings, background=False, migrate=False)
     client = TestClient(app, base_url=BASE_URL)
     login(client)
     yield client

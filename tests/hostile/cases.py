@@ -157,7 +157,11 @@ CASES: tuple[Case, ...] = tuple(
         ("emc-return-entity-expansion", "ELMO with nested entity expansion (billion laughs)", NOT_READABLE),
         ("emc-return-dtd", "ELMO with an external DTD", NOT_READABLE),
         ("emc-return-deep-nesting", "50 000 nested elements (plain base64, no gzip)", NOT_READABLE),
-        ("emc-return-huge-attribute", "one attribute of 11 MB (incompressible)", NOT_READABLE),
+        (
+            "emc-return-huge-attribute",
+            "one attribute of 11 MB (incompressible), unsigned",
+            "400 page: not signed (parsed within our limits, no libxml2 words); no document kept",
+        ),
         ("emc-return-invalid-utf8", "bytes that are not UTF-8 in a UTF-8 document", NOT_READABLE),
         (
             "emc-return-gzip-bomb",
@@ -280,6 +284,63 @@ CASES: tuple[Case, ...] = tuple(
             "413 page before the body is read",
         ),
         (
+            "emc-return-answer-replayed",
+            "a finished transfer's signed `elmo` (each student can download theirs) posted into a new "
+            "transfer",
+            FOUND + "400 page: generated before this transfer started; nothing imported twice",
+        ),
+        (
+            "emc-return-old-document-resigned",
+            "a genuinely signed document dated 2015 (grades revoked at the source since would come back)",
+            FOUND + "400 page: generated before this transfer started; no document kept",
+        ),
+        (
+            "emc-return-undated-document",
+            "a signed document without `generatedDate` (it cannot be told apart from an old one)",
+            "400 page: no generation date; no document kept",
+        ),
+        (
+            "emc-return-large-pdf",
+            "a signed answer carrying a 9 MB PDF (its base64 is over libxml2's 10 000 000 characters "
+            "per text node)",
+            FOUND + "accepted, the PDF served whole (refused before with \"try XML_PARSE_HUGE\", "
+            "far below the documented limits)",
+        ),
+        (
+            "emc-return-future-dated",
+            "a signed document dated a day after its arrival",
+            "400 page: later than its arrival, the data provider's clock is wrong; no document kept",
+        ),
+        (
+            "emc-return-same-answer-two-transfers",
+            "one fresh signed answer posted into two transfers of the student started before it",
+            FOUND + "the second gets a 400 page: received already in the first; no document kept",
+        ),
+        (
+            "emc-return-results-imported-already",
+            "a new document whose every result (issuer, course, date) the student imported before",
+            FOUND + "400 page: all results imported already, naming the transfer; no credential twice",
+        ),
+        (
+            "emc-return-issuer-not-served",
+            "a document signed with the chosen EMP's key naming Harvard (US, not in the registry's list of "
+            "that EMP's institutions) as the issuer",
+            FOUND + "shown with the reason to the student and staff; confirming queues it for staff "
+            "review, nothing imported",
+        ),
+        (
+            "emc-return-value-longer-than-its-column",
+            "a correctly signed grade or course code of 300 characters, credits of 45 digits",
+            FOUND + "400 page naming the value and the limit; nothing stored (on PostgreSQL the import "
+            "failed later with a 500, and the transfer could never be imported)",
+        ),
+        (
+            "emc-return-verification-flood",
+            "more answers at once than the EMC has verification slots (each may hold a 16 MB document)",
+            FOUND + "503 page with `Retry-After` after a bounded wait; the transfer still waits; nothing "
+            "stored; the same answer is accepted when sent again",
+        ),
+        (
             "emc-return-message-markup",
             "`returnMessage` of 1 MB with a script",
             "stored clipped to 500 characters, shown escaped",
@@ -344,6 +405,19 @@ CASES: tuple[Case, ...] = tuple(
             FOUND + "404 page, the database is not asked",
         ),
         (
+            "emc-pages-open-transfer-flood",
+            "one student starts 8 transfers at once where 2 may wait at a time (each open transfer is "
+            "a ticket for one verification)",
+            FOUND + "429 page for the 6 beyond the limit, counted under a lock on SQLite and PostgreSQL",
+        ),
+        (
+            "emc-pages-confirm-same-results-twice",
+            "two transfers fetched at once from one provider (two documents, the same results), both "
+            "confirmed at the same moment",
+            FOUND + "each result imported once (the second import skips what the first stored, under "
+            "a lock); its page lists them with the transfer they came from",
+        ),
+        (
             "emc-pages-open-redirect",
             "login with `next` = absolute, `//`, `/\\` and tab-prefixed URLs",
             "303 to a path on the site only",
@@ -396,6 +470,16 @@ CASES: tuple[Case, ...] = tuple(
             "`status=` a value that is no status (`bogus`)",
             FOUND + "422 JSON naming `status` and the values it takes (was 200 with no items)",
         ),
+        (
+            "api-date-before-year-one",
+            "`since=0001-01-01T00:00:00+01:00` (before year one in UTC)",
+            FOUND + "422 JSON naming `since` (was a 500 with SQL in the log on PostgreSQL)",
+        ),
+        (
+            "api-date-after-year-9999",
+            "`until=9999-12-31T23:30:00-05:00` (after year 9999 in UTC)",
+            FOUND + "422 JSON naming `until`",
+        ),
     )
     + _cases(
         "library",
@@ -405,7 +489,31 @@ CASES: tuple[Case, ...] = tuple(
             "`ElmoParseError`: DOCTYPE refused",
         ),
         ("lib-reader-control-character-reference", "`&#1;` in a name", "`ElmoParseError` with the line"),
-        ("lib-reader-huge-text-node", "an 11 MB text node", "`ElmoParseError`: too long"),
+        (
+            "lib-reader-huge-text-node",
+            "a 17 MB text node, over the 16 MB document limit",
+            "`InputTooLarge` naming our limit, before parsing",
+        ),
+        (
+            "lib-reader-text-node-over-libxml2-limit",
+            "an 11 MB text node (libxml2's own limit is 10 000 000 characters: a PDF of about 7.5 MB)",
+            FOUND + "read whole: our documented size limit decides, not libxml2's (\"try XML_PARSE_HUGE\")",
+        ),
+        (
+            "lib-xml-element-flood",
+            "2.4 million empty elements in 9.6 MB (parsing them took a second and hundreds of MB)",
+            FOUND + "`InputTooLarge` from a count of the tags, before parsing",
+        ),
+        (
+            "lib-xml-element-count-exact",
+            "300 000 self-closing elements: under twice the limit in tags, over it in elements",
+            "`InputTooLarge` naming the exact count after parsing",
+        ),
+        (
+            "lib-xml-deep-nesting-beyond-libxml2",
+            "3000 nested elements (libxml2's huge-tree limit is 2048, its message names XML_PARSE_HUGE)",
+            "`XmlError` in our words: nested deeper than 256 levels, with the line",
+        ),
         ("lib-reader-wrong-declared-encoding", "UTF-8 bytes declared as UTF-16", "`ElmoParseError`"),
         ("lib-reader-over-size-limit", "a document over `max_bytes`", "`EmrexError`: larger than the limit"),
         (
@@ -430,6 +538,16 @@ CASES: tuple[Case, ...] = tuple(
             "lib-verify-namespace-flood-signed-info",
             "20 000 namespace declarations on the root and no body: C14N of `SignedInfo` alone took 14 s",
             FOUND + "`NamespaceFlood` before any C14N",
+        ),
+        (
+            "lib-verify-dummy-signature-big-body",
+            "a dummy signature over a body of 100 000 empty elements",
+            FOUND + "`SignatureValueMismatch` from SignedInfo alone: the body is never canonicalized",
+        ),
+        (
+            "lib-verify-keyinfo-certificate-flood",
+            "5000 certificates in `KeyInfo` before the signer's own (each costs a parse and an RSA check)",
+            FOUND + "only the first 4 are tried; `SignatureValueMismatch`",
         ),
         (
             "lib-verify-sha1-rejected",
@@ -461,6 +579,12 @@ CASES: tuple[Case, ...] = tuple(
             "cli-verify-registry-deep-json",
             "`emrex verify --registry` with 200 000 nested arrays",
             "exit 2, one line: nested too deeply",
+        ),
+        (
+            "cli-verify-registry-foreign-issuer",
+            "`emrex verify --registry` of a document signed by FJORDNET naming Harvard as the issuer",
+            FOUND + "exit 1: the signature details, then one line naming the issuer the registry does "
+            "not list",
         ),
         ("cli-verify-bad-time", "`emrex verify --at yesterday`", "exit 2, one line naming `--at`"),
         ("cli-registry-show-xxe", "`emrex registry show` of an XXE catalogue", "exit 1, one line"),
@@ -664,8 +788,8 @@ CASES: tuple[Case, ...] = tuple(
             "oots-oversized-attachment",
             "a 9 MB payload in a submission",
             FOUND
-            + "SOAP Fault: the payload is larger than the limit (libxml2's 'try XML_PARSE_HUGE' reached "
-            "the fault); nothing queued",
+            + "SOAP Fault naming the payload that is larger than the limit (libxml2's 'try XML_PARSE_HUGE' "
+            "once reached the fault); nothing queued",
         ),
         (
             "oots-oversized-evidence",

@@ -213,3 +213,38 @@ def test_import_of_bad_json_exits_1_and_stores_nothing(
     assert table_counts(db) == before
     db.dispose()
     logs_clean(watch_logs)
+
+
+exercised("cli-verify-registry-foreign-issuer")
+
+
+def test_verify_against_a_registry_names_an_issuer_the_emp_does_not_serve(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], watch_logs: pytest.LogCaptureFixture
+) -> None:
+    import dataclasses
+
+    from emrex.elmo import model as m
+    from emrex.registry import Emp, Registry, emreg_json
+
+    ca = make_ca("CLI issuer CA")
+    fjordnet = issue(ca, "FJORDNET")
+    sample = sample_elmo(2)
+    harvard = m.Issuer(
+        identifiers=(m.Identifier("schac", "harvard.edu"),),
+        titles=(m.LangText("Harvard University", "en"),),
+        url="https://www.harvard.edu",
+        country="US",
+    )
+    forged = dataclasses.replace(sample, reports=(dataclasses.replace(sample.reports[0], issuer=harvard),))
+    document = tmp_path / "harvard.xml"
+    document.write_bytes(Signer(fjordnet.key, fjordnet.certificate).sign(write_elmo(forged)))
+    registry = tmp_path / "emp-list.json"
+    url = "https://emp.fjordnet.example/emrex"
+    emp = Emp("FJORDNET", "NO", url, ("Fjordby University",), (fjordnet.certificate,))
+    registry.write_bytes(emreg_json(Registry(emps=(emp,))))
+    code, out, err = run(capsys, "verify", str(document), "--registry", str(registry), "--emp", "FJORDNET")
+    assert code == 1
+    assert "signature valid for FJORDNET" in out and "not all listed for FJORDNET" in out
+    one_line(err)
+    assert "'Harvard University' (schac harvard.edu) is in US, but FJORDNET serves institutions in NO" in err
+    logs_clean(watch_logs)

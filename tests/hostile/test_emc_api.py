@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.db.conftest import postgres_admin, postgres_schema  # noqa: F401  (PostgreSQL fixtures)
 from tests.emc.conftest import (
     API_TOKEN,
     BASE_URL,
     Keys,
     database_of,
     keys,
+    make_emc,
+    make_settings,
     migrated_template,
     ok,
     password_hash,
@@ -20,7 +26,15 @@ from tests.hostile.apps import shared_student
 from tests.hostile.cases import exercised
 from tests.hostile.checks import MARKER, logs_clean, no_traceback, nothing_stored, watch_logs
 
-__all__ = ["keys", "migrated_template", "password_hash", "shared_student", "watch_logs"]
+__all__ = [
+    "keys",
+    "make_emc",
+    "make_settings",
+    "migrated_template",
+    "password_hash",
+    "shared_student",
+    "watch_logs",
+]
 AUTH = {"Authorization": f"Bearer {API_TOKEN}"}
 HUGE = "9" * 30
 
@@ -43,6 +57,8 @@ CALLS: dict[str, tuple[str, str, dict[str, str | bytes], int]] = {
     "api-id-beyond-64-bits": ("GET", f"/api/v1/transfers/{HUGE}", AUTH, 404),
     "api-after-beyond-64-bits": ("GET", f"/api/v1/credentials?after={HUGE}", AUTH, 200),
     "api-status-filter-unknown": ("GET", f"/api/v1/transfers?status={MARKER}", AUTH, 422),
+    "api-date-before-year-one": ("GET", "/api/v1/credentials?since=0001-01-01T00:00:00%2B01:00", AUTH, 422),
+    "api-date-after-year-9999": ("GET", "/api/v1/transfers?until=9999-12-31T23:30:00-05:00", AUTH, 422),
 }
 exercised(*CALLS)
 
@@ -68,4 +84,35 @@ def test_hostile_api_calls(api: TestClient, watch_logs: pytest.LogCaptureFixture
     no_traceback(response.text)
     assert "<script>" not in response.text
     assert "set-cookie" not in response.headers
+    logs_clean(watch_logs)
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.mark.parametrize(
+    "query", ["since=0001-01-01T00:00:00%2B01:00", "until=9999-12-31T23:30:00-05:00", "since=0001-01-01"]
+)
+def test_dates_outside_what_can_be_stored_are_a_422_naming_the_parameter(
+    make_emc: Callable[..., TestClient],
+    make_settings: Callable[..., Any],
+    request: pytest.FixtureRequest,
+    watch_logs: pytest.LogCaptureFixture,
+    database: str,
+    query: str,
+) -> None:
+    tables: dict[str, Any] = {}
+    if database == "postgresql":
+        tables["database_url"] = request.getfixturevalue("postgres_schema")()
+    app = make_emc(make_settings(**tables)).app
+    client = TestClient(app, base_url=BASE_URL, raise_server_exceptions=False)
+    name = query.split("=", 1)[0]
+    for path in ("/api/v1/credentials", "/api/v1/transfers"):
+        response = client.get(f"{path}?{query}", headers=AUTH)
+        if query == "since=0001-01-01":  # midnight UTC of year one is in range
+            assert response.status_code == 200, response.text
+            continue
+        assert response.status_code == 422, response.text[:300]
+        (problem,) = response.json()["detail"]
+        assert problem["loc"] == ["query", name] and "out of range" in problem["msg"]
+        no_traceback(response.text)
+    assert client.get("/api/v1/transfers", headers=AUTH).status_code == 200  # the connection is fine
     logs_clean(watch_logs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -10,6 +11,7 @@ from sqlalchemy import select
 
 from emrex.emc.config import RETURN_PATH
 from emrex.emc.models import Status, Transfer
+from tests.db.conftest import postgres_admin, postgres_schema  # noqa: F401  (PostgreSQL fixtures)
 from tests.emc.conftest import (
     BASE_URL,
     NORDVIK,
@@ -287,4 +289,105 @@ def test_a_forged_forwarded_for_header_does_not_reset_the_address_limit(
         statuses.append(response.status_code)
     assert statuses[-1] == 429, statuses
     no_traceback(response.text)
+    logs_clean(watch_logs)
+
+
+exercised("emc-pages-open-transfer-flood")
+
+
+def _parallel_starts(client: TestClient, count: int) -> list[int]:
+    import threading
+
+    page = client.get("/choose?country=SE")
+    token = csrf(page.text)
+    barrier = threading.Barrier(count)
+    codes: list[int] = []
+
+    def one() -> None:
+        barrier.wait()
+        response = client.post("/start", data={"country": "SE", "emp": NORDVIK, "csrf_token": token})
+        no_traceback(response.text)
+        codes.append(response.status_code)
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return sorted(codes)
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_parallel_starts_open_no_more_transfers_than_the_limit(
+    make_emc: Callable[..., TestClient],
+    make_settings: Callable[..., Any],
+    request: pytest.FixtureRequest,
+    watch_logs: pytest.LogCaptureFixture,
+    database: str,
+) -> None:
+    from tests.emc.test_gate import open_transfers
+
+    tables: dict[str, Any] = {"limits": {"max_open_transfers": 2}}
+    if database == "postgresql":
+        tables["database_url"] = request.getfixturevalue("postgres_schema")()
+    client = make_emc(make_settings(**tables))
+    login(client)
+    assert _parallel_starts(client, 8) == [200, 200] + [429] * 6
+    assert open_transfers(client) == 2
+    logs_clean(watch_logs)
+
+
+exercised("emc-pages-confirm-same-results-twice")
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_the_same_results_confirmed_twice_at_once_are_imported_once(
+    make_emc: Callable[..., TestClient],
+    make_settings: Callable[..., Any],
+    keys: Any,
+    request: pytest.FixtureRequest,
+    watch_logs: pytest.LogCaptureFixture,
+    database: str,
+) -> None:
+    import threading
+
+    from sqlalchemy import select
+
+    from emrex.db import utcnow
+    from emrex.emc.models import ForeignCredential, Status, Transfer
+    from emrex.emc.service import stored_received
+    from emrex.emc.store import confirm_import, owned
+
+    tables: dict[str, Any] = {}
+    if database == "postgresql":
+        tables["database_url"] = request.getfixturevalue("postgres_schema")()
+    client = make_emc(make_settings(**tables))
+    login(client)
+    first, second = start(client), start(client)
+    ids = [ok(client, keys, session_id) for session_id in (first, second)]  # two documents, same results
+    service = client.app.state.emc_service  # type: ignore[attr-defined]
+    db = database_of(client)
+    with db.session(readonly=True) as s:
+        student = s.get(Transfer, ids[0]).student  # type: ignore[union-attr]
+        received = {i: stored_received(service, s.get(Transfer, i)) for i in ids}
+    barrier = threading.Barrier(2)
+
+    def confirm(transfer_id: int) -> None:  # what the confirm route does, both at the same moment
+        barrier.wait()
+        with db.session() as s:
+            confirm_import(s, owned(s, transfer_id, student), received[transfer_id], utcnow())
+
+    threads = [threading.Thread(target=confirm, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    with database_of(client).session() as s:
+        assert {s.get(Transfer, i).status for i in ids} == {Status.IMPORTED}  # type: ignore[union-attr]
+        rows = list(s.scalars(select(ForeignCredential)))
+        found = [(c.issuer_id, c.code, c.end_date) for c in rows]
+    assert len(found) == len(set(found)) == 8
+    later = next(i for i in ids if not any(c.transfer_id == i for c in rows))
+    page = client.get(f"/transfers/{later}").text
+    assert "not imported again" in page
     logs_clean(watch_logs)

@@ -11,6 +11,7 @@ import base64
 import copy
 import datetime as dt
 import gzip
+import html
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -22,7 +23,6 @@ from lxml import etree
 from sqlalchemy import select
 
 from emrex.elmo.codec import encode
-from emrex.elmo.sample import sample_elmo
 from emrex.elmo.writer import write_elmo
 from emrex.emc import create_emc_app
 from emrex.emc.config import EmcSettings
@@ -31,6 +31,7 @@ from emrex.emc.registries import Registries
 from emrex.registry import Country, Emp, Registry
 from emrex.trust import Signer, algorithms
 from emrex.trust.ca import Issued, issue, make_ca
+from tests.db.conftest import postgres_admin, postgres_schema  # noqa: F401  (PostgreSQL fixtures)
 from tests.emc.conftest import (
     ASA,
     BASE_URL,
@@ -38,6 +39,7 @@ from tests.emc.conftest import (
     Keys,
     answer,
     database_of,
+    fresh,
     keys,
     login,
     make_emc,
@@ -174,7 +176,7 @@ def _deep(depth: int) -> bytes:
 
 
 def _huge_attribute() -> bytes:
-    # Random text does not compress: this is no bomb, just one attribute beyond libxml2's 10 MB.
+    # Random text does not compress: no bomb, one attribute beyond libxml2's own 10 MB, within our limits.
     value = base64.b64encode(os.urandom(8 * 1024 * 1024)).decode()
     return _xml(f'<elmo xmlns="{ELMO_NS}" a="{value}"/>')
 
@@ -208,7 +210,7 @@ VALUE_ATTACKS: dict[str, tuple[Callable[[Keys], str], str]] = {
     ),
     # Plain base64 of XML (peers send it too): no gzip, so no ratio check stops it before the parser.
     "emc-return-deep-nesting": (lambda k: base64.b64encode(_deep(50_000)).decode(), READABLE),
-    "emc-return-huge-attribute": (lambda k: encode(_huge_attribute()), READABLE),
+    "emc-return-huge-attribute": (lambda k: encode(_huge_attribute()), "is not signed"),
     "emc-return-invalid-utf8": (
         lambda k: encode(
             _xml(
@@ -492,7 +494,7 @@ def registry_emc(make_settings: Callable[..., EmcSettings]) -> Iterator[Callable
 
 
 def _signed_by(issued: Issued) -> bytes:
-    return Signer(issued.key, issued.certificate).sign(write_elmo(sample_elmo(3)))
+    return Signer(issued.key, issued.certificate).sign(write_elmo(fresh(courses=3)))
 
 
 def test_sha1_is_refused_under_a_rejecting_policy(
@@ -503,7 +505,7 @@ def test_sha1_is_refused_under_a_rejecting_policy(
 ) -> None:
     oracles = pytest.importorskip("tests.trust.oracles")
     document = oracles.xmlsec_sign(
-        write_elmo(sample_elmo(3)), keys.nordvik, signature=algorithms.RSA_SHA1, digest=algorithms.SHA1
+        write_elmo(fresh(courses=3)), keys.nordvik, signature=algorithms.RSA_SHA1, digest=algorithms.SHA1
     )
     client = make_emc(make_settings(verification={"sha1": "reject"}))
     login(client)
@@ -541,7 +543,7 @@ def _sign_ignoring_validity(issued: Issued) -> bytes:
     # Our signer refuses out-of-date certificates; libxmlsec signs with the key whatever the dates say
     # (an attacker with a stolen old key, or a signer with a wrong clock).
     oracles = pytest.importorskip("tests.trust.oracles")
-    signed_xml: bytes = oracles.xmlsec_sign(write_elmo(sample_elmo(3)), issued)
+    signed_xml: bytes = oracles.xmlsec_sign(write_elmo(fresh(courses=3)), issued)
     return signed_xml
 
 
@@ -594,7 +596,7 @@ def test_markup_in_every_text_field_and_in_names_is_shown_escaped(
     client = make_emc(make_settings(login={"demo": {"accounts": [account, staff]}}))
     login(client, "mallory")
     session_id = start(client)
-    root = etree.fromstring(write_elmo(sample_elmo(3)))
+    root = etree.fromstring(write_elmo(fresh(courses=3)))
     changed = 0
     for element in root.iter():
         name = etree.QName(element).localname if isinstance(element.tag, str) else ""
@@ -702,7 +704,7 @@ exercised("emc-return-attachment-not-a-pdf")
 def test_an_attachment_that_claims_to_be_a_pdf_but_is_html_is_never_served(
     student: TestClient, keys: Keys, watch_logs: pytest.LogCaptureFixture
 ) -> None:
-    root = etree.fromstring(write_elmo(sample_elmo(3)))
+    root = etree.fromstring(write_elmo(fresh(courses=3)))
     html = base64.b64encode(b"<html><script>alert(document.cookie)</script></html>").decode()
     contents = [e for e in root.iter(E + "content")]
     assert contents
@@ -717,4 +719,275 @@ def test_an_attachment_that_claims_to_be_a_pdf_but_is_html_is_never_served(
     assert download.status_code == 404
     assert "<script>alert(document.cookie)" not in download.text
     no_traceback(download.text)
+    logs_clean(watch_logs)
+
+
+exercised("emc-return-verification-flood")
+
+
+def test_answers_beyond_the_verification_slots_wait_then_get_a_503_and_change_nothing(
+    make_emc: Callable[..., TestClient],
+    make_settings: Callable[..., EmcSettings],
+    keys: Keys,
+    watch_logs: pytest.LogCaptureFixture,
+) -> None:
+    client = make_emc(make_settings(limits={"max_concurrent_verifications": 1}))
+    login(client)
+    session_id = start(client)
+    gate = client.app.state.emc_service.gate  # type: ignore[attr-defined]
+    assert gate.slots == 1
+    gate.wait_seconds = 0.05
+    value = encode(signed(keys.nordvik))
+    with nothing_stored(database_of(client)), gate.slot():  # a verification is running
+        response = answer(client, session_id, elmo=value)
+    assert response.status_code == 503
+    assert response.headers["retry-after"] == "60"
+    assert "send them again in a minute" in response.text
+    no_traceback(response.text)
+    kept = transfer_of(client, session_id)
+    assert (kept.status, kept.elmo_xml, kept.failure) == (Status.STARTED, None, None)
+    logs_clean(watch_logs)
+    assert answer(client, session_id, elmo=value).status_code == 303  # sent again: accepted
+
+
+exercised(
+    "emc-return-answer-replayed",
+    "emc-return-old-document-resigned",
+    "emc-return-future-dated",
+    "emc-return-same-answer-two-transfers",
+    "emc-return-results-imported-already",
+)
+
+
+def _credentials(client: TestClient) -> int:
+    from emrex.emc.models import ForeignCredential
+
+    with database_of(client).session() as s:
+        return len(list(s.scalars(select(ForeignCredential))))
+
+
+def _import(client: TestClient, keys: Keys, elmo: Any = None) -> int:
+    session_id = start(client)
+    response = answer(client, session_id, elmo=encode(signed(keys.nordvik, elmo)))
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(location).text)
+    assert token
+    client.post(location + "/confirm", data={"csrf_token": token.group(1)})
+    return int(location.rsplit("/", 1)[1])
+
+
+@pytest.fixture
+def own(make_emc: Callable[..., TestClient]) -> TestClient:
+    client = make_emc()  # a student of their own: what was imported before matters here
+    login(client)
+    return client
+
+
+def test_a_finished_transfers_answer_posted_into_a_new_transfer_is_refused(
+    own: TestClient, keys: Keys, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    first = _import(own, keys)
+    downloaded = own.get(f"/transfers/{first}/elmo.xml").content
+    imported = _credentials(own)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)  # replayed some time later
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("emrex.emc.store.utcnow", lambda: later)
+        session_id = start(own)
+    with nothing_stored(database_of(own)):
+        response = answer(own, session_id, elmo=encode(downloaded))
+    refused(own, session_id, response, "before this transfer started", watch_logs)
+    assert _credentials(own) == imported
+
+
+@pytest.mark.parametrize(
+    ("case_id", "generated", "words"),
+    [
+        (
+            "emc-return-old-document-resigned",
+            dt.datetime(2015, 12, 17, 10, 27, tzinfo=dt.UTC),
+            "generated on 2015-12-17 10:27+00:00, before this transfer started",
+        ),
+        (
+            "emc-return-future-dated",
+            dt.datetime.now(dt.UTC) + dt.timedelta(days=1),
+            "later than their arrival",
+        ),
+    ],
+)
+def test_documents_dated_outside_their_transfer_are_refused(
+    student: TestClient,
+    keys: Keys,
+    watch_logs: pytest.LogCaptureFixture,
+    case_id: str,
+    generated: dt.datetime,
+    words: str,
+) -> None:
+    import dataclasses
+
+    dated = dataclasses.replace(fresh(courses=3), generated_date=generated)
+    document = Signer(keys.nordvik.key, keys.nordvik.certificate).sign(write_elmo(dated))
+    session_id = start(student)
+    with nothing_stored(database_of(student)):
+        response = answer(student, session_id, elmo=encode(document))
+    refused(student, session_id, response, words, watch_logs)
+
+
+def test_one_answer_posted_into_two_transfers_is_taken_once(
+    own: TestClient, keys: Keys, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    first, second = start(own), start(own)
+    value = encode(signed(keys.nordvik))  # generated after both started
+    kept = answer(own, first, elmo=value)
+    assert kept.status_code == 303
+    first_id = kept.headers["location"].rsplit("/", 1)[1]
+    with nothing_stored(database_of(own)):
+        response = answer(own, second, elmo=value)
+    refused(own, second, response, f"received already in transfer {first_id}", watch_logs)
+
+
+def test_a_new_document_of_results_imported_before_is_refused(
+    own: TestClient, keys: Keys, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    first = _import(own, keys)
+    imported = _credentials(own)
+    session_id = start(own)
+    with nothing_stored(database_of(own)):
+        response = answer(own, session_id, elmo=encode(signed(keys.nordvik)))
+    refused(own, session_id, response, f"were imported already (transfer {first})", watch_logs)
+    assert _credentials(own) == imported
+
+
+exercised("emc-return-issuer-not-served")
+
+
+def test_results_naming_an_institution_the_emp_does_not_serve_wait_for_staff(
+    make_emc: Callable[..., TestClient], keys: Keys, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    import dataclasses
+
+    from emrex.elmo import model as m
+    from emrex.emc.models import ForeignCredential
+
+    # Signed with the key of the EMP the student chose (Nordvik), naming Harvard as the issuer.
+    harvard = m.Issuer(
+        identifiers=(m.Identifier("schac", "harvard.edu"),),
+        titles=(m.LangText("Harvard University", "en"),),
+        url="https://www.harvard.edu",
+        country="US",
+    )
+    sample = fresh(courses=3)
+    forged = dataclasses.replace(sample, reports=(dataclasses.replace(sample.reports[0], issuer=harvard),))
+    client, staff = make_emc(), make_emc()
+    login(client)
+    response = answer(client, start(client), elmo=encode(signed(keys.nordvik, forged)))
+    assert response.status_code == 303, response.text
+    reason = "'Harvard University' (schac harvard.edu) is in US, but NORDVIK serves institutions in SE"
+    location = response.headers["location"]
+    page = client.get(location).text
+    assert reason in html.unescape(page) and "a staff member checks them" in page
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    client.post(location + "/confirm", data={"csrf_token": token.group(1)})
+    transfer_id = int(location.rsplit("/", 1)[1])
+    with database_of(client).session() as s:
+        transfer = s.get(Transfer, transfer_id)
+        assert transfer is not None and transfer.status == Status.REVIEW
+        assert list(s.scalars(select(ForeignCredential))) == []
+    login(staff, "staff")
+    assert reason in html.unescape(staff.get(f"/staff/transfers/{transfer_id}").text)
+    logs_clean(watch_logs)
+
+
+exercised("emc-return-value-longer-than-its-column")
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.mark.parametrize(
+    ("field", "words"),
+    [
+        ("grade", "a grade of 300 characters (at most 255 are stored)"),
+        ("code", "a course code of 300 characters (at most 255 are stored)"),
+        ("credits", "credits of 45 characters (at most 40 are stored)"),
+    ],
+)
+def test_a_signed_value_longer_than_its_column_is_refused_at_the_return(
+    make_emc: Callable[..., TestClient],
+    make_settings: Callable[..., EmcSettings],
+    request: pytest.FixtureRequest,
+    keys: Keys,
+    watch_logs: pytest.LogCaptureFixture,
+    database: str,
+    field: str,
+    words: str,
+) -> None:
+    import dataclasses
+    from decimal import Decimal
+
+    from emrex.elmo import model as m
+
+    sample = fresh(courses=3)
+    report = sample.reports[0]
+    programme = report.learning_opportunity_specifications[0]
+    module = programme.has_part[0]
+    course = module.has_part[0]
+    assert course.specifies is not None
+    if field == "grade":
+        course = dataclasses.replace(
+            course, specifies=dataclasses.replace(course.specifies, result_label="A" * 300)
+        )
+    elif field == "code":
+        course = dataclasses.replace(course, identifiers=(m.Identifier("local", "C" * 300),))
+    else:
+        credit = m.Credit("ECTS", Decimal("1" * 45))
+        loi = dataclasses.replace(course.specifies, credits=(credit,))
+        course = dataclasses.replace(course, specifies=loi)
+    module = dataclasses.replace(module, has_part=(course, *module.has_part[1:]))
+    programme = dataclasses.replace(programme, has_part=(module, *programme.has_part[1:]))
+    report = dataclasses.replace(report, learning_opportunity_specifications=(programme,))
+    document = signed(keys.nordvik, dataclasses.replace(sample, reports=(report, *sample.reports[1:])))
+    tables: dict[str, Any] = {}
+    if database == "postgresql":
+        tables["database_url"] = request.getfixturevalue("postgres_schema")()
+    client = make_emc(make_settings(**tables))
+    login(client)
+    session_id = start(client)
+    with nothing_stored(database_of(client)):
+        response = answer(client, session_id, elmo=encode(document))
+    refused(client, session_id, response, words, watch_logs)
+
+
+exercised("emc-return-undated-document", "emc-return-large-pdf")
+
+
+def test_a_document_without_a_generation_date_is_refused(
+    student: TestClient, keys: Keys, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    xml = write_elmo(fresh(courses=3))
+    undated = re.sub(rb"<generatedDate>[^<]*</generatedDate>", b"", xml)  # our writer insists on one
+    assert undated != xml
+    document = Signer(keys.nordvik.key, keys.nordvik.certificate).sign(undated)
+    session_id = start(student)
+    with nothing_stored(database_of(student)):
+        response = answer(student, session_id, elmo=encode(document))
+    refused(student, session_id, response, "no generation date", watch_logs)
+
+
+def test_an_answer_with_a_pdf_beyond_libxml2s_text_limit_is_accepted(
+    student: TestClient, keys: Keys, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    import dataclasses
+
+    from emrex.elmo import model as m
+
+    pdf = b"%PDF-1.4\n" + os.urandom(9 * 1024 * 1024)
+    sample = fresh(courses=3)
+    transcript = dataclasses.replace(
+        sample.attachments[0], contents=(m.LangText(m.encode_data_uri("application/pdf", pdf), "en"),)
+    )
+    session_id = start(student)
+    value = encode(signed(keys.nordvik, dataclasses.replace(sample, attachments=(transcript,))))
+    response = answer(student, session_id, elmo=value)
+    assert response.status_code == 303, response.text[:300]
+    assert student.get(response.headers["location"] + "/transcript.pdf").content == pdf
     logs_clean(watch_logs)

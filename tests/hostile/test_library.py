@@ -15,11 +15,12 @@ from emrex.elmo.errors import ElmoError
 from emrex.elmo.reader import read_elmo
 from emrex.elmo.sample import sample_elmo
 from emrex.elmo.writer import write_elmo
-from emrex.errors import EmrexError, InputTooLarge, TransportError
+from emrex.errors import EmrexError, InputTooLarge, TransportError, XmlError
 from emrex.trust import (
     CertificateExpired,
     CertificateNotYetValid,
     DisallowedAlgorithm,
+    SignatureValueMismatch,
     Signer,
     UntrustedSigner,
     VerifyPolicy,
@@ -27,6 +28,7 @@ from emrex.trust import (
 )
 from emrex.trust.c14n import NamespaceFlood
 from emrex.trust.ca import Issued, issue, make_ca
+from emrex.xml import parse_untrusted
 from tests.hostile.cases import exercised
 from tests.hostile.checks import MARKER, logs_clean, one_line, watch_logs
 
@@ -49,7 +51,7 @@ READER: dict[str, tuple[bytes, type[Exception], str]] = {
         "DOCTYPE",
     ),
     "lib-reader-control-character-reference": (_elmo(_learner("a&#1;b")), ElmoError, "not well-formed"),
-    "lib-reader-huge-text-node": (_elmo(_learner("a" * 11_000_000)), ElmoError, "too long"),
+    "lib-reader-huge-text-node": (_elmo(_learner("a" * 17_000_000)), InputTooLarge, "larger than the limit"),
     "lib-reader-wrong-declared-encoding": (
         _elmo(_learner("Åsa")).replace(b'encoding="UTF-8"', b'encoding="UTF-16"'),
         ElmoError,
@@ -83,10 +85,46 @@ exercised(
 def test_hostile_documents_for_the_reader(watch_logs: pytest.LogCaptureFixture, case_id: str) -> None:
     data, kind, words = READER[case_id]
     with pytest.raises(kind) as caught:
-        read_elmo(data, max_bytes=1000 if case_id == "lib-reader-over-size-limit" else 64 * 1024 * 1024)
+        read_elmo(data, max_bytes=1000) if case_id == "lib-reader-over-size-limit" else read_elmo(data)
     one_line(str(caught.value))
     assert words in str(caught.value)
     assert MARKER not in str(caught.value)
+    logs_clean(watch_logs)
+
+
+exercised("lib-reader-text-node-over-libxml2-limit")
+
+
+def test_a_text_node_over_libxml2s_own_limit_is_read_whole(watch_logs: pytest.LogCaptureFixture) -> None:
+    elmo = read_elmo(_elmo(_learner("a" * 11_000_000))).elmo
+    assert elmo.learner.given_names == "a" * 11_000_000
+    logs_clean(watch_logs)
+
+
+XML: dict[str, tuple[bytes, type[Exception], str]] = {
+    "lib-xml-element-flood": (b"<a>" + b"<b/>" * 2_400_000 + b"</a>", InputTooLarge, "2400002 tags"),
+    "lib-xml-element-count-exact": (
+        b"<a>" + b"<b/>" * 300_000 + b"</a>",
+        InputTooLarge,
+        "300001 elements is over the limit of 200000",
+    ),
+    "lib-xml-deep-nesting-beyond-libxml2": (
+        b"<a>\n" * 3000 + b"</a>" * 3000,
+        XmlError,
+        "line 2049: the document is nested deeper than 256 levels",  # where libxml2 stopped
+    ),
+}
+exercised(*XML)
+
+
+@pytest.mark.parametrize("case_id", sorted(XML))
+def test_hostile_xml_is_refused_by_our_own_bounds(watch_logs: pytest.LogCaptureFixture, case_id: str) -> None:
+    data, kind, words = XML[case_id]
+    with pytest.raises(kind) as caught:
+        parse_untrusted(data, max_bytes=len(data))
+    one_line(str(caught.value))
+    assert words in str(caught.value)
+    assert "XML_PARSE_HUGE" not in str(caught.value)
     logs_clean(watch_logs)
 
 
@@ -192,3 +230,46 @@ def test_a_namespace_flood_aimed_at_the_signed_info_is_refused_too(emp: Issued) 
     with pytest.raises(NamespaceFlood) as caught:
         verify((text[:start] + declared + " " + text[start:]).encode(), emp.certificate)
     one_line(str(caught.value))
+
+
+exercised("lib-verify-dummy-signature-big-body", "lib-verify-keyinfo-certificate-flood")
+
+
+def test_a_dummy_signature_over_a_big_body_is_refused_without_canonicalizing_it(
+    emp: Issued, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(*_args: object, **_kwargs: object) -> bytes:
+        raise AssertionError("the whole document was canonicalized")
+
+    monkeypatch.setattr("emrex.trust.verifier.canonical_document", never)
+    text = Signer(emp.key, emp.certificate).sign(write_elmo(sample_elmo(1))).decode()
+    value = text.index("<SignatureValue>") + len("<SignatureValue>")
+    dummy = text[:value] + "AAAA" + text[value + 4 :]
+    body = dummy.replace("<report", "<extension>" + "<a/>" * 100_000 + "</extension><report", 1)
+    with pytest.raises(SignatureValueMismatch) as caught:
+        verify(body.encode(), emp.certificate)
+    one_line(str(caught.value))
+
+
+def test_a_flood_of_keyinfo_certificates_costs_no_more_than_four(ca: Issued, emp: Issued) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    other = issue(ca, "Someone else")
+    stranger = base64.b64encode(other.certificate.public_bytes(Encoding.DER)).decode()
+    text = Signer(emp.key, emp.certificate).sign(write_elmo(sample_elmo(1))).decode()
+    flood = f"<X509Certificate>{stranger}</X509Certificate>" * 5000
+    flooded = text.replace("<X509Data>", "<X509Data>" + flood, 1)
+    assert flooded != text
+    real, calls = x509.load_der_x509_certificate, []
+
+    def counting(data: bytes) -> x509.Certificate:
+        calls.append(1)
+        return real(data)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("emrex.trust.verifier.x509.load_der_x509_certificate", counting)
+        with pytest.raises(SignatureValueMismatch) as caught:
+            verify(flooded.encode(), other.certificate)
+    one_line(str(caught.value))
+    assert len(calls) == 4

@@ -79,7 +79,7 @@ XML_ATTACKS = {
             .decode()
             .replace("<sdg:GivenName>", "<sdg:GivenName>" + "<x>" * 10_000 + "</x>" * 10_000)
         ),
-        "not well-formed",
+        "nested deeper than 256 levels",
     ),
     "oots-oversized-request": (
         lambda: (
@@ -226,7 +226,7 @@ def test_an_oversized_attachment(access_point: tuple[TestClient, Network]) -> No
     with pytest.raises(AccessPointError) as raised:
         WsClient(HttpWsPlugin("/AP_FR_01/wsplugin", client)).submit(HEADER, big)
     assert str(raised.value) == (
-        "the access point refused: a payload is larger than the limit of 5242880 bytes"
+        "the access point refused: the payload cid:pdf@fr is larger than the limit of 5242880 bytes"
     )
     assert WsClient(HttpWsPlugin("/AP_EL_01/wsplugin", client)).pending() == []
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from pathlib import Path
 
@@ -276,15 +277,20 @@ def test_interop_documents_that_verify(interop_dir: Path, dk_cert: x509.Certific
 
 
 @pytest.mark.parametrize(
-    ("name", "cert"),
+    ("name", "cert", "kind"),
     [
-        ("signed-invalid/dk-emrex__elmo-wl-signed.xml", "dk-emrex__dk-emrex-test.cer"),
-        ("signed-invalid/fi-emrex__kaisa.xml", "emp-mockup__no-cert.crt"),
+        # A genuine signature over a body the WebLogic serializer changed: the value matches, the digest not.
+        ("signed-invalid/dk-emrex__elmo-wl-signed.xml", "dk-emrex__dk-emrex-test.cer", DigestMismatch),
+        # A placeholder signature (xmlsec1 reports its digest first): the value matches no key, which
+        # is checked before the document is digested.
+        ("signed-invalid/fi-emrex__kaisa.xml", "emp-mockup__no-cert.crt", SignatureValueMismatch),
     ],
 )
-def test_interop_documents_with_broken_signatures(interop_dir: Path, name: str, cert: str) -> None:
+def test_interop_documents_with_broken_signatures(
+    interop_dir: Path, name: str, cert: str, kind: type[Exception]
+) -> None:
     trusted = load_certificate((interop_dir / "certs" / cert).read_bytes())
-    with pytest.raises(DigestMismatch):
+    with pytest.raises(kind):
         verify((interop_dir / name).read_bytes(), trusted)
 
 
@@ -337,3 +343,57 @@ def _prefixed(template: bytes) -> bytes:
     text = etree.tostring(ds)
     root.remove(root[-1])
     return etree.tostring(root).replace(b"</elmo>", text + b"</elmo>")
+
+
+def _padded(document: bytes, filler: bytes) -> bytes:
+    """The document with ``filler`` added to its body: SignedInfo and SignatureValue stay genuine."""
+    return document.replace(b"<report", b"<extension>" + filler + b"</extension><report", 1)
+
+
+def test_a_wrong_signature_value_is_refused_before_the_document_is_canonicalized(
+    signed: bytes, emp: Issued, other: Issued, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def never(*_args: object, **_kwargs: object) -> bytes:
+        raise AssertionError("the whole document was canonicalized")
+
+    monkeypatch.setattr("emrex.trust.verifier.canonical_document", never)
+    flood = _padded(signed, b"<a/>" * 50_000)  # what a dummy signature over a big body looks like
+    with pytest.raises(UntrustedSigner):  # signed by emp, which is not trusted here
+        verify(flood, other.certificate)
+    altered = _edit(flood, "signature-value")
+    with pytest.raises(SignatureValueMismatch):
+        verify(altered, emp.certificate)
+
+
+def test_a_genuine_signed_info_over_a_padded_body_is_a_digest_mismatch(signed: bytes, emp: Issued) -> None:
+    # The worst an attacker can post: SignedInfo and its value taken from a real document (their own
+    # download), so the signature value matches and the body must be canonicalized and digested.
+    with pytest.raises(DigestMismatch):
+        verify(_padded(signed, b"<a/>" * 50_000), emp.certificate)
+
+
+def test_only_the_first_few_keyinfo_certificates_are_tried(signed: bytes, emp: Issued, other: Issued) -> None:
+    # Each certificate in KeyInfo costs a parse and an RSA check when no trusted one matches.
+    root = etree.fromstring(signed)
+    data = root.find(f"{DS}Signature/{DS}KeyInfo/{DS}X509Data")
+    assert data is not None
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    stranger = base64.b64encode(other.certificate.public_bytes(Encoding.DER)).decode()
+    for _ in range(5000):  # certificates that do not match, before the signer's own
+        etree.SubElement(data, f"{DS}X509Certificate").text = stranger
+        data.insert(0, data[-1])
+    flooded = etree.tostring(root)
+    calls = 0
+    real = x509.load_der_x509_certificate
+
+    def counting(data: bytes) -> x509.Certificate:
+        nonlocal calls
+        calls += 1
+        return real(data)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("emrex.trust.verifier.x509.load_der_x509_certificate", counting)
+        with pytest.raises(SignatureValueMismatch):  # the genuine one is now beyond the first few
+            verify(flooded, other.certificate)
+    assert calls <= 4

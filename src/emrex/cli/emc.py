@@ -101,6 +101,15 @@ def _check(args: argparse.Namespace) -> int:
     print(f"registries:    {', '.join(settings.registry_sources)}")
     print(f"login:         {settings.login.method}")
     print(f"SHA-1:         {settings.verify_policy.sha1}")
+    limits, mb = settings.codec_limits, 1024 * 1024
+    print(
+        f"limits:        post {limits.max_encoded_bytes // mb} MB, "
+        f"document {limits.max_decoded_bytes // mb} MB, ratio {limits.max_ratio}, "
+        f"{limits.max_elements} elements; "
+        f"{settings.max_concurrent_verifications} verifications at once, "
+        f"{settings.max_open_transfers} open transfers per student"
+    )
+    print(f"clock skew:    {int(settings.clock_skew.total_seconds() // 60)} minutes")
     identity = settings.identity_policy
     print(f"identity:      match up to {identity.tolerance}, review up to {identity.review_tolerance}")
     print(f"API tokens:    {len(settings.api_token_hashes)}")

@@ -13,6 +13,8 @@ from emrex.errors import InputTooLarge, NotWellFormed, XmlError
 if TYPE_CHECKING:
     from cryptography import x509
 
+    from emrex.registry import Emp
+
 
 def register(commands: Any) -> None:
     p = commands.add_parser("sign", help="sign an ELMO document (enveloped XML-DSig, RSA-SHA256)")
@@ -87,7 +89,8 @@ def _verify(args: argparse.Namespace) -> int:
     if args.registry and not args.emp:
         raise CliError("--registry needs --emp (the URL or acronym of the EMP that signed)", EXIT_USAGE)
     policy = VerifyPolicy(sha1=args.sha1, at=_moment(args.at) if args.at else None)
-    trusted, whose = _trusted(args)
+    trusted, emp = _trusted(args)
+    whose = f" for {emp.acronym} ({emp.url})" if emp is not None else ""
     document = read_document(args.file)
     try:
         result = verify(document, trusted, policy)
@@ -107,13 +110,32 @@ def _verify(args: argparse.Namespace) -> int:
         f"  algorithms:   {result.algorithms.describe()}",
         *(f"  warning: {warning}" for warning in result.warnings),
     ]
+    problems = _issuer_problems(result.signed_xml, emp) if emp is not None else []
+    if emp is not None:
+        which = "not all listed" if problems else "listed"
+        lines.append(f"  issuers:      {which} for {emp.acronym} in the registry")
     print("\n".join(lines))
     if args.output:
         write_output(result.signed_xml, args.output)
+    if problems:
+        raise CliError(f"{args.file}: " + "; ".join(problems), EXIT_INVALID)
     return EXIT_OK
 
 
-def _trusted(args: argparse.Namespace) -> tuple[list[x509.Certificate], str]:
+def _issuer_problems(signed_xml: bytes, emp: Emp) -> list[str]:
+    """The EMC sends such results to staff review: an issuer the registry does not list for the EMP."""
+    from emrex.elmo.errors import ElmoError
+    from emrex.elmo.reader import read_elmo
+    from emrex.registry.issuers import issuer_problems
+
+    try:
+        reports = read_elmo(signed_xml, max_bytes=len(signed_xml) + 1).elmo.reports
+    except (ElmoError, XmlError, InputTooLarge) as exc:
+        return [f"the issuers cannot be compared with the registry: {exc}"]
+    return list(issuer_problems(reports, emp))
+
+
+def _trusted(args: argparse.Namespace) -> tuple[list[x509.Certificate], Emp | None]:
     from emrex.trust.certs import CertificateError, load_certificates
 
     if args.cert:
@@ -123,7 +145,7 @@ def _trusted(args: argparse.Namespace) -> tuple[list[x509.Certificate], str]:
                 trusted.extend(load_certificates(read_bytes(path)))
             except CertificateError as exc:
                 raise CliError(f"{path}: {exc}", EXIT_USAGE) from None
-        return trusted, ""
+        return trusted, None
     from emrex.registry import RegistryError, load_registry
 
     try:
@@ -132,7 +154,7 @@ def _trusted(args: argparse.Namespace) -> tuple[list[x509.Certificate], str]:
         raise CliError(str(exc), EXIT_USAGE) from None
     if not emp.certificates:
         raise CliError(f"the registry lists no certificate for {emp.acronym} ({emp.url})", EXIT_INVALID)
-    return list(emp.certificates), f" for {emp.acronym} ({emp.url})"
+    return list(emp.certificates), emp
 
 
 def _moment(text: str) -> dt.datetime:

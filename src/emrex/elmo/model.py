@@ -399,7 +399,6 @@ def first_identifier(identifiers: Sequence[Identifier], type_: str) -> str | Non
 
 
 _DATA_URI = re.compile(r"^data:(?P<meta>[^,]*),(?P<data>.*)$", re.DOTALL)
-_WS = re.compile(r"\s+")
 
 
 def decode_data_uri(uri: str) -> tuple[str, bytes]:
@@ -418,7 +417,8 @@ def decode_data_uri(uri: str) -> tuple[str, bytes]:
     if not is_base64:
         return media_type, urllib.parse.unquote_to_bytes(data)
     try:
-        return media_type, base64.b64decode(_WS.sub("", data), validate=True)
+        # str.split() takes the whitespace \s does, several times faster on MBs of base64
+        return media_type, base64.b64decode("".join(data.split()), validate=True)
     except (binascii.Error, ValueError):
         raise DataUriError("attachment content is not valid base64") from None
 

@@ -29,7 +29,7 @@ from emrex.elmo.values import (
     source_line,
 )
 from emrex.errors import NotWellFormed, XmlError
-from emrex.xml import DEFAULT_MAX_XML_BYTES, localname, namespace, parse_untrusted
+from emrex.xml import DEFAULT_MAX_XML_BYTES, DEFAULT_MAX_XML_ELEMENTS, localname, namespace, parse_untrusted
 
 __all__ = ["ReadResult", "Warning", "read_elmo"]
 
@@ -53,7 +53,12 @@ class ReadResult:
 
 
 def read_elmo(
-    data: bytes, *, strict: bool = False, max_bytes: int = DEFAULT_MAX_XML_BYTES, track_lines: bool = False
+    data: bytes,
+    *,
+    strict: bool = False,
+    max_bytes: int = DEFAULT_MAX_XML_BYTES,
+    max_elements: int = DEFAULT_MAX_XML_ELEMENTS,
+    track_lines: bool = False,
 ) -> ReadResult:
     """The model of an ELMO document; see the module note for what is lenient.
 
@@ -61,7 +66,7 @@ def read_elmo(
     ``validation.validate(..., lines=result.lines)`` uses to say where a problem is.
     """
     try:
-        tree = parse_untrusted(data, max_bytes=max_bytes)
+        tree = parse_untrusted(data, max_bytes=max_bytes, max_elements=max_elements)
     except XmlError as exc:
         message = str(exc).removeprefix(f"line {exc.line}: ")
         raise ElmoParseError(message, exc.line, unreadable=isinstance(exc, NotWellFormed)) from None

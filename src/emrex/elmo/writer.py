@@ -42,8 +42,9 @@ def write_elmo(elmo: m.Elmo, *, pretty: bool = False) -> bytes:
         raise ElmoValidationError(["the document holds characters XML cannot carry"])  # pragma: no cover
     data = text.encode("utf-8")
     if pretty:
+        # Our own text: libxml2's limits (10 000 000 characters per text node) must not apply to it.
         parser = etree.XMLParser(
-            resolve_entities=False, no_network=True, load_dtd=False, remove_blank_text=True
+            resolve_entities=False, no_network=True, load_dtd=False, remove_blank_text=True, huge_tree=True
         )
         data = etree.tostring(
             etree.fromstring(data, parser), xml_declaration=True, encoding="UTF-8", pretty_print=True
@@ -99,7 +100,7 @@ class _Writer:
         # schema_problems parsed this content already; it is well-formed and of other namespaces.
         wrapper = etree.fromstring(
             b'<e:x xmlns:e="' + m.ELMO_NS.encode() + b'">' + content + b"</e:x>",
-            etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False),
+            etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True),
         )
         parts = [
             etree.tostring(child, method="c14n", exclusive=True, with_tail=False).decode("utf-8")

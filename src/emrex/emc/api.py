@@ -14,17 +14,30 @@ import hmac
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
-from pydantic import BaseModel
+from pydantic import AfterValidator, BaseModel
 from sqlalchemy import Select, select
 
 from emrex.db import utcnow
 from emrex.emc.models import ForeignCredential, Status, Transfer, shown_status_column
-from emrex.emc.models import ForeignCredential, Transfer
 from emrex.emc.recognition.api import recognition_api
 from emrex.emc.service import Service
 from emrex.emc.store import MAX_ID, credential_data, transfer_data, valid_id
 
 MAX_LIMIT = 500
+
+
+def _in_utc(value: dt.datetime) -> dt.datetime:
+    """The moment in UTC (a time without a zone is UTC); ValueError, a 422, when UTC cannot hold it."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("out of range: the moment lies outside the years 1 to 9999 in UTC") from None
+
+
+# Query dates: checked before they reach the database (an overflow there was a 500 with SQL in the log).
+Moment = Annotated[dt.datetime, AfterValidator(_in_utc)]
 
 
 class Issuer(BaseModel):
@@ -151,9 +164,9 @@ def create_api(service: Service) -> FastAPI:
             str | None, Query(max_length=255, description="login subject of the student")
         ] = None,
         since: Annotated[
-            dt.datetime | None, Query(description="imported at or after (ISO 8601 with zone)")
+            Moment | None, Query(description="imported at or after (ISO 8601 with zone)")
         ] = None,
-        until: Annotated[dt.datetime | None, Query(description="imported before")] = None,
+        until: Annotated[Moment | None, Query(description="imported before")] = None,
         after: Annotated[int | None, Query(ge=0, description="the next_after of the previous page")] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     ) -> dict[str, Any]:
@@ -161,9 +174,9 @@ def create_api(service: Service) -> FastAPI:
         if student is not None:
             query = query.where(ForeignCredential.student == student)
         if since is not None:
-            query = query.where(ForeignCredential.imported_at >= _aware(since))
+            query = query.where(ForeignCredential.imported_at >= since)
         if until is not None:
-            query = query.where(ForeignCredential.imported_at < _aware(until))
+            query = query.where(ForeignCredential.imported_at < until)
         rows, next_after = page(query, ForeignCredential, after, limit)
         return {"items": [credential_data(c) for c in rows], "next_after": next_after}
 
@@ -181,8 +194,8 @@ def create_api(service: Service) -> FastAPI:
         status: Annotated[
             Status | None, Query(description="the transfer's status (expired: no answer came in time)")
         ] = None,
-        since: Annotated[dt.datetime | None, Query(description="started at or after")] = None,
-        until: Annotated[dt.datetime | None, Query(description="started before")] = None,
+        since: Annotated[Moment | None, Query(description="started at or after")] = None,
+        until: Annotated[Moment | None, Query(description="started before")] = None,
         after: Annotated[int | None, Query(ge=0)] = None,
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     ) -> dict[str, Any]:
@@ -192,9 +205,9 @@ def create_api(service: Service) -> FastAPI:
         if status is not None:
             query = query.where(shown_status_column(utcnow()) == status.value)
         if since is not None:
-            query = query.where(Transfer.created_at >= _aware(since))
+            query = query.where(Transfer.created_at >= since)
         if until is not None:
-            query = query.where(Transfer.created_at < _aware(until))
+            query = query.where(Transfer.created_at < until)
         rows, next_after = page(query, Transfer, after, limit)
         return {"items": [transfer_data(t) for t in rows], "next_after": next_after}
 
@@ -240,6 +253,3 @@ def create_api(service: Service) -> FastAPI:
     api.include_router(recognition_api(service, authorised))
     return api
 
-
-def _aware(value: dt.datetime) -> dt.datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)

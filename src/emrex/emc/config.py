@@ -27,6 +27,7 @@ from emrex.web.login.settings import LoginConfigError, LoginSettings
 from emrex.web.settings import LOCAL_HOSTS, MB, WebConfigError, WebSettings
 
 ENV_PREFIX = "EMREX_EMC_"
+DEFAULT_POST_MB = DEFAULT_LIMITS.max_encoded_bytes // MB
 _HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
 
 # table -> setting -> kind ("str", "int", "float", "bool", "list")
@@ -43,9 +44,16 @@ SETTINGS: dict[str, dict[str, str]] = {
         "title": "str",
     },
     "registry": {"sources": "list", "cache_dir": "str", "max_age_minutes": "int", "timeout_seconds": "float"},
-    "verification": {"sha1": "str"},
+    "verification": {"sha1": "str", "clock_skew_minutes": "int"},
     "identity": {"tolerance": "float", "review_tolerance": "float"},
-    "limits": {"max_post_mb": "int", "max_decoded_mb": "int", "max_ratio": "int"},
+    "limits": {
+        "max_post_mb": "int",
+        "max_decoded_mb": "int",
+        "max_ratio": "int",
+        "max_elements": "int",
+        "max_concurrent_verifications": "int",
+        "max_open_transfers": "int",
+    },
     "api": {"token_hashes": "list"},
     "webhook": {
         "url": "str",
@@ -105,6 +113,9 @@ class EmcSettings:
     verify_policy: VerifyPolicy = DEFAULT_POLICY
     identity_policy: IdentityPolicy = DEFAULT_IDENTITY_POLICY
     codec_limits: CodecLimits = DEFAULT_LIMITS
+    clock_skew: timedelta = timedelta(minutes=5)  # how much older than its transfer a document may be
+    max_concurrent_verifications: int = 2  # per process; more answers at once wait, then get a 503
+    max_open_transfers: int = 5  # per student, waiting for their data provider
     api_token_hashes: tuple[str, ...] = ()  # "sha256:<hex>" of each token
     webhook: WebhookSettings | None = None
     raw_retention: timedelta | None = None  # None: raw documents are kept until deleted
@@ -162,7 +173,7 @@ def settings_from_mapping(
             dev_http_hosts=dev_hosts,
             languages=languages,
             default_language=r.string("default_language", languages[0] if languages else "en"),
-            max_protocol_bytes=r.sub("limits").positive("max_post_mb", 48) * MB,
+            max_protocol_bytes=r.sub("limits").positive("max_post_mb", DEFAULT_POST_MB) * MB,
         )
     except WebConfigError as error:
         raise EmcConfigError(f"emc.base_url/languages: {error}") from None
@@ -182,6 +193,9 @@ def settings_from_mapping(
     sha1 = verification.string("sha1", "allow")
     if sha1 not in ("allow", "reject"):
         raise EmcConfigError(f"emc.verification.sha1: {sha1!r} is neither 'allow' nor 'reject'")
+    skew = verification.integer("clock_skew_minutes", 5)
+    if skew < 0:
+        raise EmcConfigError("emc.verification.clock_skew_minutes: must be 0 or more")
     ident = r.sub("identity")
     try:
         identity = IdentityPolicy(
@@ -191,9 +205,10 @@ def settings_from_mapping(
         raise EmcConfigError(f"emc.identity: {error}") from None
     limits = r.sub("limits")
     codec = CodecLimits(
-        max_encoded_bytes=limits.positive("max_post_mb", 48) * MB,
-        max_decoded_bytes=limits.positive("max_decoded_mb", 64) * MB,
-        max_ratio=limits.positive("max_ratio", 200),
+        max_encoded_bytes=limits.positive("max_post_mb", DEFAULT_POST_MB) * MB,
+        max_decoded_bytes=limits.positive("max_decoded_mb", DEFAULT_LIMITS.max_decoded_bytes // MB) * MB,
+        max_ratio=limits.positive("max_ratio", DEFAULT_LIMITS.max_ratio),
+        max_elements=limits.positive("max_elements", DEFAULT_LIMITS.max_elements),
     )
     hashes = tuple(r.sub("api").strings("token_hashes", []))
     for i, value in enumerate(hashes):
@@ -214,9 +229,16 @@ def settings_from_mapping(
         registry_max_age=timedelta(minutes=reg.positive("max_age_minutes", 60)),
         registry_timeout=reg.number("timeout_seconds", 10.0),
         transfer_lifetime=timedelta(minutes=r.positive("transfer_minutes", 60)),
-        verify_policy=VerifyPolicy(sha1=sha1, max_bytes=codec.max_decoded_bytes),  # type: ignore[arg-type]
+        verify_policy=VerifyPolicy(
+            sha1=sha1,  # type: ignore[arg-type]
+            max_bytes=codec.max_decoded_bytes,
+            max_elements=codec.max_elements,
+        ),
         identity_policy=identity,
         codec_limits=codec,
+        clock_skew=timedelta(minutes=skew),
+        max_concurrent_verifications=limits.positive("max_concurrent_verifications", 2),
+        max_open_transfers=limits.positive("max_open_transfers", 5),
         api_token_hashes=hashes,
         webhook=_webhook(r.sub("webhook"), dev_hosts) if "webhook" in merged else None,
         raw_retention=timedelta(days=raw_days) if raw_days else None,

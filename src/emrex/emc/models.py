@@ -71,6 +71,7 @@ class Transfer(Base):
     emp_name: Mapped[str] = mapped_column(String(255))
     emp_url: Mapped[str] = mapped_column(String(2048))
     emp_certificates: Mapped[str] = mapped_column(Text)  # PEM, pinned when the transfer started
+    emp_institutions: Mapped[str | None] = mapped_column(Text)  # JSON list, pinned with the certificates
     return_code: Mapped[str | None] = mapped_column(String(40))
     return_message: Mapped[str | None] = mapped_column(Text)
     failure: Mapped[str | None] = mapped_column(Text)
@@ -85,6 +86,8 @@ class Transfer(Base):
     courses: Mapped[int] = mapped_column(Integer, default=0)
     credits: Mapped[str] = mapped_column(String(40), default="0")  # ECTS of passed courses, decimal text
     elmo_xml: Mapped[bytes | None] = mapped_column(LargeBinary)  # the received document, byte-exact
+    # SHA-256 (hex) of the signed content: the same results posted into another transfer are found by it
+    document_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
     raw_purged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     review_decision: Mapped[str | None] = mapped_column(String(20))

@@ -22,6 +22,8 @@ from emrex.elmo.errors import ElmoError
 from emrex.elmo.reader import read_elmo
 from emrex.errors import EmrexError, InputTooLarge, TransportError, XmlError
 from emrex.identity import IdentityPolicy, IdentityResult, LocalPerson, Verdict, match_identity
+from emrex.registry.issuers import issuer_problems
+from emrex.registry.model import Emp
 from emrex.trust import SignatureError, Verified, VerifyPolicy, verify
 
 MAX_RETURN_MESSAGE = 500
@@ -89,6 +91,24 @@ class Course:
     end: dt.date | None
     status: str
 
+    @property
+    def key(self) -> ResultKey:
+        return result_key(self.issuer, self.issuer_id, self.code, self.title, self.end or self.start)
+
+
+ResultKey = tuple[str, str, str]
+
+
+def result_key(
+    issuer: str, issuer_id: str | None, code: str | None, title: str, day: dt.date | None
+) -> ResultKey:
+    """What makes two results the same: issuer, course and date (a result imported once stays once)."""
+    return (
+        (issuer_id or issuer).strip().casefold(),
+        (code or title).strip().casefold(),
+        day.isoformat() if day else "",
+    )
+
 
 @dataclass(frozen=True)
 class Received:
@@ -97,10 +117,26 @@ class Received:
     identity: IdentityResult
     courses: tuple[Course, ...]
     pdf: bytes | None
+    # Reports whose issuer the registry does not list for the EMP that signed: staff decide.
+    issuer_problems: tuple[str, ...] = ()
+
+    @property
+    def needs_review(self) -> bool:
+        return self.identity.verdict is not Verdict.MATCH or bool(self.issuer_problems)
 
     @property
     def credits(self) -> Decimal:
         return self.elmo.total_ects()
+
+
+@dataclass(frozen=True)
+class Window:
+    """When the transfer started and the answer arrived: a document must be generated in between,
+    give or take ``skew`` for the data provider's clock."""
+
+    started: dt.datetime
+    arrived: dt.datetime
+    skew: dt.timedelta = dt.timedelta(minutes=5)
 
 
 def receive_elmo(
@@ -112,17 +148,57 @@ def receive_elmo(
     policy: VerifyPolicy,
     identity_policy: IdentityPolicy,
     language: str = "en",
+    window: Window | None = None,
+    emp: Emp | None = None,
 ) -> tuple[bytes, Received]:
     """(the received XML bytes, what was signed in them); ReturnRefused for every failed check."""
     xml = decode_value(value, limits)
     received = read_signed(
-        xml, certificates, person, policy=policy, identity_policy=identity_policy, language=language
+        xml, certificates, person, policy=policy, identity_policy=identity_policy, language=language, emp=emp
     )
+    if window is not None:
+        check_fresh(received.elmo.generated_date, window)
     if received.identity.verdict is Verdict.MISMATCH:
         raise ReturnRefused(
             "the results belong to someone else: " + "; ".join(received.identity.reasons), "identity"
         )
     return xml, received
+
+
+# A date and time without a zone may be local time anywhere from UTC-12 to UTC+14.
+_EARLIEST_ZONE, _LATEST_ZONE = dt.timedelta(hours=14), dt.timedelta(hours=12)
+
+
+def check_fresh(generated: dt.datetime | None, window: Window) -> None:
+    """ReturnRefused ("stale") unless the document was generated while its transfer was open: a signed
+    answer of another transfer (the student can download each) or an old document is not taken again."""
+    if generated is None:
+        raise ReturnRefused(
+            "the results carry no generation date (generatedDate), so they cannot be told apart "
+            "from an earlier document",
+            "stale",
+        )
+    shown = generated.isoformat(sep=" ", timespec="minutes")
+    try:
+        if generated.tzinfo is None:
+            at_utc = generated.replace(tzinfo=dt.UTC)
+            earliest, latest = at_utc - _EARLIEST_ZONE, at_utc + _LATEST_ZONE
+        else:
+            earliest = latest = generated.astimezone(dt.UTC)
+    except OverflowError:
+        raise ReturnRefused(f"the results carry an impossible generation date ({shown})", "stale") from None
+    if latest < window.started - window.skew:
+        started = window.started.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+        raise ReturnRefused(
+            f"the results were generated on {shown}, before this transfer started ({started} UTC): "
+            "an earlier document is not accepted again",
+            "stale",
+        )
+    if earliest > window.arrived + window.skew:
+        raise ReturnRefused(
+            f"the results are dated {shown}, later than their arrival: the data provider's clock is wrong",
+            "stale",
+        )
 
 
 def decode_value(value: str, limits: CodecLimits) -> bytes:
@@ -144,8 +220,10 @@ def read_signed(
     policy: VerifyPolicy,
     identity_policy: IdentityPolicy,
     language: str = "en",
+    emp: Emp | None = None,
 ) -> Received:
-    """Verify ``xml`` against ``certificates``, then read only what the signature covers."""
+    """Verify ``xml`` against ``certificates``, then read only what the signature covers; with ``emp``
+    (as pinned at the start) each report's issuer is compared with the institutions it serves."""
     try:
         verified = verify(xml, tuple(certificates), policy)
     except SignatureError as error:
@@ -155,11 +233,17 @@ def read_signed(
     except EmrexError as error:
         raise ReturnRefused(f"the signature could not be checked: {error}", "signature") from None
     try:
-        elmo = read_elmo(verified.signed_xml, max_bytes=max(policy.max_bytes, len(verified.signed_xml))).elmo
+        signed = verified.signed_xml
+        elmo = read_elmo(
+            signed, max_bytes=max(policy.max_bytes, len(signed)), max_elements=policy.max_elements
+        ).elmo
     except (ElmoError, XmlError) as error:
         raise ReturnRefused(f"the signed document is not ELMO we can read: {error}", "document") from None
     identity = match_identity(elmo.learner, person, identity_policy)
-    return Received(verified, elmo, identity, tuple(courses_of(elmo, language)), transcript_pdf(elmo))
+    problems = issuer_problems(elmo.reports, emp, language) if emp is not None else ()
+    return Received(
+        verified, elmo, identity, tuple(courses_of(elmo, language)), transcript_pdf(elmo), problems
+    )
 
 
 def courses_of(elmo: m.Elmo, language: str = "en") -> list[Course]:

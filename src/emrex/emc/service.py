@@ -5,15 +5,16 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from emrex.db import Database, utcnow
 from emrex.emc.config import EmcSettings
+from emrex.emc.gate import VerificationGate
 from emrex.emc.models import Transfer, shown_status
 from emrex.emc.registries import Registries
-from emrex.emc.returns import Received, ReturnRefused, read_signed
-from emrex.emc.store import issuers_data, local_person, pinned_certificates
+from emrex.emc.returns import Course, Received, ReturnRefused, read_signed
+from emrex.emc.store import imported_elsewhere, issuers_data, local_person, pinned_certificates, pinned_emp
 from emrex.identity import Verdict, basis_of, neutral_reason, neutral_text
 from emrex.trust.certs import CertificateError
 
@@ -24,6 +25,10 @@ class Service:
     database: Database
     registries: Registries
     webhook_kick: Any = None  # a callable that wakes the webhook sender, when one runs
+    gate: VerificationGate = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.gate = VerificationGate(self.settings.max_concurrent_verifications)
 
 
 def stored_received(service: Service, transfer: Transfer, language: str = "en") -> Received | None:
@@ -40,14 +45,16 @@ def stored_received(service: Service, transfer: Transfer, language: str = "en") 
         certificates = pinned_certificates(transfer)
     except CertificateError as error:
         raise ReturnRefused(f"the pinned certificates cannot be read: {error}", "signature") from None
-    return read_signed(
-        transfer.elmo_xml,
-        certificates,
-        local_person(transfer),
-        policy=policy,
-        identity_policy=service.settings.identity_policy,
-        language=language,
-    )
+    with service.gate.slot():
+        return read_signed(
+            transfer.elmo_xml,
+            certificates,
+            local_person(transfer),
+            policy=policy,
+            identity_policy=service.settings.identity_policy,
+            language=language,
+            emp=pinned_emp(transfer),
+        )
 
 
 def view_of(
@@ -86,5 +93,24 @@ def page_values(
         received = stored_received(service, transfer, language)
     except ReturnRefused as error:
         problem = str(error)
-    values = view_of(transfer, translate, staff=staff)
-    return values | {"received": received, "problem": problem, "lang": language}
+    return view_of(transfer, translate, staff=staff) | {
+        "received": received,
+        "problem": problem,
+        "lang": language,
+        "duplicates": duplicates_of(service, transfer, received),
+    }
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    course: Course
+    transfer_id: int  # the transfer it was imported from
+
+
+def duplicates_of(service: Service, transfer: Transfer, received: Received | None) -> list[Duplicate]:
+    """The results of this document that the student imported from another transfer (not imported twice)."""
+    if received is None or not received.courses:
+        return []
+    with service.database.session(readonly=True) as s:
+        found = imported_elsewhere(s, transfer, [c.key for c in received.courses])
+    return [Duplicate(c, found[c.key]) for c in received.courses if c.key in found]

@@ -7,6 +7,7 @@ when it raises, nothing.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import secrets
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from emrex.db import Database, utcnow
@@ -29,14 +30,15 @@ from emrex.emc.models import (
     shown_status_column,
 )
 from emrex.emc.registries import emp_title
-from emrex.emc.returns import Outcome, Received
+from emrex.emc.returns import Outcome, Received, ResultKey, ReturnRefused, result_key
 from emrex.errors import EmrexError
-from emrex.identity import LocalPerson, Verdict, neutral_reason, neutral_text
+from emrex.identity import LocalPerson, neutral_reason, neutral_text
 from emrex.registry.model import Country, Emp
 from emrex.trust.certs import load_certificates
 from emrex.web.auth import Person
 
 SESSION_ID_BYTES = 16  # 32 hex characters
+DEFAULT_MAX_OPEN = 5  # transfers of one student waiting for their data provider at once
 MAX_ID = 2**63 - 1  # ids are BIGINT: larger numbers from a URL name nothing (and must not reach the driver)
 
 
@@ -57,7 +59,12 @@ def new_session_id() -> str:
 
 
 def start_transfer(
-    db: Database, person: Person, country: Country, emp: Emp, lifetime: dt.timedelta
+    db: Database,
+    person: Person,
+    country: Country,
+    emp: Emp,
+    lifetime: dt.timedelta,
+    max_open: int = DEFAULT_MAX_OPEN,
 ) -> Transfer:
     if not emp.certificates:
         raise TransferError(
@@ -78,16 +85,49 @@ def start_transfer(
         emp_name=emp_title(emp),
         emp_url=emp.url,
         emp_certificates=pems,
+        emp_institutions=json.dumps(list(emp.institutions), ensure_ascii=False),
         courses=0,
         credits="0",
     )
     with db.session() as s:
+        _lock_student(s, person.subject)
+        waiting = s.scalar(
+            select(func.count())
+            .select_from(Transfer)
+            .where(Transfer.student == person.subject)
+            .where(Transfer.status == Status.STARTED)
+            .where(Transfer.expires_at > now)
+        )
+        if (waiting or 0) >= max_open:
+            raise TransferError(
+                f"you have {waiting} transfers waiting for their data provider, the most at once; "
+                "finish or delete one of them, or wait until they expire",
+                "limit",
+            )
         s.add(transfer)
     return transfer
 
 
+def _lock_student(s: Session, student: str) -> None:
+    """Serialise the writers of one student's transfers (SQLite: every writer already is)."""
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(b"emc-transfers:" + student.encode()).digest()
+    key = int.from_bytes(digest[:8], "big", signed=True)
+    s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def pinned_certificates(transfer: Transfer) -> tuple[x509.Certificate, ...]:
     return load_certificates(transfer.emp_certificates)
+
+
+def pinned_emp(transfer: Transfer) -> Emp | None:
+    """The EMP as the registry listed it when the transfer started (its institutions, for the issuer
+    check); None for a transfer started before they were pinned, whose issuers are not compared."""
+    if transfer.emp_institutions is None:
+        return None
+    listed = json.loads(transfer.emp_institutions)
+    return Emp(transfer.emp_acronym, transfer.country_code, transfer.emp_url, tuple(listed))
 
 
 def local_person(transfer: Transfer) -> LocalPerson:
@@ -151,6 +191,119 @@ def record_received(
     transfer.credits = str(received.credits)
     transfer.elmo_xml = xml
     transfer.pdf = received.pdf
+    transfer.document_digest = document_digest(received)
+
+
+# What a course's values are called on the page, for the columns with a length.
+_STORED = {
+    "issuer_id": "an issuer identifier",
+    "issuer_country": "an issuer country",
+    "code": "a course code",
+    "los_type": "a type",
+    "grade": "a grade",
+    "credits": "credits",
+    "credit_scheme": "a credit scheme",
+    "level": "a level",
+    "status": "a status",
+}
+
+
+def storable_refusal(received: Received) -> ReturnRefused | None:
+    """Why a signed value cannot be stored as it is (longer than its column), or None.
+
+    Checked at the return, on every database alike: PostgreSQL refuses a value longer than its column
+    only when the import writes it, and a transfer that cannot be imported would wait for ever.
+    """
+    columns = ForeignCredential.__table__.columns
+    total = str(received.credits)
+    if len(total) > _length(Transfer.__table__.columns["credits"]):
+        return ReturnRefused(
+            f"the results cannot be stored: their credits add up to {total[:40]}…", "document"
+        )
+    for course in received.courses:
+        for name, words in _STORED.items():
+            value = getattr(course, name)
+            text = str(value) if value is not None else ""
+            limit = _length(columns[name])
+            if len(text) > limit:
+                return ReturnRefused(
+                    f"the results cannot be stored: {course.title[:80]!r} has {words} of {len(text)} "
+                    f"characters (at most {limit} are stored)",
+                    "document",
+                )
+    return None
+
+
+def _length(column: Any) -> int:
+    length = getattr(column.type, "length", None)
+    return int(length) if length else 2**31
+
+
+def document_digest(received: Received) -> str:
+    """SHA-256 of the signed content: the same results re-signed or re-encoded have the same digest."""
+    return hashlib.sha256(received.verified.signed_xml).hexdigest()
+
+
+HOLDS_RESULTS = (Status.RECEIVED, Status.REVIEW, Status.IMPORTED)
+
+
+def duplicate_refusal(s: Session, transfer: Transfer, received: Received) -> ReturnRefused | None:
+    """Why these results must not be taken again for this student, or None.
+
+    The same signed content in another transfer that holds or imported it is refused whole, as are
+    results that were every one imported already; results partly imported before are kept, and the
+    import skips what is there (``imported_elsewhere``).
+    """
+    _lock_student(s, transfer.student)  # a second answer of the same student waits for this one
+    digest = document_digest(received)
+    earlier = s.scalars(
+        select(Transfer)
+        .where(Transfer.student == transfer.student)
+        .where(Transfer.document_digest == digest)
+        .where(Transfer.status.in_(HOLDS_RESULTS))
+        .where(Transfer.id != transfer.id)
+        .order_by(Transfer.id)
+    ).first()
+    if earlier is not None:
+        return ReturnRefused(
+            f"these results were received already in transfer {earlier.id} ({earlier.status}); "
+            "they are not imported twice",
+            "duplicate",
+        )
+    found = imported_elsewhere(s, transfer, [c.key for c in received.courses])
+    if received.courses and len(found) == len({c.key for c in received.courses}):
+        ids = ", ".join(str(i) for i in sorted(set(found.values())))
+        return ReturnRefused(
+            f"all {len(received.courses)} results in this document were imported already "
+            f"(transfer {ids}); there is nothing new to import",
+            "duplicate",
+        )
+    return None
+
+
+def imported_elsewhere(s: Session, transfer: Transfer, keys: Sequence[ResultKey]) -> dict[ResultKey, int]:
+    """Of ``keys``, those the student has imported from another transfer, with that transfer's id."""
+    wanted = set(keys)
+    found: dict[ResultKey, int] = {}
+    rows = s.execute(
+        select(
+            ForeignCredential.issuer,
+            ForeignCredential.issuer_id,
+            ForeignCredential.code,
+            ForeignCredential.title,
+            ForeignCredential.start_date,
+            ForeignCredential.end_date,
+            ForeignCredential.transfer_id,
+        )
+        .where(ForeignCredential.student == transfer.student)
+        .where(ForeignCredential.transfer_id != transfer.id)
+        .order_by(ForeignCredential.id)
+    )
+    for issuer, issuer_id, code, title, start, end, transfer_id in rows:
+        key = result_key(issuer, issuer_id, code, title, end or start)
+        if key in wanted:
+            found.setdefault(key, transfer_id)
+    return found
 
 
 def issuers_of(received: Received) -> list[dict[str, str | None]]:
@@ -191,13 +344,14 @@ def owned(s: Session, transfer_id: int, student: str) -> Transfer:
 
 
 def confirm_import(s: Session, transfer: Transfer, received: Received, now: dt.datetime) -> Status:
-    """The student confirms: imported at once on an identity MATCH, else queued for staff review."""
+    """The student confirms: imported at once on an identity MATCH from listed issuers, else queued
+    for staff review."""
     if transfer.status != Status.RECEIVED:
         raise TransferError("these results are not waiting for your decision", "state")
     if transfer.elmo_xml is None:  # purged since it was verified: the evidence is gone
         raise TransferError("the results are no longer stored", "state")
     transfer.decided_at = now
-    if received.identity.verdict is Verdict.MATCH:
+    if not received.needs_review:
         _import(s, transfer, received, now)
     else:
         transfer.status = Status.REVIEW
@@ -256,7 +410,12 @@ def review(
 
 def _import(s: Session, transfer: Transfer, received: Received, now: dt.datetime) -> None:
     transfer.status = Status.IMPORTED
+    _lock_student(s, transfer.student)
+    seen = set(imported_elsewhere(s, transfer, [c.key for c in received.courses]))
     for course in received.courses:
+        if course.key in seen:  # imported before, from this document or another: once is enough
+            continue
+        seen.add(course.key)
         transfer.credentials.append(
             ForeignCredential(
                 student=transfer.student,

@@ -18,23 +18,35 @@ from starlette.responses import RedirectResponse, Response
 
 from emrex.db import utcnow
 from emrex.emc.config import RETURN_PATH
+from emrex.emc.gate import Busy
 from emrex.emc.models import DELETABLE, Status, Transfer
 from emrex.emc.registries import emp_title, served
-from emrex.emc.returns import RETURN_CODES, Outcome, ReturnRefused, clean_message, outcome_of, receive_elmo
+from emrex.emc.returns import (
+    RETURN_CODES,
+    Outcome,
+    ReturnRefused,
+    Window,
+    clean_message,
+    outcome_of,
+    receive_elmo,
+)
 from emrex.emc.service import Service, page_values, stored_received, view_of
 from emrex.emc.store import (
     TransferError,
     confirm_import,
     delete_transfer,
     discard,
+    duplicate_refusal,
     local_person,
     open_for_return,
     owned,
     pinned_certificates,
+    pinned_emp,
     record_failure,
     record_outcome,
     record_received,
     start_transfer,
+    storable_refusal,
     withdraw,
 )
 from emrex.registry import RegistryError
@@ -105,10 +117,19 @@ def student_router(service: Service) -> APIRouter:
         try:
             country, emp = await run_in_threadpool(service.registries.find, code, url)
             transfer = await run_in_threadpool(
-                start_transfer, db, person, country, emp, settings.transfer_lifetime
+                start_transfer,
+                db,
+                person,
+                country,
+                emp,
+                settings.transfer_lifetime,
+                settings.max_open_transfers,
             )
         except (RegistryError, TransferError) as error:
-            return render(request, "emc/problem.html", {"problem": str(error)}, status_code=400)
+            limited = isinstance(error, TransferError) and error.kind == "limit"
+            return render(
+                request, "emc/problem.html", {"problem": str(error)}, status_code=429 if limited else 400
+            )
         log.info("transfer %d started towards %s", transfer.id, emp.acronym)
         return autopost(
             request,
@@ -131,6 +152,15 @@ def student_router(service: Service) -> APIRouter:
         language = current_language(request)
         try:
             transfer_id, refusal = await run_in_threadpool(_handle_return, service, fields, viewer, language)
+        except Busy as error:
+            log.warning("answer turned away: all %d verification slots stayed busy", service.gate.slots)
+            return render(
+                request,
+                "emc/refused.html",
+                {"kind": error.stage, "problem": str(error), "transfer_id": None},
+                status_code=503,
+                headers={"Retry-After": "60"},
+            )
         except TransferError as error:
             log.info("answer refused before any transfer was touched: %s", error.kind)
             return render(
@@ -253,28 +283,38 @@ def _handle_return(
             raise TransferError("this transfer was started by someone else", "other")
         certificates = pinned_certificates(transfer)
         person = local_person(transfer)
+        started = transfer.created_at
+        emp = pinned_emp(transfer)
 
     refusal: ReturnRefused | None = None
     outcome: Outcome | None = None
     xml, received = b"", None
     try:
         outcome = outcome_of(code)
-        if outcome is Outcome.OK:
-            xml, received = receive_elmo(
-                fields["elmo"],
-                certificates,
-                person,
-                limits=settings.codec_limits,
-                policy=settings.verify_policy,
-                identity_policy=settings.identity_policy,
-                language=language,
-            )
     except ReturnRefused as error:
         refusal = error
+    if outcome is Outcome.OK:
+        with service.gate.slot():  # Busy leaves the transfer waiting: the answer can come again
+            try:
+                xml, received = receive_elmo(
+                    fields["elmo"],
+                    certificates,
+                    person,
+                    limits=settings.codec_limits,
+                    policy=settings.verify_policy,
+                    identity_policy=settings.identity_policy,
+                    language=language,
+                    window=Window(started, utcnow(), settings.clock_skew),
+                    emp=emp,
+                )
+            except ReturnRefused as error:
+                refusal = error
 
     now = utcnow()
     with db.session() as s:
         transfer = open_for_return(s, session_id, now)  # again, locked: single use under concurrency
+        if received is not None and refusal is None:
+            refusal = storable_refusal(received) or duplicate_refusal(s, transfer, received)
         if refusal is not None:
             record_failure(transfer, str(refusal), code, now)
         elif received is not None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from emrex.trust import algorithms
-from emrex.xml import DEFAULT_MAX_XML_BYTES
+from emrex.xml import DEFAULT_MAX_XML_BYTES, DEFAULT_MAX_XML_ELEMENTS
 
 Sha1Rule = Literal["allow", "reject"]
 
@@ -27,6 +27,7 @@ class VerifyPolicy:
     digest_methods: frozenset[str] = algorithms.DIGEST_METHODS
     min_rsa_bits: int = 1024
     max_bytes: int = DEFAULT_MAX_XML_BYTES
+    max_elements: int = DEFAULT_MAX_XML_ELEMENTS
 
     def __post_init__(self) -> None:
         if self.sha1 not in ("allow", "reject"):

@@ -23,7 +23,7 @@ from lxml import etree
 
 from emrex.trust import algorithms
 from emrex.trust.algorithms import DSIG_NS, EXC_C14N_NS, Algorithms, short_name
-from emrex.trust.c14n import canonical_document, canonical_element, check_namespace_load, detach
+from emrex.trust.c14n import canonical_document, canonical_element, detach
 from emrex.trust.certs import fingerprint, require_valid, subject_text
 from emrex.trust.errors import (
     DigestMismatch,
@@ -35,9 +35,12 @@ from emrex.trust.errors import (
     UntrustedSigner,
 )
 from emrex.trust.policy import DEFAULT_POLICY, VerifyPolicy
-from emrex.xml import DEFAULT_MAX_XML_BYTES, localname, parse_untrusted
+from emrex.xml import DEFAULT_MAX_XML_BYTES, DEFAULT_MAX_XML_ELEMENTS, localname, parse_untrusted
 
 _DS = "{" + DSIG_NS + "}"
+# KeyInfo only names the signer when no trusted key matched; each certificate tried costs a parse and
+# an RSA check, and a signer sends its own certificate, perhaps with its chain.
+MAX_KEY_INFO_CERTIFICATES = 4
 
 
 @dataclass(frozen=True)
@@ -52,7 +55,13 @@ class Verified:
     @cached_property
     def signed_tree(self) -> etree._ElementTree:
         """The signed document as a tree (parsed from ``signed_xml`` on first use)."""
-        return parse_untrusted(self.signed_xml, max_bytes=max(DEFAULT_MAX_XML_BYTES, len(self.signed_xml)))
+        # Already parsed within the caller's limits before it was canonicalized.
+        data = self.signed_xml
+        return parse_untrusted(
+            data,
+            max_bytes=max(DEFAULT_MAX_XML_BYTES, len(data)),
+            max_elements=max(DEFAULT_MAX_XML_ELEMENTS, data.count(b"<")),
+        )
 
     @property
     def signer(self) -> str:
@@ -91,13 +100,20 @@ def verify(
     )
     if not trusted:
         raise UntrustedSigner("no trusted certificate was given to check the signature against")
-    tree = parse_untrusted(document, max_bytes=policy.max_bytes)
+    tree = parse_untrusted(document, max_bytes=policy.max_bytes, max_elements=policy.max_elements)
     root = tree.getroot()
     parts = _read(_the_signature(root))
     warnings = _check_algorithms(parts, policy)
-    check_namespace_load(root)  # before any C14N, SignedInfo's included
 
+    # The signature over SignedInfo first: a few elements, checked against the pinned keys in well
+    # under a millisecond. Only a document one of them signed is canonicalized and digested whole.
     signed_info_c14n = canonical_element(parts.signed_info, parts.c14n, parts.c14n_prefixes)
+    certificate = _matching_certificate(trusted, parts, signed_info_c14n)
+    if certificate is None:
+        raise _mismatch(parts, signed_info_c14n, len(trusted))
+    require_valid(certificate, policy.moment())
+    warnings += _key_warnings(certificate, parts, policy)
+
     nested = len(root.findall(f".//{_DS}Signature")) - 1
     detach(parts.signature)
     signed_xml = canonical_document(tree, parts.reference_c14n, parts.reference_prefixes)
@@ -108,12 +124,6 @@ def verify(
             "the document was changed after it was signed "
             f"({short_name(parts.digest_method)} digest mismatch)"
         )
-
-    certificate = _matching_certificate(trusted, parts, signed_info_c14n)
-    if certificate is None:
-        raise _mismatch(parts, signed_info_c14n, len(trusted))
-    require_valid(certificate, policy.moment())
-    warnings += _key_warnings(certificate, parts, policy)
     if nested > 0:
         warnings.append(
             f"the signed content holds {nested} more signature(s) inside it; they were not checked"
@@ -159,9 +169,10 @@ def _read(signature: etree._Element) -> _Parts:
     key_info_certs: tuple[bytes, ...] = ()
     for index, extra in enumerate(children[2:]):
         if extra.tag == _DS + "KeyInfo" and index == 0:
+            found = extra.iterfind(f"{_DS}X509Data/{_DS}X509Certificate")
             key_info_certs = tuple(
                 (cert.text or "").encode("ascii", "replace")
-                for cert in extra.iterfind(f"{_DS}X509Data/{_DS}X509Certificate")
+                for cert, _ in zip(found, range(MAX_KEY_INFO_CERTIFICATES), strict=False)
             )
         elif extra.tag == _DS + "Object":
             raise MalformedSignature(
