@@ -139,6 +139,19 @@ CASES: tuple[Case, ...] = tuple(
             FOUND + "404 page; the request log keeps only a word as the first segment, else `/…`",
         ),
         (
+            "emp-pages-login-timing-unknown-user",
+            "a wrong password for a user name that does not exist, and for one that does (65 ms against "
+            "100 ms told which names exist)",
+            FOUND + "401 page either way after the same scrypt work (n, r, p, key and salt length of the "
+            "accounts)",
+        ),
+        (
+            "emp-pages-login-parallel-flood",
+            "60 wrong passwords for one user name at once, over real sockets, then the right one",
+            FOUND + "5 are checked, 55 get the 429 page unread (each attempt is counted before it is "
+            "checked, in one locked transaction); the right password then gets 429 too",
+        ),
+        (
             "emp-pages-flow-of-another-browser",
             "another logged-in person opens a flow's pages by its URL",
             "404 page; no results of the owner shown; nothing stored",

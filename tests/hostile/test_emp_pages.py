@@ -196,3 +196,69 @@ def test_an_unknown_path_holding_an_identifier_is_not_logged(
         assert response.status_code == 404
         no_traceback(response.text)
     logs_clean(watch_logs)
+
+
+exercised("emp-pages-login-timing-unknown-user")
+
+
+def test_an_unknown_user_name_costs_the_same_scrypt_work_as_a_known_one(
+    emp: TestClient, monkeypatch: pytest.MonkeyPatch, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    import emrex.web.login.demo as demo
+
+    calls: list[tuple[int, int, int, int, int]] = []
+    original = demo._scrypt
+
+    def recording(password: str, salt: bytes, log2_n: int, r: int, p: int, length: int = 32) -> bytes:
+        calls.append((log2_n, r, p, length, len(salt)))
+        return original(password, salt, log2_n, r, p, length)
+
+    monkeypatch.setattr(demo, "_scrypt", recording)
+    for username in ("asa", MARKER):
+        page = emp.get("/login")
+        response = emp.post(
+            "/login",
+            data={"username": username, "password": "wrong", "next": "/", "csrf_token": csrf(page.text)},
+        )
+        assert response.status_code == 401
+    # One scrypt run each, with the accounts' parameters (n, r, p, key and salt length) for both.
+    assert len(calls) == 2, calls
+    assert calls[0] == calls[1], f"a known user costs {calls[0]}, an unknown one {calls[1]}"
+    logs_clean(watch_logs)
+
+
+exercised("emp-pages-login-parallel-flood")
+
+
+def test_parallel_wrong_passwords_are_counted_before_any_is_checked(
+    emp: TestClient, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from tests.web.live import live_server
+
+    page = emp.get("/login")
+    token = csrf(page.text)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in emp.cookies.jar)
+    with live_server(emp.app) as (host, port):
+
+        def attempt(password: str) -> int:
+            response = httpx.post(
+                f"http://{host}:{port}/login",
+                data={"username": "asa", "password": password, "next": "/", "csrf_token": token},
+                headers={"cookie": cookie},
+                timeout=60,
+            )
+            no_traceback(response.text)
+            return response.status_code
+
+        with ThreadPoolExecutor(max_workers=30) as pool:
+            statuses = list(pool.map(attempt, [f"guess-{i}" for i in range(60)]))
+        right = attempt(PASSWORD)
+    # The limit is 5 per user name: five wrong passwords were tried, the rest refused unread.
+    assert statuses.count(401) == 5, sorted(statuses)
+    assert statuses.count(429) == 55, sorted(statuses)
+    assert right == 429, "the right password was accepted after the flood"
+    logs_clean(watch_logs)

@@ -1,7 +1,8 @@
 """The login pages: ``/login`` (per method), ``/login/callback`` (OIDC) and ``/logout``.
 
 Every successful login goes through ``emrex.web.auth.login_person`` (new session id, person stored) and
-ends in a redirect to a local ``next`` path. Failed attempts are counted by ``LoginThrottle``.
+ends in a redirect to a local ``next`` path. ``LoginThrottle`` counts every attempt before it is checked
+and forgets the ones that succeed.
 """
 
 from __future__ import annotations
@@ -60,12 +61,12 @@ def login_router(
         if settings.method == "demo":
             return _demo_form(request, target)
         keys = Keys(address(request))
+        if settings.method == "headers":
+            return await _headers_login(request, keys, target)
         try:
             await run_in_threadpool(throttle.check, keys)
         except TooManyAttempts as error:
             return _too_many(request, error)
-        if settings.method == "headers":
-            return await _headers_login(request, keys, target)
         assert oidc is not None
         try:
             url, pending = await oidc.start(_redirect_uri(request, settings), target)
@@ -79,6 +80,10 @@ def login_router(
         return RedirectResponse(url, status_code=303)
 
     async def _headers_login(request: Request, keys: Keys, target: str) -> Response:
+        try:
+            attempt = await run_in_threadpool(throttle.attempt, keys)
+        except TooManyAttempts as error:
+            return _too_many(request, error)
         peer = request.client.host if request.client else None
         try:
             person = person_from_headers(settings, peer, request.headers)
@@ -88,11 +93,10 @@ def login_router(
                     "login headers refused: the request did not come from a trusted proxy; if uvicorn runs "
                     "with proxy headers on, it replaced the proxy's address (run it with --no-proxy-headers)"
                 )
-            await run_in_threadpool(throttle.failed, keys)
             return _message(request, "login/untrusted.html", 403)
         except AttributeProblem as error:
-            await run_in_threadpool(throttle.failed, keys)
             return _attribute_problem(request, error)
+        await run_in_threadpool(throttle.succeeded, attempt)
         login_person(request, person)
         return done(request, target)
 
@@ -102,7 +106,7 @@ def login_router(
             return _message(request, "login/oidc_error.html", 404, detail="OIDC login is not configured")
         keys = Keys(address(request))
         try:
-            await run_in_threadpool(throttle.check, keys)
+            attempt = await run_in_threadpool(throttle.attempt, keys)
         except TooManyAttempts as error:
             return _too_many(request, error)
         params = {k: v[:2048] for k, v in request.query_params.items()}
@@ -114,12 +118,11 @@ def login_router(
         try:
             person = await oidc.finish(pending, params)
         except OidcError as error:
-            await run_in_threadpool(throttle.failed, keys)
             return _message(request, "login/oidc_error.html", 400, detail=str(error))
         except AttributeProblem as error:
-            await run_in_threadpool(throttle.failed, keys)
             return _attribute_problem(request, error)
         assert pending is not None
+        await run_in_threadpool(throttle.succeeded, attempt)
         session.pop(PENDING_KEY)
         login_person(request, person)
         return done(request, pending.next_url)
@@ -134,14 +137,13 @@ def login_router(
         target = safe_next(_field(form.get("next")))
         keys = Keys(address(request), username or None)
         try:
-            await run_in_threadpool(throttle.check, keys)
+            attempt = await run_in_threadpool(throttle.attempt, keys)
         except TooManyAttempts as error:
             return _too_many(request, error)
         account = await run_in_threadpool(authenticate, settings.demo_accounts, username, password)
         if account is None:
-            await run_in_threadpool(throttle.failed, keys)
             return _demo_form(request, target, username=username, failed=True)
-        await run_in_threadpool(throttle.succeeded, keys)
+        await run_in_threadpool(throttle.succeeded, attempt)
         login_person(request, demo_person(settings, account))
         return done(request, target)
 
