@@ -141,3 +141,25 @@ def test_two_emps_in_one_process_keep_apart(make_emp: Callable[..., TestClient])
     login(first, flow)
     assert "First EMP" in first.get(flow).text
     assert second.get(flow).status_code == 404  # other browser session
+
+
+def test_changing_language_after_sending_leads_back_to_the_flow(emp: TestClient) -> None:
+    from tests.web.picker import change_language
+
+    flow, page = _preview(emp, "0:C1")
+    sent = post(emp, f"{flow}/send", page, action="send", consent="yes")
+    assert sent.status_code == 200 and "data-emrex-autosubmit" in sent.text
+    changed = change_language(emp, sent.text, "sv")
+    assert changed.status_code != 405, "the picker sent the browser to a page that only takes posts"
+    assert '<html lang="sv">' in changed.text
+
+
+def test_changing_language_on_the_refused_consent_page_keeps_the_preview(emp: TestClient) -> None:
+    from tests.web.picker import change_language
+
+    flow, page = _preview(emp, "0:C1")
+    refused = post(emp, f"{flow}/send", page, action="send")
+    assert refused.status_code == 400
+    changed = change_language(emp, refused.text, "sv")
+    assert changed.status_code == 200
+    assert '<html lang="sv">' in changed.text and 'name="consent"' in changed.text

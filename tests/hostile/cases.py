@@ -152,6 +152,13 @@ CASES: tuple[Case, ...] = tuple(
             "checked, in one locked transaction); the right password then gets 429 too",
         ),
         (
+            "emp-pages-language-picker-raw-path",
+            "`GET //evil.example/x` (and `///…`, `/.//…`): the language picker's form took its action "
+            "from the raw request path",
+            FOUND + "404 page whose picker goes to `/language` with a `next` that can only lead to a path "
+            "on this site",
+        ),
+        (
             "emp-pages-flow-of-another-browser",
             "another logged-in person opens a flow's pages by its URL",
             "404 page; no results of the owner shown; nothing stored",
@@ -358,6 +365,13 @@ CASES: tuple[Case, ...] = tuple(
             "emc-pages-other-students-transfer",
             "another student opens, downloads, confirms, deletes someone's transfer",
             "404/409/403 pages; nothing shown or changed",
+        ),
+        (
+            "emc-pages-next-dot-segments",
+            "`next=/.//evil.example`, `/%2e//…`, `/x/..//…` at login and on the language route (a "
+            "browser resolves the dot segments to `//evil.example`)",
+            FOUND + "303 to `/`: dot segments are resolved as browsers do, and a result that is not a "
+            "local path is dropped",
         ),
     )
     + _cases(

@@ -263,3 +263,29 @@ def test_a_forged_forwarded_for_header_does_not_reset_the_address_limit(
     assert statuses[-1] == 429, statuses
     no_traceback(response.text)
     logs_clean(watch_logs)
+
+
+exercised("emc-pages-next-dot-segments")
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/.//evil.example", "/%2e//evil.example", "/x/..//evil.example", "/./%2E%2e//evil.example/"],
+)
+def test_next_with_dot_segments_cannot_become_another_host(
+    make_emc: Callable[..., TestClient], target: str
+) -> None:
+    # A browser removes dot segments (also %2e) from the Location: "/.//evil.example" would become the
+    # path "//evil.example", and a page there took its form action from it (another host).
+    client = make_emc()
+    page = client.get("/login", params={"next": target})
+    assert 'value="' + target + '"' not in page.text
+    response = client.post(
+        "/login",
+        data={"username": "asa", "password": PASSWORD, "next": target, "csrf_token": csrf(page.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    language = client.get("/language", params={"lang": "sv", "next": target}, follow_redirects=False)
+    assert language.status_code == 303 and language.headers["location"] == "/"

@@ -262,3 +262,26 @@ def test_parallel_wrong_passwords_are_counted_before_any_is_checked(
     assert statuses.count(429) == 55, sorted(statuses)
     assert right == 429, "the right password was accepted after the flood"
     logs_clean(watch_logs)
+
+
+exercised("emp-pages-language-picker-raw-path")
+
+
+def test_the_language_picker_never_posts_to_a_path_the_visitor_typed(
+    emp: TestClient, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    from tests.web.picker import picker
+
+    for path in ("//evil.example/x", "///evil.example/x", "/.//evil.example/x"):
+        with nothing_stored(_db(emp)):
+            page = emp.get(path)
+        assert page.status_code == 404
+        action, fields = picker(page.text)
+        assert action == "/language", action
+        assert "evil.example" not in fields["next"] or not fields["next"].startswith("//"), fields
+        followed = emp.get(action, params={**fields, "lang": "sv"})
+        assert followed.status_code == 303
+        location = followed.headers["location"]
+        assert location.startswith("/") and not location.startswith("//"), location
+        no_traceback(page.text)
+    logs_clean(watch_logs)

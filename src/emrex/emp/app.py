@@ -252,7 +252,12 @@ def _routes(app: FastAPI, emp: Emp) -> None:
         heading = gettext(request, headings[code]) % {"host": flow.request.client_host}
         fields = response_fields(flow.request.session_id, code, message, elmo)
         return autopost(
-            request, flow.request.return_url, fields, target_name=flow.request.client_host, heading=heading
+            request,
+            flow.request.return_url,
+            fields,
+            target_name=flow.request.client_host,
+            heading=heading,
+            back=f"/flow/{flow.id}",
         )
 
     async def with_person(request: Request, flow_id: str) -> tuple[Flow, Person] | Response:
@@ -331,6 +336,7 @@ def _routes(app: FastAPI, emp: Emp) -> None:
             return RedirectResponse(f"/flow/{flow.id}", status_code=303)
         context = _preview_context(found, flow, picked, current_language(request))
         context["missing_consent"] = missing_consent
+        context["language_next"] = f"/flow/{flow.id}/preview"
         return render(request, "emp/preview.html", context, status_code=400 if missing_consent else 200)
 
     @app.get("/flow/{flow_id}/preview")

@@ -17,7 +17,7 @@ from emrex.db import Database
 from emrex.web.csrf import CsrfMiddleware
 from emrex.web.errors import EXCEPTION_HANDLERS, ErrorPageMiddleware, csrf_failure_page, too_large_page
 from emrex.web.health import health_router
-from emrex.web.i18n import Catalogs, LocaleMiddleware
+from emrex.web.i18n import Catalogs, LocaleMiddleware, language_router
 from emrex.web.limits import BodyLimitMiddleware
 from emrex.web.pages import STATE_KEY, ContextProcessor, Pages
 from emrex.web.requestlog import RequestLogMiddleware
@@ -41,7 +41,8 @@ def create_web_app(
     script_hashes: Iterable[str] = (),
     context_processors: Iterable[ContextProcessor] = (),
 ) -> FastAPI:
-    """A FastAPI app with sessions, CSRF, limits, headers, i18n, error pages, /static and /health.
+    """A FastAPI app with sessions, CSRF, limits, headers, i18n, error pages, /static, /health and
+    /language (the language picker's target).
 
     ``exempt_paths``: the protocol endpoints that take cross-site form posts (no CSRF check, large
     body limit). ``large_body_paths``: other paths that accept ``max_protocol_bytes`` (uploads).
@@ -95,6 +96,7 @@ def create_web_app(
     app.state.emrex_sessions = store
     app.mount(STATIC_PREFIX.rstrip("/"), StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health_router(database))
+    app.include_router(language_router())
     return app
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from fastapi import APIRouter, Request
@@ -192,12 +193,10 @@ def _field(value: object) -> str:
 def _demo_form(request: Request, target: str, *, username: str = "", failed: bool = False) -> Response:
     from emrex.web.pages import render
 
-    return render(
-        request,
-        "login/demo.html",
-        {"next": target, "username": username, "failed": failed},
-        status_code=401 if failed else 200,
-    )
+    context = {"next": target, "username": username, "failed": failed}
+    if failed:  # shown for a POST: the picker leads to the login page again
+        context["language_next"] = "/login?" + urlencode({"next": target})
+    return render(request, "login/demo.html", context, status_code=401 if failed else 200)
 
 
 def _message(request: Request, template: str, status: int, **extra: Any) -> Response:
