@@ -47,6 +47,7 @@ def _cases(entry: str, *rows: tuple[str, str, str]) -> list[Case]:
 
 
 REFUSED_400 = "400 page naming the rule; nothing stored"
+DISGUISED_IP = "400 page: the host is a disguised IP address (browsers go to 127.0.0.1); nothing stored"
 NOT_READABLE = "400 page: the results could not be read; transfer failed, no document kept"
 SIGNATURE_REFUSED = "400 page: signature not accepted; transfer failed, no document kept"
 FORGED_POST = "403 page for a post without or with a wrong token; nothing changed"
@@ -73,6 +74,29 @@ CASES: tuple[Case, ...] = tuple(
             "emp-entry-idn-punycode-shown",
             "the same look-alike host in its `xn--` form",
             "served; the start page names the `xn--` host, never the look-alike glyphs",
+        ),
+        (
+            "emp-entry-return-url-decimal-ip",
+            "`returnUrl` host `2130706433` (a browser goes to 127.0.0.1; it was shown to the student as is)",
+            FOUND + DISGUISED_IP,
+        ),
+        ("emp-entry-return-url-hex-ip", "`returnUrl` host `0x7f000001`", FOUND + DISGUISED_IP),
+        ("emp-entry-return-url-octal-ip", "`returnUrl` host `0177.0.0.1`", FOUND + DISGUISED_IP),
+        ("emp-entry-return-url-short-ip", "`returnUrl` host `127.1` with a port", FOUND + DISGUISED_IP),
+        (
+            "emp-entry-return-url-ipv6-zone-id",
+            "`returnUrl` host `[fe80::1%25eth0]` (an IPv6 zone id, which browsers refuse)",
+            FOUND + REFUSED_400,
+        ),
+        (
+            "emp-entry-return-url-ipv6-long-form",
+            "`returnUrl` host `[0:0:0:0:0:ffff:7f00:1]` (browsers write `[::ffff:7f00:1]`)",
+            FOUND + "400 page: the IPv6 address is written in a disguised form; nothing stored",
+        ),
+        (
+            "emp-entry-return-url-percent-host",
+            "`returnUrl` host `emc.home%2eexample` (browsers decode it to another name than the one shown)",
+            REFUSED_400,
         ),
         ("emp-entry-return-url-very-long", "`returnUrl` of 100 000 characters", REFUSED_400),
         (

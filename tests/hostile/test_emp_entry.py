@@ -72,6 +72,25 @@ ENTRY_ATTACKS: dict[str, tuple[dict[str, str], str]] = {
         {"returnUrl": "https://emc.home.example/return#<img src=x onerror=alert(1)>"},
         "returnUrl) is not valid",
     ),
+    "emp-entry-return-url-decimal-ip": (
+        {"returnUrl": "https://2130706433/emrex/return"},
+        "disguised",
+    ),
+    "emp-entry-return-url-hex-ip": ({"returnUrl": "https://0x7f000001/emrex/return"}, "disguised"),
+    "emp-entry-return-url-octal-ip": ({"returnUrl": "https://0177.0.0.1/emrex/return"}, "disguised"),
+    "emp-entry-return-url-short-ip": ({"returnUrl": "https://127.1:8443/emrex/return"}, "disguised"),
+    "emp-entry-return-url-ipv6-zone-id": (
+        {"returnUrl": "https://[fe80::1%25eth0]/emrex/return"},
+        "returnUrl) is not valid",
+    ),
+    "emp-entry-return-url-ipv6-long-form": (
+        {"returnUrl": "https://[0:0:0:0:0:ffff:7f00:1]/emrex/return"},
+        "disguised",
+    ),
+    "emp-entry-return-url-percent-host": (
+        {"returnUrl": "https://emc.home%2eexample/emrex/return"},
+        "returnUrl) is not valid",
+    ),
     "emp-entry-session-id-markup": (
         {"sessionId": f"<script>alert('{MARKER}')</script>"},
         "invalid transfer identifier",

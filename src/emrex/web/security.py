@@ -27,8 +27,9 @@ def script_hash(source: str) -> str:
 def content_security_policy(settings: WebSettings, script_hashes: Iterable[str] = ()) -> str:
     # Protocol redirects post the browser to other EMREX services: any https origin, plus dev hosts.
     form_targets = ["'self'", "https:"]
-    form_targets += [f"http://{host}:*" for host in settings.dev_http_hosts]
-    form_targets += [f"http://{host}" for host in settings.dev_http_hosts]
+    hosts = [f"[{host}]" if ":" in host else host for host in settings.dev_http_hosts]  # IPv6 in brackets
+    form_targets += [f"http://{host}:*" for host in hosts]
+    form_targets += [f"http://{host}" for host in hosts]
     directives = [
         "default-src 'self'",
         "script-src " + " ".join(["'self'", *script_hashes]),
