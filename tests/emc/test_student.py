@@ -257,3 +257,8 @@ def test_changing_language_on_the_page_that_goes_to_the_provider_is_no_405(emc: 
     changed = change_language(emc, going.text, "sv")
     assert changed.status_code == 200, changed.status_code
     assert '<html lang="sv">' in changed.text
+
+
+def test_head_and_favicon(emc: TestClient) -> None:
+    assert emc.head("/").status_code == 200
+    assert emc.get("/favicon.ico").status_code == 200

@@ -163,3 +163,8 @@ def test_changing_language_on_the_refused_consent_page_keeps_the_preview(emp: Te
     changed = change_language(emp, refused.text, "sv")
     assert changed.status_code == 200
     assert '<html lang="sv">' in changed.text and 'name="consent"' in changed.text
+
+
+def test_head_and_favicon(emp: TestClient) -> None:
+    assert emp.head("/").status_code == 200
+    assert emp.get("/favicon.ico").status_code == 200

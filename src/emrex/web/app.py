@@ -1,7 +1,8 @@
 """The factory the EMP and EMC build their web apps with.
 
 Middleware, outermost first: request log (request id) -> security headers -> language -> error
-pages -> sessions -> body limits -> CSRF -> FastAPI routes (HTTP errors become pages there).
+pages -> sessions -> body limits -> CSRF -> HEAD as GET -> FastAPI routes (HTTP errors become pages
+there).
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from starlette.staticfiles import StaticFiles
 from emrex.db import Database
 from emrex.web.csrf import CsrfMiddleware
 from emrex.web.errors import EXCEPTION_HANDLERS, ErrorPageMiddleware, csrf_failure_page, too_large_page
+from emrex.web.head import HeadMiddleware, favicon
 from emrex.web.health import health_router
 from emrex.web.i18n import Catalogs, LocaleMiddleware, language_router
 from emrex.web.limits import BodyLimitMiddleware
 from emrex.web.pages import STATE_KEY, ContextProcessor, Pages
 from emrex.web.requestlog import RequestLogMiddleware
-from emrex.web.security import STATIC_PREFIX, SecurityHeadersMiddleware
+from emrex.web.security import FAVICON_PATH, STATIC_PREFIX, SecurityHeadersMiddleware
 from emrex.web.sessions import SessionMiddleware
 from emrex.web.settings import WebSettings
 from emrex.web.store import Lifetimes, SessionStore
@@ -41,8 +43,8 @@ def create_web_app(
     script_hashes: Iterable[str] = (),
     context_processors: Iterable[ContextProcessor] = (),
 ) -> FastAPI:
-    """A FastAPI app with sessions, CSRF, limits, headers, i18n, error pages, /static, /health and
-    /language (the language picker's target).
+    """A FastAPI app with sessions, CSRF, limits, headers, i18n, error pages, /static, /health,
+    /favicon.ico and /language (the language picker's target); HEAD is answered on every GET route.
 
     ``exempt_paths``: the protocol endpoints that take cross-site form posts (no CSRF check, large
     body limit). ``large_body_paths``: other paths that accept ``max_protocol_bytes`` (uploads).
@@ -65,7 +67,9 @@ def create_web_app(
         Middleware(SecurityHeadersMiddleware, settings=settings, script_hashes=tuple(script_hashes)),
         Middleware(LocaleMiddleware, settings=settings),
         Middleware(ErrorPageMiddleware),
-        Middleware(SessionMiddleware, store=store, settings=settings, skip_prefixes=(STATIC_PREFIX,)),
+        Middleware(
+            SessionMiddleware, store=store, settings=settings, skip_prefixes=(STATIC_PREFIX, FAVICON_PATH)
+        ),
         Middleware(
             BodyLimitMiddleware,
             small=settings.max_form_bytes,
@@ -79,6 +83,7 @@ def create_web_app(
             error_page=csrf_failure_page,
             max_part_size=settings.max_protocol_bytes,
         ),
+        Middleware(HeadMiddleware),
     ]
     app = FastAPI(
         title=title,
@@ -97,6 +102,7 @@ def create_web_app(
     app.mount(STATIC_PREFIX.rstrip("/"), StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health_router(database))
     app.include_router(language_router())
+    app.add_route(FAVICON_PATH, favicon, methods=["GET"], include_in_schema=False)
     return app
 
 

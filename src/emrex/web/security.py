@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from emrex.web.settings import WebSettings
 
 STATIC_PREFIX = "/static/"
+FAVICON_PATH = "/favicon.ico"
 
 
 def script_hash(source: str) -> str:
@@ -53,7 +54,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = scope["path"].startswith(STATIC_PREFIX)
+        static = scope["path"].startswith(STATIC_PREFIX) or scope["path"] == FAVICON_PATH
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
