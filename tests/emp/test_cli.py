@@ -110,7 +110,14 @@ def _free_port() -> int:
 
 def test_serve_migrates_and_serves(config_file: Path, tmp_path: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "EMREX_EMP_SERVER__PORT": str(port), "EMREX_EMP_BASE_URL": "http://localhost"}
+    env = {
+        **os.environ,
+        "EMREX_EMP_SERVER__PORT": str(port),
+        "EMREX_EMP_BASE_URL": "http://localhost",
+        # Two worker processes: the read timeouts must reach them too.
+        "EMREX_EMP_SERVER__WORKERS": "2",
+        "EMREX_EMP_SERVER__HEADER_TIMEOUT_SECONDS": "1",
+    }
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "emrex"), "emp", "serve", "--config", str(config_file)],
         env=env,
@@ -132,6 +139,12 @@ def test_serve_migrates_and_serves(config_file: Path, tmp_path: Path) -> None:
         assert response.json() == {"status": "ok"}
         refused = httpx.post(f"http://127.0.0.1:{port}/emrex", data={"sessionId": "x"}, timeout=5)
         assert refused.status_code == 400
+        for _connection in range(4):  # whichever worker takes it closes a silent connection
+            with socket.create_connection(("127.0.0.1", port)) as silent:
+                silent.settimeout(5)
+                started = time.monotonic()
+                assert silent.recv(1) == b""
+                assert time.monotonic() - started < 3
     finally:
         process.terminate()
         process.wait(10)

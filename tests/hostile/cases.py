@@ -19,6 +19,7 @@ ENTRY_POINTS = (
     "CLI",
     "registry readers",
     "JSON import",
+    "HTTP server",
 )
 
 
@@ -557,6 +558,36 @@ CASES: tuple[Case, ...] = tuple(
             "sis-conflict-found-while-writing",
             "a grading scheme that is found missing only while writing",
             "`SisImportError`; the whole import rolled back",
+        ),
+    )
+    + _cases(
+        "HTTP server",
+        (
+            "server-idle-connection",
+            "a connection that sends nothing (real sockets against uvicorn running the EMP)",
+            FOUND + "closed after the header timeout (10 s; 1 s in the test) with one log line",
+        ),
+        (
+            "server-slow-headers",
+            "request headers sent one byte at a time (slowloris)",
+            FOUND + "closed when the headers are not complete within the header timeout; one log line",
+        ),
+        (
+            "server-stalled-body",
+            "a POST whose body stops coming after its first bytes",
+            FOUND + "closed after the read timeout (30 s; 1 s in the test); the app sees the client gone; "
+            "one log line",
+        ),
+        (
+            "server-trickled-body",
+            "a POST body trickled a byte at a time, each within the read timeout",
+            FOUND + "closed when the whole body has taken longer than the body timeout (300 s; 2.5 s in the "
+            "test); one log line",
+        ),
+        (
+            "server-upload-cut-off",
+            "a client that disconnects in the middle of a 1 MB upload to the entry",
+            FOUND + "one log line (a 56-line traceback at ERROR before); nothing stored",
         ),
     )
 )

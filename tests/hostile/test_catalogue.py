@@ -18,6 +18,7 @@ MODULES = (
     "test_cli",
     "test_registry",
     "test_sis_json",
+    "test_server",
 )
 
 

@@ -107,9 +107,9 @@ def create_web_app(
 
 
 def serve(app: FastAPI, *, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run ``app`` in one uvicorn process with uvicorn's access log off: it logs query strings, ours
-    does not. For several workers run ``uvicorn --factory module:make_app --workers N --no-access-log``."""
-    import uvicorn
+    """Run ``app`` in one uvicorn process with our settings (``emrex.web.server``): no access log (it
+    logs query strings, ours does not), no proxy headers, read timeouts. For several workers use
+    ``emrex.web.server.run`` with an import string and ``factory=True``."""
+    from emrex.web.server import run
 
-    # proxy_headers off: a trusted-headers login must see the real peer (the proxy), not X-Forwarded-For.
-    uvicorn.run(app, host=host, port=port, access_log=False, server_header=False, proxy_headers=False)
+    run(app, host=host, port=port)

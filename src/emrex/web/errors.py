@@ -14,7 +14,7 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -106,6 +106,15 @@ class ErrorPageMiddleware:
         response = ResponseTracker(send)
         try:
             await self.app(scope, receive, response.send)
+        except ClientDisconnect:
+            # Nobody to answer: a client that went away (or was cut off by the server's timeouts) is
+            # worth one line, not a traceback.
+            logger.info(
+                "the client went away before its request was read: %s %s [request_id=%s]",
+                scope["method"],
+                scope["path"],
+                _request_id(Request(scope)),
+            )
         except Exception as error:
             request = Request(scope)
             if not response.started and _database_unreachable(error):

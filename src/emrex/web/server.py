@@ -94,6 +94,8 @@ class TimedH11Protocol(H11Protocol):
 
     def _close_slow_body(self, scope: Scope, what: str) -> None:
         logger.info("closed a connection: %s (%s %s)", what, scope.get("method", "-"), scope.get("path", "-"))
+        if self.cycle is not None:
+            self.cycle.disconnected = True  # at once: the transport reports the loss only later
         if not self.transport.is_closing():
             self.transport.close()
 
