@@ -156,7 +156,9 @@ def test_import_and_stats(emp: TestClient, tmp_path: Path, capsys: pytest.Captur
     post(emp, f"{flow}/select", emp.get(flow).text, item=["0:C1", "1:GR-101"], action="preview")
     preview = emp.get(f"{flow}/preview").text
     assert reply(post(emp, f"{flow}/send", preview, action="send", consent="yes"))["returnCode"] == "NCP_OK"
-    start(emp)  # abandoned
+    emp.get(start(emp))  # opened by the logged-in student (counted), then abandoned
+    anonymous = TestClient(emp.app, base_url=str(emp.base_url), follow_redirects=False)
+    start(anonymous)  # nobody logged in: not stored, not counted
     url = str(emp.app.state.emrex_emp.database.url)  # type: ignore[attr-defined]
     assert main(["emp", "stats", "--database", url]) == 0
     out = capsys.readouterr().out

@@ -123,6 +123,33 @@ CASES: tuple[Case, ...] = tuple(
             "400 page: sessionId is missing; nothing stored",
         ),
         (
+            "emp-entry-anonymous-flood",
+            "300 valid entries from 300 browsers, each opening its start page and the login form (before, "
+            "every entry wrote `emp_session`, `emp_event` and `web_session` rows)",
+            FOUND + "303 each; no table gains a row (the request waits in a signed cookie until login)",
+        ),
+        (
+            "emp-entry-image-get-flood",
+            "300 entries by GET, as `<img>` elements of any web page would send them",
+            FOUND + "303 each; nothing stored",
+        ),
+        (
+            "emp-entry-invented-client-hosts",
+            "50 entries naming invented client hosts, never followed by a login",
+            FOUND + "the statistics page lists none of them (a session is counted from login on)",
+        ),
+        (
+            "emp-entry-request-rate",
+            "61 entries from one address within a minute, then the login page",
+            FOUND + "the 61st and the login page get a 429 page with `Retry-After`; nothing stored; "
+            "another address is served",
+        ),
+        (
+            "emp-entry-cancel-before-login",
+            "the start page's cancel, posted before anyone logged in",
+            "`NCP_CANCEL` posted back to the client; nothing stored; the flow is gone from the browser",
+        ),
+        (
             "emp-entry-oversized-post",
             "entry post one byte over the protocol limit",
             "413 page; nothing stored",
@@ -139,7 +166,8 @@ CASES: tuple[Case, ...] = tuple(
         (
             "emp-pages-session-fixation",
             "a session cookie planted before login, and one invented by the attacker",
-            "login issues a new id; the old one opens nothing (404); the invented one is never adopted",
+            "login issues a new id; the old one opens no results (the start page; another person logging "
+            "in with it gets 403); the invented one is never adopted",
         ),
         (
             "emp-pages-headers-and-cookies",
@@ -390,6 +418,18 @@ CASES: tuple[Case, ...] = tuple(
             "emc-pages-other-students-transfer",
             "another student opens, downloads, confirms, deletes someone's transfer",
             "404/409/403 pages; nothing shown or changed",
+        ),
+        (
+            "emc-pages-anonymous-login-flood",
+            "500 anonymous visitors of the login page (2 000 made 2 000 session rows)",
+            FOUND + "the form with its CSRF token each time; no table gains a row (the token travels in a "
+            "signed cookie until login)",
+        ),
+        (
+            "emc-pages-login-request-rate",
+            "61 login pages from one address within a minute; the same from two addresses of one IPv6 /64",
+            FOUND + "429 page with `Retry-After` from the 61st; an IPv6 /64 counts as one address, another "
+            "network is served",
         ),
         (
             "emc-pages-next-dot-segments",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -289,3 +290,37 @@ def test_next_with_dot_segments_cannot_become_another_host(
     assert response.headers["location"] == "/"
     language = client.get("/language", params={"lang": "sv", "next": target}, follow_redirects=False)
     assert language.status_code == 303 and language.headers["location"] == "/"
+
+
+exercised("emc-pages-anonymous-login-flood", "emc-pages-login-request-rate")
+
+
+def test_a_flood_of_anonymous_login_pages_stores_nothing(
+    make_emc: Callable[..., TestClient], make_settings: Callable[..., Any]
+) -> None:
+    import dataclasses
+
+    from emrex.web.login.settings import RateLimit
+
+    settings = make_settings()
+    unlimited = dataclasses.replace(settings.login, rate_limit=RateLimit(requests_per_minute=0))
+    emc = make_emc(dataclasses.replace(settings, login=unlimited))
+    TestClient(emc.app, base_url=BASE_URL).get("/login")  # the cookie key, made once per database
+    with nothing_stored(database_of(emc)):
+        for _visitor in range(500):
+            page = TestClient(emc.app, base_url=BASE_URL).get("/login")
+            assert page.status_code == 200 and 'name="csrf_token"' in page.text
+
+
+def test_too_many_login_pages_from_one_address_get_a_429_page(make_emc: Callable[..., TestClient]) -> None:
+    emc = make_emc()
+    flood = TestClient(emc.app, base_url=BASE_URL, client=("198.51.100.80", 40000))
+    assert [flood.get("/login").status_code for _ in range(60)] == [200] * 60
+    refused = flood.get("/login")
+    assert refused.status_code == 429 and "retry-after" in refused.headers
+    no_traceback(refused.text)
+    v6 = TestClient(emc.app, base_url=BASE_URL, client=("2001:db8:1:2::5", 40000))
+    assert [v6.get("/login").status_code for _ in range(60)] == [200] * 60
+    # Another address of the same /64 network counts with it; another network does not.
+    for address, status in (("2001:db8:1:2::6", 429), ("2001:db8:1:3::6", 200)):
+        assert TestClient(emc.app, base_url=BASE_URL, client=(address, 1)).get("/login").status_code == status

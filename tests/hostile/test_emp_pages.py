@@ -91,9 +91,17 @@ def test_a_planted_session_cookie_is_replaced_at_login_and_stops_working(emp: Te
     attacker = TestClient(emp.app, base_url=BASE_URL, follow_redirects=False)
     attacker.cookies.set("__Host-emrex_session", planted, domain=HOST)
     assert "Lindqvist" in emp.get(flow).text
+    # The planted pre-login cookie still names the flow, but the flow is the person's now: it shows the
+    # start page to nobody, and to anyone else who logs in there, a refusal; never the results.
     page = attacker.get(flow)
-    assert page.status_code == 404 and "Lindqvist" not in page.text
+    assert page.status_code in (200, 404) and "Lindqvist" not in page.text
     assert attacker.get("/admin/stats").status_code in (303, 401, 403)
+    form = attacker.get("/login")
+    fields = {"username": "nobody", "password": PASSWORD, "next": "/", "csrf_token": csrf(form.text)}
+    attacker.post("/login", data=fields)
+    taken = attacker.get(flow)
+    assert taken.status_code in (403, 404) and "Lindqvist" not in taken.text
+    assert attacker.get(f"{flow}/preview").status_code in (403, 404)
     # A value the attacker made up is not adopted either.
     invented = TestClient(emp.app, base_url=BASE_URL, follow_redirects=False)
     invented.cookies.set("__Host-emrex_session", "attacker-chosen-value-0123456789", domain=HOST)

@@ -1,27 +1,35 @@
 """The factory the EMP and EMC build their web apps with.
 
 Middleware, outermost first: request log (request id) -> security headers -> language -> error
-pages -> sessions -> body limits -> CSRF -> HEAD as GET -> FastAPI routes (HTTP errors become pages
-there).
+pages -> request rate (anonymous paths) -> sessions -> body limits -> CSRF -> HEAD as GET -> FastAPI
+routes (HTTP errors become pages there).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.middleware import Middleware
+from starlette.requests import Request
 from starlette.staticfiles import StaticFiles
 
 from emrex.db import Database
 from emrex.web.csrf import CsrfMiddleware
-from emrex.web.errors import EXCEPTION_HANDLERS, ErrorPageMiddleware, csrf_failure_page, too_large_page
+from emrex.web.errors import (
+    EXCEPTION_HANDLERS,
+    ErrorPageMiddleware,
+    csrf_failure_page,
+    too_large_page,
+    too_many_requests_page,
+)
 from emrex.web.head import HeadMiddleware, favicon
 from emrex.web.health import health_router
 from emrex.web.i18n import Catalogs, LocaleMiddleware, language_router
 from emrex.web.limits import BodyLimitMiddleware
 from emrex.web.pages import STATE_KEY, ContextProcessor, Pages
+from emrex.web.ratelimit import RateLimitMiddleware, RequestLimiter
 from emrex.web.requestlog import RequestLogMiddleware
 from emrex.web.security import FAVICON_PATH, STATIC_PREFIX, SecurityHeadersMiddleware
 from emrex.web.sessions import SessionMiddleware
@@ -42,6 +50,9 @@ def create_web_app(
     large_body_paths: Iterable[str] = (),
     script_hashes: Iterable[str] = (),
     context_processors: Iterable[ContextProcessor] = (),
+    limited_paths: Iterable[str] = (),
+    requests_per_minute: int = 0,
+    client_address: Callable[[Request], str] | None = None,
 ) -> FastAPI:
     """A FastAPI app with sessions, CSRF, limits, headers, i18n, error pages, /static, /health,
     /favicon.ico and /language (the language picker's target); HEAD is answered on every GET route.
@@ -50,6 +61,8 @@ def create_web_app(
     body limit). ``large_body_paths``: other paths that accept ``max_protocol_bytes`` (uploads).
     ``script_hashes``: CSP hashes (``security.script_hash``) of inline scripts the pages use.
     ``context_processors``: functions ``(request) -> dict`` whose values every page gets (``person``).
+    ``limited_paths``: paths anyone may call anonymously (protocol entry, login), allowed
+    ``requests_per_minute`` per ``client_address`` (default: the peer) and worker; 0: no limit.
     The database schema must be migrated (``emrex.db.upgrade``) before the app serves requests.
     """
     exempt = frozenset(exempt_paths)
@@ -67,6 +80,7 @@ def create_web_app(
         Middleware(SecurityHeadersMiddleware, settings=settings, script_hashes=tuple(script_hashes)),
         Middleware(LocaleMiddleware, settings=settings),
         Middleware(ErrorPageMiddleware),
+        *_rate_limit(limited_paths, requests_per_minute, client_address),
         Middleware(
             SessionMiddleware, store=store, settings=settings, skip_prefixes=(STATIC_PREFIX, FAVICON_PATH)
         ),
@@ -104,6 +118,27 @@ def create_web_app(
     app.include_router(language_router())
     app.add_route(FAVICON_PATH, favicon, methods=["GET"], include_in_schema=False)
     return app
+
+
+def _rate_limit(
+    paths: Iterable[str], per_minute: int, address: Callable[[Request], str] | None
+) -> list[Middleware]:
+    limited = frozenset(paths)
+    if not limited or per_minute <= 0:
+        return []
+    return [
+        Middleware(
+            RateLimitMiddleware,
+            paths=limited,
+            limiter=RequestLimiter(per_minute),
+            address_of=address or _peer,
+            refused=too_many_requests_page,
+        )
+    ]
+
+
+def _peer(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 def serve(app: FastAPI, *, host: str = "127.0.0.1", port: int = 8000) -> None:

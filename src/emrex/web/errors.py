@@ -50,6 +50,10 @@ def csrf_failure_page(request: Request) -> Response:
     return error_page(request, 403, reason="csrf")
 
 
+def too_many_requests_page(request: Request, wait_seconds: int) -> Response:
+    return error_page(request, 429, reason="rate", headers={"Retry-After": str(wait_seconds)})
+
+
 def too_large_page(request: Request, error: BodyTooLarge) -> Response:
     return error_page(request, 413, detail=describe_size(error.limit), reason="too_large")
 

@@ -21,7 +21,7 @@ from emrex.db import Database
 from emrex.web.auth import Person, current_person, login_person, logout_person, safe_next, session_of
 from emrex.web.login.attributes import AttributeProblem, MissingAttributes
 from emrex.web.login.demo import authenticate
-from emrex.web.login.headers import UntrustedProxy, client_address, person_from_headers
+from emrex.web.login.headers import UntrustedProxy, person_from_headers, request_address
 from emrex.web.login.oidc import OidcClient, OidcError, PendingLogin
 from emrex.web.login.settings import DemoAccount, LoginSettings
 from emrex.web.login.throttle import Keys, LoginThrottle, TooManyAttempts
@@ -30,6 +30,8 @@ logger = logging.getLogger("emrex.web.login")
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LOCALE_DIR = Path(__file__).parent / "locale"
 PENDING_KEY = "emrex.oidc_pending"
+# Paths anyone may call without logging in: the services rate-limit them per address.
+LOGIN_PATHS = ("/login", "/login/callback")
 # Logins started in other tabs stay valid, up to this many at once.
 MAX_PENDING = 3
 MAX_FIELD = 256
@@ -47,9 +49,7 @@ def login_router(
     oidc = OidcClient(settings, transport=oidc_transport) if settings.method == "oidc" else None
 
     def address(request: Request) -> str:
-        peer = request.client.host if request.client else None
-        proxies = settings.headers.trusted_proxies if settings.headers else ()
-        return client_address(peer, request.headers.get("x-forwarded-for"), proxies)
+        return request_address(settings, request)
 
     def done(request: Request, target: str) -> Response:
         return RedirectResponse(safe_next(target), status_code=303)
