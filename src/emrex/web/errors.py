@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emrex.web.limits import BodyTooLarge, ResponseTracker, describe_size
 from emrex.web.pages import pages_of
+from emrex.web.requestlog import logged_path
 
 logger = logging.getLogger("emrex.web.error")
 TEMPLATE = "emrex/error.html"
@@ -116,7 +117,7 @@ class ErrorPageMiddleware:
             logger.info(
                 "the client went away before its request was read: %s %s [request_id=%s]",
                 scope["method"],
-                scope["path"],
+                logged_path(scope),
                 _request_id(Request(scope)),
             )
         except Exception as error:

@@ -23,6 +23,8 @@ import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+from emrex.web.requestlog import logged_path
+
 logger = logging.getLogger("emrex.web.server")
 TIMEOUTS_ENV = "EMREX_SERVER_TIMEOUTS"  # how worker processes learn the timeouts of their parent
 KEEP_ALIVE_SECONDS = 5
@@ -93,7 +95,8 @@ class TimedH11Protocol(H11Protocol):
             self.transport.close()
 
     def _close_slow_body(self, scope: Scope, what: str) -> None:
-        logger.info("closed a connection: %s (%s %s)", what, scope.get("method", "-"), scope.get("path", "-"))
+        shown = logged_path(scope) if "path" in scope else "-"  # the route, never an identifier
+        logger.info("closed a connection: %s (%s %s)", what, scope.get("method", "-"), shown)
         if self.cycle is not None:
             self.cycle.disconnected = True  # at once: the transport reports the loss only later
         if not self.transport.is_closing():
@@ -153,18 +156,7 @@ def server_config(
     app: ASGIApp | str, *, timeouts: ServerTimeouts | None = None, **options: Any
 ) -> uvicorn.Config:
     """A uvicorn configuration with our protocol and settings; ``options`` override uvicorn's."""
-    settings: dict[str, Any] = {
-        "http": TimedH11Protocol,
-        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
-        # Our request log has no query strings or personal data; uvicorn's access log would.
-        "access_log": False,
-        "server_header": False,
-        # A trusted-headers login must see the real peer (the proxy), not X-Forwarded-For.
-        "proxy_headers": False,
-        "lifespan": "auto",
-    }
-    settings.update(options)
-    config = uvicorn.Config(app, **settings)
+    config = uvicorn.Config(app, **_settings(options))
     config.emrex_timeouts = timeouts or ServerTimeouts()  # type: ignore[attr-defined]
     return config
 
@@ -182,12 +174,17 @@ def run(
     """Serve with uvicorn and our settings; worker processes get the timeouts through the environment."""
     timeouts = timeouts or ServerTimeouts()
     os.environ[TIMEOUTS_ENV] = json.dumps(asdict(timeouts))
-    settings: dict[str, Any] = {
+    uvicorn.run(app, host=host, port=port, workers=workers, factory=factory, **_settings(options))
+
+
+def _settings(options: dict[str, Any]) -> dict[str, Any]:
+    return {
         "http": TimedH11Protocol,
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+        # Our request log has no query strings or personal data; uvicorn's access log would.
         "access_log": False,
         "server_header": False,
+        # A trusted-headers login must see the real peer (the proxy), not X-Forwarded-For.
         "proxy_headers": False,
+        **options,
     }
-    settings.update(options)
-    uvicorn.run(app, host=host, port=port, workers=workers, factory=factory, **settings)
