@@ -42,8 +42,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def axe_source() -> str:
     if not AXE.is_file():
         pytest.skip(
-            f"axe-core is missing ({AXE.relative_to(ROOT)}); get it with: "
-            "npm install --prefix .cache/axe axe-core@4   (or run .ci/run)"
+            f"axe-core is missing ({AXE.relative_to(ROOT)}): ./run tests installs it with npm "
+            "(npm install --prefix .cache/axe axe-core@4); it said above why it could not"
         )
     return AXE.read_text(encoding="utf-8")
 

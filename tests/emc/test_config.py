@@ -124,6 +124,8 @@ def test_environment_variables_override_the_file(tmp_path: Path) -> None:
         ({"webhook": {"url": "http://sis.example/hook", "secret": "x" * 20}}, "emc.webhook.url"),
         ({"webhook": {"url": "https://sis.example/hook", "secret": "short"}}, "emc.webhook.secret"),
         ({"retention": {"raw_days": -1}}, "emc.retention.raw_days"),
+        ({"server": {"header_timeout_seconds": 0}}, "emc.server: header_seconds"),
+        ({"server": {"idle_seconds": 3}}, "emc.server.idle_seconds: unknown setting"),
         ({"colour": "blue"}, "emc.colour: unknown setting"),
         ({"identity": {"tolerence": 0.1}}, "emc.identity.tolerence: unknown setting"),
         ({"login": {"method": "demo", "production": True, "demo": {}}}, "emc.login"),
@@ -199,3 +201,11 @@ def test_the_recognition_settings_are_read_and_checked(
         values["recognition"] = change
         with pytest.raises(EmcConfigError, match=message):
             settings_from_mapping(values, {})
+
+
+def test_server_timeouts_are_read(tmp_path: Path, keys: Keys, password_hash: str) -> None:
+    values = config(tmp_path, keys, password_hash)
+    values["server"] = {"read_timeout_seconds": 12.5}
+    settings = settings_from_mapping(values, {"EMREX_EMC_SERVER_BODY_TIMEOUT_SECONDS": "600"})
+    timeouts = settings.server_timeouts
+    assert (timeouts.header_seconds, timeouts.read_seconds, timeouts.body_seconds) == (10.0, 12.5, 600.0)

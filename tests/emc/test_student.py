@@ -266,3 +266,20 @@ def test_a_transfer_id_beyond_64_bits_is_not_found(make_emc: Callable[..., TestC
     staff = make_emc()
     login(staff, "staff")
     assert staff.get("/staff/transfers/" + "9" * 30).status_code == 404
+
+
+def test_changing_language_on_the_page_that_goes_to_the_provider_is_no_405(emc: TestClient) -> None:
+    from tests.web.picker import change_language
+
+    login(emc)
+    page = emc.get("/choose?country=SE")
+    going = emc.post("/start", data={"country": "SE", "emp": NORDVIK, "csrf_token": csrf(page.text)})
+    assert going.status_code == 200 and "data-emrex-autosubmit" in going.text
+    changed = change_language(emc, going.text, "sv")
+    assert changed.status_code == 200, changed.status_code
+    assert '<html lang="sv">' in changed.text
+
+
+def test_head_and_favicon(emc: TestClient) -> None:
+    assert emc.head("/").status_code == 200
+    assert emc.get("/favicon.ico").status_code == 200

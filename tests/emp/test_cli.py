@@ -110,7 +110,14 @@ def _free_port() -> int:
 
 def test_serve_migrates_and_serves(config_file: Path, tmp_path: Path) -> None:
     port = _free_port()
-    env = {**os.environ, "EMREX_EMP_SERVER__PORT": str(port), "EMREX_EMP_BASE_URL": "http://localhost"}
+    env = {
+        **os.environ,
+        "EMREX_EMP_SERVER__PORT": str(port),
+        "EMREX_EMP_BASE_URL": "http://localhost",
+        # Two worker processes: the read timeouts must reach them too.
+        "EMREX_EMP_SERVER__WORKERS": "2",
+        "EMREX_EMP_SERVER__HEADER_TIMEOUT_SECONDS": "1",
+    }
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "emrex"), "emp", "serve", "--config", str(config_file)],
         env=env,
@@ -118,23 +125,29 @@ def test_serve_migrates_and_serves(config_file: Path, tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 90  # two workers each import the app and load the key: slow under load
         while True:
             try:
                 response = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
                 break
             except httpx.TransportError:
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError(
-                        process.stderr.read().decode() if process.stderr else "no output"
-                    ) from None
+                    process.terminate()  # its stderr ends only when it (and its workers) have
+                    _, error = process.communicate(timeout=30)
+                    raise AssertionError(error.decode() if error else "no output") from None
                 time.sleep(0.2)
         assert response.json() == {"status": "ok"}
         refused = httpx.post(f"http://127.0.0.1:{port}/emrex", data={"sessionId": "x"}, timeout=5)
         assert refused.status_code == 400
+        for _connection in range(4):  # whichever worker takes it closes a silent connection
+            with socket.create_connection(("127.0.0.1", port)) as silent:
+                silent.settimeout(5)
+                started = time.monotonic()
+                assert silent.recv(1) == b""
+                assert time.monotonic() - started < 3
     finally:
         process.terminate()
-        process.wait(10)
+        process.wait(30)
 
 
 def test_import_and_stats(emp: TestClient, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -143,7 +156,9 @@ def test_import_and_stats(emp: TestClient, tmp_path: Path, capsys: pytest.Captur
     post(emp, f"{flow}/select", emp.get(flow).text, item=["0:C1", "1:GR-101"], action="preview")
     preview = emp.get(f"{flow}/preview").text
     assert reply(post(emp, f"{flow}/send", preview, action="send", consent="yes"))["returnCode"] == "NCP_OK"
-    start(emp)  # abandoned
+    emp.get(start(emp))  # opened by the logged-in student (counted), then abandoned
+    anonymous = TestClient(emp.app, base_url=str(emp.base_url), follow_redirects=False)
+    start(anonymous)  # nobody logged in: not stored, not counted
     url = str(emp.app.state.emrex_emp.database.url)  # type: ignore[attr-defined]
     assert main(["emp", "stats", "--database", url]) == 0
     out = capsys.readouterr().out

@@ -49,6 +49,8 @@ def test_defaults() -> None:
         ({"colour": "blue"}, "colour"),
         ({"login": {"method": "demo", "demo": {"accounts": []}}}, "login."),
         ({"server": {"workers": 0}}, "server.workers"),
+        ({"server": {"read_timeout_seconds": 0}}, "server.read_timeout_seconds"),
+        ({"server": {"body_timeout_seconds": "long"}}, "server.body_timeout_seconds"),
     ],
 )
 def test_errors_name_the_setting(overrides: dict[str, Any], setting: str) -> None:
@@ -90,6 +92,7 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
         "EMREX_EMP_WHOLE_PROGRAMME_ONLY": "true",
         "EMREX_EMP_SESSION_MINUTES": "45",
         "EMREX_EMP_SERVER__WORKERS": "4",
+        "EMREX_EMP_SERVER__HEADER_TIMEOUT_SECONDS": "5",
         "EMREX_EMP_LOGIN__HEADERS__TRUSTED_PROXIES": '["10.0.0.0/8"]',
         "EMREX_EMP_KEY_PASSWORD": "1234",
         "EMREX_EMP_CONFIG": str(path),
@@ -101,6 +104,7 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
     assert settings.whole_programme_only is True
     assert settings.session_lifetime == timedelta(minutes=45)
     assert settings.server.workers == 4
+    assert settings.server.timeouts.header_seconds == 5.0 and settings.server.timeouts.body_seconds == 300.0
     assert settings.login["headers"]["trusted_proxies"] == ["10.0.0.0/8"]
     assert settings.key_password == "1234"
     assert "1234" not in repr(settings)

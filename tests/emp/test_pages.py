@@ -111,6 +111,7 @@ def test_stats_page_is_for_staff_only(make_emp: Callable[..., TestClient]) -> No
     emp, staff = make_emp(), make_emp()
     flow = start(emp)
     login(emp, flow)
+    emp.get(flow)  # the flow is stored (and counted) at its first page after login
     assert emp.get("/admin/stats").status_code == 403
     login(staff, start(staff), "staff")
     page = staff.get("/admin/stats")
@@ -141,3 +142,30 @@ def test_two_emps_in_one_process_keep_apart(make_emp: Callable[..., TestClient])
     login(first, flow)
     assert "First EMP" in first.get(flow).text
     assert second.get(flow).status_code == 404  # other browser session
+
+
+def test_changing_language_after_sending_leads_back_to_the_flow(emp: TestClient) -> None:
+    from tests.web.picker import change_language
+
+    flow, page = _preview(emp, "0:C1")
+    sent = post(emp, f"{flow}/send", page, action="send", consent="yes")
+    assert sent.status_code == 200 and "data-emrex-autosubmit" in sent.text
+    changed = change_language(emp, sent.text, "sv")
+    assert changed.status_code != 405, "the picker sent the browser to a page that only takes posts"
+    assert '<html lang="sv">' in changed.text
+
+
+def test_changing_language_on_the_refused_consent_page_keeps_the_preview(emp: TestClient) -> None:
+    from tests.web.picker import change_language
+
+    flow, page = _preview(emp, "0:C1")
+    refused = post(emp, f"{flow}/send", page, action="send")
+    assert refused.status_code == 400
+    changed = change_language(emp, refused.text, "sv")
+    assert changed.status_code == 200
+    assert '<html lang="sv">' in changed.text and 'name="consent"' in changed.text
+
+
+def test_head_and_favicon(emp: TestClient) -> None:
+    assert emp.head("/").status_code == 200
+    assert emp.get("/favicon.ico").status_code == 200

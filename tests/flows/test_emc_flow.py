@@ -313,3 +313,73 @@ def test_results_of_another_person_are_refused(
     with emc.app.state.emc_service.database.session() as s:  # type: ignore[attr-defined]
         transfer = s.scalars(select(Transfer)).one()
         assert (transfer.status, transfer.elmo_xml) == (Status.FAILED, None)
+
+
+_REPOST = re.compile(r'<form method="post" action="([^"]+)">(.*?)</form>', re.S)
+
+
+def _repost_form(page: str) -> tuple[str, dict[str, str]] | None:
+    for action, body in _REPOST.findall(page):
+        if "/emrex/return" in action:
+            return html.unescape(action), {n: html.unescape(v) for n, v in _INPUT.findall(body)}
+    return None
+
+
+def test_a_reload_of_the_sending_page_without_javascript_offers_the_same_answer_again(
+    make_emc: Callable[..., TestClient], make_emp: Callable[..., TestClient]
+) -> None:
+    emc, emp = make_emc(), make_emp()
+    trip = Trip(emc, make_emc(), emp, "asa")
+    emp_login(emp, trip.flow, "asa")
+    page = emp.get(trip.flow).text
+    picked = [html.unescape(p) for p in re.findall(r'name="item" value="([^"]+)"', page)]
+    emp_post(emp, f"{trip.flow}/select", page, item=picked, action="preview")
+    preview = emp.get(f"{trip.flow}/preview").text
+    sent = emp_post(emp, f"{trip.flow}/send", preview, action="send", consent="yes")
+    form = re.search(r"<form [^>]*data-emrex-autosubmit>(.*?)</form>", sent.text, re.S)
+    assert form
+    answer = {n: html.unescape(v) for n, v in _INPUT.findall(form.group(1))}
+    # JavaScript off, the student reloads: the browser posts the send form again.
+    reloaded = emp_post(emp, f"{trip.flow}/send", preview, action="send", consent="yes")
+    assert reloaded.status_code == 409
+    found = _repost_form(reloaded.text)
+    assert found is not None, "the page offers no way on"
+    action, fields = found
+    assert action == f"{EMC_URL}/emrex/return" and fields == answer
+    assert f'href="{EMC_URL}/"' in reloaded.text  # and the way back
+    assert _repost_form(emp.get(trip.flow).text) == found  # the flow's page offers the same
+    # The answer reaches the EMC once; posted again, the EMC says it has it and imports nothing twice.
+    first = trip.cookieless.post("/emrex/return", data=fields, follow_redirects=False)
+    assert first.status_code == 303
+    second = trip.cookieless.post("/emrex/return", data=fields, follow_redirects=False)
+    assert second.status_code == 409
+    transfer_id = int(first.headers["location"].rsplit("/", 1)[1])
+    trip.confirm(transfer_id)
+    _, credentials = stored(emc, transfer_id)
+    assert credentials and len(credentials) == len({c.title for c in credentials})
+
+
+def test_the_sent_answer_is_shown_only_to_its_student_and_only_until_expiry(
+    make_emc: Callable[..., TestClient], make_emp: Callable[..., TestClient]
+) -> None:
+    from datetime import timedelta
+    from unittest.mock import patch
+
+    from emrex.db import utcnow
+
+    emc, emp = make_emc(), make_emp()
+    trip = Trip(emc, make_emc(), emp, "asa")
+    trip.send_all()
+    assert _repost_form(emp.get(trip.flow).text) is not None
+    later = utcnow() + timedelta(minutes=31)
+    with patch("emrex.emp.store.utcnow", return_value=later):
+        expired = emp.get(trip.flow)
+    assert _repost_form(expired.text) is None and f'href="{EMC_URL}/"' in expired.text
+    # Another browser (or this one after logging out) has no key to the flow: nothing is shown.
+    other = make_emp()
+    emp_login(other, trip.flow, "asa")
+    assert other.get(trip.flow).status_code == 404
+    token = re.findall(r'name="csrf_token" value="([^"]+)"', emp.get("/logout").text)[0]
+    emp.post("/logout", data={"csrf_token": token})
+    page = emp.get(trip.flow)
+    assert page.status_code == 404 and _repost_form(page.text) is None

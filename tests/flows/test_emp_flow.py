@@ -154,6 +154,7 @@ def test_a_failing_source_answers_ncp_error(make_emp: Callable[..., TestClient])
 def test_an_expired_session_gets_a_clear_page(emp: TestClient) -> None:
     flow = start(emp)
     login(emp, flow)
+    emp.get(flow)
     later = utcnow() + timedelta(minutes=31)
     with patch("emrex.emp.app._now", return_value=later):
         page = emp.get(flow)
@@ -197,6 +198,9 @@ def test_entry_by_get_and_unknown_parameters_are_accepted(emp: TestClient) -> No
         "/emrex", params={"sessionId": SESSION_ID, "returnUrl": CLIENT_RETURN, "lang": "xx", "foo": "1"}
     )
     assert response.status_code == 303
+    assert _stored(emp) == (0, 0)  # nothing until someone logs in
+    login(emp, response.headers["location"])
+    emp.get(response.headers["location"])
     assert _stored(emp) == (1, 1)
 
 
@@ -348,3 +352,12 @@ def test_a_session_asks_the_source_once_unless_the_cache_is_off(
     second = start(emp)  # the student's next session (still logged in) asks again
     assert "0:C1" in items(emp.get(second).text)
     assert source.calls == calls + 1
+
+
+def test_an_expired_request_before_login_gets_a_clear_page(emp: TestClient) -> None:
+    flow = start(emp)
+    later = utcnow() + timedelta(minutes=31)
+    with patch("emrex.emp.app._now", return_value=later):
+        page = emp.get(flow)
+    assert page.status_code == 410 and "expired" in page.text
+    assert _stored(emp) == (0, 0)

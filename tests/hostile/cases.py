@@ -25,6 +25,7 @@ ENTRY_POINTS = (
     "wallet",
     "ELM/EDC library",
     "ELM converter service",
+    "HTTP server",
 )
 
 
@@ -53,6 +54,7 @@ def _cases(entry: str, *rows: tuple[str, str, str]) -> list[Case]:
 
 
 REFUSED_400 = "400 page naming the rule; nothing stored"
+DISGUISED_IP = "400 page: the host is a disguised IP address (browsers go to 127.0.0.1); nothing stored"
 NOT_READABLE = "400 page: the results could not be read; transfer failed, no document kept"
 SIGNATURE_REFUSED = "400 page: signature not accepted; transfer failed, no document kept"
 FORGED_POST = "403 page for a post without or with a wrong token; nothing changed"
@@ -81,6 +83,29 @@ CASES: tuple[Case, ...] = tuple(
             "the same look-alike host in its `xn--` form",
             "served; the start page names the `xn--` host, never the look-alike glyphs",
         ),
+        (
+            "emp-entry-return-url-decimal-ip",
+            "`returnUrl` host `2130706433` (a browser goes to 127.0.0.1; it was shown to the student as is)",
+            FOUND + DISGUISED_IP,
+        ),
+        ("emp-entry-return-url-hex-ip", "`returnUrl` host `0x7f000001`", FOUND + DISGUISED_IP),
+        ("emp-entry-return-url-octal-ip", "`returnUrl` host `0177.0.0.1`", FOUND + DISGUISED_IP),
+        ("emp-entry-return-url-short-ip", "`returnUrl` host `127.1` with a port", FOUND + DISGUISED_IP),
+        (
+            "emp-entry-return-url-ipv6-zone-id",
+            "`returnUrl` host `[fe80::1%25eth0]` (an IPv6 zone id, which browsers refuse)",
+            FOUND + REFUSED_400,
+        ),
+        (
+            "emp-entry-return-url-ipv6-long-form",
+            "`returnUrl` host `[0:0:0:0:0:ffff:7f00:1]` (browsers write `[::ffff:7f00:1]`)",
+            FOUND + "400 page: the IPv6 address is written in a disguised form; nothing stored",
+        ),
+        (
+            "emp-entry-return-url-percent-host",
+            "`returnUrl` host `emc.home%2eexample` (browsers decode it to another name than the one shown)",
+            REFUSED_400,
+        ),
         ("emp-entry-return-url-very-long", "`returnUrl` of 100 000 characters", REFUSED_400),
         (
             "emp-entry-return-url-newline",
@@ -105,6 +130,33 @@ CASES: tuple[Case, ...] = tuple(
             "400 page: sessionId is missing; nothing stored",
         ),
         (
+            "emp-entry-anonymous-flood",
+            "300 valid entries from 300 browsers, each opening its start page and the login form (before, "
+            "every entry wrote `emp_session`, `emp_event` and `web_session` rows)",
+            FOUND + "303 each; no table gains a row (the request waits in a signed cookie until login)",
+        ),
+        (
+            "emp-entry-image-get-flood",
+            "300 entries by GET, as `<img>` elements of any web page would send them",
+            FOUND + "303 each; nothing stored",
+        ),
+        (
+            "emp-entry-invented-client-hosts",
+            "50 entries naming invented client hosts, never followed by a login",
+            FOUND + "the statistics page lists none of them (a session is counted from login on)",
+        ),
+        (
+            "emp-entry-request-rate",
+            "61 entries from one address within a minute, then the login page",
+            FOUND + "the 61st and the login page get a 429 page with `Retry-After`; nothing stored; "
+            "another address is served",
+        ),
+        (
+            "emp-entry-cancel-before-login",
+            "the start page's cancel, posted before anyone logged in",
+            "`NCP_CANCEL` posted back to the client; nothing stored; the flow is gone from the browser",
+        ),
+        (
             "emp-entry-oversized-post",
             "entry post one byte over the protocol limit",
             "413 page; nothing stored",
@@ -121,7 +173,8 @@ CASES: tuple[Case, ...] = tuple(
         (
             "emp-pages-session-fixation",
             "a session cookie planted before login, and one invented by the attacker",
-            "login issues a new id; the old one opens nothing (404); the invented one is never adopted",
+            "login issues a new id; the old one opens no results (the start page; another person logging "
+            "in with it gets 403); the invented one is never adopted",
         ),
         (
             "emp-pages-headers-and-cookies",
@@ -144,6 +197,26 @@ CASES: tuple[Case, ...] = tuple(
             "emp-pages-unknown-path-identifier",
             "unknown paths whose first segment is an identifier or a name with digits",
             FOUND + "404 page; the request log keeps only a word as the first segment, else `/…`",
+        ),
+        (
+            "emp-pages-login-timing-unknown-user",
+            "a wrong password for a user name that does not exist, and for one that does (65 ms against "
+            "100 ms told which names exist)",
+            FOUND + "401 page either way after the same scrypt work (n, r, p, key and salt length of the "
+            "accounts)",
+        ),
+        (
+            "emp-pages-login-parallel-flood",
+            "60 wrong passwords for one user name at once, over real sockets, then the right one",
+            FOUND + "5 are checked, 55 get the 429 page unread (each attempt is counted before it is "
+            "checked, in one locked transaction); the right password then gets 429 too",
+        ),
+        (
+            "emp-pages-language-picker-raw-path",
+            "`GET //evil.example/x` (and `///…`, `/.//…`): the language picker's form took its action "
+            "from the raw request path",
+            FOUND + "404 page whose picker goes to `/language` with a `next` that can only lead to a path "
+            "on this site",
         ),
         (
             "emp-pages-flow-of-another-browser",
@@ -446,6 +519,25 @@ CASES: tuple[Case, ...] = tuple(
             "emc-staff-refused-decision-markup",
             "a review decision that is no decision, with a reason of 50 KB holding a script",
             FOUND + "400 page with the form again, the reason escaped; the transfer still waits for review",
+        ),
+        (
+            "emc-pages-anonymous-login-flood",
+            "500 anonymous visitors of the login page (2 000 made 2 000 session rows)",
+            FOUND + "the form with its CSRF token each time; no table gains a row (the token travels in a "
+            "signed cookie until login)",
+        ),
+        (
+            "emc-pages-login-request-rate",
+            "61 login pages from one address within a minute; the same from two addresses of one IPv6 /64",
+            FOUND + "429 page with `Retry-After` from the 61st; an IPv6 /64 counts as one address, another "
+            "network is served",
+        ),
+        (
+            "emc-pages-next-dot-segments",
+            "`next=/.//evil.example`, `/%2e//…`, `/x/..//…` at login and on the language route (a "
+            "browser resolves the dot segments to `//evil.example`)",
+            FOUND + "303 to `/`: dot segments are resolved as browsers do, and a result that is not a "
+            "local path is dropped",
         ),
     )
     + _cases(
@@ -1138,6 +1230,36 @@ CASES += tuple(
             "catalogue-hostile-values",
             "a code with spaces and markup, NUL in a title, a plain-HTTP URL, a code given twice, 0 credits",
             "`CatalogueError` naming each JSON path; the stored catalogue unchanged; CLI exit 1",
+        ),
+    )
+    + _cases(
+        "HTTP server",
+        (
+            "server-idle-connection",
+            "a connection that sends nothing (real sockets against uvicorn running the EMP)",
+            FOUND + "closed after the header timeout (10 s; 1 s in the test) with one log line",
+        ),
+        (
+            "server-slow-headers",
+            "request headers sent one byte at a time (slowloris)",
+            FOUND + "closed when the headers are not complete within the header timeout; one log line",
+        ),
+        (
+            "server-stalled-body",
+            "a POST whose body stops coming after its first bytes",
+            FOUND + "closed after the read timeout (30 s; 1 s in the test); the app sees the client gone; "
+            "one log line",
+        ),
+        (
+            "server-trickled-body",
+            "a POST body trickled a byte at a time, each within the read timeout",
+            FOUND + "closed when the whole body has taken longer than the body timeout (300 s; 2.5 s in the "
+            "test); one log line",
+        ),
+        (
+            "server-upload-cut-off",
+            "a client that disconnects in the middle of a 1 MB upload to the entry",
+            FOUND + "one log line (a 56-line traceback at ERROR before); nothing stored",
         ),
     )
 )

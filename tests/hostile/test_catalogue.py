@@ -25,6 +25,7 @@ MODULES = (
     "test_wallet",
     "test_elm",
     "test_recognition",
+    "test_server",
 )
 
 

@@ -391,3 +391,63 @@ def test_the_same_results_confirmed_twice_at_once_are_imported_once(
     page = client.get(f"/transfers/{later}").text
     assert "not imported again" in page
     logs_clean(watch_logs)
+
+
+exercised("emc-pages-next-dot-segments")
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["/.//evil.example", "/%2e//evil.example", "/x/..//evil.example", "/./%2E%2e//evil.example/"],
+)
+def test_next_with_dot_segments_cannot_become_another_host(
+    make_emc: Callable[..., TestClient], target: str
+) -> None:
+    # A browser removes dot segments (also %2e) from the Location: "/.//evil.example" would become the
+    # path "//evil.example", and a page there took its form action from it (another host).
+    client = make_emc()
+    page = client.get("/login", params={"next": target})
+    assert 'value="' + target + '"' not in page.text
+    response = client.post(
+        "/login",
+        data={"username": "asa", "password": PASSWORD, "next": target, "csrf_token": csrf(page.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/"
+    language = client.get("/language", params={"lang": "sv", "next": target}, follow_redirects=False)
+    assert language.status_code == 303 and language.headers["location"] == "/"
+
+
+exercised("emc-pages-anonymous-login-flood", "emc-pages-login-request-rate")
+
+
+def test_a_flood_of_anonymous_login_pages_stores_nothing(
+    make_emc: Callable[..., TestClient], make_settings: Callable[..., Any]
+) -> None:
+    import dataclasses
+
+    from emrex.web.login.settings import RateLimit
+
+    settings = make_settings()
+    unlimited = dataclasses.replace(settings.login, rate_limit=RateLimit(requests_per_minute=0))
+    emc = make_emc(dataclasses.replace(settings, login=unlimited))
+    TestClient(emc.app, base_url=BASE_URL).get("/login")  # the cookie key, made once per database
+    with nothing_stored(database_of(emc)):
+        for _visitor in range(500):
+            page = TestClient(emc.app, base_url=BASE_URL).get("/login")
+            assert page.status_code == 200 and 'name="csrf_token"' in page.text
+
+
+def test_too_many_login_pages_from_one_address_get_a_429_page(make_emc: Callable[..., TestClient]) -> None:
+    emc = make_emc()
+    flood = TestClient(emc.app, base_url=BASE_URL, client=("198.51.100.80", 40000))
+    assert [flood.get("/login").status_code for _ in range(60)] == [200] * 60
+    refused = flood.get("/login")
+    assert refused.status_code == 429 and "retry-after" in refused.headers
+    no_traceback(refused.text)
+    v6 = TestClient(emc.app, base_url=BASE_URL, client=("2001:db8:1:2::5", 40000))
+    assert [v6.get("/login").status_code for _ in range(60)] == [200] * 60
+    # Another address of the same /64 network counts with it; another network does not.
+    for address, status in (("2001:db8:1:2::6", 429), ("2001:db8:1:3::6", 200)):
+        assert TestClient(emc.app, base_url=BASE_URL, client=(address, 1)).get("/login").status_code == status

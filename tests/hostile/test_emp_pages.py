@@ -91,9 +91,17 @@ def test_a_planted_session_cookie_is_replaced_at_login_and_stops_working(emp: Te
     attacker = TestClient(emp.app, base_url=BASE_URL, follow_redirects=False)
     attacker.cookies.set("__Host-emrex_session", planted, domain=HOST)
     assert "Lindqvist" in emp.get(flow).text
+    # The planted pre-login cookie still names the flow, but the flow is the person's now: it shows the
+    # start page to nobody, and to anyone else who logs in there, a refusal; never the results.
     page = attacker.get(flow)
-    assert page.status_code == 404 and "Lindqvist" not in page.text
+    assert page.status_code in (200, 404) and "Lindqvist" not in page.text
     assert attacker.get("/admin/stats").status_code in (303, 401, 403)
+    form = attacker.get("/login")
+    fields = {"username": "nobody", "password": PASSWORD, "next": "/", "csrf_token": csrf(form.text)}
+    attacker.post("/login", data=fields)
+    taken = attacker.get(flow)
+    assert taken.status_code in (403, 404) and "Lindqvist" not in taken.text
+    assert attacker.get(f"{flow}/preview").status_code in (403, 404)
     # A value the attacker made up is not adopted either.
     invented = TestClient(emp.app, base_url=BASE_URL, follow_redirects=False)
     invented.cookies.set("__Host-emrex_session", "attacker-chosen-value-0123456789", domain=HOST)
@@ -195,4 +203,93 @@ def test_an_unknown_path_holding_an_identifier_is_not_logged(
             response = emp.get(path)
         assert response.status_code == 404
         no_traceback(response.text)
+    logs_clean(watch_logs)
+
+
+exercised("emp-pages-login-timing-unknown-user")
+
+
+def test_an_unknown_user_name_costs_the_same_scrypt_work_as_a_known_one(
+    emp: TestClient, monkeypatch: pytest.MonkeyPatch, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    import emrex.web.login.demo as demo
+
+    calls: list[tuple[int, int, int, int, int]] = []
+    original = demo._scrypt
+
+    def recording(password: str, salt: bytes, log2_n: int, r: int, p: int, length: int = 32) -> bytes:
+        calls.append((log2_n, r, p, length, len(salt)))
+        return original(password, salt, log2_n, r, p, length)
+
+    monkeypatch.setattr(demo, "_scrypt", recording)
+    for username in ("asa", MARKER):
+        page = emp.get("/login")
+        response = emp.post(
+            "/login",
+            data={"username": username, "password": "wrong", "next": "/", "csrf_token": csrf(page.text)},
+        )
+        assert response.status_code == 401
+    # One scrypt run each, with the accounts' parameters (n, r, p, key and salt length) for both.
+    assert len(calls) == 2, calls
+    assert calls[0] == calls[1], f"a known user costs {calls[0]}, an unknown one {calls[1]}"
+    logs_clean(watch_logs)
+
+
+exercised("emp-pages-login-parallel-flood")
+
+
+def test_parallel_wrong_passwords_are_counted_before_any_is_checked(
+    emp: TestClient, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from tests.web.live import live_server
+
+    page = emp.get("/login")
+    token = csrf(page.text)
+    cookie = "; ".join(f"{c.name}={c.value}" for c in emp.cookies.jar)
+    with live_server(emp.app) as (host, port):
+
+        def attempt(password: str) -> int:
+            response = httpx.post(
+                f"http://{host}:{port}/login",
+                data={"username": "asa", "password": password, "next": "/", "csrf_token": token},
+                headers={"cookie": cookie},
+                timeout=60,
+            )
+            no_traceback(response.text)
+            return response.status_code
+
+        with ThreadPoolExecutor(max_workers=30) as pool:
+            statuses = list(pool.map(attempt, [f"guess-{i}" for i in range(60)]))
+        right = attempt(PASSWORD)
+    # The limit is 5 per user name: five wrong passwords were tried, the rest refused unread.
+    assert statuses.count(401) == 5, sorted(statuses)
+    assert statuses.count(429) == 55, sorted(statuses)
+    assert right == 429, "the right password was accepted after the flood"
+    logs_clean(watch_logs)
+
+
+exercised("emp-pages-language-picker-raw-path")
+
+
+def test_the_language_picker_never_posts_to_a_path_the_visitor_typed(
+    emp: TestClient, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    from tests.web.picker import picker
+
+    for path in ("//evil.example/x", "///evil.example/x", "/.//evil.example/x"):
+        with nothing_stored(_db(emp)):
+            page = emp.get(path)
+        assert page.status_code == 404
+        action, fields = picker(page.text)
+        assert action == "/language", action
+        assert "evil.example" not in fields["next"] or not fields["next"].startswith("//"), fields
+        followed = emp.get(action, params={**fields, "lang": "sv"})
+        assert followed.status_code == 303
+        location = followed.headers["location"]
+        assert location.startswith("/") and not location.startswith("//"), location
+        no_traceback(page.text)
     logs_clean(watch_logs)

@@ -67,3 +67,9 @@ def test_health_index_and_unknown_paths(client: TestClient) -> None:
     assert client.head("/emp-list.json").status_code == 200
     assert client.get("/emp-list.json/../../etc/passwd").status_code == 404
     assert client.post("/emp-list.json").status_code == 405
+
+
+def test_head_and_favicon(client: TestClient) -> None:
+    assert client.head("/").status_code == 200
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.content[:4] == b"\x00\x00\x01\x00"

@@ -29,7 +29,7 @@ NPM_PACKAGES = (
     "@openid4vc/oauth2@0.4.6",
     "jose@6",
 )
-INSTALL_HINT = f"npm install --prefix .cache/wallet-oracles {' '.join(NPM_PACKAGES)}   (or run .ci/run)"
+INSTALL_HINT = f"npm install --prefix .cache/wallet-oracles {' '.join(NPM_PACKAGES)}   (or ./run test-tools)"
 
 
 def oracle(script: str, request: Json, *, timeout: float = 60) -> Json:

@@ -65,7 +65,9 @@ def build_app(database: Database, web_settings: WebSettings | None = None) -> Fa
 
     @app.post("/login")
     def login(request: Request) -> PlainTextResponse:
-        get_session(request).rotate()
+        session = get_session(request)
+        session.rotate()
+        session.set("user", "demo")
         return PlainTextResponse("rotated")
 
     @app.post("/logout")

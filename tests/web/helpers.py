@@ -21,3 +21,9 @@ def save_name(client: TestClient, name: str) -> None:
 def set_cookies(response_headers: list[str]) -> dict[str, str]:
     """Set-Cookie header values by cookie name."""
     return {value.split("=", 1)[0]: value for value in response_headers}
+
+
+def log_in(client: TestClient) -> None:
+    """The demo app's stand-in for a login: the session is rotated, and kept in the database from now on."""
+    response = client.post("/login", data={"csrf_token": csrf_token(client)})
+    assert response.status_code == 200, response.text

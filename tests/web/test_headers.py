@@ -51,6 +51,15 @@ def test_development_hosts_may_receive_form_posts_over_http() -> None:
     assert "http:" not in form_action
 
 
+def test_an_ipv6_development_host_is_written_in_brackets() -> None:
+    # Browsers refuse `http://::1` in a policy (a console error on every page) and so the form target.
+    hosts = ("localhost", "::1", "127.0.0.1")
+    dev = settings(base_url="http://localhost:8000", dev_http_hosts=hosts, secure_cookies=False)
+    form_action = _directives(content_security_policy(dev))["form-action"]
+    assert "http://[::1]:*" in form_action and "http://[::1]" in form_action
+    assert not any(source.startswith("http://::") for source in form_action), form_action
+
+
 def test_static_files_are_served_and_cacheable(client: TestClient) -> None:
     response = client.get("/static/emrex.css")
     assert response.status_code == 200

@@ -50,10 +50,15 @@ def test_an_unknown_language_is_ignored(client: TestClient) -> None:
 
 
 def test_the_picker_is_a_labelled_form_that_works_without_javascript(client: TestClient) -> None:
-    page = client.get("/").text
-    assert '<form class="language-picker" method="get" action="/">' in page
+    from tests.web.picker import change_language, picker
+
+    page = client.get("/?x=1&lang=en").text
+    assert picker(page) == ("/language", {"next": "/?x=1"})
     assert '<label for="language-select">' in page and 'id="language-select" name="lang"' in page
     assert '<option value="sv" lang="sv">Svenska</option>' in page
+    changed = change_language(client, page, "sv")
+    assert changed.status_code == 200 and changed.url.query == b"x=1"
+    assert _html_lang(changed.text) == "sv"
 
 
 @pytest.mark.parametrize(
@@ -106,3 +111,24 @@ def test_a_service_catalog_adds_to_and_overrides_ours(tmp_path: Path) -> None:
     assert swedish.gettext("Transfer results") == "Överför resultat"
     assert swedish.gettext("Language") == "Välj språk"
     assert swedish.gettext("Skip to main content") == "Hoppa till huvudinnehållet"
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/data", "/data"),
+        ("/a/./b/../data?x=1", "/a/data?x=1"),
+        ("//evil.example/x", "/"),
+        ("/.//evil.example", "/"),
+        ("/%2e//evil.example", "/"),
+        ("/x/..//evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("", "/"),
+    ],
+)
+def test_the_language_route_leads_to_a_local_page_only(
+    client: TestClient, target: str, expected: str
+) -> None:
+    response = client.get("/language", params={"lang": "sv", "next": target}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == expected

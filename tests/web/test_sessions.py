@@ -11,7 +11,7 @@ from emrex.db import Database, utcnow
 from emrex.web.store import WebSessionRow, hash_key
 
 from .conftest import settings
-from .helpers import csrf_token, save_name, set_cookies
+from .helpers import csrf_token, log_in, save_name, set_cookies
 
 COOKIE = "__Host-emrex_session"
 
@@ -48,6 +48,7 @@ def test_insecure_cookies_only_for_a_development_host(make_client: Callable[...,
 
 
 def test_only_a_hash_of_the_cookie_is_stored(client: TestClient, database: Database) -> None:
+    log_in(client)
     save_name(client, "Åsa")
     key = client.cookies[COOKIE]
     rows = _session_rows(database)
@@ -66,6 +67,7 @@ def test_two_app_instances_share_sessions_through_the_database(
     make_client: Callable[..., TestClient],
 ) -> None:
     first, second = make_client(), make_client()
+    log_in(first)
     save_name(first, "Bertil")
     second.cookies.set(COOKIE, first.cookies[COOKIE], domain="emc.example.org")
     assert second.get("/data").json() == {"name": "Bertil", "visits": 1}
@@ -88,6 +90,7 @@ def test_rotate_gives_a_new_id_and_the_old_one_stops_working(
     make_client: Callable[..., TestClient], database: Database
 ) -> None:
     client = make_client()
+    log_in(client)
     save_name(client, "Dan")
     old_key = client.cookies[COOKIE]
     old_token = csrf_token(client)
@@ -105,7 +108,21 @@ def test_rotate_gives_a_new_id_and_the_old_one_stops_working(
     assert csrf_token(client) != old_token
 
 
+def test_login_moves_the_visitors_cookie_session_into_the_database(
+    make_client: Callable[..., TestClient], database: Database
+) -> None:
+    client = make_client()
+    save_name(client, "Dora")
+    assert _session_rows(database) == []
+    anonymous = client.cookies[COOKIE]
+    log_in(client)
+    key = client.cookies[COOKIE]
+    assert key != anonymous and [row.id_hash for row in _session_rows(database)] == [hash_key(key)]
+    assert client.get("/data").json() == {"name": "Dora", "visits": 1}
+
+
 def test_clear_deletes_the_session_and_its_cookie(client: TestClient, database: Database) -> None:
+    log_in(client)
     save_name(client, "Eva")
     response = client.post("/logout", data={"csrf_token": csrf_token(client)})
     assert "Max-Age=0" in set_cookies(response.headers.get_list("set-cookie"))[COOKIE]
@@ -134,6 +151,7 @@ def _age_session(database: Database, *, seen: timedelta, created: timedelta | No
 
 
 def test_idle_expiry(client: TestClient, database: Database) -> None:
+    log_in(client)
     save_name(client, "Gun")
     _age_session(database, seen=settings().session_idle + timedelta(seconds=1))
     assert client.get("/data").json() == {"name": None, "visits": 0}
@@ -141,6 +159,7 @@ def test_idle_expiry(client: TestClient, database: Database) -> None:
 
 
 def test_activity_extends_the_idle_expiry(client: TestClient, database: Database) -> None:
+    log_in(client)
     save_name(client, "Hans")
     _age_session(database, seen=settings().session_idle - timedelta(minutes=2))
     assert client.get("/data").json()["name"] == "Hans"
@@ -149,6 +168,7 @@ def test_activity_extends_the_idle_expiry(client: TestClient, database: Database
 
 
 def test_absolute_expiry_despite_activity(client: TestClient, database: Database) -> None:
+    log_in(client)
     save_name(client, "Ida")
     _age_session(
         database, seen=timedelta(minutes=1), created=settings().session_absolute + timedelta(seconds=1)
@@ -159,6 +179,7 @@ def test_absolute_expiry_despite_activity(client: TestClient, database: Database
 def test_expired_sessions_are_purged(client: TestClient, database: Database) -> None:
     from emrex.web.store import Lifetimes, SessionStore
 
+    log_in(client)
     save_name(client, "Jan")
     _age_session(database, seen=timedelta(days=2))
     store = SessionStore(database, Lifetimes(timedelta(minutes=5), timedelta(hours=1)))
@@ -168,6 +189,7 @@ def test_expired_sessions_are_purged(client: TestClient, database: Database) -> 
 
 
 def test_reading_does_not_rewrite_the_session(client: TestClient, database: Database) -> None:
+    log_in(client)
     save_name(client, "Kim")
     (before,) = _session_rows(database)
     for _ in range(3):

@@ -58,11 +58,10 @@ def _settings(path: str) -> Any:
 def _serve(args: argparse.Namespace) -> int:
     import os
 
-    import uvicorn
-
     from emrex.db import Database, DatabaseError, upgrade
     from emrex.emc.server import CONFIG_ENV
     from emrex.emc.store import purge_raw
+    from emrex.web.server import run
 
     settings = _settings(args.config)
     if not 1 <= args.workers <= 64:
@@ -80,16 +79,15 @@ def _serve(args: argparse.Namespace) -> int:
     except DatabaseError as error:
         raise CliError(str(error), EXIT_USAGE) from None
     os.environ[CONFIG_ENV] = os.path.abspath(args.config)
-    uvicorn.run(
+    # uvicorn without proxy headers (the trusted-headers login checks the peer itself) and access log
+    # (ours has no query strings or personal data), with our read timeouts (emrex.web.server).
+    run(
         "emrex.emc.server:app_from_environment",
         factory=True,
         host=args.host or settings.host,
         port=settings.port if args.port is None else args.port,
         workers=args.workers,
-        # The trusted-headers login checks the peer address itself: uvicorn must not rewrite it.
-        proxy_headers=False,
-        access_log=False,  # our request log has no query strings or personal data
-        server_header=False,
+        timeouts=settings.server_timeouts,
     )
     return EXIT_OK
 

@@ -85,21 +85,20 @@ def _serve(args: argparse.Namespace) -> int:
             database.dispose()
     except DatabaseError as error:
         raise CliError(str(error), EXIT_USAGE) from None
-    import uvicorn
+    from emrex.web.server import run
 
     if path is not None:
         os.environ[CONFIG_ENV] = os.path.abspath(path)
-    uvicorn.run(
+    # Public URLs come from base_url; client addresses from the login's trusted proxies: uvicorn runs
+    # without proxy headers and access log, with our read timeouts (emrex.web.server).
+    run(
         "emrex.emp.server:app_from_environment",
         factory=True,
         host=server.host,
         port=server.port,
         workers=server.workers,
-        # Public URLs come from base_url; client addresses from the login's trusted proxies. uvicorn
-        # must not rewrite the peer address, or header login could not tell the SAML SP from others.
-        proxy_headers=False,
+        timeouts=server.timeouts,
         log_level="info",
-        access_log=False,  # our request log has no query strings or personal data
     )
     return EXIT_OK
 

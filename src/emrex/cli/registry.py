@@ -159,6 +159,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from emrex.registry.server import create_app
+    from emrex.web.server import server_config
 
     bound = sock.getsockname()[1]
     shown = f"[{host}]" if family == socket.AF_INET6 else host
@@ -169,7 +170,7 @@ def _serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    server = uvicorn.Server(uvicorn.Config(create_app(registry), log_level="info", access_log=False))
+    server = uvicorn.Server(server_config(create_app(registry), log_level="info"))
     try:
         server.run(sockets=[sock])
     finally:

@@ -87,16 +87,14 @@ async def _serve(
     on_ready: Callable[[], None],
     on_stop: Callable[[], None],
 ) -> None:
-    import uvicorn
+    from emrex.web.server import server_config
 
     server_class = _server_class()
     servers = [
         server_class(
-            uvicorn.Config(
+            server_config(
                 service.app,
                 log_level="warning",
-                access_log=False,
-                server_header=False,
                 lifespan="off",  # no demo service needs start-up or shutdown hooks
                 timeout_graceful_shutdown=3,
             )

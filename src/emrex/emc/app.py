@@ -24,7 +24,7 @@ from emrex.emc.student import student_router
 from emrex.emc.webhook import WebhookSender
 from emrex.web import create_web_app
 from emrex.web.auth import person_context
-from emrex.web.login import LOCALE_DIR, TEMPLATES_DIR, login_router
+from emrex.web.login import LOCALE_DIR, LOGIN_PATHS, TEMPLATES_DIR, login_router, request_address
 
 log = logging.getLogger("emrex.emc")
 EMC_TEMPLATES = Path(__file__).parent / "templates"
@@ -64,6 +64,9 @@ def create_emc_app(
         exempt_paths=[RETURN_PATH],
         large_body_paths=[recognition.UPLOAD_PATH],
         context_processors=[person_context, _nav_context],
+        limited_paths=LOGIN_PATHS,
+        requests_per_minute=settings.login.rate_limit.requests_per_minute,
+        client_address=lambda request: request_address(settings.login, request),
     )
     app.include_router(login_router(settings.login, db))
     app.include_router(student_router(service))

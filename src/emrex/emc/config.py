@@ -24,6 +24,7 @@ from emrex.errors import EmrexError
 from emrex.identity import DEFAULT_IDENTITY_POLICY, IdentityPolicy
 from emrex.trust.policy import DEFAULT_POLICY, VerifyPolicy
 from emrex.web.login.settings import LoginConfigError, LoginSettings
+from emrex.web.server import ServerTimeouts
 from emrex.web.settings import LOCAL_HOSTS, MB, WebConfigError, WebSettings
 
 ENV_PREFIX = "EMREX_EMC_"
@@ -70,6 +71,11 @@ SETTINGS: dict[str, dict[str, str]] = {
         "appeal_address": "str",
         "legal_basis": "str",
         "max_attachment_mb": "int",
+    },
+    "server": {
+        "header_timeout_seconds": "float",
+        "read_timeout_seconds": "float",
+        "body_timeout_seconds": "float",
     },
 }
 TABLES_WITH_SUBTABLES = ("login",)
@@ -122,6 +128,7 @@ class EmcSettings:
     purge_at_start: bool = False
     host: str = "127.0.0.1"
     port: int = 8000
+    server_timeouts: ServerTimeouts = field(default_factory=ServerTimeouts)
     title: str = "EMREX"
     recognition: RecognitionSettings = RecognitionSettings()
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
@@ -216,6 +223,15 @@ def settings_from_mapping(
             raise EmcConfigError(
                 f"emc.api.token_hashes[{i}]: expected 'sha256:' and 64 hex digits (emrex emc hash-token)"
             )
+    server = r.sub("server")
+    try:
+        timeouts = ServerTimeouts(
+            header_seconds=server.number("header_timeout_seconds", ServerTimeouts.header_seconds),
+            read_seconds=server.number("read_timeout_seconds", ServerTimeouts.read_seconds),
+            body_seconds=server.number("body_timeout_seconds", ServerTimeouts.body_seconds),
+        )
+    except ValueError as error:
+        raise EmcConfigError(f"emc.server: {error}") from None
     retention = r.sub("retention")
     raw_days = retention.integer("raw_days", 0)
     if raw_days < 0:
@@ -245,6 +261,7 @@ def settings_from_mapping(
         purge_at_start=retention.boolean("purge_at_start", False),
         host=r.string("host", "127.0.0.1"),
         port=r.integer("port", 8000),
+        server_timeouts=timeouts,
         title=r.string("title", "EMREX"),
         recognition=_recognition(r.sub("recognition"), web.max_protocol_bytes),
     )

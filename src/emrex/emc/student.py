@@ -136,6 +136,7 @@ def student_router(service: Service) -> APIRouter:
             emp.url,
             [("sessionId", transfer.session_id), ("returnUrl", settings.return_url)],
             target_name=emp_title(emp),
+            back=request.url_for("transfer", transfer_id=transfer.id).path,
         )
 
     @router.post(RETURN_PATH, name="emrex_return")

@@ -1,20 +1,24 @@
 """The EMP web service: the EMREX entry point, the student's pages, the reply to the client, statistics.
 
-One provider session ("flow") per EMREX request, stored in the database, bound to the browser's web
-session (a secret kept there) and, after login, to the person. Pages live under ``/flow/<id>/``:
-start (log in or cancel) -> select -> preview with consent -> send; every step can cancel. Whatever
-ends the flow (sent, no results, cancel, error) finishes it once, records statistics, and posts the
-answer back to the client's ``returnUrl`` through the browser.
+One provider session ("flow") per EMREX request. The entry stores nothing: the request waits in the
+browser's session (a signed cookie) until someone logs in; the first page after login stores it in
+the database, bound to the person and to the browser's web session (a secret kept there). Pages live
+under ``/flow/<id>/``: start (log in or cancel) -> select -> preview with consent -> send; every step
+can cancel. Whatever ends the flow (sent, no results, cancel, error) finishes it once, records
+statistics, and posts the answer back to the client's ``returnUrl`` through the browser; the student
+can post that answer again from the flow's page until it expires (a reload without JavaScript).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
@@ -29,9 +33,10 @@ from emrex.emp.results_cache import ResultsCache
 from emrex.emp.selection import Catalogue, catalogue
 from emrex.emp.sources.base import PersonNotFound, PersonQuery, ResultsSource, SourceError
 from emrex.emp.stats import collect
-from emrex.emp.store import Flow, FlowStore, Offer, subject_hash
+from emrex.emp.store import PENDING, Flow, FlowStore, Offer, PendingFlow, subject_hash
 from emrex.trust.signer import Signer
 from emrex.web import (
+    WebSession,
     WebSettings,
     autopost,
     create_web_app,
@@ -43,8 +48,8 @@ from emrex.web import (
 )
 from emrex.web.auth import Person, current_person, person_context, require_person
 from emrex.web.login import LOCALE_DIR as LOGIN_LOCALE_DIR
+from emrex.web.login import LOGIN_PATHS, LoginSettings, login_router, request_address
 from emrex.web.login import TEMPLATES_DIR as LOGIN_TEMPLATES_DIR
-from emrex.web.login import LoginSettings, login_router
 
 if TYPE_CHECKING:
     from emrex.seal.pdf import PdfSealer
@@ -56,6 +61,8 @@ STATIC_DIR = Path(__file__).parent / "static"
 FLOWS_KEY = "emrex.emp.flows"
 # A browser may run a few transfers at once (tabs); older ones are forgotten.
 MAX_FLOWS_PER_BROWSER = 5
+# Characters of pending flows a signed session cookie carries (one with a 2048-character returnUrl).
+PENDING_IN_COOKIE = 2400
 MAX_ITEMS = 20000
 NO_OFFER = Offer()
 
@@ -111,6 +118,7 @@ def create_emp_app(
         session_idle=max(timedelta(minutes=30), settings.session_lifetime),
         session_absolute=max(timedelta(hours=8), settings.session_lifetime),
     )
+    login = LoginSettings.from_mapping(settings.login)
     app = create_web_app(
         web_settings,
         database,
@@ -119,9 +127,12 @@ def create_emp_app(
         locale_dirs=[LOGIN_LOCALE_DIR, LOCALE_DIR],
         exempt_paths=[settings.entry_path],
         context_processors=[person_context],
+        limited_paths=[settings.entry_path, *LOGIN_PATHS],
+        requests_per_minute=login.rate_limit.requests_per_minute,
+        client_address=lambda request: request_address(login, request),
     )
     app.state.emrex_emp = emp
-    app.include_router(login_router(LoginSettings.from_mapping(settings.login), database))
+    app.include_router(login_router(login, database))
     _routes(app, emp)
     return app
 
@@ -150,31 +161,65 @@ def _routes(app: FastAPI, emp: Emp) -> None:
         except EntryError as error:
             logger.info("entry refused: %s", error.problem)
             return render(request, "emp/bad_request.html", {"problem": error.problem}, status_code=400)
-        flow, secret = await run_in_threadpool(emp.flows.create, wanted, settings.institutions)
+        pending = emp.flows.pending(wanted)
         session = get_session(request)
-        stored = session.get(FLOWS_KEY)
-        flows = dict(stored) if isinstance(stored, dict) else {}
-        flows[flow.id] = secret
-        session.set(FLOWS_KEY, dict(list(flows.items())[-MAX_FLOWS_PER_BROWSER:]))
+        flows = _flows_of(session)
+        flows[pending.id] = pending.to_dict()
+        session.set(FLOWS_KEY, _bounded(flows, in_cookie=not session.persistent))
         logger.info("flow started client=%s", wanted.client_host)
-        return RedirectResponse(f"/flow/{flow.id}", status_code=303)
+        return RedirectResponse(f"/flow/{pending.id}", status_code=303)
+
+    def remember(request: Request, flow_id: str, value: str | None) -> None:
+        """Keep the stored flow's secret in the browser's session (None: forget the flow)."""
+        session = get_session(request)
+        flows = _flows_of(session)
+        if value is None:
+            flows.pop(flow_id, None)
+        else:
+            flows[flow_id] = value
+        session.set(FLOWS_KEY, flows)
 
     async def open_flow(request: Request, flow_id: str) -> Flow | Response:
-        stored = get_session(request).get(FLOWS_KEY)
-        secret = stored.get(flow_id) if isinstance(stored, dict) else None
-        flow = await run_in_threadpool(emp.flows.load, flow_id, secret if isinstance(secret, str) else None)
+        stored = _flows_of(get_session(request)).get(flow_id)
+        pending = PendingFlow.from_dict(flow_id, stored)
+        secret = pending.secret if pending is not None else stored if isinstance(stored, str) else None
+        flow = await run_in_threadpool(emp.flows.load, flow_id, secret)
+        if flow is None and pending is not None:
+            if pending.expires_at <= _now():
+                remember(request, flow_id, None)
+                host = pending.request.client_host
+                return render(request, "emp/expired.html", {"host": host}, status_code=410)
+            person = current_person(request)
+            if person is None:
+                return pending.flow()  # nothing stored until someone logs in
+            flow = await run_in_threadpool(
+                emp.flows.materialise, pending, person.subject, settings.institutions
+            )
         if flow is None:
             return render(request, "emp/unknown.html", status_code=404)
+        if pending is not None:
+            remember(request, flow_id, pending.secret)
         if flow.finished:
-            return render(
-                request,
-                "emp/finished.html",
-                {"flow": flow, "host": flow.request.client_host},
-                status_code=409,
-            )
+            return await finished_page(request, flow)
         if flow.expired(_now()):
             return render(request, "emp/expired.html", {"host": flow.request.client_host}, status_code=410)
         return flow
+
+    async def finished_page(request: Request, flow: Flow) -> Response:
+        """The flow has ended: its owner, until it expires, may post the same answer to the client again
+        (a reload without JavaScript lost it; the client refuses a second import by itself)."""
+        person = current_person(request)
+        answer = None
+        if person is not None and flow.subject_hash == subject_hash(person.subject):
+            answer = await run_in_threadpool(emp.flows.answer, flow.id)
+        context = {
+            "flow": flow,
+            "host": flow.request.client_host,
+            "answer": answer,
+            "client_site": _site_of(flow.request.return_url),
+            "language_next": f"/flow/{flow.id}",
+        }
+        return render(request, "emp/finished.html", context, status_code=409)
 
     async def person_for(request: Request, flow: Flow) -> Person | Response | None:
         """The logged-in person if the flow is theirs; None when nobody is logged in."""
@@ -236,15 +281,17 @@ def _routes(app: FastAPI, emp: Emp) -> None:
         elmo: str = "",
         offer: Offer = NO_OFFER,
     ) -> Response:
-        finished = await run_in_threadpool(emp.flows.finish, flow, code, offer)
-        emp.results.drop(flow.id)
-        if not finished:
-            return render(
-                request,
-                "emp/finished.html",
-                {"flow": flow, "host": flow.request.client_host},
-                status_code=409,
-            )
+        fields = response_fields(flow.request.session_id, code, message, elmo)
+        if flow.state == PENDING:
+            remember(request, flow.id, None)  # cancelled before login: nothing was stored, nothing is
+        else:
+            finished = await run_in_threadpool(emp.flows.finish, flow, code, offer, fields)
+            emp.results.drop(flow.id)
+            if not finished:
+                secret = _flows_of(get_session(request)).get(flow.id)
+                secret = secret if isinstance(secret, str) else None
+                ended = await run_in_threadpool(emp.flows.load, flow.id, secret)
+                return await finished_page(request, ended or flow)
         logger.info(
             "flow finished client=%s outcome=%s items=%d",
             flow.request.client_host,
@@ -258,9 +305,13 @@ def _routes(app: FastAPI, emp: Emp) -> None:
             ReturnCode.ERROR: _("Something went wrong: returning to %(host)s"),
         }
         heading = gettext(request, headings[code]) % {"host": flow.request.client_host}
-        fields = response_fields(flow.request.session_id, code, message, elmo)
         return autopost(
-            request, flow.request.return_url, fields, target_name=flow.request.client_host, heading=heading
+            request,
+            flow.request.return_url,
+            fields,
+            target_name=flow.request.client_host,
+            heading=heading,
+            back=f"/flow/{flow.id}",
         )
 
     async def with_person(request: Request, flow_id: str) -> tuple[Flow, Person] | Response:
@@ -339,6 +390,7 @@ def _routes(app: FastAPI, emp: Emp) -> None:
             return RedirectResponse(f"/flow/{flow.id}", status_code=303)
         context = _preview_context(found, flow, picked, current_language(request))
         context["missing_consent"] = missing_consent
+        context["language_next"] = f"/flow/{flow.id}/preview"
         return render(request, "emp/preview.html", context, status_code=400 if missing_consent else 200)
 
     @app.get("/flow/{flow_id}/preview")
@@ -424,6 +476,30 @@ def _(message: str) -> str:
 SOURCE_FAILED = _("The results could not be read from the student information system. Try again later.")
 DOCUMENT_FAILED = _("The document with the results could not be made. Try again later.")
 NOTHING_PICKED = _("Choose at least one result to send, or cancel.")
+
+
+def _flows_of(session: WebSession) -> dict[str, Any]:
+    stored = session.get(FLOWS_KEY)
+    return dict(stored) if isinstance(stored, dict) else {}
+
+
+def _bounded(flows: dict[str, Any], *, in_cookie: bool) -> dict[str, Any]:
+    """The newest flows of the browser, at most ``MAX_FLOWS_PER_BROWSER``; in a cookie also no more
+    pending ones than fit (a returnUrl may have 2048 characters)."""
+    kept: dict[str, Any] = {}
+    size = 0
+    for flow_id, value in reversed(list(flows.items())[-MAX_FLOWS_PER_BROWSER:]):
+        size += len(json.dumps(value)) + len(flow_id)
+        if in_cookie and kept and size > PENDING_IN_COOKIE:
+            break
+        kept[flow_id] = value
+    return dict(reversed(list(kept.items())))
+
+
+def _site_of(return_url: str) -> str:
+    """The client's site (scheme, host and port of the checked returnUrl): the way back."""
+    parts = urlsplit(return_url)
+    return f"{parts.scheme}://{parts.netloc}/"
 
 
 def _now() -> Any:

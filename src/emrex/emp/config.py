@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from emrex.errors import EmrexError
+from emrex.web.server import ServerTimeouts
 from emrex.web.settings import LOCAL_HOSTS
 
 ENV_PREFIX = "EMREX_EMP_"
@@ -56,6 +57,7 @@ class ServerSettings:
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    timeouts: ServerTimeouts = field(default_factory=ServerTimeouts)
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,11 @@ def settings_from_mapping(data: Mapping[str, Any]) -> EmpSettings:
         host=s.text("host", "127.0.0.1"),
         port=s.integer("port", 8000, 1, 65535),
         workers=s.integer("workers", 1, 1, 64),
+        timeouts=ServerTimeouts(
+            header_seconds=s.seconds("header_timeout_seconds", ServerTimeouts.header_seconds),
+            read_seconds=s.seconds("read_timeout_seconds", ServerTimeouts.read_seconds),
+            body_seconds=s.seconds("body_timeout_seconds", ServerTimeouts.body_seconds),
+        ),
     )
     key_password = r.text("key_password", "") or None
     settings = EmpSettings(
@@ -289,6 +296,19 @@ class _Reader:
         return value
 
 
+    def seconds(self, key: str, default: float) -> float:
+        value = self._get(key, default)
+        if isinstance(value, str):
+            try:
+                value = float(value.strip())
+            except ValueError:
+                value = None
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 86400:
+            shown = self._get(key, default)
+            raise EmpConfigError(f"{self.prefix}{key}: expected seconds (over 0, up to 86400), got {shown!r}")
+        return float(value)
+
+
 _REQUIRED = object()
 
 
@@ -315,6 +335,9 @@ timezone = "Europe/Stockholm"
 host = "127.0.0.1"
 port = 8000
 workers = 2
+header_timeout_seconds = 10    # a request's headers must be complete within this
+read_timeout_seconds = 30      # no read of a request body may wait longer
+body_timeout_seconds = 300     # the whole body (a return with its PDF) must arrive within this
 
 [source]
 type = "sql"

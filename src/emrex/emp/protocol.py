@@ -16,6 +16,7 @@ from enum import StrEnum
 from urllib.parse import urlsplit
 
 from emrex.errors import EmrexError
+from emrex.hosts import HostError, browser_host
 
 MAX_SESSION_ID = 64
 MAX_RETURN_URL = 2048
@@ -94,8 +95,7 @@ def check_return_url(value: str, rules: EntryRules) -> str:
         port = parts.port
     except ValueError:
         raise EntryError("returnUrl is not a valid URL", "return_url_invalid") from None
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in ("https", "http") or not host:
+    if parts.scheme not in ("https", "http") or not parts.hostname:
         raise EntryError("returnUrl must be an absolute https URL", "return_url_invalid")
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise EntryError("returnUrl must not carry a user name or password", "return_url_credentials")
@@ -103,6 +103,7 @@ def check_return_url(value: str, rules: EntryRules) -> str:
         raise EntryError("returnUrl must not have a #fragment", "return_url_invalid")
     if port == 0:
         raise EntryError("returnUrl has an invalid port", "return_url_invalid")
+    host = _browser_host(parts.netloc)
     if parts.scheme == "http" and host not in rules.dev_http_hosts:
         raise EntryError("returnUrl must use https", "return_url_not_https")
     if not _valid_host(host):
@@ -112,6 +113,26 @@ def check_return_url(value: str, rules: EntryRules) -> str:
             f"the client at {host} is not allowed to use this data provider", "client_not_allowed"
         )
     return value
+
+
+def _browser_host(netloc: str) -> str:
+    """The host as a browser reads it (without brackets), refused unless written that way: a disguised
+    IP address (``2130706433``, ``0x7f000001``, ``0177.0.0.1``) would be shown as one host and reached
+    as another."""
+    raw = netloc[: netloc.index("]") + 1] if netloc.startswith("[") and "]" in netloc else netloc
+    if not raw.startswith("["):
+        raw = raw.rpartition(":")[0] if ":" in raw else raw
+    try:
+        host = browser_host(raw)
+    except HostError as error:
+        raise EntryError(f"returnUrl: {error}", "return_url_invalid") from None
+    if host.text != raw.lower():
+        raise EntryError(
+            f"returnUrl: the host {raw!r} is an IP address in a disguised form (browsers read it as "
+            f"{host.text})",
+            "return_url_disguised",
+        )
+    return host.text.strip("[]")
 
 
 def _valid_host(host: str) -> bool:

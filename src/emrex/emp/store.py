@@ -1,13 +1,17 @@
 """Provider sessions (``emp_session``) and statistics records (``emp_event``) in the database.
 
 A provider session is one EMREX request: the client's ``sessionId`` and ``returnUrl``, the flags, the
-student's selection, and how it ended. It is bound to the browser that brought it: the web session
-holds a secret whose SHA-256 is stored here, so knowing the flow id alone gives nothing. After login
-it is also bound to the person (a hash of the login subject). It can be finished once: ``finish``
-is a conditional UPDATE, so two racing sends produce one document.
+student's selection, and how it ended. Until someone logs in it is only a ``PendingFlow`` in the
+browser's session (a signed cookie): an anonymous request stores nothing. At the first page after
+login it is stored (``materialise``), bound to the person (a hash of the login subject) and to the
+browser that brought it: the web session holds a secret whose SHA-256 is stored here, so knowing the
+flow id alone gives nothing. It can be finished once: ``finish`` is a conditional UPDATE, so two racing
+sends produce one document; the answer sent is kept until the session expires, so that the student can
+post it again.
 
 Statistics hold no personal data: the client's host, the institutions, counts, credits, the outcome
-and the duration.
+and the duration. A session is counted (START) when it is stored, at login; START records that never
+got a FINISH are purged with their session.
 """
 
 from __future__ import annotations
@@ -17,11 +21,14 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Integer, Numeric, String, Text, func, select, update
+from sqlalchemy import BigInteger, Boolean, Integer, Numeric, String, Text, delete, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from emrex.db import Base, Database, UtcDateTime, utcnow
@@ -30,6 +37,7 @@ from emrex.emp.protocol import EntryRequest, ReturnCode
 FLOW_ID_BYTES = 24
 PURGE_INTERVAL_SECONDS = 600.0
 KEEP_AFTER_EXPIRY = timedelta(days=1)
+PENDING = "pending"
 OPEN = "open"
 FINISHED = "finished"
 START = "START"
@@ -52,6 +60,8 @@ class EmpSessionRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    # The fields posted back to the client, kept until expiry so the student can post them again.
+    answer: Mapped[str | None] = mapped_column(Text)
 
 
 class EmpEventRow(Base):
@@ -111,6 +121,46 @@ class Offer:
     credits_sent: Decimal = Decimal(0)
 
 
+@dataclass(frozen=True)
+class PendingFlow:
+    """An EMREX request that nobody has logged in for yet: kept in the browser's session only."""
+
+    id: str
+    secret: str
+    request: EntryRequest
+    created_at: datetime
+    expires_at: datetime
+
+    def flow(self) -> Flow:
+        return Flow(self.id, self.request, None, PENDING, None, None, self.created_at, self.expires_at)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "s": self.secret,
+            "sid": self.request.session_id,
+            "url": self.request.return_url,
+            "pick": self.request.allow_pick,
+            "np": self.request.allow_not_passed,
+            "at": self.created_at.timestamp(),
+            "exp": self.expires_at.timestamp(),
+        }
+
+    @classmethod
+    def from_dict(cls, flow_id: str, data: object) -> PendingFlow | None:
+        """The pending flow the session holds; None for anything else (the session was signed by us,
+        but a value of an older version may not fit)."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            request = EntryRequest(str(data["sid"]), str(data["url"]), bool(data["pick"]), bool(data["np"]))
+            created = datetime.fromtimestamp(float(data["at"]), UTC)
+            expires = datetime.fromtimestamp(float(data["exp"]), UTC)
+            secret = data["s"]
+        except (KeyError, TypeError, ValueError, OverflowError, OSError):
+            return None
+        return cls(flow_id, secret, request, created, expires) if isinstance(secret, str) else None
+
+
 def _flow(row: EmpSessionRow) -> Flow:
     selection = tuple(json.loads(row.selection)) if row.selection else None
     return Flow(
@@ -131,44 +181,55 @@ class FlowStore:
         self.lifetime = lifetime
         self._last_purge: float | None = None  # None: due at once (the monotonic clock starts at boot)
 
-    def create(
-        self, request: EntryRequest, institutions: tuple[str, ...] = (), now: datetime | None = None
-    ) -> tuple[Flow, str]:
-        """A new provider session and the binding secret the browser's web session must keep."""
+    def pending(self, request: EntryRequest, now: datetime | None = None) -> PendingFlow:
+        """A new provider session, not stored: the browser's session keeps it until login."""
         now = now or utcnow()
-        self._maybe_purge(now)
         flow_id = secrets.token_urlsafe(FLOW_ID_BYTES)
-        secret = secrets.token_urlsafe(32)
+        return PendingFlow(flow_id, secrets.token_urlsafe(32), request, now, now + self.lifetime)
+
+    def materialise(
+        self,
+        pending: PendingFlow,
+        subject: str,
+        institutions: tuple[str, ...] = (),
+        now: datetime | None = None,
+    ) -> Flow | None:
+        """Store ``pending`` for the person who logged in, and count it (START); the stored flow, also
+        when another request stored it first; None when its id belongs to another browser."""
+        self._maybe_purge(now or utcnow())
         row = EmpSessionRow(
-            id=flow_id,
-            binding_hash=_sha256(secret),
-            subject_hash=None,
-            request_session_id=request.session_id,
-            return_url=request.return_url,
-            allow_pick=request.allow_pick,
-            allow_not_passed=request.allow_not_passed,
+            id=pending.id,
+            binding_hash=_sha256(pending.secret),
+            subject_hash=subject_hash(subject),
+            request_session_id=pending.request.session_id,
+            return_url=pending.request.return_url,
+            allow_pick=pending.request.allow_pick,
+            allow_not_passed=pending.request.allow_not_passed,
             selection=None,
             state=OPEN,
             outcome=None,
-            created_at=now,
-            expires_at=now + self.lifetime,
+            created_at=pending.created_at,
+            expires_at=pending.expires_at,
         )
-        with self.database.session() as db:
-            db.add(row)
-            db.add(
-                EmpEventRow(
-                    flow_hash=_event_ref(flow_id),
-                    kind=START,
-                    at=now,
-                    client_host=request.client_host,
-                    institutions=",".join(institutions)[:1024],
-                    items_offered=0,
-                    credits_offered=Decimal(0),
-                    items_sent=0,
-                    credits_sent=Decimal(0),
+        try:
+            with self.database.session() as db:
+                db.add(row)
+                db.add(
+                    EmpEventRow(
+                        flow_hash=_event_ref(pending.id),
+                        kind=START,
+                        at=pending.created_at,
+                        client_host=pending.request.client_host,
+                        institutions=",".join(institutions)[:1024],
+                        items_offered=0,
+                        credits_offered=Decimal(0),
+                        items_sent=0,
+                        credits_sent=Decimal(0),
+                    )
                 )
-            )
-        return _flow(row), secret
+        except IntegrityError:  # two tabs after one login: the other one stored it
+            return self.load(pending.id, pending.secret)
+        return _flow(row)
 
     def load(self, flow_id: str, secret: str | None) -> Flow | None:
         """The flow if it exists and ``secret`` is the one its browser holds; None otherwise."""
@@ -200,14 +261,27 @@ class FlowStore:
                 .values(selection=json.dumps(keys))
             )
 
-    def finish(self, flow: Flow, code: ReturnCode, offer: Offer, now: datetime | None = None) -> bool:
-        """Mark the flow finished with ``code`` and record FINISH; False when it was finished already."""
+    def finish(
+        self,
+        flow: Flow,
+        code: ReturnCode,
+        offer: Offer,
+        answer: Sequence[tuple[str, str]] = (),
+        now: datetime | None = None,
+    ) -> bool:
+        """Mark the flow finished with ``code``, keep the ``answer`` fields posted back to the client, and
+        record FINISH; False when it was finished already."""
         now = now or utcnow()
         with self.database.session() as db:
             result = db.execute(
                 update(EmpSessionRow)
                 .where(EmpSessionRow.id == flow.id, EmpSessionRow.state == OPEN)
-                .values(state=FINISHED, outcome=code.value, finished_at=now)
+                .values(
+                    state=FINISHED,
+                    outcome=code.value,
+                    finished_at=now,
+                    answer=json.dumps([list(field) for field in answer]) if answer else None,
+                )
             )
             if int(getattr(result, "rowcount", 0) or 0) != 1:
                 return False
@@ -228,13 +302,37 @@ class FlowStore:
             )
         return True
 
-    def purge(self, older_than: timedelta, now: datetime | None = None) -> int:
-        """Delete provider sessions that expired more than ``older_than`` ago (statistics stay)."""
-        from sqlalchemy import delete
+    def answer(self, flow_id: str, now: datetime | None = None) -> list[tuple[str, str]] | None:
+        """The fields the finished flow posted back to its client, while the flow has not expired."""
+        now = now or utcnow()
+        with self.database.session(readonly=True) as db:
+            row = db.get(EmpSessionRow, flow_id)
+            stored = row.answer if row is not None and row.expires_at > now else None
+        if not stored:
+            return None
+        fields = json.loads(stored)
+        return [(str(name), str(value)) for name, value in fields]
 
-        cutoff = (now or utcnow()) - older_than
+    def purge(self, older_than: timedelta, now: datetime | None = None) -> int:
+        """Delete provider sessions that expired more than ``older_than`` ago, and the START records
+        that never got a FINISH (the other statistics stay); forget the answers of expired sessions."""
+        now = now or utcnow()
+        cutoff = now - older_than
+        finished = select(EmpEventRow.flow_hash).where(EmpEventRow.kind == FINISH)
         with self.database.session() as db:
             result = db.execute(delete(EmpSessionRow).where(EmpSessionRow.expires_at < cutoff))
+            db.execute(
+                update(EmpSessionRow)
+                .where(EmpSessionRow.expires_at <= now, EmpSessionRow.answer.is_not(None))
+                .values(answer=None)
+            )
+            db.execute(
+                delete(EmpEventRow).where(
+                    EmpEventRow.kind == START,
+                    EmpEventRow.at < cutoff - self.lifetime,
+                    EmpEventRow.flow_hash.not_in(finished),
+                )
+            )
             return int(getattr(result, "rowcount", 0) or 0)
 
     def _maybe_purge(self, now: datetime) -> None:

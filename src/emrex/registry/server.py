@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -16,6 +17,7 @@ from emrex.registry.model import Registry
 
 JSON = "application/json"
 CACHE_SECONDS = 300
+FAVICON = Path(__file__).resolve().parents[1] / "web" / "static" / "favicon.ico"
 
 
 def create_app(registry: Registry) -> Starlette:
@@ -46,6 +48,14 @@ def create_app(registry: Registry) -> Starlette:
     async def healthy(request: Request) -> Response:
         return Response(health, media_type=JSON, headers={"Cache-Control": "no-store"})
 
+    icon = FAVICON.read_bytes()
+
+    async def favicon(request: Request) -> Response:
+        return Response(
+            icon, media_type="image/vnd.microsoft.icon", headers={"Cache-Control": "public, max-age=86400"}
+        )
+
     routes = [Route(path, document, methods=["GET", "HEAD"]) for path in documents]
     routes.append(Route("/health", healthy, methods=["GET", "HEAD"]))
+    routes.append(Route("/favicon.ico", favicon, methods=["GET", "HEAD"]))
     return Starlette(routes=routes)

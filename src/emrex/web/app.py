@@ -1,27 +1,37 @@
 """The factory the EMP and EMC build their web apps with.
 
 Middleware, outermost first: request log (request id) -> security headers -> language -> error
-pages -> sessions -> body limits -> CSRF -> FastAPI routes (HTTP errors become pages there).
+pages -> request rate (anonymous paths) -> sessions -> body limits -> CSRF -> HEAD as GET -> FastAPI
+routes (HTTP errors become pages there).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from fastapi import FastAPI
 from starlette.middleware import Middleware
+from starlette.requests import Request
 from starlette.staticfiles import StaticFiles
 
 from emrex.db import Database
 from emrex.web.csrf import CsrfMiddleware
-from emrex.web.errors import EXCEPTION_HANDLERS, ErrorPageMiddleware, csrf_failure_page, too_large_page
+from emrex.web.errors import (
+    EXCEPTION_HANDLERS,
+    ErrorPageMiddleware,
+    csrf_failure_page,
+    too_large_page,
+    too_many_requests_page,
+)
+from emrex.web.head import HeadMiddleware, favicon
 from emrex.web.health import health_router
-from emrex.web.i18n import Catalogs, LocaleMiddleware
+from emrex.web.i18n import Catalogs, LocaleMiddleware, language_router
 from emrex.web.limits import BodyLimitMiddleware
 from emrex.web.pages import STATE_KEY, ContextProcessor, Pages
+from emrex.web.ratelimit import RateLimitMiddleware, RequestLimiter
 from emrex.web.requestlog import RequestLogMiddleware
-from emrex.web.security import STATIC_PREFIX, SecurityHeadersMiddleware
+from emrex.web.security import FAVICON_PATH, STATIC_PREFIX, SecurityHeadersMiddleware
 from emrex.web.sessions import SessionMiddleware
 from emrex.web.settings import WebSettings
 from emrex.web.store import Lifetimes, SessionStore
@@ -40,13 +50,19 @@ def create_web_app(
     large_body_paths: Iterable[str] = (),
     script_hashes: Iterable[str] = (),
     context_processors: Iterable[ContextProcessor] = (),
+    limited_paths: Iterable[str] = (),
+    requests_per_minute: int = 0,
+    client_address: Callable[[Request], str] | None = None,
 ) -> FastAPI:
-    """A FastAPI app with sessions, CSRF, limits, headers, i18n, error pages, /static and /health.
+    """A FastAPI app with sessions, CSRF, limits, headers, i18n, error pages, /static, /health,
+    /favicon.ico and /language (the language picker's target); HEAD is answered on every GET route.
 
     ``exempt_paths``: the protocol endpoints that take cross-site form posts (no CSRF check, large
     body limit). ``large_body_paths``: other paths that accept ``max_protocol_bytes`` (uploads).
     ``script_hashes``: CSP hashes (``security.script_hash``) of inline scripts the pages use.
     ``context_processors``: functions ``(request) -> dict`` whose values every page gets (``person``).
+    ``limited_paths``: paths anyone may call anonymously (protocol entry, login), allowed
+    ``requests_per_minute`` per ``client_address`` (default: the peer) and worker; 0: no limit.
     The database schema must be migrated (``emrex.db.upgrade``) before the app serves requests.
     """
     exempt = frozenset(exempt_paths)
@@ -64,7 +80,10 @@ def create_web_app(
         Middleware(SecurityHeadersMiddleware, settings=settings, script_hashes=tuple(script_hashes)),
         Middleware(LocaleMiddleware, settings=settings),
         Middleware(ErrorPageMiddleware),
-        Middleware(SessionMiddleware, store=store, settings=settings, skip_prefixes=(STATIC_PREFIX,)),
+        *_rate_limit(limited_paths, requests_per_minute, client_address),
+        Middleware(
+            SessionMiddleware, store=store, settings=settings, skip_prefixes=(STATIC_PREFIX, FAVICON_PATH)
+        ),
         Middleware(
             BodyLimitMiddleware,
             small=settings.max_form_bytes,
@@ -78,6 +97,7 @@ def create_web_app(
             error_page=csrf_failure_page,
             max_part_size=settings.max_protocol_bytes,
         ),
+        Middleware(HeadMiddleware),
     ]
     app = FastAPI(
         title=title,
@@ -95,13 +115,36 @@ def create_web_app(
     app.state.emrex_sessions = store
     app.mount(STATIC_PREFIX.rstrip("/"), StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health_router(database))
+    app.include_router(language_router())
+    app.add_route(FAVICON_PATH, favicon, methods=["GET"], include_in_schema=False)
     return app
 
 
-def serve(app: FastAPI, *, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run ``app`` in one uvicorn process with uvicorn's access log off: it logs query strings, ours
-    does not. For several workers run ``uvicorn --factory module:make_app --workers N --no-access-log``."""
-    import uvicorn
+def _rate_limit(
+    paths: Iterable[str], per_minute: int, address: Callable[[Request], str] | None
+) -> list[Middleware]:
+    limited = frozenset(paths)
+    if not limited or per_minute <= 0:
+        return []
+    return [
+        Middleware(
+            RateLimitMiddleware,
+            paths=limited,
+            limiter=RequestLimiter(per_minute),
+            address_of=address or _peer,
+            refused=too_many_requests_page,
+        )
+    ]
 
-    # proxy_headers off: a trusted-headers login must see the real peer (the proxy), not X-Forwarded-For.
-    uvicorn.run(app, host=host, port=port, access_log=False, server_header=False, proxy_headers=False)
+
+def _peer(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def serve(app: FastAPI, *, host: str = "127.0.0.1", port: int = 8000) -> None:
+    """Run ``app`` in one uvicorn process with our settings (``emrex.web.server``): no access log (it
+    logs query strings, ours does not), no proxy headers, read timeouts. For several workers use
+    ``emrex.web.server.run`` with an import string and ``factory=True``."""
+    from emrex.web.server import run
+
+    run(app, host=host, port=port)

@@ -145,7 +145,9 @@ def logout_person(request: Request) -> None:
 
 
 def safe_next(value: str | None, default: str = "/") -> str:
-    """``value`` if it is a path on this site, else ``default`` (no open redirects)."""
+    """``value`` as a path on this site with its dot segments resolved, else ``default`` (no open
+    redirects). Dot segments (also ``%2e``) are resolved as browsers do, so that no ``next`` can become
+    ``//other.host`` in a browser that follows it: ``/.//evil.example`` gives ``default``."""
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
         return default
     if any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
@@ -153,7 +155,36 @@ def safe_next(value: str | None, default: str = "/") -> str:
     parts = urlsplit(value)
     if parts.scheme or parts.netloc:
         return default
-    return value
+    path = _without_dot_segments(parts.path)
+    if not path.startswith("/") or path.startswith("//"):
+        return default
+    query = f"?{parts.query}" if parts.query else ""
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    return path + query + fragment
+
+
+_SINGLE_DOT = frozenset({".", "%2e"})
+_DOUBLE_DOT = frozenset({"..", ".%2e", "%2e.", "%2e%2e"})
+
+
+def _without_dot_segments(path: str) -> str:
+    """The path with ``.`` and ``..`` segments resolved the way the WHATWG URL parser does."""
+    segments = path.split("/")[1:]
+    kept: list[str] = []
+    for index, segment in enumerate(segments):
+        last = index == len(segments) - 1
+        lowered = segment.lower()
+        if lowered in _DOUBLE_DOT:
+            if kept:
+                kept.pop()
+            if last:
+                kept.append("")
+        elif lowered in _SINGLE_DOT:
+            if last:
+                kept.append("")
+        else:
+            kept.append(segment)
+    return "/" + "/".join(kept)
 
 
 def _wants_html(request: Request) -> bool:

@@ -14,12 +14,13 @@ from typing import Any
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from emrex.web.limits import BodyTooLarge, ResponseTracker, describe_size
 from emrex.web.pages import pages_of
+from emrex.web.requestlog import logged_path
 
 logger = logging.getLogger("emrex.web.error")
 TEMPLATE = "emrex/error.html"
@@ -48,6 +49,10 @@ def error_page(
 
 def csrf_failure_page(request: Request) -> Response:
     return error_page(request, 403, reason="csrf")
+
+
+def too_many_requests_page(request: Request, wait_seconds: int) -> Response:
+    return error_page(request, 429, reason="rate", headers={"Retry-After": str(wait_seconds)})
 
 
 def too_large_page(request: Request, error: BodyTooLarge) -> Response:
@@ -106,6 +111,15 @@ class ErrorPageMiddleware:
         response = ResponseTracker(send)
         try:
             await self.app(scope, receive, response.send)
+        except ClientDisconnect:
+            # Nobody to answer: a client that went away (or was cut off by the server's timeouts) is
+            # worth one line, not a traceback.
+            logger.info(
+                "the client went away before its request was read: %s %s [request_id=%s]",
+                scope["method"],
+                logged_path(scope),
+                _request_id(Request(scope)),
+            )
         except Exception as error:
             request = Request(scope)
             if not response.started and _database_unreachable(error):

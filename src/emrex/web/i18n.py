@@ -20,7 +20,9 @@ from pathlib import Path
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
-from starlette.requests import HTTPConnection
+from fastapi import APIRouter
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emrex.web.sessions import read_cookie
@@ -28,6 +30,7 @@ from emrex.web.settings import WebSettings
 
 BUILTIN_LOCALE_DIR = Path(__file__).parent / "locale"
 SCOPE_KEY = "emrex.language"
+LANGUAGE_PATH = "/language"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
 LANGUAGE_NAMES = {"en": "English", "sv": "Svenska", "fi": "Suomi", "nb": "Norsk bokmål", "da": "Dansk"}
 _ACCEPT_ITEM = re.compile(r"^\s*([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")
@@ -137,3 +140,17 @@ def _query_language(query: bytes) -> str | None:
         if name == b"lang":
             return value.decode("latin-1")
     return None
+
+
+def language_router() -> APIRouter:
+    """``GET /language?lang=..&next=..``: the language picker's target. ``LocaleMiddleware`` has
+    remembered ``lang`` already; this leads back to ``next``, when it is a path on this site."""
+    from emrex.web.auth import safe_next
+
+    router = APIRouter()
+
+    @router.get(LANGUAGE_PATH, include_in_schema=False)
+    def change_language(request: Request) -> RedirectResponse:
+        return RedirectResponse(safe_next(request.query_params.get("next")), status_code=303)
+
+    return router

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import jinja2
 from jinja2.runtime import Context
@@ -101,7 +102,7 @@ class Pages:
             "_translations": self.catalogs.get(language),
             "service_title": self.title,
             "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in self.settings.languages],
-            "current_path": request.url.path,
+            "language_next": _this_page(request),
             "person": None,
             "request_id": request.scope.get("emrex.request_id", ""),
         }
@@ -125,8 +126,24 @@ class Pages:
         headers: Mapping[str, str] | None = None,
         processors: bool = True,
     ) -> HTMLResponse:
+        if status_code >= 400 and not (extra and "language_next" in extra):
+            # An error page does not echo what was asked for (the request may be an attack): the
+            # language picker leads home.
+            extra = {**(extra or {}), "language_next": "/"}
         text = self.render_text(request, name, extra, processors=processors)
         return HTMLResponse(text, status_code=status_code, headers=headers)
+
+
+def _this_page(request: Request) -> str:
+    """Where the language picker leads back to: this page when a GET shows it (its path normalised,
+    ``lang`` left out), else the home page; a page shown for a POST names its own (``language_next``)."""
+    from emrex.web.auth import safe_next
+
+    if request.method not in ("GET", "HEAD"):
+        return "/"
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    target = request.url.path + (f"?{urlencode(query)}" if query else "")
+    return safe_next(target)
 
 
 def pages_of(request: HTTPConnection) -> Pages:
@@ -155,10 +172,18 @@ def autopost(
     *,
     target_name: str,
     heading: str | None = None,
+    back: str = "/",
 ) -> HTMLResponse:
     """The EMREX redirect: a page whose form posts ``fields`` to ``action``, submitted by
-    ``/static/emrex-autosubmit.js``, or by the visible Continue button without JavaScript."""
-    context = {"action": action, "fields": list(fields), "target_name": target_name, "heading": heading}
+    ``/static/emrex-autosubmit.js``, or by the visible Continue button without JavaScript.
+    ``back``: the local page that shows this step again (where changing the language leads)."""
+    context = {
+        "action": action,
+        "fields": list(fields),
+        "target_name": target_name,
+        "heading": heading,
+        "language_next": back,
+    }
     return render(request, AUTOPOST_TEMPLATE, context)
 
 

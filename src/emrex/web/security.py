@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from emrex.web.settings import WebSettings
 
 STATIC_PREFIX = "/static/"
+FAVICON_PATH = "/favicon.ico"
 
 
 def script_hash(source: str) -> str:
@@ -27,8 +28,9 @@ def script_hash(source: str) -> str:
 def content_security_policy(settings: WebSettings, script_hashes: Iterable[str] = ()) -> str:
     # Protocol redirects post the browser to other EMREX services: any https origin, plus dev hosts.
     form_targets = ["'self'", "https:"]
-    form_targets += [f"http://{host}:*" for host in settings.dev_http_hosts]
-    form_targets += [f"http://{host}" for host in settings.dev_http_hosts]
+    hosts = [f"[{host}]" if ":" in host else host for host in settings.dev_http_hosts]  # IPv6 in brackets
+    form_targets += [f"http://{host}:*" for host in hosts]
+    form_targets += [f"http://{host}" for host in hosts]
     directives = [
         "default-src 'self'",
         "script-src " + " ".join(["'self'", *script_hashes]),
@@ -52,7 +54,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = scope["path"].startswith(STATIC_PREFIX)
+        static = scope["path"].startswith(STATIC_PREFIX) or scope["path"] == FAVICON_PATH
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

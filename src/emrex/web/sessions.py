@@ -1,12 +1,16 @@
-"""Server-side sessions: the cookie holds a random key, the data lives in the database as JSON.
+"""Sessions: before login in a signed cookie, from login on server-side in the database.
 
-Handlers call ``get_session(request)``. Changes are saved when the response starts, only if the data
-changed (or the key was rotated); a request that fails with an exception saves nothing.
+Handlers call ``get_session(request)``. A visitor who has not logged in stores nothing on the server:
+their session data travels in the cookie, signed (``emrex.web.cookies``). ``rotate()`` (called at
+login) moves the session to the database: the cookie then holds a random key and the data lives in
+``web_session`` as JSON. Changes are saved when the response starts, only if the data changed (or the
+key was rotated); a request that fails with an exception saves nothing.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 from datetime import datetime, timedelta
@@ -18,8 +22,12 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emrex.db import utcnow
+from emrex.web.cookies import PATTERN as SIGNED_PATTERN
+from emrex.web.cookies import SignedCookies
 from emrex.web.settings import WebSettings
 from emrex.web.store import SessionStore
+
+logger = logging.getLogger("emrex.web.sessions")
 
 SCOPE_KEY = "emrex.session"
 CSRF_KEY = "_csrf"
@@ -43,13 +51,21 @@ class WebSession:
         *,
         created_at: datetime | None = None,
         seen_at: datetime | None = None,
+        signed: bool = False,
     ) -> None:
         self._data: dict[str, Any] = dict(data or {})
         self._stored_key = key
         self._key = key
-        self._saved_json = _dump(self._data) if key is not None else _dump({})
+        # A session is kept in the database once it was (a key) or once someone logs in (rotate).
+        self._persistent = key is not None
+        self._saved_json = _dump(self._data) if key is not None or signed else _dump({})
         self.created_at = created_at or utcnow()
         self.seen_at = seen_at
+
+    @property
+    def persistent(self) -> bool:
+        """Whether the session lives in the database (after login) rather than in a signed cookie."""
+        return self._persistent
 
     @property
     def key(self) -> str | None:
@@ -80,11 +96,13 @@ class WebSession:
         return key in self._data
 
     def rotate(self) -> None:
-        """Give the session a new key (same data); the old cookie value stops working. Call at login.
+        """Give the session a new key (same data), kept in the database from now on; the old cookie
+        value stops working. Call at login.
 
         The CSRF token is renewed too: whoever planted the old session may know the old one.
         """
         self._key = _new_key()
+        self._persistent = True
         self.created_at = utcnow()
         self._data.pop(CSRF_KEY, None)
 
@@ -97,8 +115,11 @@ class WebSession:
         return token
 
     # Used by the middleware.
+    def _changed(self) -> bool:
+        return _dump(self._data) != self._saved_json
+
     def _pending(self) -> tuple[str, str | None] | None:
-        """What to store: (data JSON, old key to replace), or None when nothing changed."""
+        """What to store in the database: (data JSON, old key to replace), or None when nothing changed."""
         data_json = _dump(self._data)
         if not self._data:
             return None
@@ -145,6 +166,13 @@ class SessionMiddleware:
         self.store = store
         self.settings = settings
         self.skip_prefixes = skip_prefixes
+        self._cookies: SignedCookies | None = None
+
+    @property
+    def cookies(self) -> SignedCookies:
+        if self._cookies is None:
+            self._cookies = SignedCookies(self.store.cookie_key(), self.store.lifetimes)
+        return self._cookies
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(self.skip_prefixes):
@@ -164,15 +192,25 @@ class SessionMiddleware:
         await self.app(scope, receive, send_with_session)
 
     def _load(self, cookie: str | None) -> WebSession:
-        if cookie is None or not _KEY_PATTERN.fullmatch(cookie):
+        if cookie is None:
             return WebSession()
-        stored = self.store.load(cookie)
-        if stored is None:
-            return WebSession()
-        return WebSession(cookie, stored.data, created_at=stored.created_at, seen_at=stored.seen_at)
+        if _KEY_PATTERN.fullmatch(cookie):
+            stored = self.store.load(cookie)
+            if stored is None:
+                return WebSession()
+            return WebSession(cookie, stored.data, created_at=stored.created_at, seen_at=stored.seen_at)
+        if SIGNED_PATTERN.fullmatch(cookie):
+            found = self.cookies.decode(cookie, utcnow())
+            if found is not None:
+                return WebSession(
+                    None, found.data, created_at=found.created_at, seen_at=found.issued_at, signed=True
+                )
+        return WebSession()
 
     def _save(self, session: WebSession, cookie: str | None) -> str | None:
         """Store what changed; returns the Set-Cookie value to send, if any."""
+        if not session.persistent:
+            return self._save_in_cookie(session, cookie)
         name = self.settings.session_cookie
         pending = session._pending()
         key = session.key
@@ -180,10 +218,10 @@ class SessionMiddleware:
             stored_key = session._stored_key
             if stored_key is not None and not session._data:
                 self.store.delete(stored_key)
-                return f"{name}=; {self.settings.cookie_attributes(max_age=0)}"
+                return self._forget()
             if session.is_new and cookie is not None:
-                # An unknown or expired key: forget it rather than keep sending it.
-                return f"{name}=; {self.settings.cookie_attributes(max_age=0)}"
+                # An unknown or expired key, or a logout: forget it rather than keep sending it.
+                return self._forget()
             now = utcnow()
             if key is not None and session.seen_at is not None and now - session.seen_at >= TOUCH_INTERVAL:
                 self.store.touch(key, session.created_at, now)
@@ -194,3 +232,20 @@ class SessionMiddleware:
         if key != cookie:
             return f"{name}={key}; {self.settings.cookie_attributes()}"
         return None
+
+    def _save_in_cookie(self, session: WebSession, cookie: str | None) -> str | None:
+        """The session of a visitor who has not logged in: nothing stored, the data signed in the cookie."""
+        if not session._data:
+            return self._forget() if cookie is not None else None
+        now = utcnow()
+        fresh = session.seen_at is not None and now - session.seen_at < TOUCH_INTERVAL
+        if not session._changed() and fresh and cookie is not None:
+            return None
+        value = self.cookies.encode(session._data, session.created_at, now)
+        if value is None:
+            logger.warning("a visitor's session data does not fit into a cookie; it was not kept")
+            return self._forget() if cookie is not None else None
+        return f"{self.settings.session_cookie}={value}; {self.settings.cookie_attributes()}"
+
+    def _forget(self) -> str:
+        return f"{self.settings.session_cookie}=; {self.settings.cookie_attributes(max_age=0)}"

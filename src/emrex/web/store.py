@@ -1,13 +1,16 @@
-"""The ``web_session`` table and the reads and writes a session needs.
+"""The ``web_session`` table and the reads and writes a session needs, and ``web_secret``.
 
 Only the SHA-256 of the cookie value is stored, so a copy of the table does not give anyone a
-session. Expired rows are deleted when met and, at most every few minutes per process, in bulk.
+session. Expired rows are deleted when met and, at most every few minutes per process, in bulk. Only
+logged-in sessions are stored here; a visitor's session before login is a signed cookie
+(``emrex.web.cookies``), whose key is the one row of ``web_secret`` it needs.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 import threading
 import time
 from dataclasses import dataclass
@@ -15,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import String, Text, delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from emrex.db import Base, Database, UtcDateTime, utcnow
@@ -30,6 +34,19 @@ class WebSessionRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class WebSecretRow(Base):
+    """Random secrets shared by every process of a service (the key of the signed session cookies)."""
+
+    __tablename__ = "web_secret"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+COOKIE_SECRET = "session-cookie"  # noqa: S105 - the name of the secret, not the secret
 
 
 def hash_key(key: str) -> str:
@@ -61,6 +78,8 @@ class SessionStore:
         self.lifetimes = lifetimes
         self._last_purge: float | None = None  # None: due at once (the monotonic clock starts at boot)
         self._purge_lock = threading.Lock()
+        self._cookie_key: bytes | None = None
+        self._key_lock = threading.Lock()
 
     def load(self, key: str, now: datetime | None = None) -> StoredSession | None:
         now = now or utcnow()
@@ -113,6 +132,29 @@ class SessionStore:
     def delete(self, key: str) -> None:
         with self.database.session() as db:
             db.execute(delete(WebSessionRow).where(WebSessionRow.id_hash == hash_key(key)))
+
+    def cookie_key(self) -> bytes:
+        """The key that signs anonymous session cookies: made once per database, the same in every
+        worker; read once per process."""
+        with self._key_lock:
+            if self._cookie_key is None:
+                self._cookie_key = self._shared_secret(COOKIE_SECRET)
+            return self._cookie_key
+
+    def _shared_secret(self, name: str) -> bytes:
+        with self.database.session(readonly=True) as db:
+            row = db.get(WebSecretRow, name)
+            if row is not None:
+                return bytes.fromhex(row.value)
+        try:
+            with self.database.session() as db:
+                db.add(WebSecretRow(name=name, value=secrets.token_hex(32), created_at=utcnow()))
+        except IntegrityError:
+            pass  # another worker made it first: theirs counts
+        with self.database.session(readonly=True) as db:
+            row = db.get(WebSecretRow, name)
+            assert row is not None
+            return bytes.fromhex(row.value)
 
     def purge_expired(self, now: datetime | None = None) -> int:
         now = now or utcnow()

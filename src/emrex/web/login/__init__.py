@@ -9,14 +9,17 @@ template and locale directories. Pages that need a person use ``emrex.web.auth.r
 from __future__ import annotations
 
 from emrex.web.login.demo import hash_password
-from emrex.web.login.router import LOCALE_DIR, TEMPLATES_DIR, login_router
+from emrex.web.login.headers import request_address
+from emrex.web.login.router import LOCALE_DIR, LOGIN_PATHS, TEMPLATES_DIR, login_router
 from emrex.web.login.settings import LoginConfigError, LoginSettings
 
 __all__ = [
     "LOCALE_DIR",
+    "LOGIN_PATHS",
     "TEMPLATES_DIR",
     "LoginConfigError",
     "LoginSettings",
     "hash_password",
     "login_router",
+    "request_address",
 ]

@@ -12,6 +12,7 @@ import functools
 import hashlib
 import hmac
 import secrets
+from collections import Counter
 
 from emrex.web.login.settings import DemoAccount
 
@@ -57,10 +58,29 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
+def _parameters(stored: str) -> tuple[int, int, int, int, int] | None:
+    """(log2 n, r, p, salt length, key length) of a well-formed hash."""
+    if check_hash_format(stored) is not None:
+        return None
+    _, log2_n, r, p, salt, digest = stored.split("$")
+    return int(log2_n), int(r), int(p), len(_unb64(salt)), len(_unb64(digest))
+
+
 @functools.cache
-def _dummy_hash() -> str:
-    # Checked against when the username is unknown, so that both cases take the same time.
-    return hash_password(secrets.token_urlsafe(16))
+def _dummy_hash(parameters: tuple[int, int, int, int, int]) -> str:
+    # Random salt and key: no password gives it, and making it costs no scrypt run.
+    log2_n, r, p, salt_length, length = parameters
+    salt, digest = secrets.token_bytes(salt_length), secrets.token_bytes(length)
+    return "$".join(["scrypt", str(log2_n), str(r), str(p), _b64(salt), _b64(digest)])
+
+
+def _dummy_for(accounts: tuple[DemoAccount, ...]) -> str:
+    """Checked when the username is unknown: a hash with the parameters most accounts use, so that an
+    unknown name costs the same scrypt work as a known one (timing does not tell which names exist)."""
+    found = [params for params in map(_parameters, (a.password_hash for a in accounts)) if params]
+    if not found:
+        return _dummy_hash((_LOG2_N, _R, _P, 16, _LENGTH))
+    return _dummy_hash(Counter(found).most_common(1)[0][0])
 
 
 def authenticate(accounts: tuple[DemoAccount, ...], username: str, password: str) -> DemoAccount | None:
@@ -69,7 +89,7 @@ def authenticate(accounts: tuple[DemoAccount, ...], username: str, password: str
     for account in accounts:
         if hmac.compare_digest(account.username.encode(), username.encode()):
             found = account
-    ok = verify_password(password, found.password_hash if found else _dummy_hash())
+    ok = verify_password(password, found.password_hash if found else _dummy_for(accounts))
     return found if ok and found is not None else None
 
 

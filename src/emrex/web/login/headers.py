@@ -10,6 +10,8 @@ import contextlib
 import ipaddress
 from collections.abc import Mapping, Sequence
 
+from starlette.requests import HTTPConnection
+
 from emrex.errors import EmrexError
 from emrex.web.auth import Person
 from emrex.web.login.attributes import build_person
@@ -46,6 +48,13 @@ def client_address(peer: str | None, forwarded_for: str | None, networks: Sequen
             if not is_trusted(hop, networks):
                 break
     return address
+
+
+def request_address(settings: LoginSettings, request: HTTPConnection) -> str:
+    """The browser's address for rate limits: the peer, or through the headers login's trusted proxies."""
+    peer = request.client.host if request.client else None
+    proxies = settings.headers.trusted_proxies if settings.headers else ()
+    return client_address(peer, request.headers.get("x-forwarded-for"), proxies)
 
 
 def split_values(raw: str, separator: str) -> list[str]:

@@ -1,7 +1,8 @@
 """The login pages: ``/login`` (per method), ``/login/callback`` (OIDC) and ``/logout``.
 
 Every successful login goes through ``emrex.web.auth.login_person`` (new session id, person stored) and
-ends in a redirect to a local ``next`` path. Failed attempts are counted by ``LoginThrottle``.
+ends in a redirect to a local ``next`` path. ``LoginThrottle`` counts every attempt before it is checked
+and forgets the ones that succeed.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 from fastapi import APIRouter, Request
@@ -19,7 +21,7 @@ from emrex.db import Database
 from emrex.web.auth import Person, current_person, login_person, logout_person, safe_next, session_of
 from emrex.web.login.attributes import AttributeProblem, MissingAttributes
 from emrex.web.login.demo import authenticate
-from emrex.web.login.headers import UntrustedProxy, client_address, person_from_headers
+from emrex.web.login.headers import UntrustedProxy, person_from_headers, request_address
 from emrex.web.login.oidc import OidcClient, OidcError, PendingLogin
 from emrex.web.login.settings import DemoAccount, LoginSettings
 from emrex.web.login.throttle import Keys, LoginThrottle, TooManyAttempts
@@ -28,6 +30,8 @@ logger = logging.getLogger("emrex.web.login")
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 LOCALE_DIR = Path(__file__).parent / "locale"
 PENDING_KEY = "emrex.oidc_pending"
+# Paths anyone may call without logging in: the services rate-limit them per address.
+LOGIN_PATHS = ("/login", "/login/callback")
 # Logins started in other tabs stay valid, up to this many at once.
 MAX_PENDING = 3
 MAX_FIELD = 256
@@ -45,9 +49,7 @@ def login_router(
     oidc = OidcClient(settings, transport=oidc_transport) if settings.method == "oidc" else None
 
     def address(request: Request) -> str:
-        peer = request.client.host if request.client else None
-        proxies = settings.headers.trusted_proxies if settings.headers else ()
-        return client_address(peer, request.headers.get("x-forwarded-for"), proxies)
+        return request_address(settings, request)
 
     def done(request: Request, target: str) -> Response:
         return RedirectResponse(safe_next(target), status_code=303)
@@ -60,12 +62,12 @@ def login_router(
         if settings.method == "demo":
             return _demo_form(request, target)
         keys = Keys(address(request))
+        if settings.method == "headers":
+            return await _headers_login(request, keys, target)
         try:
             await run_in_threadpool(throttle.check, keys)
         except TooManyAttempts as error:
             return _too_many(request, error)
-        if settings.method == "headers":
-            return await _headers_login(request, keys, target)
         assert oidc is not None
         try:
             url, pending = await oidc.start(_redirect_uri(request, settings), target)
@@ -79,6 +81,10 @@ def login_router(
         return RedirectResponse(url, status_code=303)
 
     async def _headers_login(request: Request, keys: Keys, target: str) -> Response:
+        try:
+            attempt = await run_in_threadpool(throttle.attempt, keys)
+        except TooManyAttempts as error:
+            return _too_many(request, error)
         peer = request.client.host if request.client else None
         try:
             person = person_from_headers(settings, peer, request.headers)
@@ -88,11 +94,10 @@ def login_router(
                     "login headers refused: the request did not come from a trusted proxy; if uvicorn runs "
                     "with proxy headers on, it replaced the proxy's address (run it with --no-proxy-headers)"
                 )
-            await run_in_threadpool(throttle.failed, keys)
             return _message(request, "login/untrusted.html", 403)
         except AttributeProblem as error:
-            await run_in_threadpool(throttle.failed, keys)
             return _attribute_problem(request, error)
+        await run_in_threadpool(throttle.succeeded, attempt)
         login_person(request, person)
         return done(request, target)
 
@@ -102,7 +107,7 @@ def login_router(
             return _message(request, "login/oidc_error.html", 404, detail="OIDC login is not configured")
         keys = Keys(address(request))
         try:
-            await run_in_threadpool(throttle.check, keys)
+            attempt = await run_in_threadpool(throttle.attempt, keys)
         except TooManyAttempts as error:
             return _too_many(request, error)
         params = {k: v[:2048] for k, v in request.query_params.items()}
@@ -114,12 +119,11 @@ def login_router(
         try:
             person = await oidc.finish(pending, params)
         except OidcError as error:
-            await run_in_threadpool(throttle.failed, keys)
             return _message(request, "login/oidc_error.html", 400, detail=str(error))
         except AttributeProblem as error:
-            await run_in_threadpool(throttle.failed, keys)
             return _attribute_problem(request, error)
         assert pending is not None
+        await run_in_threadpool(throttle.succeeded, attempt)
         session.pop(PENDING_KEY)
         login_person(request, person)
         return done(request, pending.next_url)
@@ -134,14 +138,13 @@ def login_router(
         target = safe_next(_field(form.get("next")))
         keys = Keys(address(request), username or None)
         try:
-            await run_in_threadpool(throttle.check, keys)
+            attempt = await run_in_threadpool(throttle.attempt, keys)
         except TooManyAttempts as error:
             return _too_many(request, error)
         account = await run_in_threadpool(authenticate, settings.demo_accounts, username, password)
         if account is None:
-            await run_in_threadpool(throttle.failed, keys)
             return _demo_form(request, target, username=username, failed=True)
-        await run_in_threadpool(throttle.succeeded, keys)
+        await run_in_threadpool(throttle.succeeded, attempt)
         login_person(request, demo_person(settings, account))
         return done(request, target)
 
@@ -190,12 +193,10 @@ def _field(value: object) -> str:
 def _demo_form(request: Request, target: str, *, username: str = "", failed: bool = False) -> Response:
     from emrex.web.pages import render
 
-    return render(
-        request,
-        "login/demo.html",
-        {"next": target, "username": username, "failed": failed},
-        status_code=401 if failed else 200,
-    )
+    context = {"next": target, "username": username, "failed": failed}
+    if failed:  # shown for a POST: the picker leads to the login page again
+        context["language_next"] = "/login?" + urlencode({"next": target})
+    return render(request, "login/demo.html", context, status_code=401 if failed else 200)
 
 
 def _message(request: Request, template: str, status: int, **extra: Any) -> Response:

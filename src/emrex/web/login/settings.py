@@ -100,6 +100,9 @@ class RateLimit:
     max_attempts_per_user: int = 5
     max_attempts_per_address: int = 20
     window_seconds: int = 300
+    # Requests per client address and minute to the login pages (and the EMP's protocol entry), per
+    # worker process; 0 leaves it to the reverse proxy.
+    requests_per_minute: int = 60
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,7 @@ class LoginSettings:
                     "max_attempts_per_address", limits.max_attempts_per_address
                 ),
                 window_seconds=rl.positive("window_seconds", limits.window_seconds),
+                requests_per_minute=rl.not_negative("requests_per_minute", limits.requests_per_minute),
             )
         logout_url = r.string("logout_url", "/")
         if not (
@@ -340,6 +344,12 @@ class _Reader:
         value = self._get(key, default)
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise LoginConfigError(f"{self.name(key)}: expected a positive whole number, got {value!r}")
+        return value
+
+    def not_negative(self, key: str, default: int) -> int:
+        value = self._get(key, default)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise LoginConfigError(f"{self.name(key)}: expected a whole number of 0 or more, got {value!r}")
         return value
 
     def strings(self, key: str, default: Sequence[str] | None = None) -> list[str]:

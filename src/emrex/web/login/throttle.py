@@ -1,7 +1,8 @@
 """Login rate limiting, kept in the database so that every worker process sees the same counts.
 
-Failed attempts are counted per client address and per username in a sliding window; only SHA-256
-hashes of the keys are stored (no addresses or usernames in the table).
+Attempts are counted per client address and per username in a sliding window, each one before its
+password or token is checked (``attempt``), and forgotten when it succeeds; only SHA-256 hashes of
+the keys are stored (no addresses or usernames in the table).
 """
 
 from __future__ import annotations
@@ -11,12 +12,15 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import BigInteger, Integer, String, delete, func, select
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Integer, String, delete, func, select, text
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from emrex.db import Base, Database, UtcDateTime, utcnow
 from emrex.errors import EmrexError
 from emrex.web.login.settings import RateLimit
+
+# The first key of PostgreSQL advisory locks taken for login keys: "emrl" as a number.
+LOCK_SPACE = 0x656D726C
 
 
 class LoginAttemptRow(Base):
@@ -49,6 +53,14 @@ class Keys:
         return keys
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """A login attempt that was counted before it was checked (``LoginThrottle.attempt``)."""
+
+    keys: Keys
+    row_ids: tuple[int, ...]
+
+
 class LoginThrottle:
     def __init__(self, database: Database, limits: RateLimit) -> None:
         self.database = database
@@ -57,38 +69,70 @@ class LoginThrottle:
     def check(self, keys: Keys, now: datetime | None = None) -> None:
         """Raise ``TooManyAttempts`` when the address or the username has used up its attempts."""
         now = now or utcnow()
-        window = timedelta(seconds=self.limits.window_seconds)
-        retry = 0
-        with self.database.session() as db:
-            for key_hash, is_user in keys.hashed():
-                limit = self.limits.max_attempts_per_user if is_user else self.limits.max_attempts_per_address
-                count, oldest = db.execute(
-                    select(func.count(), func.min(LoginAttemptRow.at)).where(
-                        LoginAttemptRow.key_hash == key_hash, LoginAttemptRow.at > now - window
-                    )
-                ).one()
-                if count >= limit and oldest is not None:
-                    oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
-                    retry = max(retry, math.ceil((oldest + window - now).total_seconds()))
+        with self.database.session(readonly=True) as db:
+            retry = self._retry_after(db, keys, now)
         if retry > 0:
             raise TooManyAttempts(retry)
 
-    def failed(self, keys: Keys, now: datetime | None = None) -> None:
+    def attempt(self, keys: Keys, now: datetime | None = None) -> Attempt:
+        """Count an attempt before its password or token is checked: ``TooManyAttempts`` when the keys
+        have used up their attempts, else the attempt is recorded as failed until ``succeeded``.
+
+        Counting and recording are one transaction under a lock of the keys (an advisory lock on
+        PostgreSQL, the database write lock on SQLite), so parallel attempts cannot all pass the count.
+        """
         now = now or utcnow()
+        hashed = keys.hashed()
         with self.database.session() as db:
+            if db.get_bind().dialect.name == "postgresql":
+                for key_hash in sorted(h for h, _ in hashed):  # one order everywhere: no deadlock
+                    db.execute(
+                        text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                        {"space": LOCK_SPACE, "key": _lock_key(key_hash)},
+                    )
+            retry = self._retry_after(db, keys, now)
+            if retry > 0:
+                raise TooManyAttempts(retry)
             db.execute(
                 delete(LoginAttemptRow).where(
                     LoginAttemptRow.at <= now - timedelta(seconds=self.limits.window_seconds)
                 )
             )
-            db.add_all(LoginAttemptRow(key_hash=key_hash, at=now) for key_hash, _ in keys.hashed())
+            rows = [LoginAttemptRow(key_hash=key_hash, at=now) for key_hash, _ in hashed]
+            db.add_all(rows)
+            db.flush()
+            return Attempt(keys, tuple(row.id for row in rows))
 
-    def succeeded(self, keys: Keys) -> None:
-        """Forget the username's failures (the address keeps its count)."""
-        user_hashes = [key_hash for key_hash, is_user in keys.hashed() if is_user]
-        if user_hashes:
-            with self.database.session() as db:
-                db.execute(delete(LoginAttemptRow).where(LoginAttemptRow.key_hash.in_(user_hashes)))
+    def succeeded(self, attempt: Attempt) -> None:
+        """Forget the username's failures and this attempt (the address keeps its earlier failures)."""
+        user_hashes = [key_hash for key_hash, is_user in attempt.keys.hashed() if is_user]
+        with self.database.session() as db:
+            db.execute(
+                delete(LoginAttemptRow).where(
+                    LoginAttemptRow.id.in_(attempt.row_ids) | LoginAttemptRow.key_hash.in_(user_hashes)
+                )
+            )
+
+    def _retry_after(self, db: Session, keys: Keys, now: datetime) -> int:
+        window = timedelta(seconds=self.limits.window_seconds)
+        retry = 0
+        for key_hash, is_user in keys.hashed():
+            limit = self.limits.max_attempts_per_user if is_user else self.limits.max_attempts_per_address
+            count, oldest = db.execute(
+                select(func.count(), func.min(LoginAttemptRow.at)).where(
+                    LoginAttemptRow.key_hash == key_hash, LoginAttemptRow.at > now - window
+                )
+            ).one()
+            if count >= limit and oldest is not None:
+                oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
+                retry = max(retry, math.ceil((oldest + window - now).total_seconds()), 1)
+        return retry
+
+
+def _lock_key(key_hash: str) -> int:
+    """A signed 32-bit number from the key's hash (PostgreSQL's two-key advisory locks take int4)."""
+    value = int(key_hash[:8], 16)
+    return value - (1 << 32) if value >= 1 << 31 else value
 
 
 def _hash(kind: str, value: str) -> str:

@@ -1,0 +1,190 @@
+"""How every emrex service runs under uvicorn: our settings, and the read timeouts uvicorn lacks.
+
+uvicorn closes idle keep-alive connections (``timeout_keep_alive``) but waits forever for a request's
+headers and body. ``TimedH11Protocol`` adds three limits: the headers of a request must be complete
+within ``header_seconds`` of the connection (or of the previous response), no read of the body may
+wait longer than ``read_seconds``, and the whole body must arrive within ``body_seconds``. A connection
+over a limit is closed with one log line; the app sees the client as gone (``http.disconnect``).
+
+Services call ``run(...)`` (several workers: an import string and ``factory=True``); tests and the
+demo build a ``uvicorn.Server`` from ``server_config(app)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import uvicorn
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from emrex.web.requestlog import logged_path
+
+logger = logging.getLogger("emrex.web.server")
+TIMEOUTS_ENV = "EMREX_SERVER_TIMEOUTS"  # how worker processes learn the timeouts of their parent
+KEEP_ALIVE_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class ServerTimeouts:
+    header_seconds: float = 10.0
+    read_seconds: float = 30.0
+    body_seconds: float = 300.0
+
+    def __post_init__(self) -> None:
+        for name, value in asdict(self).items():
+            if not isinstance(value, int | float) or isinstance(value, bool) or not 0 < value <= 86400:
+                raise ValueError(f"{name} must be a number of seconds from 0 to 86400, got {value!r}")
+
+    @classmethod
+    def from_environment(cls) -> ServerTimeouts:
+        text = os.environ.get(TIMEOUTS_ENV)
+        if not text:
+            return cls()
+        try:
+            return cls(**json.loads(text))
+        except (ValueError, TypeError):
+            logger.warning("%s is not usable; the default timeouts apply", TIMEOUTS_ENV)
+            return cls()
+
+
+class TimedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with the header, read and body timeouts of ``ServerTimeouts``."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[arg-type]
+        timeouts = getattr(self.config, "emrex_timeouts", None)
+        self._timeouts = timeouts if isinstance(timeouts, ServerTimeouts) else _process_timeouts()
+        self._header_timer: asyncio.TimerHandle | None = None
+        self.app = _Timed(self, self.app)
+        self._arm_header_timer()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_timer()
+        super().connection_lost(exc)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and self.cycle is not None and self.cycle.response_complete:
+            self._arm_header_timer()
+
+    def _arm_header_timer(self) -> None:
+        self._disarm_header_timer()
+        self._header_timer = self.loop.call_later(self._timeouts.header_seconds, self._headers_too_slow)
+
+    def _disarm_header_timer(self) -> None:
+        timer = getattr(self, "_header_timer", None)
+        if timer is not None:
+            timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if self.transport.is_closing():
+            return
+        if self.cycle is None or self.cycle.response_complete:
+            logger.info(
+                "closed a connection whose request headers were not complete within %g s",
+                self._timeouts.header_seconds,
+            )
+            self.transport.close()
+
+    def _close_slow_body(self, scope: Scope, what: str) -> None:
+        shown = logged_path(scope) if "path" in scope else "-"  # the route, never an identifier
+        logger.info("closed a connection: %s (%s %s)", what, scope.get("method", "-"), shown)
+        if self.cycle is not None:
+            self.cycle.disconnected = True  # at once: the transport reports the loss only later
+        if not self.transport.is_closing():
+            self.transport.close()
+
+
+class _Timed:
+    """The app of one connection: stops the header timer when a request starts, bounds its body reads."""
+
+    def __init__(self, protocol: TimedH11Protocol, app: Any) -> None:
+        self.protocol = protocol
+        self.inner = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        protocol = self.protocol
+        protocol._disarm_header_timer()
+        timeouts = protocol._timeouts
+        loop = protocol.loop
+        deadline = loop.time() + timeouts.body_seconds
+        done = False
+
+        async def timed_receive() -> Message:
+            nonlocal done
+            if done:
+                return await receive()
+            wait = min(timeouts.read_seconds, deadline - loop.time())
+            try:
+                async with asyncio.timeout(max(wait, 0.0)):
+                    message = await receive()
+            except TimeoutError:
+                slow = wait < timeouts.read_seconds
+                protocol._close_slow_body(
+                    scope,
+                    f"the request body took longer than {timeouts.body_seconds:g} s"
+                    if slow
+                    else f"no part of the request body came within {timeouts.read_seconds:g} s",
+                )
+                done = True
+                return {"type": "http.disconnect"}
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                done = True
+            return message
+
+        await self.inner(scope, timed_receive, send)
+
+
+_PROCESS_TIMEOUTS: list[ServerTimeouts] = []
+
+
+def _process_timeouts() -> ServerTimeouts:
+    if not _PROCESS_TIMEOUTS:
+        _PROCESS_TIMEOUTS.append(ServerTimeouts.from_environment())
+    return _PROCESS_TIMEOUTS[0]
+
+
+def server_config(
+    app: ASGIApp | str, *, timeouts: ServerTimeouts | None = None, **options: Any
+) -> uvicorn.Config:
+    """A uvicorn configuration with our protocol and settings; ``options`` override uvicorn's."""
+    config = uvicorn.Config(app, **_settings(options))
+    config.emrex_timeouts = timeouts or ServerTimeouts()  # type: ignore[attr-defined]
+    return config
+
+
+def run(
+    app: ASGIApp | str,
+    *,
+    host: str,
+    port: int,
+    workers: int = 1,
+    factory: bool = False,
+    timeouts: ServerTimeouts | None = None,
+    **options: Any,
+) -> None:
+    """Serve with uvicorn and our settings; worker processes get the timeouts through the environment."""
+    timeouts = timeouts or ServerTimeouts()
+    os.environ[TIMEOUTS_ENV] = json.dumps(asdict(timeouts))
+    uvicorn.run(app, host=host, port=port, workers=workers, factory=factory, **_settings(options))
+
+
+def _settings(options: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "http": TimedH11Protocol,
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
+        # Our request log has no query strings or personal data; uvicorn's access log would.
+        "access_log": False,
+        "server_header": False,
+        # A trusted-headers login must see the real peer (the proxy), not X-Forwarded-For.
+        "proxy_headers": False,
+        **options,
+    }
