@@ -85,8 +85,11 @@ def test_the_demo_registry_file_is_read_by_show_and_verify(
     )
     document = tmp_path / "signed.xml"
     document.write_bytes(signer.sign(write_elmo(sample_elmo(2))))
-    assert main(["verify", "--registry", str(registry), "--emp", "FJORDNET", str(document)]) == 0
-    assert "signature valid for FJORDNET" in capsys.readouterr().out
+    # The sample's institutions are not FJORDNET's: the signature is valid, the issuers are not listed.
+    assert main(["verify", "--registry", str(registry), "--emp", "FJORDNET", str(document)]) == 1
+    captured = capsys.readouterr()
+    assert "signature valid for FJORDNET" in captured.out
+    assert "issuers:      not all listed for FJORDNET in the registry" in captured.out
     assert main(["verify", "--registry", str(registry), "--emp", "KYKLADES", str(document)]) == 1
 
 
