@@ -1,4 +1,4 @@
-"""``./run tests`` sets up what its tests need beyond Python (axe-core, with npm, into .cache/) and says
+"""``./run tests`` sets up what its tests need beyond Python (npm packages into .cache/) and says
 what it could not; here its set-up step runs in a copy of the script with stand-ins for npm."""
 
 from __future__ import annotations
@@ -16,8 +16,18 @@ FAKE_NPM = """#!/bin/sh
 echo "$@" >> "$NPM_CALLS"
 [ "$NPM_FAILS" = 1 ] && exit 1
 prefix=""
-while [ $# -gt 0 ]; do [ "$1" = "--prefix" ] && prefix="$2"; shift; done
-mkdir -p "$prefix/node_modules/axe-core" && echo "axe" > "$prefix/node_modules/axe-core/axe.min.js"
+packages=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --prefix) prefix="$2"; shift ;;
+    -*|install) ;;
+    *) packages="$packages ${1%@*}" ;;
+  esac
+  shift
+done
+for name in $packages; do mkdir -p "$prefix/node_modules/$name"; done
+[ -d "$prefix/node_modules/axe-core" ] && echo "axe" > "$prefix/node_modules/axe-core/axe.min.js"
+exit 0
 """
 
 
@@ -59,10 +69,12 @@ def test_axe_core_is_installed_with_npm_when_missing(tmp_path: Path) -> None:
     calls = (tmp_path / "npm-calls").read_text()
     assert "install --prefix .cache/axe" in calls and "axe-core@4" in calls
     assert "installing axe-core" in result.stderr
+    assert "install --prefix .cache/wallet-oracles" in calls and "@sd-jwt/sd-jwt-vc@0.19.0" in calls
+    assert (project / ".cache/wallet-oracles/node_modules/@openid4vc/openid4vp").is_dir()
     # Present now: the next run asks npm nothing.
     again = _setup(project, env)
     assert again.returncode == 0 and (tmp_path / "npm-calls").read_text() == calls
-    assert "axe-core" not in again.stderr
+    assert "installing" not in again.stderr
 
 
 def test_what_could_not_be_set_up_is_said_clearly(tmp_path: Path) -> None:

@@ -333,6 +333,7 @@ def test_a_reload_of_the_sending_page_without_javascript_offers_the_same_answer_
     emp_login(emp, trip.flow, "asa")
     page = emp.get(trip.flow).text
     picked = [html.unescape(p) for p in re.findall(r'name="item" value="([^"]+)"', page)]
+    picked = [p for p in picked if p.startswith("0:")]  # Nordvik University's own results
     emp_post(emp, f"{trip.flow}/select", page, item=picked, action="preview")
     preview = emp.get(f"{trip.flow}/preview").text
     sent = emp_post(emp, f"{trip.flow}/send", preview, action="send", consent="yes")

@@ -143,7 +143,12 @@ def _this_page(request: Request) -> str:
         return "/"
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     target = request.url.path + (f"?{urlencode(query)}" if query else "")
+    if len(target) > MAX_NEXT:  # a page is not echoed back whole (a 60 000-character search)
+        target = request.url.path if len(request.url.path) <= MAX_NEXT else "/"
     return safe_next(target)
+
+
+MAX_NEXT = 1000
 
 
 def pages_of(request: HTTPConnection) -> Pages:
