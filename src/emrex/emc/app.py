@@ -22,7 +22,7 @@ from emrex.emc.student import student_router
 from emrex.emc.webhook import WebhookSender
 from emrex.web import create_web_app
 from emrex.web.auth import person_context
-from emrex.web.login import LOCALE_DIR, TEMPLATES_DIR, login_router
+from emrex.web.login import LOCALE_DIR, TEMPLATES_DIR, cross_site_paths, login_router
 
 log = logging.getLogger("emrex.emc")
 EMC_TEMPLATES = Path(__file__).parent / "templates"
@@ -58,7 +58,7 @@ def create_emc_app(
         title=settings.title,
         templates_dirs=[TEMPLATES_DIR, EMC_TEMPLATES],
         locale_dirs=[LOCALE_DIR, EMC_LOCALE],
-        exempt_paths=[RETURN_PATH],
+        exempt_paths=[RETURN_PATH, *cross_site_paths(settings.login)],
         context_processors=[person_context, _nav_context],
     )
     app.include_router(login_router(settings.login, db))

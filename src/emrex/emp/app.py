@@ -43,7 +43,7 @@ from emrex.web import (
 from emrex.web.auth import Person, current_person, person_context, require_person
 from emrex.web.login import LOCALE_DIR as LOGIN_LOCALE_DIR
 from emrex.web.login import TEMPLATES_DIR as LOGIN_TEMPLATES_DIR
-from emrex.web.login import LoginSettings, login_router
+from emrex.web.login import LoginSettings, cross_site_paths, login_router
 
 if TYPE_CHECKING:
     from emrex.seal.pdf import PdfSealer
@@ -99,6 +99,7 @@ def create_emp_app(
         transcript_sealer=transcript_sealer(signer) if settings.seal_transcript else None,
     )
     secure = settings.base_url.startswith("https://")
+    login = LoginSettings.from_mapping(settings.login)
     web_settings = WebSettings(
         base_url=settings.base_url,
         secure_cookies=secure,
@@ -115,11 +116,11 @@ def create_emp_app(
         title=settings.name,
         templates_dirs=[TEMPLATES_DIR, LOGIN_TEMPLATES_DIR],
         locale_dirs=[LOGIN_LOCALE_DIR, LOCALE_DIR],
-        exempt_paths=[settings.entry_path],
+        exempt_paths=[settings.entry_path, *cross_site_paths(login)],
         context_processors=[person_context],
     )
     app.state.emrex_emp = emp
-    app.include_router(login_router(LoginSettings.from_mapping(settings.login), database))
+    app.include_router(login_router(login, database))
     _routes(app, emp)
     return app
 
