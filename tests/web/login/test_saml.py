@@ -2,15 +2,58 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import zlib
+from collections.abc import Callable
+from urllib.parse import parse_qs, quote, urlsplit
+
+import pytest
+from lxml import etree
+
+from emrex.web.login.saml_metadata import POST, REDIRECT
+from tests.web.helpers import set_cookies
 from tests.web.login.saml_support import (  # noqa: F401  (fixtures)
+    ACS,
     ANNA,
     ESI,
+    IDP_BASE,
+    NAMELESS,
+    SAML,
+    SAMLP,
+    SP_ENTITY,
+    SVEN,
     Site,
+    assertion_of,
     federation,
     make_site,
     saml_keys,
+    shift,
+    sign_assertion,
     site,
+    unsigned_response,
 )
+
+
+def refused(response: object, *words: str) -> None:
+    status = response.status_code  # type: ignore[attr-defined]
+    text = response.text  # type: ignore[attr-defined]
+    assert status == 400, (status, text[:400])
+    assert "Login failed" in text and "Traceback" not in text
+    for word in words:
+        assert word in text, (word, text[:2000])
+
+
+def logged_in(site: Site) -> bool:
+    return site.browser.get("/me", headers={"accept": "application/json"}).status_code == 200
+
+
+def idp_signed(site: Site, root: etree._Element) -> bytes:
+    key, cert = site.federation.keys.pair("idp")
+    return sign_assertion(root, key, cert)
+
+
+# --- the happy paths --------------------------------------------------------------------------
 
 
 def test_full_login_gives_the_person_with_mapped_attributes(site: Site) -> None:
@@ -20,6 +63,7 @@ def test_full_login_gives_the_person_with_mapped_attributes(site: Site) -> None:
     assert me["subject"] == "anna@uni.example"
     assert me["name"] == ["Anna Maria", "Berg"]
     assert me["birth_date"] == "2000-01-31"
+    assert me["email"] == "anna@uni.example"
     assert me["identifiers"] == {
         "eppn": "anna@uni.example",
         "schacPersonalUniqueCode": ESI,
@@ -27,3 +71,344 @@ def test_full_login_gives_the_person_with_mapped_attributes(site: Site) -> None:
         "nationalIdentifier": "200001319999",
     }
     assert me["source"] == "saml" and me["roles"] == ["student"]
+
+
+def test_login_issues_a_new_session_cookie(site: Site) -> None:
+    site.browser.get("/login")  # a session exists before login (the pending request)
+    before = site.browser.cookies.get("emrex_session")
+    _, xml = site.answer(ANNA)
+    done = site.finish(site.post(xml))
+    assert done.status_code == 303
+    after = set_cookies(done.headers.get_list("set-cookie"))["emrex_session"]
+    assert before and before not in after
+
+
+def test_staff_role_comes_from_the_affiliation_rule(site: Site) -> None:
+    site.login(SVEN)
+    assert site.browser.get("/me").json()["roles"] == ["staff", "student"]
+
+
+def test_encrypted_assertion_is_decrypted_and_accepted(site: Site) -> None:
+    request_id, xml = site.answer(ANNA, encrypt=True)
+    assert "EncryptedAssertion" in xml and "anna@uni.example" not in xml
+    site.finish(site.post(xml))
+    assert site.browser.get("/me").json()["subject"] == "anna@uni.example"
+
+
+def test_encrypted_assertions_can_be_required(make_site: Callable[..., Site]) -> None:
+    site = make_site(require_encrypted_assertions=True)
+    _, plain = site.answer(ANNA)
+    refused(site.post(plain), "must be encrypted")
+    _, encrypted = site.answer(ANNA, encrypt=True)
+    assert site.finish(site.post(encrypted)).status_code == 303
+    assert logged_in(site)
+
+
+def test_missing_attributes_are_named(site: Site) -> None:
+    _, xml = site.answer(NAMELESS)
+    response = site.post(xml)
+    assert response.status_code == 400
+    assert "givenName" in response.text and "sn" in response.text
+    assert not logged_in(site)
+
+
+# --- what we send: signed, SHA-256, nothing SHA-1 -----------------------------------------------
+
+
+def _inflate(value: str) -> str:
+    return zlib.decompress(base64.b64decode(value), -15).decode("utf-8")
+
+
+def test_authn_request_is_signed_with_rsa_sha256_and_names_our_acs(site: Site) -> None:
+    fields = site.start()
+    assert fields["SigAlg"] == "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
+    request = _inflate(fields["SAMLRequest"])
+    assert "sha1" not in request.lower()
+    root = etree.fromstring(request.encode())
+    assert root.get("AssertionConsumerServiceURL") == ACS
+    assert root.get("ProtocolBinding") == "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
+    assert root.findtext(f"{{{SAML}}}Issuer") == SP_ENTITY
+    # The identity provider checks the signature against our metadata; a changed request fails there.
+    assert site.request_id(fields) == root.get("ID")
+    changed = dict(fields, SAMLRequest=fields["SAMLRequest"][:-8] + "AAAAAAA=")
+    with pytest.raises(Exception, match="refused"):
+        site.request_id(changed)
+
+
+def test_post_binding_request_carries_an_embedded_sha256_signature(site: Site) -> None:
+    provider = site.app.state  # the router keeps the provider; reach it through a fresh one
+    from emrex.web.login.saml import ServiceProvider
+
+    sp = ServiceProvider(site.federation.settings())
+    idp, _client = sp.current()
+    only_post = {POST: idp.sso.get(POST) or IDP_BASE + "/sso"}
+    object.__setattr__(idp, "sso", only_post)
+    _, outgoing = sp.login_request()
+    assert outgoing.url == IDP_BASE + "/sso" and outgoing.fields[0][0] == "SAMLRequest"
+    xml = base64.b64decode(outgoing.fields[0][1]).decode()
+    assert "sha1" not in xml.lower()
+    assert "xmldsig-more#rsa-sha256" in xml and "xmlenc#sha256" in xml
+    assert provider is not None and REDIRECT not in idp.sso
+
+
+def test_sp_metadata_says_sha2_only_and_lists_what_we_ask_for(site: Site) -> None:
+    response = site.browser.get("/login/saml/metadata")
+    assert response.headers["content-type"].startswith("application/samlmetadata+xml")
+    text = response.text
+    assert "sha1" not in text.lower() and "md5" not in text.lower()
+    root = etree.fromstring(response.content)
+    md = "urn:oasis:names:tc:SAML:2.0:metadata"
+    assert root.get("entityID") == SP_ENTITY
+    sp = root.find(f"{{{md}}}SPSSODescriptor")
+    assert sp is not None and sp.get("AuthnRequestsSigned") == "true" and sp.get("WantAssertionsSigned") == "true"
+    acs = sp.find(f"{{{md}}}AssertionConsumerService")
+    assert acs is not None and acs.get("Location") == ACS and acs.get("Binding").endswith("HTTP-POST")
+    uses = sorted(k.get("use") for k in sp.findall(f"{{{md}}}KeyDescriptor"))
+    assert uses == ["encryption", "signing"]
+    requested = {
+        a.get("FriendlyName"): (a.get("Name"), a.get("isRequired"))
+        for a in sp.iter(f"{{{md}}}RequestedAttribute")
+    }
+    assert requested["eduPersonPrincipalName"] == ("urn:oid:1.3.6.1.4.1.5923.1.1.1.6", "true")
+    assert requested["schacPersonalUniqueCode"] == ("urn:oid:1.3.6.1.4.1.25178.1.2.14", "false")
+    assert requested["schacDateOfBirth"][0] == "urn:oid:1.3.6.1.4.1.25178.1.2.3"
+    assert requested["norEduPersonNIN"][0] == "urn:oid:1.3.6.1.4.1.2428.90.1.5"
+    assert "eduPersonAffiliation" in requested  # the role rule's source
+    assert "http://refeds.org/category/research-and-scholarship" in text
+    assert "mailto:emrex@uni.example" in text
+
+
+def test_sp_metadata_is_valid_against_the_saml_metadata_schema(site: Site) -> None:
+    from saml2.xml.schema import validate
+
+    validate(site.browser.get("/login/saml/metadata").text)
+
+
+# --- refusals ---------------------------------------------------------------------------------
+
+
+def test_assertion_signed_by_another_key_is_refused(site: Site) -> None:
+    request_id = site.request_id(site.start())
+    root = unsigned_response(site.federation, request_id)
+    key, cert = site.federation.keys.pair("rogue")
+    refused(site.post(sign_assertion(root, key, cert)), "signature is not the identity provider")
+    assert not logged_in(site)
+
+
+def test_unsigned_assertion_is_refused(site: Site) -> None:
+    request_id = site.request_id(site.start())
+    root = unsigned_response(site.federation, request_id)
+    refused(site.post(etree.tostring(root)), "not signed")
+    assert not logged_in(site)
+
+
+def test_assertion_changed_after_signing_is_refused(site: Site) -> None:
+    request_id = site.request_id(site.start())
+    signed = idp_signed(site, unsigned_response(site.federation, request_id))
+    changed = signed.replace(b"anna@uni.example", b"root@uni.example")
+    refused(site.post(changed), "signature is not the identity provider")
+
+
+def test_expired_answer_is_refused(site: Site) -> None:
+    request_id = site.request_id(site.start())
+    root = unsigned_response(site.federation, request_id)
+    shift(root, -dt.timedelta(hours=1))
+    refused(site.post(idp_signed(site, root)), "not valid at this time")
+
+
+def test_answer_from_the_future_is_refused(site: Site) -> None:
+    request_id = site.request_id(site.start())
+    root = unsigned_response(site.federation, request_id)
+    shift(root, dt.timedelta(hours=1))
+    refused(site.post(idp_signed(site, root)), "not valid at this time")
+
+
+def test_small_clock_skew_is_tolerated(site: Site) -> None:
+    request_id = site.request_id(site.start())
+    root = unsigned_response(site.federation, request_id)
+    shift(root, dt.timedelta(seconds=30))  # the IdP's clock runs 30 s ahead; the default skew is 60 s
+    assert site.finish(site.post(idp_signed(site, root))).status_code == 303
+
+
+def test_replayed_answer_is_refused(site: Site) -> None:
+    _, xml = site.answer(ANNA)
+    assert site.post(xml).status_code == 303
+    refused(site.post(xml), "used already")
+
+
+def test_assertion_id_used_before_is_refused_for_a_new_request(site: Site) -> None:
+    first = site.request_id(site.start())
+    root = unsigned_response(site.federation, first)
+    used_id = assertion_of(root).get("ID")
+    site.finish(site.post(idp_signed(site, root)))
+    site.browser.cookies.clear()  # a second login, in a fresh browser
+    second = site.request_id(site.start())
+    again = unsigned_response(site.federation, second)
+    assertion = assertion_of(again)
+    assertion.set("ID", str(used_id))
+    refused(site.post(idp_signed(site, again)), "used before")
+
+
+def test_wrong_audience_is_refused(site: Site) -> None:
+    request_id = site.request_id(site.start())
+    root = unsigned_response(site.federation, request_id)
+    for audience in root.iter(f"{{{SAML}}}Audience"):
+        audience.text = "https://other-sp.example/shibboleth"
+    refused(site.post(idp_signed(site, root)), "meant for another service")
+
+
+def test_missing_audience_is_refused(site: Site) -> None:
+    request_id = site.request_id(site.start())
+    root = unsigned_response(site.federation, request_id)
+    for restriction in list(root.iter(f"{{{SAML}}}AudienceRestriction")):
+        restriction.getparent().remove(restriction)
+    refused(site.post(idp_signed(site, root)), "names no audience")
+
+
+def test_wrong_recipient_is_refused(site: Site) -> None:
+    request_id = site.request_id(site.start())
+    root = unsigned_response(site.federation, request_id)
+    for data in root.iter(f"{{{SAML}}}SubjectConfirmationData"):
+        data.set("Recipient", "https://other-sp.example/acs")
+    refused(site.post(idp_signed(site, root)), "another recipient")
+
+
+def test_wrong_destination_is_refused(site: Site) -> None:
+    request_id = site.request_id(site.start())
+    root = unsigned_response(site.federation, request_id)
+    root.set("Destination", "https://other-sp.example/acs")
+    refused(site.post(idp_signed(site, root)), "addressed to")
+
+
+def test_assertion_for_another_request_is_refused(site: Site) -> None:
+    first = site.request_id(site.start())
+    second = site.request_id(site.start())
+    root = unsigned_response(site.federation, first)
+    root.set("InResponseTo", second)  # the response claims the second login, the assertion the first
+    refused(site.post(idp_signed(site, root)), "another login request")
+
+
+def test_answer_to_a_request_we_never_sent_is_refused(site: Site) -> None:
+    site.start()
+    root = unsigned_response(site.federation, "id-never-sent-by-us")
+    refused(site.post(idp_signed(site, root)), "does not belong to a login started here")
+
+
+def test_unsolicited_answer_is_refused(site: Site) -> None:
+    request_id = site.request_id(site.start())
+    root = unsigned_response(site.federation, request_id)
+    del root.attrib["InResponseTo"]
+    for data in root.iter(f"{{{SAML}}}SubjectConfirmationData"):
+        del data.attrib["InResponseTo"]
+    refused(site.post(idp_signed(site, root)), "unsolicited")
+
+
+def test_sha1_signature_by_the_real_key_is_refused(site: Site) -> None:
+    request_id = site.request_id(site.start())
+    root = unsigned_response(site.federation, request_id)
+    key, cert = site.federation.keys.pair("idp")
+    sha1 = sign_assertion(root, key, cert, algorithm="rsa-sha1", digest="http://www.w3.org/2000/09/xmldsig#sha1")
+    refused(site.post(sha1), "is refused")
+
+
+def test_identity_provider_error_status_is_shown(site: Site) -> None:
+    request_id = site.request_id(site.start())
+    root = unsigned_response(site.federation, request_id)
+    code = root.find(f"{{{SAMLP}}}Status/{{{SAMLP}}}StatusCode")
+    assert code is not None
+    code.set("Value", "urn:oasis:names:tc:SAML:2.0:status:Responder")
+    etree.SubElement(code, f"{{{SAMLP}}}StatusCode").set("Value", "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed")
+    refused(site.post(etree.tostring(root)), "did not log you in", "AuthnFailed")
+
+
+def test_answer_that_is_not_base64_or_not_a_response_is_refused(site: Site) -> None:
+    site.start()
+    with site.browser as client:
+        refused(client.post("/login/saml/acs", data={"SAMLResponse": "not*base64"}), "base64")
+    refused(site.post(b"<html>hello</html>"), "not a SAML Response")
+    refused(site.post(b"<unclosed"), "not usable XML")
+
+
+def test_the_browser_that_did_not_start_the_login_cannot_finish_it(site: Site) -> None:
+    from fastapi.testclient import TestClient
+
+    _, xml = site.answer(ANNA)
+    done_url = site.post(xml).headers["location"]
+    with TestClient(site.app, base_url="http://testserver", follow_redirects=False) as other:
+        response = other.get(done_url)
+        refused(response, "not started in this browser")
+        assert other.get("/me", headers={"accept": "application/json"}).status_code == 401
+    # The browser that started it still can, once.
+    assert site.browser.get(done_url).status_code == 303
+    refused(site.browser.get(done_url), "finished already")
+
+
+def test_failed_answers_count_towards_the_login_throttle(make_site: Callable[..., Site]) -> None:
+    site = make_site()
+    for _ in range(20):
+        site.post(b"<nothing/>")
+    response = site.post(b"<nothing/>")
+    assert response.status_code == 429
+
+
+# --- single logout ------------------------------------------------------------------------------
+
+
+def _logout(site: Site) -> str:
+    page = site.browser.get("/logout")
+    token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    response = site.browser.post("/logout", data={"csrf_token": token})
+    assert response.status_code == 303
+    return response.headers["location"]
+
+
+def test_single_logout_round_trip(site: Site) -> None:
+    site.login(ANNA)
+    location = _logout(site)
+    assert location.startswith(IDP_BASE + "/slo?")
+    fields = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    assert fields["SigAlg"].endswith("rsa-sha256") and "sha1" not in _inflate(fields["SAMLRequest"]).lower()
+    assert not logged_in(site)  # logged out here at once
+    back = site.federation.idp.logout(fields)
+    assert back.startswith("http://testserver/login/saml/slo?")
+    query = urlsplit(back).query
+    answer = site.browser.get("/login/saml/slo?" + query)
+    assert answer.status_code == 303 and answer.headers["location"] == "/"
+    refused_again = site.browser.get("/login/saml/slo?" + query)
+    assert refused_again.status_code == 400 and "used already" in refused_again.text
+
+
+def test_logout_answer_with_a_bad_signature_is_refused(site: Site) -> None:
+    site.login(ANNA)
+    location = _logout(site)
+    fields = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    back = site.federation.idp.logout(fields)
+    parts = dict(p.split("=", 1) for p in urlsplit(back).query.split("&"))
+    parts["Signature"] = quote(base64.b64encode(b"\0" * 256).decode())
+    forged = "&".join(f"{k}={v}" for k, v in parts.items())
+    response = site.browser.get("/login/saml/slo?" + forged)
+    assert response.status_code == 400 and "not the identity provider" in response.text
+    unsigned = "&".join(f"{k}={v}" for k, v in parts.items() if k not in ("Signature", "SigAlg"))
+    response = site.browser.get("/login/saml/slo?" + unsigned)
+    assert response.status_code == 400 and "not signed" in response.text
+
+
+def test_logout_without_single_logout_at_the_idp_ends_here(site: Site) -> None:
+    site.login(ANNA)
+    site.browser.cookies  # noqa: B018
+    # An identity provider whose metadata offers no SingleLogoutService.
+    root = etree.fromstring(site.federation.idp.metadata())
+    md = "urn:oasis:names:tc:SAML:2.0:metadata"
+    from tests.web.login.saml_support import resign_metadata
+
+    for service in list(root.iter(f"{{{md}}}SingleLogoutService")):
+        service.getparent().remove(service)
+    signature = root.find("{http://www.w3.org/2000/09/xmldsig#}Signature")
+    assert signature is not None
+    root.remove(signature)
+    site.federation.publish(resign_metadata(etree.tostring(root), site.federation))
+    # The running service reads the file again when its refresh time has come; a new one reads it now.
+    from emrex.web.login.saml import ServiceProvider
+
+    sp = ServiceProvider(site.federation.settings())
+    assert sp.logout_request({"text": "x"}, "") is None

@@ -43,6 +43,7 @@ from emrex.web.login.saml_metadata import (
     sp_metadata,
 )
 from emrex.web.login.saml_xml import (
+    DS,
     RSA_SHA256,
     SAML,
     SAMLP,
@@ -273,6 +274,9 @@ class ServiceProvider:
         except SamlXmlError as error:
             raise SamlError(f"the identity provider's answer is refused: {error}") from None
         self._one_assertion(root)
+        plain = root.find(qname(SAML, "Assertion"))
+        if plain is not None and plain.find(qname(DS, "Signature")) is None:
+            raise SamlError("the assertion is not signed; this service accepts signed assertions only")
         if self.config.require_encrypted_assertions and root.find(qname(SAML, "EncryptedAssertion")) is None:
             raise SamlError("the assertion must be encrypted (login.saml.require_encrypted_assertions)")
         if not root.get("InResponseTo"):
@@ -302,7 +306,14 @@ class ServiceProvider:
                 check_signatures(decrypted, {qname(SAMLP, "Response"), qname(SAML, "Assertion")})
             except (EmrexError, SamlXmlError) as error:
                 raise SamlError(f"the decrypted assertion is refused: {error}") from None
-            self._one_assertion(decrypted)
+            found = list(decrypted.iter(qname(SAML, "Assertion")))
+            wrapper = found[0].getparent() if len(found) == 1 else None
+            if (
+                wrapper is None
+                or wrapper.tag != qname(SAML, "EncryptedAssertion")
+                or wrapper.getparent() is not decrypted
+            ):
+                raise SamlError("the encrypted assertion must hold exactly one assertion")
         assertions = list(response.assertions or [response.assertion])
         assertion = response.assertion
         if len(assertions) != 1 or assertion.signature is None:
