@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import zlib
-from collections.abc import Callable
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
@@ -13,7 +12,7 @@ from lxml import etree
 
 from emrex.web.login.saml_metadata import POST, REDIRECT
 from tests.web.helpers import set_cookies
-from tests.web.login.saml_support import (  # noqa: F401  (fixtures)
+from tests.web.login.saml.support import (
     ACS,
     ANNA,
     ESI,
@@ -23,14 +22,13 @@ from tests.web.login.saml_support import (  # noqa: F401  (fixtures)
     SAMLP,
     SP_ENTITY,
     SVEN,
+    Federation,
     Site,
+    SiteFactory,
     assertion_of,
-    federation,
-    make_site,
-    saml_keys,
+    publish_without,
     shift,
     sign_assertion,
-    site,
     unsigned_response,
 )
 
@@ -89,13 +87,13 @@ def test_staff_role_comes_from_the_affiliation_rule(site: Site) -> None:
 
 
 def test_encrypted_assertion_is_decrypted_and_accepted(site: Site) -> None:
-    request_id, xml = site.answer(ANNA, encrypt=True)
+    _, xml = site.answer(ANNA, encrypt=True)
     assert "EncryptedAssertion" in xml and "anna@uni.example" not in xml
     site.finish(site.post(xml))
     assert site.browser.get("/me").json()["subject"] == "anna@uni.example"
 
 
-def test_encrypted_assertions_can_be_required(make_site: Callable[..., Site]) -> None:
+def test_encrypted_assertions_can_be_required(make_site: SiteFactory) -> None:
     site = make_site(require_encrypted_assertions=True)
     _, plain = site.answer(ANNA)
     refused(site.post(plain), "must be encrypted")
@@ -135,20 +133,21 @@ def test_authn_request_is_signed_with_rsa_sha256_and_names_our_acs(site: Site) -
         site.request_id(changed)
 
 
-def test_post_binding_request_carries_an_embedded_sha256_signature(site: Site) -> None:
-    provider = site.app.state  # the router keeps the provider; reach it through a fresh one
-    from emrex.web.login.saml import ServiceProvider
-
-    sp = ServiceProvider(site.federation.settings())
-    idp, _client = sp.current()
-    only_post = {POST: idp.sso.get(POST) or IDP_BASE + "/sso"}
-    object.__setattr__(idp, "sso", only_post)
-    _, outgoing = sp.login_request()
-    assert outgoing.url == IDP_BASE + "/sso" and outgoing.fields[0][0] == "SAMLRequest"
-    xml = base64.b64decode(outgoing.fields[0][1]).decode()
+def test_post_binding_request_carries_an_embedded_sha256_signature(
+    make_site: SiteFactory, federation: Federation
+) -> None:
+    publish_without(federation, "SingleSignOnService", REDIRECT)
+    site = make_site()
+    page = site.browser.get("/login?next=/me")
+    assert page.status_code == 200 and f'action="{IDP_BASE}/sso"' in page.text
+    encoded = page.text.split('name="SAMLRequest" value="', 1)[1].split('"', 1)[0]
+    xml = base64.b64decode(encoded).decode()
     assert "sha1" not in xml.lower()
     assert "xmldsig-more#rsa-sha256" in xml and "xmlenc#sha256" in xml
-    assert provider is not None and REDIRECT not in idp.sso
+    # pysaml2's identity provider checks the embedded signature against our metadata.
+    token = federation.idp.read_request(POST, {"SAMLRequest": encoded})
+    pending = federation.idp.pending(token)
+    assert pending is not None and pending.acs_url == ACS
 
 
 def test_sp_metadata_says_sha2_only_and_lists_what_we_ask_for(site: Site) -> None:
@@ -160,7 +159,8 @@ def test_sp_metadata_says_sha2_only_and_lists_what_we_ask_for(site: Site) -> Non
     md = "urn:oasis:names:tc:SAML:2.0:metadata"
     assert root.get("entityID") == SP_ENTITY
     sp = root.find(f"{{{md}}}SPSSODescriptor")
-    assert sp is not None and sp.get("AuthnRequestsSigned") == "true" and sp.get("WantAssertionsSigned") == "true"
+    assert sp is not None
+    assert sp.get("AuthnRequestsSigned") == "true" and sp.get("WantAssertionsSigned") == "true"
     acs = sp.find(f"{{{md}}}AssertionConsumerService")
     assert acs is not None and acs.get("Location") == ACS and acs.get("Binding").endswith("HTTP-POST")
     uses = sorted(k.get("use") for k in sp.findall(f"{{{md}}}KeyDescriptor"))
@@ -307,7 +307,9 @@ def test_sha1_signature_by_the_real_key_is_refused(site: Site) -> None:
     request_id = site.request_id(site.start())
     root = unsigned_response(site.federation, request_id)
     key, cert = site.federation.keys.pair("idp")
-    sha1 = sign_assertion(root, key, cert, algorithm="rsa-sha1", digest="http://www.w3.org/2000/09/xmldsig#sha1")
+    sha1 = sign_assertion(
+        root, key, cert, algorithm="rsa-sha1", digest="http://www.w3.org/2000/09/xmldsig#sha1"
+    )
     refused(site.post(sha1), "is refused")
 
 
@@ -317,7 +319,8 @@ def test_identity_provider_error_status_is_shown(site: Site) -> None:
     code = root.find(f"{{{SAMLP}}}Status/{{{SAMLP}}}StatusCode")
     assert code is not None
     code.set("Value", "urn:oasis:names:tc:SAML:2.0:status:Responder")
-    etree.SubElement(code, f"{{{SAMLP}}}StatusCode").set("Value", "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed")
+    inner = etree.SubElement(code, f"{{{SAMLP}}}StatusCode")
+    inner.set("Value", "urn:oasis:names:tc:SAML:2.0:status:AuthnFailed")
     refused(site.post(etree.tostring(root)), "did not log you in", "AuthnFailed")
 
 
@@ -343,7 +346,7 @@ def test_the_browser_that_did_not_start_the_login_cannot_finish_it(site: Site) -
     refused(site.browser.get(done_url), "finished already")
 
 
-def test_failed_answers_count_towards_the_login_throttle(make_site: Callable[..., Site]) -> None:
+def test_failed_answers_count_towards_the_login_throttle(make_site: SiteFactory) -> None:
     site = make_site()
     for _ in range(20):
         site.post(b"<nothing/>")
@@ -393,22 +396,11 @@ def test_logout_answer_with_a_bad_signature_is_refused(site: Site) -> None:
     assert response.status_code == 400 and "not signed" in response.text
 
 
-def test_logout_without_single_logout_at_the_idp_ends_here(site: Site) -> None:
+def test_logout_without_single_logout_at_the_idp_ends_here(
+    make_site: SiteFactory, federation: Federation
+) -> None:
+    publish_without(federation, "SingleLogoutService")
+    site = make_site()
     site.login(ANNA)
-    site.browser.cookies  # noqa: B018
-    # An identity provider whose metadata offers no SingleLogoutService.
-    root = etree.fromstring(site.federation.idp.metadata())
-    md = "urn:oasis:names:tc:SAML:2.0:metadata"
-    from tests.web.login.saml_support import resign_metadata
-
-    for service in list(root.iter(f"{{{md}}}SingleLogoutService")):
-        service.getparent().remove(service)
-    signature = root.find("{http://www.w3.org/2000/09/xmldsig#}Signature")
-    assert signature is not None
-    root.remove(signature)
-    site.federation.publish(resign_metadata(etree.tostring(root), site.federation))
-    # The running service reads the file again when its refresh time has come; a new one reads it now.
-    from emrex.web.login.saml import ServiceProvider
-
-    sp = ServiceProvider(site.federation.settings())
-    assert sp.logout_request({"text": "x"}, "") is None
+    assert _logout(site) == "/"
+    assert not logged_in(site)

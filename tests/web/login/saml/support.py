@@ -11,14 +11,12 @@ import base64
 import datetime as dt
 import secrets
 import warnings
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
-import pytest
 from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from lxml import etree
@@ -80,9 +78,8 @@ class Keys:
         return directory / "key.pem", directory / "cert.pem"
 
 
-@pytest.fixture(scope="session")
-def saml_keys(tmp_path_factory: pytest.TempPathFactory) -> Keys:
-    return Keys(tmp_path_factory.mktemp("saml-keys"), make_ca("SAML test CA"))
+def new_keys(folder: Path) -> Keys:
+    return Keys(folder, make_ca("SAML test CA"))
 
 
 @dataclass
@@ -128,8 +125,7 @@ class Federation:
         return LoginSettings.from_mapping(self.login_config(**saml))
 
 
-@pytest.fixture
-def federation(saml_keys: Keys, tmp_path: Path) -> Federation:
+def new_federation(saml_keys: Keys, folder: Path) -> Federation:
     key, cert = saml_keys.pair("idp")
     fed_key, fed_cert = saml_keys.pair("federation")
     holder: list[str] = []
@@ -143,7 +139,7 @@ def federation(saml_keys: Keys, tmp_path: Path) -> Federation:
         metadata_key_file=fed_key,
         metadata_certificate_file=fed_cert,
     )
-    found = Federation(saml_keys, tmp_path, idp, holder)
+    found = Federation(saml_keys, folder, idp, holder)
     found.publish()
     return found
 
@@ -219,29 +215,31 @@ class Site:
         return self.finish(self.post(xml))
 
 
-@pytest.fixture
-def make_site(database: Database, federation: Federation) -> Iterator[Callable[..., Site]]:
-    clients: list[TestClient] = []
+class SiteFactory:
+    """Builds apps with the SAML login against ``federation``; ``close`` ends their clients."""
 
-    def make(**saml: Any) -> Site:
-        login = federation.settings(**saml)
-        app = make_app(database, login)
+    def __init__(self, database: Database, federation: Federation) -> None:
+        self.database = database
+        self.federation = federation
+        self.clients: list[TestClient] = []
+
+    def __call__(self, **saml: Any) -> Site:
+        login = self.federation.settings(**saml)
+        app = make_app(self.database, login)
+        return self.site(app)
+
+    def site(self, app: FastAPI) -> Site:
         browser = TestClient(app, base_url=BASE, follow_redirects=False)
-        clients.append(browser)
+        self.clients.append(browser)
         metadata = browser.get("/login/saml/metadata")
         assert metadata.status_code == 200
-        federation.sp_metadata[:] = [metadata.text]
-        federation.idp.forget_service_providers()
-        return Site(app, browser, federation)
+        self.federation.sp_metadata[:] = [metadata.text]
+        self.federation.idp.forget_service_providers()
+        return Site(app, browser, self.federation)
 
-    yield make
-    for client in clients:
-        client.close()
-
-
-@pytest.fixture
-def site(make_site: Callable[..., Site]) -> Site:
-    return make_site()
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
 
 
 # --- building answers the identity provider would not send ---------------------------------------
@@ -310,7 +308,8 @@ def _xmlsec_sign(root: etree._Element, key_file: Path, node: str) -> bytes:
         source, target = Path(folder) / "in.xml", Path(folder) / "out.xml"
         source.write_bytes(etree.tostring(root))
         command = ["xmlsec1", "--sign", "--privkey-pem", str(key_file), "--id-attr:ID", node]
-        done = subprocess.run([*command, "--output", str(target), str(source)], capture_output=True, check=False)
+        command += ["--output", str(target), str(source)]
+        done = subprocess.run(command, capture_output=True, check=False)
         assert done.returncode == 0, done.stderr
         return target.read_bytes()
 
@@ -328,3 +327,16 @@ def shift(root: etree._Element, delta: dt.timedelta) -> None:
 def resign_metadata(data: bytes, federation: Federation) -> bytes:
     key, cert = federation.keys.pair("federation")
     return sign_metadata(data, key, cert)
+
+
+def publish_without(federation: Federation, service: str, binding: str = "") -> None:
+    """Publish the identity provider's metadata without its ``service`` endpoints (of ``binding``)."""
+    md = "urn:oasis:names:tc:SAML:2.0:metadata"
+    root = etree.fromstring(federation.idp.metadata())
+    signature = root.find(f"{{{DS}}}Signature")
+    assert signature is not None
+    root.remove(signature)
+    for element in list(root.iter(f"{{{md}}}{service}")):
+        if not binding or element.get("Binding") == binding:
+            element.getparent().remove(element)
+    federation.publish(resign_metadata(etree.tostring(root), federation))
