@@ -23,6 +23,7 @@ MODULES = (
     "test_ewp_api",
     "test_wallet",
     "test_elm",
+    "test_saml",
 )
 
 

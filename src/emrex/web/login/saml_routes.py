@@ -150,7 +150,8 @@ class SamlLogin:
             stored = session.get(PENDING_KEY)
             waiting = dict(stored) if isinstance(stored, dict) else {}
             pending = waiting.pop(request_id, None)
-            session.set(PENDING_KEY, waiting)
+            if pending is not None:
+                session.set(PENDING_KEY, waiting)
             answer = (
                 await run_in_threadpool(store.take_answer, request_id) if isinstance(pending, dict) else None
             )
