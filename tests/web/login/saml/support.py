@@ -11,6 +11,7 @@ import base64
 import datetime as dt
 import secrets
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -98,12 +99,12 @@ class Federation:
     def publish(self, data: bytes | None = None) -> None:
         self.metadata_file.write_bytes(data if data is not None else self.idp.metadata())
 
-    def login_config(self, **saml: Any) -> dict[str, Any]:
+    def login_config(self, base: str = BASE, **saml: Any) -> dict[str, Any]:
         key, cert = self.keys.pair("sp")
         _, federation_cert = self.keys.pair("federation")
         table: dict[str, Any] = {
-            "entity_id": SP_ENTITY,
-            "base_url": BASE,
+            "entity_id": base + "/login/saml/metadata",
+            "base_url": base,
             "key_file": str(key),
             "certificate_file": str(cert),
             "idp_metadata": str(self.metadata_file),
@@ -125,7 +126,9 @@ class Federation:
         return LoginSettings.from_mapping(self.login_config(**saml))
 
 
-def new_federation(saml_keys: Keys, folder: Path) -> Federation:
+def new_federation(
+    saml_keys: Keys, folder: Path, accounts: Sequence[IdpAccount] = (ANNA, SVEN, NAMELESS)
+) -> Federation:
     key, cert = saml_keys.pair("idp")
     fed_key, fed_cert = saml_keys.pair("federation")
     holder: list[str] = []
@@ -134,7 +137,7 @@ def new_federation(saml_keys: Keys, folder: Path) -> Federation:
         base_url=IDP_BASE,
         key_file=key,
         certificate_file=cert,
-        accounts=[ANNA, SVEN, NAMELESS],
+        accounts=list(accounts),
         sp_metadata=lambda: holder,
         metadata_key_file=fed_key,
         metadata_certificate_file=fed_cert,
@@ -179,6 +182,15 @@ class Site:
     app: FastAPI
     browser: TestClient
     federation: Federation
+    base: str = BASE
+
+    @property
+    def acs(self) -> str:
+        return self.base + "/login/saml/acs"
+
+    @property
+    def sp_entity(self) -> str:
+        return self.base + "/login/saml/metadata"
 
     def start(self, next_url: str = "/me") -> dict[str, str]:
         """GET /login: the redirect to the identity provider; returns its query parameters."""
@@ -197,13 +209,13 @@ class Site:
     def answer(self, account: IdpAccount = ANNA, *, encrypt: bool = False) -> tuple[str, str]:
         """Start a login and let the identity provider answer: (request id, SAMLResponse XML)."""
         request_id = self.request_id(self.start())
-        xml = self.federation.idp.authn_response(request_id, ACS, SP_ENTITY, account, encrypt)
+        xml = self.federation.idp.authn_response(request_id, self.acs, self.sp_entity, account, encrypt)
         return request_id, xml
 
     def post(self, xml: str | bytes) -> httpx.Response:
         data = xml.encode("utf-8") if isinstance(xml, str) else xml
         encoded = base64.b64encode(data).decode("ascii")
-        with TestClient(self.app, base_url=BASE, follow_redirects=False) as idp_browser:
+        with TestClient(self.app, base_url=self.base, follow_redirects=False) as idp_browser:
             return idp_browser.post("/login/saml/acs", data={"SAMLResponse": encoded})
 
     def finish(self, response: httpx.Response) -> httpx.Response:
@@ -228,18 +240,24 @@ class SiteFactory:
         app = make_app(self.database, login)
         return self.site(app)
 
-    def site(self, app: FastAPI) -> Site:
-        browser = TestClient(app, base_url=BASE, follow_redirects=False)
+    def site(self, app: FastAPI, base: str = BASE) -> Site:
+        browser = TestClient(app, base_url=base, follow_redirects=False)
         self.clients.append(browser)
-        metadata = browser.get("/login/saml/metadata")
-        assert metadata.status_code == 200
-        self.federation.sp_metadata[:] = [metadata.text]
-        self.federation.idp.forget_service_providers()
-        return Site(app, browser, self.federation)
+        return connect(app, browser, self.federation, base)
 
     def close(self) -> None:
         for client in self.clients:
             client.close()
+
+
+def connect(app: FastAPI, browser: TestClient, federation: Federation, base: str = BASE) -> Site:
+    """Register the service's SP metadata with the test identity provider (as a federation would)."""
+    metadata = browser.get("/login/saml/metadata")
+    assert metadata.status_code == 200
+    entity = f'entityID="{base}/login/saml/metadata"'
+    federation.sp_metadata[:] = [m for m in federation.sp_metadata if entity not in m] + [metadata.text]
+    federation.idp.forget_service_providers()
+    return Site(app, browser, federation, base)
 
 
 # --- building answers the identity provider would not send ---------------------------------------
