@@ -351,7 +351,8 @@ class IdentityProvider:
         pending = self.pending(token)
         service = html.escape(pending.sp_entity_id if pending else "")
         error = "<p class='error' role='alert'>Wrong username or password.</p>" if failed else ""
-        body = f"""<p class="notice">{html.escape(DEMO_NOTICE)}</p>
+        names = ", ".join(html.escape(name) for name in self.accounts)
+        body = f"""<p>{html.escape(DEMO_NOTICE)}</p>
 <p>The service <strong>{service}</strong> asks who you are.</p>{error}
 <form method="post" action="/login">
 <input type="hidden" name="token" value="{html.escape(token)}">
@@ -360,7 +361,8 @@ class IdentityProvider:
 <p><label for="password">Password</label><br>
 <input id="password" name="password" type="password" autocomplete="current-password" required></p>
 <p><button type="submit">Log in</button></p>
-</form>"""
+</form>
+<p>Demo accounts: {names} (the password of each is on the demo's start page).</p>"""
         return _page(self.title, body, 401 if failed else 200)
 
     async def _login(self, request: Request) -> Response:
@@ -443,7 +445,10 @@ def sign_metadata(data: bytes, key_file: Path, certificate_file: Path, xmlsec: s
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"></head>
-<body><header><p><strong>{html.escape(title)}</strong> (demo)</p></header>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{{font-family:sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem;line-height:1.5}}
+.notice{{background:#fff3cd;border:2px solid #8a6d00;padding:.5rem 1rem}}
+.error{{color:#8b0000;font-weight:bold}}input{{font-size:1rem;padding:.3rem}}</style></head>
+<body><header><p class="notice"><strong>DEMO</strong> – not a real identity provider</p></header>
 <main><h1>{html.escape(title)}</h1>{body}</main></body></html>"""
     return HTMLResponse(page, status_code=status, headers={"cache-control": "no-store"})
