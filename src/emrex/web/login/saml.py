@@ -108,17 +108,11 @@ class ServiceProvider:
         self.settings = settings
         self.config: SamlSettings = settings.saml
         self._transport = transport
-        self._certificate = _read_pair(self.config.key_file, self.config.certificate_file, "key_file")
-        if self.config.encryption_key_file and self.config.encryption_certificate_file:
-            encryption = (self.config.encryption_key_file, self.config.encryption_certificate_file)
-            self._encryption = _read_pair(*encryption, "encryption_key_file")
-        else:
-            self._encryption = self._certificate
+        self._metadata_xml = service_provider_metadata(settings)  # checks the keys at start
         self._lock = threading.Lock()
         self._idp: IdpMetadata | None = None
         self._client: Any = None
         self._loaded = 0.0
-        self._metadata_xml: bytes | None = None
         if not self.config.metadata_is_url:
             try:
                 self.refresh()
@@ -128,9 +122,6 @@ class ServiceProvider:
     # --- metadata ---------------------------------------------------------------------------
 
     def sp_metadata(self) -> bytes:
-        if self._metadata_xml is None:
-            extra = [rule.source for rule in self.settings.role_rules]
-            self._metadata_xml = sp_metadata(self.config, self._certificate, self._encryption, extra)
         return self._metadata_xml
 
     def refresh(self) -> IdpMetadata:
@@ -429,6 +420,21 @@ class ServiceProvider:
             )
         code = root.find(f"{qname(SAMLP, 'Status')}/{qname(SAMLP, 'StatusCode')}")
         return request_id, code is not None and code.get("Value") == SUCCESS
+
+
+def service_provider_metadata(settings: LoginSettings) -> bytes:
+    """Our SAML metadata, from the settings alone (no identity provider needed): what a federation
+    registers. ``LoginConfigError`` when a key or certificate cannot be used."""
+    config = settings.saml
+    if config is None:
+        raise LoginConfigError("login.saml: the saml method needs a [saml] table")
+    certificate = _read_pair(config.key_file, config.certificate_file, "key_file")
+    encryption = certificate
+    if config.encryption_key_file and config.encryption_certificate_file:
+        pair = (config.encryption_key_file, config.encryption_certificate_file)
+        encryption = _read_pair(*pair, "encryption_key_file")
+    extra = [rule.source for rule in settings.role_rules]
+    return sp_metadata(config, certificate, encryption, extra)
 
 
 class _NoCache:
