@@ -265,11 +265,7 @@ def sp_metadata(
     sp.set("protocolSupportEnumeration", PROTOCOL)
     sp.set("AuthnRequestsSigned", "true")
     sp.set("WantAssertionsSigned", "true")
-    if settings.organization_name:
-        ui = etree.SubElement(etree.SubElement(sp, qname(MD, "Extensions")), qname(MDUI, "UIInfo"))
-        name = etree.SubElement(ui, qname(MDUI, "DisplayName"))
-        name.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
-        name.text = settings.organization_name
+    _ui_info(sp, settings)
     _key(sp, "signing", certificate_pem)
     _key(sp, "encryption", encryption_pem)
     _endpoint(sp, "SingleLogoutService", REDIRECT, settings.slo_url)
@@ -280,6 +276,22 @@ def sp_metadata(
     _requested_attributes(sp, settings, extra)
     _organization(root, settings)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _ui_info(sp: etree._Element, settings: SamlSettings) -> None:
+    texts = (
+        ("DisplayName", settings.organization_name),
+        ("InformationURL", settings.information_url),
+        ("PrivacyStatementURL", settings.privacy_statement_url),
+    )
+    if not any(text for _, text in texts):
+        return
+    ui = etree.SubElement(etree.SubElement(sp, qname(MD, "Extensions")), qname(MDUI, "UIInfo"))
+    for tag, text in texts:
+        if text:
+            element = etree.SubElement(ui, qname(MDUI, tag))
+            element.set("{http://www.w3.org/XML/1998/namespace}lang", "en")
+            element.text = text
 
 
 def _key(parent: etree._Element, use: str, certificate_pem: str) -> None:

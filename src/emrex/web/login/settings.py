@@ -137,6 +137,8 @@ class SamlSettings:
     entity_categories: tuple[str, ...] = ()
     organization_name: str = ""
     organization_url: str = ""
+    privacy_statement_url: str = ""  # mdui:PrivacyStatementURL, which federations ask for
+    information_url: str = ""
     technical_contact: str = ""
     support_contact: str = ""
     security_contact: str = ""  # REFEDS security contact (Sirtfi)
@@ -420,6 +422,8 @@ def _saml(r: _Reader, production: bool) -> SamlSettings:
         entity_categories=categories,
         organization_name=r.string("organization_name", ""),
         organization_url=r.url("organization_url", ""),
+        privacy_statement_url=r.url("privacy_statement_url", ""),
+        information_url=r.url("information_url", ""),
         technical_contact=_contact(r, "technical_contact"),
         support_contact=_contact(r, "support_contact"),
         security_contact=_contact(r, "security_contact"),

@@ -111,6 +111,7 @@ class Federation:
             "idp_metadata_certificate": str(federation_cert),
             "organization_name": "University of Example",
             "organization_url": "https://uni.example",
+            "privacy_statement_url": "https://uni.example/privacy/emrex",
             "technical_contact": "emrex@uni.example",
             "entity_categories": ["http://refeds.org/category/research-and-scholarship"],
             **saml,

@@ -175,6 +175,7 @@ def test_sp_metadata_says_sha2_only_and_lists_what_we_ask_for(site: Site) -> Non
     assert "eduPersonAffiliation" in requested  # the role rule's source
     assert "http://refeds.org/category/research-and-scholarship" in text
     assert "mailto:emrex@uni.example" in text
+    assert "<mdui:PrivacyStatementURL xml:lang=\"en\">https://uni.example/privacy/emrex<" in text
 
 
 def test_sp_metadata_is_valid_against_the_saml_metadata_schema(site: Site) -> None:
