@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import functools
 import logging
 import threading
 import time
@@ -185,7 +186,9 @@ class ServiceProvider:
                     },
                 }
             )
-            return Saml2Client(config, identity_cache=_NoCache())
+            client = Saml2Client(config, identity_cache=_NoCache())
+        client.sec.crypto = _xmlsec_backend(c.xmlsec_binary)
+        return client
 
     # --- login ------------------------------------------------------------------------------
 
@@ -435,6 +438,18 @@ def service_provider_metadata(settings: LoginSettings) -> bytes:
         encryption = _read_pair(*pair, "encryption_key_file")
     extra = [rule.source for rule in settings.role_rules]
     return sp_metadata(config, certificate, encryption, extra)
+
+
+def _xmlsec_backend(binary: str) -> Any:
+    """pysaml2's xmlsec1 backend, asking the program's version once instead of twice per check."""
+    from saml2.sigver import CryptoBackendXmlSec1
+
+    class CachedVersion(CryptoBackendXmlSec1):  # type: ignore[misc]
+        @functools.cached_property
+        def version(self) -> str:
+            return str(CryptoBackendXmlSec1.version.fget(self))
+
+    return CachedVersion(binary)
 
 
 class _NoCache:
