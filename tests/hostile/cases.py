@@ -938,6 +938,11 @@ CASES += tuple(
             "400 page; nothing stored",
         ),
         (
+            "saml-csrf-every-form",
+            "every POST route of an app with SAML login, logged in, without and with a forged `csrf_token`",
+            FORGED_POST + "; only `/login/saml/acs` takes cross-site posts (and logs nobody in by itself)",
+        ),
+        (
             "saml-metadata-unsigned",
             "identity-provider metadata from a URL without a signature",
             "refused with a one-line reason; the last good metadata stays in use",

@@ -25,6 +25,7 @@ from emrex.demo.saml_idp import IdpAccount, sign_metadata
 from emrex.web.login.saml_metadata import MetadataError, read_idp_metadata
 from tests.hostile.cases import exercised
 from tests.hostile.checks import MARKER, MARKER_ID, logs_clean, no_traceback, nothing_stored, watch_logs
+from tests.hostile.webchecks import state_changing_routes
 from tests.web.login.saml.support import (
     ACS,
     ANNA,
@@ -68,6 +69,7 @@ exercised(
     "saml-oversized",
     "saml-done-other-browser",
     "saml-logout-forged",
+    "saml-csrf-every-form",
     "saml-metadata-unsigned",
     "saml-metadata-wrong-signer",
     "saml-metadata-wrapped",
@@ -373,6 +375,23 @@ def test_forged_logout_answer(site: Site, database: Database, watch_logs: pytest
     with nothing_stored(database):
         response = site.browser.get("/login/saml/slo?" + "&".join(f"{k}={v}" for k, v in parts.items()))
     assert response.status_code == 400 and "not the identity provider" in response.text
+    logs_clean(watch_logs)
+
+
+def test_only_the_assertion_consumer_takes_posts_without_the_csrf_token(
+    site: Site, database: Database, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    site.login(ANNA)
+    routes = state_changing_routes(site.app)
+    assert {path for _, path in routes} == {"/login", "/logout", "/login/saml/acs"}
+    for method, path in routes:
+        if path == "/login/saml/acs":
+            continue
+        for data in ({}, {"csrf_token": "forged"}):
+            with nothing_stored(database):
+                response = site.browser.request(method, path, data=data)
+            assert response.status_code == 403, (method, path, response.status_code)
+    assert site.browser.get("/me", headers={"accept": "application/json"}).status_code == 200
     logs_clean(watch_logs)
 
 

@@ -276,8 +276,9 @@ class IdentityProvider:
 
     # --- single logout ----------------------------------------------------------------------
 
-    def logout(self, fields: Mapping[str, str]) -> str:
-        """The URL that takes the signed LogoutResponse back to the service provider."""
+    def logout(self, fields: Mapping[str, str], *, everywhere: bool = True) -> str:
+        """The URL that takes the signed LogoutResponse back to the service provider (``everywhere``
+        false: a partial logout, as when another service could not be logged out)."""
         if "SAMLRequest" not in fields:
             raise IdpError("no SAMLRequest: this address takes SAML logout requests")
         try:
@@ -291,7 +292,10 @@ class IdentityProvider:
                     signature=fields.get("Signature"),
                 )
                 response = self.server.create_logout_response(
-                    request.message, [saml2.BINDING_HTTP_REDIRECT], sign=False
+                    request.message,
+                    [saml2.BINDING_HTTP_REDIRECT],
+                    status=None if everywhere else _partial(),
+                    sign=False,
                 )
                 destination = self.server.metadata.single_logout_service(
                     request.message.issuer.text.strip(), saml2.BINDING_HTTP_REDIRECT, "spsso"
@@ -397,6 +401,13 @@ class IdentityProvider:
         except IdpError as error:
             return _page(self.title, f"<p>{html.escape(str(error))}</p>", 400)
         return RedirectResponse(location, status_code=303)
+
+
+def _partial() -> Any:
+    from saml2 import samlp
+
+    inner = samlp.StatusCode(value=samlp.STATUS_PARTIAL_LOGOUT)
+    return samlp.Status(status_code=samlp.StatusCode(value=samlp.STATUS_RESPONDER, status_code=inner))
 
 
 def sign_metadata(data: bytes, key_file: Path, certificate_file: Path, xmlsec: str = "xmlsec1") -> bytes:

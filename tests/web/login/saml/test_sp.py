@@ -175,7 +175,7 @@ def test_sp_metadata_says_sha2_only_and_lists_what_we_ask_for(site: Site) -> Non
     assert "eduPersonAffiliation" in requested  # the role rule's source
     assert "http://refeds.org/category/research-and-scholarship" in text
     assert "mailto:emrex@uni.example" in text
-    assert "<mdui:PrivacyStatementURL xml:lang=\"en\">https://uni.example/privacy/emrex<" in text
+    assert '<mdui:PrivacyStatementURL xml:lang="en">https://uni.example/privacy/emrex<' in text
 
 
 def test_sp_metadata_is_valid_against_the_saml_metadata_schema(site: Site) -> None:
@@ -290,4 +290,16 @@ def test_logout_without_single_logout_at_the_idp_ends_here(
     site = make_site()
     site.login(ANNA)
     assert _logout(site) == "/"
+    assert not logged_in(site)
+
+
+def test_partial_logout_at_the_identity_provider_says_so(site: Site) -> None:
+    site.login(ANNA)
+    site.browser.get("/logout?lang=sv")  # the language cookie, for the page at the end
+    location = _logout(site)
+    fields = {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
+    back = site.federation.idp.logout(fields, everywhere=False)
+    page = site.browser.get("/login/saml/slo?" + urlsplit(back).query)
+    assert page.status_code == 200
+    assert "Utloggad" in page.text and "identitetsutgivare kunde inte avsluta" in page.text
     assert not logged_in(site)
