@@ -1,4 +1,5 @@
-"""The SAML 2.0 service provider: signed AuthnRequests, checked Responses, single logout (pysaml2).
+"""The SAML 2.0 service provider: signed AuthnRequests and checked Responses (pysaml2); single logout
+is in ``saml_logout``.
 
 pysaml2 decrypts and verifies signatures (with the ``xmlsec1`` program) against the identity
 provider's keys from its checked metadata. Around it we check what it leaves open or lax: the
@@ -18,17 +19,14 @@ import logging
 import threading
 import time
 import warnings
-import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_plus
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
 from emrex.errors import EmrexError
@@ -49,7 +47,6 @@ from emrex.web.login.saml_xml import (
     SAML,
     SAMLP,
     SHA256,
-    SIGNATURE_METHODS,
     SamlXmlError,
     check_ids,
     check_signatures,
@@ -64,14 +61,12 @@ with warnings.catch_warnings():
     import saml2
     from saml2.client import Saml2Client
     from saml2.config import SPConfig
-    from saml2.saml import NameID
 
 # pysaml2 logs whole SAML messages (names, identifiers) when it refuses one; we log our own reasons.
 logging.getLogger("saml2").setLevel(logging.CRITICAL)
 logger = logging.getLogger("emrex.web.login.saml")
 SUCCESS = "urn:oasis:names:tc:SAML:2.0:status:Success"
 BEARER = "urn:oasis:names:tc:SAML:2.0:cm:bearer"
-LOGOUT_REASON = "urn:oasis:names:tc:SAML:2.0:logout:user"
 # The answer to a request is refused once the request is this old.
 REQUEST_LIFETIME = dt.timedelta(minutes=10)
 
@@ -205,16 +200,7 @@ class ServiceProvider:
             sign_alg=RSA_SHA256,
             digest_alg=SHA256,
         )
-        return request_id, self._send(client, binding, str(request), destination, "SAMLRequest")
-
-    def _send(self, client: Any, binding: str, message: str, destination: str, field: str) -> Outgoing:
-        if binding == POST:
-            encoded = base64.b64encode(message.encode("utf-8")).decode("ascii")
-            return Outgoing(destination, ((field, encoded),))
-        info = client.apply_binding(
-            saml2.BINDING_HTTP_REDIRECT, message, destination, relay_state="", sign=True, sigalg=RSA_SHA256
-        )
-        return Outgoing(dict(info["headers"])["Location"])
+        return request_id, send(client, binding, str(request), destination, "SAMLRequest")
 
     def check_response(self, encoded: str, is_waiting: Callable[[str], bool]) -> LoginAnswer:
         """The person from a ``SAMLResponse`` form value, or ``SamlError`` saying why not.
@@ -377,52 +363,16 @@ class ServiceProvider:
             raise SamlError("the answer has expired; please log in again")
         return until
 
-    # --- single logout -----------------------------------------------------------------------
 
-    def logout_request(self, name_id: Mapping[str, str], session_index: str) -> tuple[str, Outgoing] | None:
-        """A signed LogoutRequest for the identity provider, or None when it offers no single logout."""
-        idp, client = self.current()
-        if REDIRECT not in idp.slo or not name_id.get("text"):
-            return None
-        destination = idp.slo[REDIRECT]
-        request_id, request = client.create_logout_request(
-            destination,
-            idp.entity_id,
-            name_id=NameID(**dict(name_id)),
-            reason=LOGOUT_REASON,
-            session_indexes=[session_index] if session_index else None,
-            sign=False,  # the Redirect binding signs the query string instead
-        )
-        return request_id, self._send(client, REDIRECT, str(request), destination, "SAMLRequest")
-
-    def check_logout_response(self, raw_query: str, is_waiting: Callable[[str], bool]) -> tuple[str, bool]:
-        """(request id, logged out everywhere) from the identity provider's LogoutResponse (HTTP-Redirect).
-
-        The query string's signature must be the identity provider's, with SHA-2."""
-        idp, _ = self.current()
-        parts = _query_parts(raw_query)
-        if "SAMLResponse" not in parts:
-            raise SamlError("the identity provider's logout answer is missing (no SAMLResponse)")
-        _check_redirect_signature(parts, idp)
-        try:
-            data = _inflate(unquote_plus(parts["SAMLResponse"]), self.config.max_response_bytes)
-            root = parse_untrusted(data, max_bytes=self.config.max_response_bytes).getroot()
-        except EmrexError as error:
-            raise SamlError(f"the identity provider's logout answer is not usable: {error}") from None
-        if root.tag != qname(SAMLP, "LogoutResponse"):
-            raise SamlError("the message is not a SAML LogoutResponse")
-        issuer = root.find(qname(SAML, "Issuer"))
-        if issuer is None or (issuer.text or "").strip() != idp.entity_id:
-            raise SamlError("the logout answer comes from another identity provider than the configured one")
-        if root.get("Destination") != self.config.slo_url:
-            raise SamlError("the logout answer is addressed to another service")
-        request_id = root.get("InResponseTo") or ""
-        if not is_waiting(request_id):
-            raise SamlError(
-                "this logout answer does not belong to a logout started here, or was used already"
-            )
-        code = root.find(f"{qname(SAMLP, 'Status')}/{qname(SAMLP, 'StatusCode')}")
-        return request_id, code is not None and code.get("Value") == SUCCESS
+def send(client: Any, binding: str, message: str, destination: str, field: str) -> Outgoing:
+    """HTTP-POST: the message as a form field (signed inside); HTTP-Redirect: its signed query string."""
+    if binding == POST:
+        encoded = base64.b64encode(message.encode("utf-8")).decode("ascii")
+        return Outgoing(destination, ((field, encoded),))
+    info = client.apply_binding(
+        saml2.BINDING_HTTP_REDIRECT, message, destination, relay_state="", sign=True, sigalg=RSA_SHA256
+    )
+    return Outgoing(dict(info["headers"])["Location"])
 
 
 def service_provider_metadata(settings: LoginSettings) -> bytes:
@@ -531,54 +481,3 @@ def _describe(error: Exception) -> str:
     if name == "StatusError" or name.startswith("Status"):
         return "the identity provider did not log you in"
     return f"the identity provider's answer cannot be used ({name})"
-
-
-def _query_parts(raw_query: str) -> dict[str, str]:
-    """Query parameters as they came (still URL-encoded): the Redirect binding signs those bytes."""
-    parts: dict[str, str] = {}
-    for piece in raw_query.split("&"):
-        name, _, value = piece.partition("=")
-        if name in parts:
-            raise SamlError(f"the parameter {name} is given twice")
-        parts[name] = value
-    return parts
-
-
-def _check_redirect_signature(parts: Mapping[str, str], idp: IdpMetadata) -> None:
-    algorithm = unquote_plus(parts.get("SigAlg", ""))
-    if "Signature" not in parts or not algorithm:
-        raise SamlError("the identity provider's logout answer is not signed")
-    if algorithm not in SIGNATURE_METHODS:
-        raise SamlError(f"signature algorithm {algorithm!r} is refused (use RSA-SHA256)")
-    signed = "&".join(
-        f"{name}={parts[name]}" for name in ("SAMLResponse", "RelayState", "SigAlg") if name in parts
-    ).encode("ascii", "replace")
-    try:
-        signature = base64.b64decode(unquote_plus(parts["Signature"]), validate=True)
-    except (binascii.Error, ValueError):
-        raise SamlError("the logout answer's signature is not base64") from None
-    digest = {"256": hashes.SHA256(), "384": hashes.SHA384(), "512": hashes.SHA512()}[algorithm[-3:]]
-    for pem in idp.signing_certificates:
-        key = x509.load_pem_x509_certificate(pem.encode("ascii")).public_key()
-        try:
-            if isinstance(key, rsa.RSAPublicKey) and "rsa-" in algorithm:
-                key.verify(signature, signed, padding.PKCS1v15(), digest)
-                return
-            if isinstance(key, ec.EllipticCurvePublicKey) and "ecdsa-" in algorithm:
-                key.verify(signature, signed, ec.ECDSA(digest))
-                return
-        except InvalidSignature:
-            continue
-    raise SamlError("the logout answer's signature is not the identity provider's")
-
-
-def _inflate(encoded: str, limit: int) -> bytes:
-    try:
-        raw = base64.b64decode(encoded, validate=True)
-        inflater = zlib.decompressobj(-15)
-        data = inflater.decompress(raw, limit + 1)
-    except (binascii.Error, ValueError, zlib.error):
-        raise SamlError("the logout answer cannot be unpacked (base64 of DEFLATE)") from None
-    if len(data) > limit:
-        raise SamlError(f"the logout answer is larger than {limit} bytes")
-    return data

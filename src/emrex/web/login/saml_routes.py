@@ -23,6 +23,7 @@ from emrex.db import Database
 from emrex.web.auth import Person, PersonError, current_person, login_person, logout_person, session_of
 from emrex.web.login.attributes import AttributeProblem, MissingAttributes
 from emrex.web.login.saml import REQUEST_LIFETIME, SamlError, ServiceProvider
+from emrex.web.login.saml_logout import check_logout_response, logout_request
 from emrex.web.login.saml_metadata import MetadataError
 from emrex.web.login.saml_store import LOGIN, LOGOUT, Replayed, SamlStore
 from emrex.web.login.settings import LoginSettings
@@ -88,7 +89,7 @@ class SamlLogin:
         if isinstance(stored, dict) and isinstance(stored.get("name_id"), dict):
             try:
                 found = await run_in_threadpool(
-                    self.provider.logout_request, stored["name_id"], str(stored.get("session_index") or "")
+                    logout_request, self.provider, stored["name_id"], str(stored.get("session_index") or "")
                 )
             except (MetadataError, SamlError) as error:
                 logger.warning("SAML single logout cannot start: %s", error)
@@ -182,7 +183,7 @@ class SamlLogin:
                 return _page(request, "login/oidc_error.html", 400, detail=detail)
             try:
                 request_id, everywhere = await run_in_threadpool(
-                    provider.check_logout_response, raw, lambda rid: store.is_waiting(LOGOUT, rid)
+                    check_logout_response, provider, raw, lambda rid: store.is_waiting(LOGOUT, rid)
                 )
             except (SamlError, MetadataError) as error:
                 logger.warning("SAML logout answer refused: %s", error)

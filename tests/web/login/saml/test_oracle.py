@@ -34,12 +34,7 @@ from onelogin.saml2.response import OneLogin_Saml2_Response  # noqa: E402
 from onelogin.saml2.settings import OneLogin_Saml2_Settings  # noqa: E402
 from onelogin.saml2.utils import OneLogin_Saml2_Utils  # noqa: E402
 
-REQUEST_DATA = {
-    "https": "off",
-    "http_host": "testserver",
-    "script_name": "/login/saml/acs",
-    "server_port": "80",
-}
+REQUEST_DATA = {"https": "off", "http_host": "testserver", "script_name": "/login/saml/acs"}
 
 
 def _body(path: Path) -> str:
