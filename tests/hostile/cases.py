@@ -928,6 +928,18 @@ CASES += tuple(
             "400 page before any XML is parsed (bounded at `max_response_kb`); nothing stored",
         ),
         (
+            "saml-namespace-flood",
+            "2000 namespace declarations on the Response and 1000 attribute values, within the size "
+            "limit (libxml2's inclusive C14N is quadratic in them; only exclusive C14N is accepted: a "
+            "second guard)",
+            "400 page at once, before pysaml2 or xmlsec1 run; nothing stored",
+        ),
+        (
+            "saml-element-flood",
+            "5000 attribute values, within the size limit (pysaml2 alone took 0.8 s for 5500)",
+            "400 page at once, before pysaml2 or xmlsec1 run; nothing stored",
+        ),
+        (
             "saml-done-other-browser",
             "another browser opens the URL that finishes a login after the ACS",
             "400 page; nobody logged in there; the answer stays for the browser that started the login",

@@ -67,6 +67,8 @@ exercised(
     "saml-dtd-entity",
     "saml-xxe",
     "saml-oversized",
+    "saml-namespace-flood",
+    "saml-element-flood",
     "saml-done-other-browser",
     "saml-logout-forged",
     "saml-csrf-every-form",
@@ -341,6 +343,29 @@ def test_oversized_answer_is_refused_before_it_is_parsed(
             headers={"content-type": "application/x-www-form-urlencoded"},
         )
     assert response.status_code in (400, 413) and "larger than" in response.text
+
+
+def test_floods_within_the_size_limit_are_refused_at_once(
+    site: Site, database: Database, watch_logs: pytest.LogCaptureFixture
+) -> None:
+    _, root = _fresh(site)
+    text = _signed(site, root).decode()
+    declared = " ".join(f'xmlns:n{i}="urn:x:{i}"' for i in range(2000))
+    flood = text.replace("<ns0:Response ", f"<ns0:Response {declared} ", 1)
+    values = "<ns1:AttributeValue>x</ns1:AttributeValue>" * 1000
+    flood = flood.replace("</ns1:Attribute>", values + "</ns1:Attribute>", 1)
+    assert len(flood) < 256 * 1024
+    began = time.perf_counter()
+    refused_at_acs(site, database, watch_logs, flood, "too many namespaces")
+    assert time.perf_counter() - began < 2
+    _, root = _fresh(site)
+    text = _signed(site, root).decode()
+    many = "<ns1:AttributeValue>x</ns1:AttributeValue>" * 5000
+    began = time.perf_counter()
+    refused_at_acs(
+        site, database, watch_logs, text.replace("</ns1:Attribute>", many + "</ns1:Attribute>", 1), "elements"
+    )
+    assert time.perf_counter() - began < 2
 
 
 def test_done_from_another_browser(

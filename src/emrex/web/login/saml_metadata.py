@@ -20,6 +20,7 @@ from cryptography import x509
 from lxml import etree
 
 from emrex.errors import EmrexError
+from emrex.trust.c14n import NamespaceFlood, check_namespace_load
 from emrex.web.login.saml_attributes import FRIENDLY, URI_FORMAT, saml_name
 from emrex.web.login.saml_xml import (
     DIGEST_METHODS,
@@ -144,9 +145,10 @@ def _check_signature(root: etree._Element, data: bytes, settings: SamlSettings) 
     if first is not signatures[0]:
         raise MetadataError("the metadata's own signature must come before any other signature")
     try:
+        check_namespace_load(root)
         check_ids(root)
         check_signature_shape(signatures[0], root)
-    except SamlXmlError as error:
+    except (SamlXmlError, NamespaceFlood) as error:
         raise MetadataError(f"the metadata signature is not acceptable: {error}") from None
     try:
         certificate = settings.idp_metadata_certificate.read_text(encoding="ascii")
