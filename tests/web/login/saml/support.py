@@ -148,7 +148,7 @@ def new_federation(
     return found
 
 
-def make_app(database: Database, login: LoginSettings) -> FastAPI:
+def make_app(database: Database, login: LoginSettings, **router: Any) -> FastAPI:
     web = WebSettings(base_url=BASE, secure_cookies=False, dev_http_hosts=("testserver",))
     app = create_web_app(
         web,
@@ -159,7 +159,7 @@ def make_app(database: Database, login: LoginSettings) -> FastAPI:
         exempt_paths=cross_site_paths(login),
         context_processors=[person_context],
     )
-    app.include_router(login_router(login, database))
+    app.include_router(login_router(login, database, **router))
 
     @app.get("/me")
     def me(person: Person = Depends(require_person)) -> dict[str, Any]:  # noqa: B008

@@ -7,9 +7,12 @@ import datetime as dt
 import zlib
 from urllib.parse import parse_qs, quote, urlsplit
 
+import httpx
 import pytest
+from fastapi.testclient import TestClient
 from lxml import etree
 
+from emrex.db import Database
 from emrex.web.login.saml_metadata import POST, REDIRECT
 from tests.web.helpers import set_cookies
 from tests.web.login.saml.support import (
@@ -25,6 +28,7 @@ from tests.web.login.saml.support import (
     Federation,
     Site,
     SiteFactory,
+    make_app,
     publish_without,
     shift,
     sign_assertion,
@@ -303,3 +307,18 @@ def test_partial_logout_at_the_identity_provider_says_so(site: Site) -> None:
     assert page.status_code == 200
     assert "Utloggad" in page.text and "identitetsutgivare kunde inte avsluta" in page.text
     assert not logged_in(site)
+
+
+def test_unreachable_identity_provider_metadata_gives_a_page_not_a_crash(
+    database: Database, federation: Federation
+) -> None:
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused")
+
+    login = federation.settings(idp_metadata="https://md.federation.example/idp.xml")
+    app = make_app(database, login, saml_transport=httpx.MockTransport(down))
+    with TestClient(app, base_url="http://testserver", follow_redirects=False) as browser:
+        assert browser.get("/login/saml/metadata").status_code == 200  # ours needs no IdP
+        page = browser.get("/login?next=/me")
+    assert page.status_code == 502
+    assert "The identity provider cannot be used right now" in page.text and "Traceback" not in page.text
