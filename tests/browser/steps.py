@@ -62,3 +62,21 @@ def emc_log_out(pages: Pages, demo: Demo) -> None:
     page.goto(emc_url(demo) + "logout")
     page.click("main form[method=post] button[type=submit]")
     page.wait_for_load_state()
+
+
+def saml_idp(demo: Demo, acronym: str) -> str:
+    """The demo SAML identity provider's address, for the EMP whose students log in there."""
+    emp = next(e for e in demo.facts["emps"] if e["acronym"] == acronym)
+    return str(emp["saml_idp_metadata"]).rsplit("metadata", 1)[0]
+
+
+def emp_saml_log_in(pages: Pages, demo: Demo, acronym: str, username: str) -> None:
+    """From the EMP's start page through the demo identity provider's login form and back."""
+    page = pages.page
+    pages.check("emp-start")
+    page.click("main a:has-text('Log in')")
+    page.wait_for_url(saml_idp(demo, acronym) + "sso?*")
+    assert "Demo identity provider" in page.inner_text("body")
+    pages.check("saml-idp-login")
+    log_in(page, username)
+    page.wait_for_url("http://127.0.0.1:*/flow/*")

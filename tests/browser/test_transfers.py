@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from tests.browser.conftest import Pages
-from tests.browser.steps import back_at_emc, emc_log_in, emc_log_out, emc_url, emp_log_in, start_transfer
+from tests.browser.steps import (
+    back_at_emc,
+    emc_log_in,
+    emc_log_out,
+    emc_url,
+    emp_home,
+    emp_log_in,
+    emp_saml_log_in,
+    saml_idp,
+    start_transfer,
+)
 from tests.demo.helpers import Demo
 
 
@@ -153,10 +163,11 @@ def test_student_without_results(pages: Pages, demo: Demo) -> None:
 
 
 def test_greek_record_is_matched_to_its_latin_transcription(pages: Pages, demo: Demo) -> None:
+    """Olympos Polytechnic logs its students in through the demo SAML identity provider."""
     page = pages.page
     emc_log_in(pages, demo, "eleni")
     start_transfer(pages, demo, "GR", "Olympos Polytechnic")
-    emp_log_in(pages, "eleni")
+    emp_saml_log_in(pages, demo, "OLYMPOS", "eleni")
     page.click("button[value=all]")
     page.click("button[value=preview]")
     pages.check("emp-preview-greek")
@@ -173,3 +184,18 @@ def test_greek_record_is_matched_to_its_latin_transcription(pages: Pages, demo: 
     page.get_by_role("button", name="Import these results").click()
     page.wait_for_load_state()
     assert "Your results were imported" in page.inner_text("main")
+
+
+def test_saml_single_logout_at_the_data_provider(pages: Pages, demo: Demo) -> None:
+    page = pages.page
+    emc_log_in(pages, demo, "eleni")
+    start_transfer(pages, demo, "GR", "Olympos Polytechnic")
+    emp_saml_log_in(pages, demo, "OLYMPOS", "eleni")
+    home = emp_home(demo, "OLYMPOS")
+    page.goto(home + "logout")
+    assert "Signed in as Ελένη Παπαδοπούλου" in page.inner_text("body")
+    with page.expect_request(lambda request: request.url.startswith(saml_idp(demo, "OLYMPOS") + "slo?")):
+        page.click("main form[method=post] button[type=submit]")
+    page.wait_for_url(home)
+    page.goto(home + "logout")
+    assert "You are not logged in." in page.inner_text("main")

@@ -100,3 +100,48 @@ def test_check_unreadable_file(
 def test_check_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["login", "check", "/nonexistent/emc.toml"]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_saml_keys_make_a_long_lived_self_signed_rsa_pair(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    out = tmp_path / "saml"
+    assert main(["login", "saml-keys", "--out", str(out), "--cn", "emp.uni.example"]) == 0
+    assert "fingerprint: SHA-256" in capsys.readouterr().out
+    certificate = x509.load_pem_x509_certificate((out / "cert.pem").read_bytes())
+    assert certificate.subject == certificate.issuer
+    assert (certificate.not_valid_after_utc - certificate.not_valid_before_utc).days >= 3649
+    key = certificate.public_key()
+    assert isinstance(key, rsa.RSAPublicKey) and key.key_size == 3072
+    assert (out / "key.pem").stat().st_mode & 0o077 == 0
+    assert main(["login", "saml-keys", "--out", str(out), "--cn", "emp.uni.example"]) == 2  # no overwrite
+    assert "exists" in capsys.readouterr().err
+
+
+def test_saml_metadata_and_check_from_a_configuration_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    keys = tmp_path / "saml"
+    assert main(["login", "saml-keys", "--out", str(keys), "--cn", "emp.uni.example"]) == 0
+    idp = tmp_path / "idp.xml"
+    idp.write_text("<EntityDescriptor/>", encoding="utf-8")
+    config = tmp_path / "emp.toml"
+    config.write_text(
+        '[login]\nmethod = "saml"\n[login.saml]\n'
+        'entity_id = "https://emp.uni.example/login/saml/metadata"\n'
+        f'key_file = "{keys / "key.pem"}"\ncertificate_file = "{keys / "cert.pem"}"\n'
+        f'idp_metadata = "{idp}"\n',
+        encoding="utf-8",
+    )
+    capsys.readouterr()
+    assert main(["login", "saml-metadata", str(config), "--base-url", "https://emp.uni.example"]) == 0
+    metadata = capsys.readouterr().out
+    assert 'entityID="https://emp.uni.example/login/saml/metadata"' in metadata
+    assert 'Location="https://emp.uni.example/login/saml/acs"' in metadata and "sha1" not in metadata
+    assert main(["login", "saml-metadata", str(config)]) == 1
+    assert "login.saml.base_url: missing" in capsys.readouterr().err
+    assert main(["login", "check", str(config)]) == 1  # no base_url: the check names it as well
+    assert "login.saml.base_url: missing" in capsys.readouterr().err

@@ -31,8 +31,11 @@ def test_start_serve_stop_and_start_again(tmp_path: Path) -> None:
         assert {a["role"] for a in emc["accounts"]} == {"student", "staff"}
         assert all(set(a) >= ACCOUNT_KEYS for e in [emc, *facts["emps"]] for a in e["accounts"])
         with httpx.Client(timeout=5, trust_env=False) as client:
-            for port in range(base, base + 2 + len(facts["emps"])):
+            for port in range(base, base + 3 + len(facts["emps"])):  # the last: the SAML identity provider
                 assert client.get(f"http://127.0.0.1:{port}/health").status_code == 200
+            (saml,) = [emp for emp in facts["emps"] if "saml_metadata" in emp]
+            sp_metadata = client.get(saml["saml_metadata"])
+            idp_metadata = client.get(saml["saml_idp_metadata"])
             listed = client.get(facts["registry"]["url"]).json()
             page = client.get(emc["url"].replace("localhost", "127.0.0.1"))
         assert "Lindholm University" in page.text
@@ -47,7 +50,13 @@ def test_start_serve_stop_and_start_again(tmp_path: Path) -> None:
         code, out, err = demo.stop(signal.SIGINT)
     assert code == 0, err
     assert "Traceback" not in err
-    assert "log in as 'chloe'" in out and "demo.json" in out
+    assert saml["acronym"] == "OLYMPOS" and saml["saml_metadata"].startswith(saml["home"])
+    assert (
+        sp_metadata.status_code == 200
+        and b'entityID="' + saml["saml_metadata"].encode() in sp_metadata.content
+    )
+    assert idp_metadata.status_code == 200 and b"SignatureValue>" in idp_metadata.content
+    assert "log in as 'chloe'" in out and "demo.json" in out and "SAML IdP (demo)" in out
     assert not (data / "demo.json").exists()  # only while the network runs
 
     certificates = {p: p.read_bytes() for p in data.glob("*/cert.pem")}

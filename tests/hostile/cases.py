@@ -26,6 +26,7 @@ ENTRY_POINTS = (
     "ELM/EDC library",
     "ELM converter service",
     "HTTP server",
+    "SAML login",
 )
 
 
@@ -59,6 +60,9 @@ NOT_READABLE = "400 page: the results could not be read; transfer failed, no doc
 SIGNATURE_REFUSED = "400 page: signature not accepted; transfer failed, no document kept"
 FORGED_POST = "403 page for a post without or with a wrong token; nothing changed"
 FOUND = "(found by this catalogue, fixed) "
+SAML_REFUSED = (
+    "400 page saying why; nobody logged in; nothing stored but the failed attempt; marker not logged"
+)
 OOTS_INVALID = "EDM:ERR:0003 error response; nothing stored, no preview started"
 
 CASES: tuple[Case, ...] = tuple(
@@ -1260,6 +1264,113 @@ CASES += tuple(
             "server-upload-cut-off",
             "a client that disconnects in the middle of a 1 MB upload to the entry",
             FOUND + "one log line (a 56-line traceback at ERROR before); nothing stored",
+        ),
+    )
+    + _cases(
+        "SAML login",
+        (
+            "saml-forged-signature",
+            "an assertion signed by another key (its certificate in `KeyInfo`)",
+            SAML_REFUSED,
+        ),
+        ("saml-unsigned-assertion", "an answer whose assertion carries no signature", SAML_REFUSED),
+        ("saml-changed-after-signing", "a genuine signed assertion with the user name changed", SAML_REFUSED),
+        ("saml-expired", "signed by the real key, but an hour old (`NotOnOrAfter` passed)", SAML_REFUSED),
+        ("saml-replayed", "a genuine answer posted a second time", SAML_REFUSED + " (used already)"),
+        (
+            "saml-assertion-id-reused",
+            "a new answer for a new login whose assertion ID was used before",
+            SAML_REFUSED + " (the replay table, which every worker shares)",
+        ),
+        ("saml-wrong-audience", "signed by the real key for another service's audience", SAML_REFUSED),
+        (
+            "saml-no-audience",
+            "signed by the real key without any `AudienceRestriction` (pysaml2 alone accepts it)",
+            SAML_REFUSED,
+        ),
+        (
+            "saml-wrong-recipient",
+            "signed by the real key with another `Recipient` (pysaml2 skips this check unless told)",
+            SAML_REFUSED,
+        ),
+        (
+            "saml-other-request",
+            "the Response names this browser's second login, the assertion its first (`InResponseTo`)",
+            SAML_REFUSED,
+        ),
+        (
+            "saml-other-request-encrypted",
+            "the same with an encrypted assertion (pysaml2 compares only the Response's `InResponseTo`)",
+            SAML_REFUSED,
+        ),
+        ("saml-unsolicited", "an answer to no request (IdP-initiated, no `InResponseTo`)", SAML_REFUSED),
+        ("saml-sha1", "signed by the real key with RSA-SHA1 and a SHA-1 digest", SAML_REFUSED),
+        (
+            "saml-xsw-extra-assertion",
+            "signature wrapping: the genuine signed assertion hidden in `Extensions`, a forged one in its "
+            "place",
+            SAML_REFUSED,
+        ),
+        (
+            "saml-xsw-duplicate-id",
+            "signature wrapping: a forged assertion with the genuine one's ID, the genuine one in its "
+            "`Advice`",
+            SAML_REFUSED,
+        ),
+        (
+            "saml-xsw-signature-moved",
+            "signature wrapping: the genuine signature moved into a forged assertion, the genuine one in a "
+            "`ds:Object`",
+            SAML_REFUSED,
+        ),
+        ("saml-dtd-entity", "a `SAMLResponse` with a DOCTYPE and an internal entity", SAML_REFUSED),
+        ("saml-xxe", "a `SAMLResponse` with an external entity (`file:///etc/passwd`)", SAML_REFUSED),
+        (
+            "saml-oversized",
+            "a 1.6 MB `SAMLResponse`, and a body announced as 2 MB",
+            "400 page before any XML is parsed (bounded at `max_response_kb`); nothing stored",
+        ),
+        (
+            "saml-namespace-flood",
+            "2000 namespace declarations on the Response and 1000 attribute values, within the size "
+            "limit (libxml2's inclusive C14N is quadratic in them; only exclusive C14N is accepted: a "
+            "second guard)",
+            "400 page at once, before pysaml2 or xmlsec1 run; nothing stored",
+        ),
+        (
+            "saml-element-flood",
+            "5000 attribute values, within the size limit (pysaml2 alone took 0.8 s for 5500)",
+            "400 page at once, before pysaml2 or xmlsec1 run; nothing stored",
+        ),
+        (
+            "saml-done-other-browser",
+            "another browser opens the URL that finishes a login after the ACS",
+            "400 page; nobody logged in there; the answer stays for the browser that started the login",
+        ),
+        (
+            "saml-logout-forged",
+            "a LogoutResponse whose Redirect-binding signature is made with another key",
+            "400 page; nothing stored",
+        ),
+        (
+            "saml-csrf-every-form",
+            "every POST route of an app with SAML login, logged in, without and with a forged `csrf_token`",
+            FORGED_POST + "; only `/login/saml/acs` takes cross-site posts (and logs nobody in by itself)",
+        ),
+        (
+            "saml-metadata-unsigned",
+            "identity-provider metadata from a URL without a signature",
+            "refused with a one-line reason; the last good metadata stays in use",
+        ),
+        (
+            "saml-metadata-wrong-signer",
+            "metadata signed by another key than the configured federation certificate",
+            "refused with a one-line reason; the last good metadata stays in use",
+        ),
+        (
+            "saml-metadata-wrapped",
+            "the genuine signed entity inside an unsigned aggregate that adds a forged identity provider",
+            "refused: only a signature on the document's root counts",
         ),
     )
 )

@@ -26,6 +26,7 @@ MODULES = (
     "test_elm",
     "test_recognition",
     "test_server",
+    "test_saml",
 )
 
 

@@ -1,4 +1,5 @@
-"""``emrex login …``: password hashes for demo accounts, and a check of a login configuration."""
+"""``emrex login …``: password hashes for demo accounts, a check of a login configuration, and what a
+SAML service provider needs to join a federation (a key pair, its metadata)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,29 @@ def register(commands: Any) -> None:
     p.add_argument("--table", default="login", help="dotted name of the table (default: login)")
     p.set_defaults(handler=_check)
 
+    p = sub.add_parser("saml-keys", help="a SAML service provider's key and self-signed certificate")
+    p.add_argument("--out", required=True, help="folder for key.pem (owner-only) and cert.pem")
+    p.add_argument("--cn", required=True, help="common name: the service's host name")
+    p.add_argument(
+        "--days", type=int, default=3650, help="validity in days (default 3650, as federations expect)"
+    )
+    p.add_argument(
+        "--bits", type=int, choices=(2048, 3072, 4096), default=3072, help="RSA key size (default 3072)"
+    )
+    p.add_argument("--force", action="store_true", help="replace existing files")
+    p.set_defaults(handler=_saml_keys)
+
+    p = sub.add_parser(
+        "saml-metadata", help="the SAML service provider's metadata, from a configuration file"
+    )
+    p.add_argument("file", help="the TOML file; - for stdin")
+    p.add_argument("--table", default="login", help="dotted name of the [login] table (default: login)")
+    p.add_argument(
+        "--base-url",
+        help="the service's public address, when [login.saml] has no base_url (the service's own)",
+    )
+    p.set_defaults(handler=_saml_metadata)
+
 
 def _hash_password(args: argparse.Namespace) -> int:
     from emrex.web.login.demo import hash_password
@@ -52,10 +76,8 @@ def _hash_password(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _check(args: argparse.Namespace) -> int:
+def _table(args: argparse.Namespace) -> Any:
     import tomllib
-
-    from emrex.web.login.settings import LoginSettings
 
     try:
         config: Any = tomllib.loads(read_bytes(args.file).decode("utf-8"))
@@ -65,7 +87,13 @@ def _check(args: argparse.Namespace) -> int:
         if not isinstance(config, dict) or part not in config:
             raise CliError(f"{args.file}: no [{args.table}] table", 1)
         config = config[part]
-    settings = LoginSettings.from_mapping(config, prefix=args.table)
+    return config
+
+
+def _check(args: argparse.Namespace) -> int:
+    from emrex.web.login.settings import LoginSettings
+
+    settings = LoginSettings.from_mapping(_table(args), prefix=args.table)
     mode = "production" if settings.production else "NOT production (demo network / tests)"
     print(f"{args.table}: method {settings.method}, {mode}")
     if settings.oidc:
@@ -74,4 +102,68 @@ def _check(args: argparse.Namespace) -> int:
         print(f"  trusted proxies: {', '.join(str(n) for n in settings.headers.trusted_proxies)}")
     if settings.demo_accounts:
         print(f"  demo accounts: {', '.join(a.username for a in settings.demo_accounts)}")
+    if settings.saml:
+        saml = settings.saml
+        signed = "signature checked" if saml.idp_metadata_certificate else "UNSIGNED (development only)"
+        print(f"  SAML entity {saml.entity_id}, assertion consumer {saml.acs_url}")
+        print(f"  identity provider metadata {saml.idp_metadata} ({signed}); xmlsec1 at {saml.xmlsec_binary}")
+    return EXIT_OK
+
+
+def _saml_keys(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    from emrex.trust.ca import new_key
+    from emrex.trust.certs import CertificateError, fingerprint
+    from emrex.trust.keys import save_key_and_certificate
+
+    if not 1 <= args.days <= 36500:
+        raise CliError("--days: expected 1 to 36500")
+    cn = args.cn.strip()
+    if not cn or len(cn) > 64:
+        raise CliError("--cn: give the service's host name (1 to 64 characters)")
+    try:
+        key = new_key(args.bits)
+    except CertificateError as error:
+        raise CliError(str(error)) from None
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+    # Federations use the certificate only to carry the key: self-signed, long-lived, no chain checked.
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=args.days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(cn)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    try:
+        written = save_key_and_certificate(args.out, key, certificate, force=args.force)
+    except CertificateError as error:  # a file exists already, or the folder cannot be written
+        raise CliError(str(error)) from None
+    print(f"key:         {written.key}")
+    print(f"certificate: {written.public}")
+    print(f"fingerprint: SHA-256 {fingerprint(certificate)}")
+    return EXIT_OK
+
+
+def _saml_metadata(args: argparse.Namespace) -> int:
+    from emrex.web.login.saml import service_provider_metadata
+    from emrex.web.login.settings import LoginSettings, with_service_base_url
+
+    table = _table(args)
+    if args.base_url and isinstance(table, dict):
+        table = with_service_base_url(table, args.base_url)
+    settings = LoginSettings.from_mapping(table, prefix=args.table)
+    if settings.saml is None:
+        raise CliError(f"{args.table}: the method is {settings.method!r}, not saml", 1)
+    sys.stdout.write(service_provider_metadata(settings).decode("utf-8"))
     return EXIT_OK

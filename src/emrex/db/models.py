@@ -12,6 +12,7 @@ from emrex.db.base import Base
 MODEL_MODULES: tuple[str, ...] = (
     "emrex.web.store",
     "emrex.web.login.throttle",
+    "emrex.web.login.saml_store",
     "emrex.emp.sources.sis_models",
     "emrex.emp.store",
     "emrex.emc.models",

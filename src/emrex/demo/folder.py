@@ -6,6 +6,7 @@
 <data-dir>/registry/            registry.toml and the EMP certificates it publishes
 <data-dir>/emp-<key>/           key.pem, cert.pem, emp.db (the EMP's database and its SIS)
 <data-dir>/emc/                 emc.db, the registry cache
+<data-dir>/saml/                the demo SAML federation: idp/ and federation/ (metadata signer) keys
 """
 
 from __future__ import annotations
@@ -58,6 +59,10 @@ class DataFolder:
     @property
     def demo_json(self) -> Path:
         return self.root / "demo.json"
+
+    @property
+    def saml_dir(self) -> Path:
+        return self.root / "saml"
 
     def emp_dir(self, plan: EmpPlan) -> Path:
         return self.root / f"emp-{plan.key}"
@@ -141,7 +146,13 @@ class DemoCa:
 
 def emp_key(folder: DataFolder, ca: DemoCa, plan: EmpPlan) -> tuple[Path, Path]:
     """(key file, certificate file) of an EMP, issued by the demo CA when missing, stale or foreign."""
-    directory = folder.emp_dir(plan)
+    return key_pair(ca, folder.emp_dir(plan), f"{plan.acronym} demo EMP", plan.institutions[0], plan.country)
+
+
+def key_pair(
+    ca: DemoCa, directory: Path, cn: str, organization: str | None = None, country: str | None = None
+) -> tuple[Path, Path]:
+    """(key file, certificate file) in ``directory``, issued by the demo CA when missing, stale or foreign."""
     key, cert = directory / KEY, directory / CERT
     if key.is_file() and cert.is_file():
         try:
@@ -154,13 +165,7 @@ def emp_key(folder: DataFolder, ca: DemoCa, plan: EmpPlan) -> tuple[Path, Path]:
             and validity_problem(certificate, dt.datetime.now(dt.UTC) + RENEW_BEFORE) is None
         ):
             return key, cert
-    issued = issue(
-        ca.issued(),
-        f"{plan.acronym} demo EMP",
-        organization=plan.institutions[0],
-        country=plan.country,
-        not_before=_backdated(),
-    )
+    issued = issue(ca.issued(), cn, organization=organization, country=country, not_before=_backdated())
     save_issued(directory, issued, force=True)
     return key, cert
 

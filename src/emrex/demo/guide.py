@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from emrex.demo.folder import DataFolder
-from emrex.demo.network import COUNTRIES, EMC, EMPS, PASSWORD
+from emrex.demo.network import COUNTRIES, EMC, EMPS, PASSWORD, EmpPlan
 from emrex.demo.services import Addresses
 
 RETURN_PATH = "/emrex/return"
@@ -49,11 +49,22 @@ def facts(addresses: Addresses, data_dir: Path, api_token: str) -> dict[str, Any
                 "institutions": list(plan.institutions),
                 "accounts": [a.public() for a in plan.accounts],
                 "config": str(folder.emp_dir(plan) / "emp.toml"),
+                **_saml(addresses, index, plan),
             }
             for index, plan in enumerate(EMPS)
         ],
         "data_dir": str(data_dir.resolve()),
         "pid": os.getpid(),
+    }
+
+
+def _saml(addresses: Addresses, index: int, plan: EmpPlan) -> dict[str, str]:
+    """For the EMP whose students log in through the demo SAML identity provider: both metadata URLs."""
+    if not plan.saml_domain:
+        return {}
+    return {
+        "saml_metadata": addresses.emp(index) + "login/saml/metadata",
+        "saml_idp_metadata": addresses.saml_idp + "metadata",
     }
 
 
@@ -74,6 +85,10 @@ def text(content: dict[str, Any]) -> str:
     ]
     for emp in content["emps"]:
         lines.append(f"  EMP {emp['acronym']:<10}          {emp['home']}   {', '.join(emp['institutions'])}")
+    saml = [emp for emp in content["emps"] if "saml_idp_metadata" in emp]
+    for emp in saml:
+        idp_home = emp["saml_idp_metadata"].rsplit("metadata", 1)[0]
+        lines.append(f"  SAML IdP (demo)         {idp_home}   login for {', '.join(emp['institutions'])}")
     lines += [
         f"  Registry (EMREG JSON)   {content['registry']['url']}",
         "",
@@ -93,7 +108,8 @@ def text(content: dict[str, Any]) -> str:
     ]
     lines += [f"  {a['username']:<8} {a['purpose']}" for a in emc["accounts"]]
     for emp in content["emps"]:
-        lines.append(f"Accounts at {emp['acronym']} ({emp['country_name']}):")
+        via = " (log in at the demo SAML identity provider)" if "saml_idp_metadata" in emp else ""
+        lines.append(f"Accounts at {emp['acronym']} ({emp['country_name']}){via}:")
         lines += [f"  {a['username']:<8} {a['purpose']}" for a in emp["accounts"]]
     lines += ["", f"Everything above, as JSON: {Path(content['data_dir']) / 'demo.json'}"]
     return "\n".join(lines)

@@ -69,6 +69,7 @@ class EmpPlan:
     seed: str  # file in emrex/demo/data
     accounts: tuple[Account, ...]
     language: str = "en"  # the second language of the site and the seed data
+    saml_domain: str = ""  # students log in through the demo SAML identity provider (this scope)
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ EMPS = (
         institutions=("Olympos Polytechnic",),
         seed="sis-olympos.json",
         language="el",
+        saml_domain="olympos.example.gr",
         accounts=(
             Account(
                 "eleni", "student", "A record in Greek script (Ελένη Παπαδοπούλου), matched by her ESI",

@@ -1,9 +1,10 @@
 """Building the demo's services from its data folder: the registry, the EMPs and the EMC.
 
-Addresses: the registry at port-base, the EMC at port-base+1, the EMPs from port-base+2 on, all bound
-to the loopback interface. The EMC is reached as ``localhost`` and the EMPs as ``127.0.0.1``: browsers
-keep cookies per host name, not per port, and the services' session cookies share one name, so the
-student's EMC login would otherwise be overwritten by the EMP's session cookie.
+Addresses: the registry at port-base, the EMC at port-base+1, the EMPs from port-base+2 on, then the demo
+SAML identity provider, all bound to the loopback interface. The EMC is reached as ``localhost`` and the
+EMPs as ``127.0.0.1``: browsers keep cookies per host name, not per port, and the services' session
+cookies share one name, so the student's EMC login would otherwise be overwritten by the EMP's session
+cookie.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from emrex.demo.config_files import api_token, write_config
+from emrex.demo.federation import emp_login, federation_keys, idp_app
 from emrex.demo.folder import SEED_STAMP, DataFolder, DemoCa, DemoError, emp_key, seed_once
 from emrex.demo.network import COUNTRIES, EMC, EMPS, Account, EmpPlan, seed_bytes
 from emrex.errors import EmrexError
@@ -55,7 +57,7 @@ class Addresses:
 
     @property
     def count(self) -> int:
-        return 2 + len(EMPS)
+        return 3 + len(EMPS)
 
     @property
     def registry(self) -> str:
@@ -72,7 +74,12 @@ class Addresses:
     def listeners(self) -> list[tuple[str, str, int]]:
         """(name, host, port) of every service, in start order."""
         emps = [(f"EMP {plan.acronym}", EMP_HOST, self.port_base + 2 + i) for i, plan in enumerate(EMPS)]
-        return [("registry", EMP_HOST, self.port_base), ("EMC", EMC_HOST, self.port_base + 1), *emps]
+        idp = ("SAML identity provider", EMP_HOST, self.port_base + 2 + len(EMPS))
+        return [("registry", EMP_HOST, self.port_base), ("EMC", EMC_HOST, self.port_base + 1), *emps, idp]
+
+    @property
+    def saml_idp(self) -> str:
+        return f"http://{EMP_HOST}:{self.port_base + 2 + len(EMPS)}/"
 
     def emp(self, index: int) -> str:
         return f"http://{EMP_HOST}:{self.port_base + 2 + index}/"
@@ -94,12 +101,24 @@ def build_services(folder: DataFolder, addresses: Addresses) -> list[Service]:
             hashes[account.password] = hash_password(account.password, log2_n=DEMO_HASH_LOG2_N)
         return hashes[account.password]
 
+    saml_index = next(i for i, plan in enumerate(EMPS) if plan.saml_domain)
+    saml_keys = federation_keys(folder, ca, EMPS[saml_index])
     databases = _Databases()
     try:
         apps = [_registry_app(folder, addresses, [cert for _, cert in keys])]
         apps.append(_emc_app(folder, addresses, databases, password_hash))
         for index, (plan, (key, cert)) in enumerate(zip(EMPS, keys, strict=True)):
-            apps.append(_emp_app(folder, plan, addresses.emp(index), key, cert, databases, password_hash))
+            login = (
+                emp_login(plan, addresses.emp(index), addresses.saml_idp, saml_keys)
+                if index == saml_index
+                else {
+                    "method": "demo",
+                    "demo": {"accounts": [a.login_table(password_hash(a)) for a in plan.accounts]},
+                }
+            )
+            apps.append(_emp_app(folder, plan, addresses.emp(index), key, cert, databases, login))
+        plan = EMPS[saml_index]
+        apps.append(_checked(lambda: idp_app(plan, addresses.emp(saml_index), addresses.saml_idp, saml_keys)))
         _checked(lambda: _seed_recognition(folder, addresses, apps[1], keys))
     finally:
         databases.close()
@@ -193,7 +212,7 @@ def _emp_app(
     key: Path,
     cert: Path,
     databases: _Databases,
-    password_hash: Callable[[Account], str],
+    login: dict[str, Any],
 ) -> Any:
     from emrex.emp.app import create_emp_app
     from emrex.emp.config import load_settings
@@ -210,10 +229,7 @@ def _emp_app(
         "key_file": str(key),
         "certificate_file": str(cert),
         "timezone": TIMEZONES.get(plan.country, "UTC"),
-        "login": {
-            "method": "demo",
-            "demo": {"accounts": [a.login_table(password_hash(a)) for a in plan.accounts]},
-        },
+        "login": login,
     }
     config = write_config(
         directory / "emp.toml", mapping, f"Written by 'emrex demo' at each start: {plan.title}."

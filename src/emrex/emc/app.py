@@ -24,7 +24,14 @@ from emrex.emc.student import student_router
 from emrex.emc.webhook import WebhookSender
 from emrex.web import create_web_app
 from emrex.web.auth import person_context
-from emrex.web.login import LOCALE_DIR, LOGIN_PATHS, TEMPLATES_DIR, login_router, request_address
+from emrex.web.login import (
+    LOCALE_DIR,
+    LOGIN_PATHS,
+    TEMPLATES_DIR,
+    cross_site_paths,
+    login_router,
+    request_address,
+)
 
 log = logging.getLogger("emrex.emc")
 EMC_TEMPLATES = Path(__file__).parent / "templates"
@@ -61,7 +68,7 @@ def create_emc_app(
         title=settings.title,
         templates_dirs=[TEMPLATES_DIR, EMC_TEMPLATES, recognition.TEMPLATES],
         locale_dirs=[LOCALE_DIR, EMC_LOCALE, recognition.LOCALE],
-        exempt_paths=[RETURN_PATH],
+        exempt_paths=[RETURN_PATH, *cross_site_paths(settings.login)],
         large_body_paths=[recognition.UPLOAD_PATH],
         context_processors=[person_context, _nav_context],
         limited_paths=LOGIN_PATHS,

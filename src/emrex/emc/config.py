@@ -23,7 +23,7 @@ from emrex.elmo.codec import DEFAULT_LIMITS, CodecLimits
 from emrex.errors import EmrexError
 from emrex.identity import DEFAULT_IDENTITY_POLICY, IdentityPolicy
 from emrex.trust.policy import DEFAULT_POLICY, VerifyPolicy
-from emrex.web.login.settings import LoginConfigError, LoginSettings
+from emrex.web.login.settings import LoginConfigError, LoginSettings, with_service_base_url
 from emrex.web.server import ServerTimeouts
 from emrex.web.settings import LOCAL_HOSTS, MB, WebConfigError, WebSettings
 
@@ -187,7 +187,10 @@ def settings_from_mapping(
     if "login" not in merged:
         raise EmcConfigError("emc.login: missing; configure how students and staff log in")
     try:
-        login = LoginSettings.from_mapping(merged["login"], prefix="emc.login")
+        table = merged["login"]
+        if isinstance(table, Mapping):
+            table = with_service_base_url(table, base_url)
+        login = LoginSettings.from_mapping(table, prefix="emc.login")
     except LoginConfigError as error:
         raise EmcConfigError(str(error)) from None
 

@@ -48,7 +48,7 @@ from emrex.web import (
 )
 from emrex.web.auth import Person, current_person, person_context, require_person
 from emrex.web.login import LOCALE_DIR as LOGIN_LOCALE_DIR
-from emrex.web.login import LOGIN_PATHS, LoginSettings, login_router, request_address
+from emrex.web.login import LOGIN_PATHS, LoginSettings, cross_site_paths, login_router, request_address
 from emrex.web.login import TEMPLATES_DIR as LOGIN_TEMPLATES_DIR
 
 if TYPE_CHECKING:
@@ -108,6 +108,7 @@ def create_emp_app(
         transcript_sealer=transcript_sealer(signer) if settings.seal_transcript else None,
     )
     secure = settings.base_url.startswith("https://")
+    login = LoginSettings.from_mapping(settings.login)
     web_settings = WebSettings(
         base_url=settings.base_url,
         secure_cookies=secure,
@@ -125,7 +126,7 @@ def create_emp_app(
         title=settings.name,
         templates_dirs=[TEMPLATES_DIR, LOGIN_TEMPLATES_DIR],
         locale_dirs=[LOGIN_LOCALE_DIR, LOCALE_DIR],
-        exempt_paths=[settings.entry_path],
+        exempt_paths=[settings.entry_path, *cross_site_paths(login)],
         context_processors=[person_context],
         limited_paths=[settings.entry_path, *LOGIN_PATHS],
         requests_per_minute=login.rate_limit.requests_per_minute,

@@ -192,6 +192,9 @@ def settings_from_mapping(data: Mapping[str, Any]) -> EmpSettings:
         base = data.get("base_url")
         if isinstance(base, str):
             login["oidc"] = {**oidc, "redirect_uri": base.strip().rstrip("/") + "/login/callback"}
+    from emrex.web.login.settings import with_service_base_url
+
+    login = dict(with_service_base_url(login, data.get("base_url")))
     source = data.get("source", {"type": "sql"})
     if not isinstance(source, Mapping):
         raise EmpConfigError("source: expected a table")

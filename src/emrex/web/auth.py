@@ -19,7 +19,8 @@ from fastapi import HTTPException, Request
 
 from emrex.errors import EmrexError
 
-Source = Literal["oidc", "headers", "demo"]
+Source = Literal["oidc", "headers", "demo", "saml"]
+SOURCES = ("oidc", "headers", "demo", "saml")
 SESSION_KEY = "emrex.person"
 LOGIN_PATH = "/login"
 
@@ -85,7 +86,7 @@ class Person:
             data = json.loads(text)
             birth = data["birth_date"]
             identifiers = data["identifiers"]
-            if not isinstance(identifiers, dict) or data["source"] not in ("oidc", "headers", "demo"):
+            if not isinstance(identifiers, dict) or data["source"] not in SOURCES:
                 raise ValueError("bad identifiers or source")
             return cls(
                 subject=str(data["subject"]),

@@ -23,6 +23,7 @@ from emrex.web.login.attributes import AttributeProblem, MissingAttributes
 from emrex.web.login.demo import authenticate
 from emrex.web.login.headers import UntrustedProxy, person_from_headers, request_address
 from emrex.web.login.oidc import OidcClient, OidcError, PendingLogin
+from emrex.web.login.saml_routes import SamlLogin
 from emrex.web.login.settings import DemoAccount, LoginSettings
 from emrex.web.login.throttle import Keys, LoginThrottle, TooManyAttempts
 
@@ -42,6 +43,7 @@ def login_router(
     database: Database,
     *,
     oidc_transport: httpx.AsyncBaseTransport | None = None,
+    saml_transport: httpx.BaseTransport | None = None,
 ) -> APIRouter:
     """Routes for the configured login method; include it in the service's app."""
     router = APIRouter()
@@ -50,6 +52,11 @@ def login_router(
 
     def address(request: Request) -> str:
         return request_address(settings, request)
+
+    saml = None
+    if settings.method == "saml":
+        saml = SamlLogin(settings, database, throttle, address, transport=saml_transport)
+        router.include_router(saml.router)
 
     def done(request: Request, target: str) -> Response:
         return RedirectResponse(safe_next(target), status_code=303)
@@ -68,6 +75,8 @@ def login_router(
             await run_in_threadpool(throttle.check, keys)
         except TooManyAttempts as error:
             return _too_many(request, error)
+        if saml is not None:
+            return await saml.start(request, target)
         assert oidc is not None
         try:
             url, pending = await oidc.start(_redirect_uri(request, settings), target)
@@ -158,6 +167,8 @@ def login_router(
     @router.post("/logout")
     async def logout(request: Request) -> Response:
         # The CSRF middleware of emrex.web has checked the token before we get here.
+        if saml is not None:
+            return await saml.logout(request)
         logout_person(request)
         return RedirectResponse(settings.logout_url, status_code=303)
 

@@ -6,15 +6,17 @@ Every bad value raises ``LoginConfigError`` naming the setting, e.g. ``login.oid
 from __future__ import annotations
 
 import ipaddress
+import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import Literal, cast
 
 from emrex.errors import EmrexError
 
-Method = Literal["oidc", "headers", "demo"]
-METHODS: tuple[Method, ...] = ("oidc", "headers", "demo")
+Method = Literal["oidc", "headers", "demo", "saml"]
+METHODS: tuple[Method, ...] = ("oidc", "headers", "demo", "saml")
 ROLES = frozenset({"student", "staff", "admin"})
 ATTRIBUTES = ("subject", "given_names", "family_name", "birth_date", "email")
 ESI_PREFIX = "urn:schac:personalUniqueCode:int:esi:"
@@ -83,6 +85,82 @@ class HeaderSettings:
     separator: str = ";"
 
 
+SAML_ATTRIBUTES = {
+    "subject": "eduPersonPrincipalName",
+    "given_names": "givenName",
+    "family_name": "sn",
+    "birth_date": "schacDateOfBirth",
+    "email": "mail",
+}
+SAML_IDENTIFIERS = {
+    "eppn": "eduPersonPrincipalName",
+    "schacPersonalUniqueCode": "schacPersonalUniqueCode",
+    "nationalIdentifier": "norEduPersonNIN",
+}
+NAME_ID_TRANSIENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+NAME_ID_FORMATS = (
+    NAME_ID_TRANSIENT,
+    "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+    "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
+    "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+)
+MAX_CLOCK_SKEW = 300
+
+
+@dataclass(frozen=True)
+class SamlSettings:
+    """The SAML service provider (``emrex.web.login.saml``); attribute names are friendly names
+    (``eduPersonPrincipalName``), matched to their ``urn:oid:`` names by ``saml_attributes``."""
+
+    entity_id: str
+    base_url: str  # this service's public address: the ACS is <base_url>/login/saml/acs
+    key_file: Path
+    certificate_file: Path
+    idp_metadata: str  # a file or an http(s) URL
+    idp_metadata_certificate: Path | None = None  # who signs the metadata (the federation)
+    allow_unsigned_metadata: bool = False  # development only
+    idp_entity_id: str = ""  # empty: the only identity provider in the metadata
+    encryption_key_file: Path | None = None  # empty: the signing key decrypts as well
+    encryption_certificate_file: Path | None = None
+    require_encrypted_assertions: bool = False
+    want_response_signed: bool = False  # the assertion must always be signed
+    attributes: Mapping[str, str] = field(default_factory=lambda: dict(SAML_ATTRIBUTES))
+    identifiers: Mapping[str, str] = field(default_factory=lambda: dict(SAML_IDENTIFIERS))
+    required: tuple[str, ...] = ("subject", "given_names", "family_name")
+    birth_date_format: str = "%Y%m%d"
+    clock_skew_seconds: int = 60
+    metadata_refresh_minutes: int = 60
+    metadata_timeout_seconds: float = 10.0
+    max_metadata_bytes: int = 50 * 1024 * 1024
+    max_response_bytes: int = 256 * 1024
+    name_id_format: str = NAME_ID_TRANSIENT
+    entity_categories: tuple[str, ...] = ()
+    organization_name: str = ""
+    organization_url: str = ""
+    privacy_statement_url: str = ""  # mdui:PrivacyStatementURL, which federations ask for
+    information_url: str = ""
+    technical_contact: str = ""
+    support_contact: str = ""
+    security_contact: str = ""  # REFEDS security contact (Sirtfi)
+    xmlsec_binary: str = ""  # found on PATH when empty
+
+    @property
+    def acs_url(self) -> str:
+        return self.base_url + "/login/saml/acs"
+
+    @property
+    def slo_url(self) -> str:
+        return self.base_url + "/login/saml/slo"
+
+    @property
+    def metadata_url(self) -> str:
+        return self.base_url + "/login/saml/metadata"
+
+    @property
+    def metadata_is_url(self) -> bool:
+        return self.idp_metadata.startswith(("https://", "http://"))
+
+
 @dataclass(frozen=True)
 class DemoAccount:
     username: str
@@ -111,6 +189,7 @@ class LoginSettings:
     production: bool = True
     oidc: OidcSettings | None = None
     headers: HeaderSettings | None = None
+    saml: SamlSettings | None = None
     demo_accounts: tuple[DemoAccount, ...] = ()
     role_rules: tuple[RoleRule, ...] = ()
     default_roles: frozenset[str] = frozenset({"student"})
@@ -132,6 +211,8 @@ class LoginSettings:
             raise LoginConfigError("login.oidc: the oidc method needs an [oidc] table")
         if self.method == "headers" and self.headers is None:
             raise LoginConfigError("login.headers: the headers method needs a [headers] table")
+        if self.method == "saml" and self.saml is None:
+            raise LoginConfigError("login.saml: the saml method needs a [saml] table")
         if self.method == "demo" and not self.demo_accounts:
             raise LoginConfigError("login.demo.accounts: the demo method needs at least one account")
 
@@ -151,12 +232,14 @@ class LoginSettings:
         r = _Reader(config, prefix)
         method = r.string("method")
         production = r.boolean("production", True)
-        oidc = headers = None
+        oidc = headers = saml = None
         demo: tuple[DemoAccount, ...] = ()
         if method == "oidc":
             oidc = _oidc(r.table("oidc"))
         elif method == "headers":
             headers = _headers(r.table("headers"))
+        elif method == "saml":
+            saml = _saml(r.table("saml"), production)
         elif method == "demo":
             demo = _demo(r.table("demo"))
         rules = tuple(_role_rule(t) for t in r.tables("role_rules"))
@@ -192,6 +275,7 @@ class LoginSettings:
                 production=production,
                 oidc=oidc,
                 headers=headers,
+                saml=saml,
                 demo_accounts=demo,
                 role_rules=rules,
                 default_roles=default_roles,
@@ -202,6 +286,17 @@ class LoginSettings:
             if prefix == "login":
                 raise
             raise LoginConfigError(str(error).replace("login.", f"{prefix}.", 1)) from None
+
+
+def with_service_base_url(config: Mapping[str, object], base_url: object) -> Mapping[str, object]:
+    """``config`` with ``saml.base_url`` taken from the service's ``base_url`` when not set: behind a
+    proxy the app cannot tell its public address from the request."""
+    saml = config.get("saml")
+    if config.get("method") != "saml" or not isinstance(saml, Mapping) or "base_url" in saml:
+        return config
+    if not isinstance(base_url, str):
+        return config
+    return {**config, "saml": {**saml, "base_url": base_url.strip().rstrip("/")}}
 
 
 def _oidc(r: _Reader) -> OidcSettings:
@@ -255,6 +350,108 @@ def _headers(r: _Reader) -> HeaderSettings:
         required=required,
         separator=separator,
     )
+
+
+def _saml(r: _Reader, production: bool) -> SamlSettings:
+    base_url = r.url("base_url").rstrip("/")
+    if production and not base_url.startswith("https://"):
+        raise LoginConfigError(f"{r.name('base_url')}: {base_url!r} must be https in production")
+    entity_id = r.string("entity_id")
+    if len(entity_id) > 1024 or not entity_id.startswith(("https://", "http://", "urn:")):
+        raise LoginConfigError(f"{r.name('entity_id')}: use a URL or a urn: of at most 1024 characters")
+    metadata = r.string("idp_metadata")
+    certificate = r.file("idp_metadata_certificate", optional=True)
+    allow_unsigned = r.boolean("allow_unsigned_metadata", False)
+    if allow_unsigned and production:
+        raise LoginConfigError(
+            f"{r.name('allow_unsigned_metadata')}: refused when login.production is true "
+            "(configure idp_metadata_certificate, the key that signs the federation's metadata)"
+        )
+    if metadata.startswith(("https://", "http://")):
+        if production and not metadata.startswith("https://"):
+            raise LoginConfigError(f"{r.name('idp_metadata')}: {metadata!r} must be https in production")
+        if certificate is None and not allow_unsigned:
+            raise LoginConfigError(
+                f"{r.name('idp_metadata_certificate')}: metadata from a URL must be signed; name the "
+                "certificate that signs it (or set allow_unsigned_metadata = true on a development network)"
+            )
+    elif not Path(metadata).is_file():
+        raise LoginConfigError(f"{r.name('idp_metadata')}: {metadata!r} is neither an http(s) URL nor a file")
+    defaults = SamlSettings(entity_id, base_url, Path(), Path(), metadata)
+    attributes = dict(defaults.attributes)
+    attributes.update(r.string_map("attributes", ATTRIBUTES))
+    required = tuple(r.strings("required", defaults.required))
+    for name in required:
+        if name not in ATTRIBUTES:
+            raise LoginConfigError(f"{r.name('required')}: {name!r} is not one of {', '.join(ATTRIBUTES)}")
+    skew = r.not_negative("clock_skew_seconds", defaults.clock_skew_seconds)
+    if skew > MAX_CLOCK_SKEW:
+        raise LoginConfigError(f"{r.name('clock_skew_seconds')}: at most {MAX_CLOCK_SKEW} seconds")
+    name_id_format = r.string("name_id_format", defaults.name_id_format)
+    if name_id_format not in NAME_ID_FORMATS:
+        raise LoginConfigError(f"{r.name('name_id_format')}: use one of {', '.join(NAME_ID_FORMATS)}")
+    categories = tuple(r.strings("entity_categories", ()))
+    for i, category in enumerate(categories):
+        if not category.startswith(("https://", "http://", "urn:")):
+            raise LoginConfigError(f"{r.name('entity_categories')}[{i}]: {category!r} is not a URI")
+    encryption_key = r.file("encryption_key_file", optional=True)
+    encryption_certificate = r.file("encryption_certificate_file", optional=True)
+    if (encryption_key is None) != (encryption_certificate is None):
+        raise LoginConfigError(
+            f"{r.name('encryption_key_file')}: give both the encryption key and its certificate, or neither"
+        )
+    return SamlSettings(
+        entity_id=entity_id,
+        base_url=base_url,
+        key_file=cast(Path, r.file("key_file")),
+        certificate_file=cast(Path, r.file("certificate_file")),
+        idp_metadata=metadata,
+        idp_metadata_certificate=certificate,
+        allow_unsigned_metadata=allow_unsigned,
+        idp_entity_id=r.string("idp_entity_id", ""),
+        encryption_key_file=encryption_key,
+        encryption_certificate_file=encryption_certificate,
+        require_encrypted_assertions=r.boolean("require_encrypted_assertions", False),
+        want_response_signed=r.boolean("want_response_signed", False),
+        attributes=attributes,
+        identifiers=r.string_map("identifiers") if "identifiers" in r.config else defaults.identifiers,
+        required=required,
+        birth_date_format=r.date_format("birth_date_format", defaults.birth_date_format),
+        clock_skew_seconds=skew,
+        metadata_refresh_minutes=r.positive("metadata_refresh_minutes", defaults.metadata_refresh_minutes),
+        metadata_timeout_seconds=float(r.positive("metadata_timeout_seconds", 10)),
+        max_metadata_bytes=r.positive("max_metadata_mb", 50) * 1024 * 1024,
+        max_response_bytes=r.positive("max_response_kb", 256) * 1024,
+        name_id_format=name_id_format,
+        entity_categories=categories,
+        organization_name=r.string("organization_name", ""),
+        organization_url=r.url("organization_url", ""),
+        privacy_statement_url=r.url("privacy_statement_url", ""),
+        information_url=r.url("information_url", ""),
+        technical_contact=_contact(r, "technical_contact"),
+        support_contact=_contact(r, "support_contact"),
+        security_contact=_contact(r, "security_contact"),
+        xmlsec_binary=_xmlsec(r),
+    )
+
+
+def _contact(r: _Reader, key: str) -> str:
+    value = r.string(key, "").removeprefix("mailto:")
+    if value and ("@" not in value or any(c.isspace() for c in value)):
+        raise LoginConfigError(f"{r.name(key)}: {value!r} is not an e-mail address")
+    return value
+
+
+def _xmlsec(r: _Reader) -> str:
+    configured = r.string("xmlsec_binary", "")
+    found = shutil.which(configured or "xmlsec1")
+    if found is None:
+        where = f"{configured!r} is not an executable program" if configured else "xmlsec1 is not on PATH"
+        raise LoginConfigError(
+            f"{r.name('xmlsec_binary')}: {where}; SAML login needs the xmlsec1 program to sign and check "
+            "messages (on Debian/Ubuntu: apt-get install xmlsec1)"
+        )
+    return found
 
 
 def _demo(r: _Reader) -> tuple[DemoAccount, ...]:
@@ -351,6 +548,14 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise LoginConfigError(f"{self.name(key)}: expected a whole number of 0 or more, got {value!r}")
         return value
+
+    def file(self, key: str, *, optional: bool = False) -> Path | None:
+        text = self.string(key, "" if optional else None)
+        if not text:
+            return None
+        if not Path(text).is_file():
+            raise LoginConfigError(f"{self.name(key)}: {text!r} is not a file")
+        return Path(text)
 
     def strings(self, key: str, default: Sequence[str] | None = None) -> list[str]:
         value = self._get(key, _MISSING if default is None else list(default))
