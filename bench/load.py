@@ -154,9 +154,12 @@ async def run_phase(
     ports: net.Ports,
     pace: Pace,
     fault: Callable[[], list[str]] | None = None,
+    meter: CpuMeter | None = None,
 ) -> Phase:
     browsers = [Browser(p, ports, pace.think, random.Random(f"{name}{i}")) for i, p in enumerate(people)]
     events: list[str] = []
+    if meter is not None:  # from here: the browsers' set-up (TLS contexts) is not the phase's cost
+        meter.open()
     start = time.monotonic()
 
     async def hurt() -> None:
@@ -179,6 +182,8 @@ async def run_phase(
             await hurting
     finally:
         await asyncio.gather(*(b.close() for b in browsers), return_exceptions=True)
+        if meter is not None:
+            meter.close()
     seconds = time.monotonic() - start
     results = [b.result for b in browsers]
     for b, task in zip(browsers, tasks, strict=True):
@@ -255,11 +260,12 @@ def run_all(args: argparse.Namespace, folder: Path) -> int:
         )
         pace = Pace(args.think, args.ramp)
         for name in args.phases:
-            run = partial(asyncio.run, _phase(name, network, people, pace))
             if name == "baseline":
-                phase, cost = measured(network, databases, run)
+                phase, cost = measured(
+                    network, databases, partial(_measured_phase, name, network, people, pace)
+                )
             else:
-                phase = run()
+                phase = asyncio.run(_phase(name, network, people, pace))
             phases.append(phase)
             print_phase(phase)
             if cost is not None and name == "baseline":
@@ -288,7 +294,9 @@ def run_all(args: argparse.Namespace, folder: Path) -> int:
     return 1 if failed else 0
 
 
-def measured(network: Network, databases: net.Databases, run: Callable[[], Phase]) -> tuple[Phase, Cost]:
+def measured(
+    network: Network, databases: net.Databases, run: Callable[[CpuMeter], Phase]
+) -> tuple[Phase, Cost]:
     """Run a phase while measuring the CPU of the services and the database, and its transactions."""
     names = {"emc": make_url(network.emc_db).database, "emp": make_url(network.emp_db).database}
     popens = {"emp": network.emp, "emc": network.emc, "relay": network.relay, "registry": network.registry}
@@ -303,18 +311,13 @@ def measured(network: Network, databases: net.Databases, run: Callable[[], Phase
     )
     time.sleep(STATS_SETTLE)  # what came before (the warm-up) is flushed into the counters
     before = {service: transactions(databases.engine, str(name)) for service, name in names.items()}
-    meter.open()
-    generator = time.process_time()
-    try:
-        phase = run()
-    finally:
-        window = meter.close()
-    generator = time.process_time() - generator
+    phase = run(meter)
+    assert meter.window is not None
     time.sleep(STATS_SETTLE)
     after = {service: transactions(databases.engine, str(name)) for service, name in names.items()}
     imported = sum(1 for r in phase.results if r.outcome == "imported")
     spent = {service: after[service] - before[service] for service in names}
-    return phase, Cost(imported, window, generator, spent)
+    return phase, Cost(imported, meter.window, spent)
 
 
 def print_cost(cost: Cost, scrypt: Scrypt) -> None:
@@ -331,7 +334,7 @@ def print_cost(cost: Cost, scrypt: Scrypt) -> None:
     )
     print(
         f"   not counted: relay {cost.cpu_ms('relay'):.1f} ms, registry {cost.cpu_ms('registry'):.1f} ms, "
-        f"load generator {cost.per(cost.generator_cpu * 1000):.1f} ms, PostgreSQL's shared processes "
+        f"load generator {cost.per(w.generator_cpu * 1000):.1f} ms, PostgreSQL's shared processes "
         f"{cost.per(w.shared_db_cpu * 1000):.1f} ms (every database of the cluster)"
     )
     per_tx = cost.per(tx.total)
@@ -348,6 +351,12 @@ def print_cost(cost: Cost, scrypt: Scrypt) -> None:
     )
     print(f"   accounts hashed with {scrypt}")
     sys.stdout.flush()
+
+
+def _measured_phase(
+    name: str, network: Network, people: list[net.Student], pace: Pace, meter: CpuMeter
+) -> Phase:
+    return asyncio.run(run_phase(name, people, network.ports, pace, meter=meter))
 
 
 async def _phase(name: str, network: Network, people: list[net.Student], pace: Pace) -> Phase:

@@ -89,6 +89,7 @@ class Window:
 
     cpu: dict[str, float]
     seconds: float
+    generator_cpu: float  # the load generator's own CPU (this process, the meter included): not counted
     backends_seen: int = 0
     backends_started: int = 0
     backends_ended: int = 0
@@ -129,12 +130,15 @@ class CpuMeter:
         self._lock = threading.Lock()
         self._opened = 0.0
         self._opening = True
+        self._generator = 0.0
+        self.window: Window | None = None
 
     def open(self) -> None:
         self._opening = True
         self._sample()
         self._opening = False
         self._opened = time.monotonic()
+        self._generator = time.process_time()
         self._stop.clear()
         self._thread = threading.Thread(target=self._loop, name="cpu-meter", daemon=True)
         self._thread.start()
@@ -144,14 +148,16 @@ class CpuMeter:
         if self._thread is not None:
             self._thread.join()
         self._sample()
+        generator = time.process_time() - self._generator
         cpu: dict[str, float] = {group: 0.0 for group in (*self.services, "db")}
         for track in self.tracks.values():
             cpu[track.group] += (track.last - track.first) / TICK
         cpu["db"] += self._exit_extra / TICK
         backends = [t for t in self.tracks.values() if t.group == "db"]
-        return Window(
+        self.window = Window(
             cpu,
             time.monotonic() - self._opened,
+            generator,
             backends_seen=len(backends),
             backends_started=sum(1 for t in backends if t.first == 0),
             backends_ended=self._ended,
@@ -160,6 +166,7 @@ class CpuMeter:
             shared_db_cpu=sum(last - first for first, last in self.shared.values()) / TICK,
             unattributed_db_cpu=self._unattributed / TICK,
         )
+        return self.window
 
     def _loop(self) -> None:
         while not self._stop.wait(SAMPLE):
@@ -289,7 +296,6 @@ class Cost:
 
     transfers: int  # imported in the phase
     window: Window
-    generator_cpu: float  # seconds of the load generator's own CPU (this process): not counted
     transactions: dict[str, Transactions]  # service -> its database's counters over the phase
 
     def cpu_ms(self, group: str) -> float:
@@ -325,7 +331,7 @@ class Cost:
                 "services": round(self.services_ms, 1),
                 "relay": round(self.cpu_ms("relay"), 1),
                 "registry": round(self.cpu_ms("registry"), 1),
-                "load_generator": round(self.per(self.generator_cpu * 1000), 1),
+                "load_generator": round(self.per(w.generator_cpu * 1000), 1),
                 "postgres_shared_processes": round(self.per(w.shared_db_cpu * 1000), 1),
             },
             "db_transactions": round(self.per(tx.total), 1),
