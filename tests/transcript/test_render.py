@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import gc
 import re
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -16,6 +20,7 @@ from emrex.elmo import model as m
 from emrex.elmo.reader import read_elmo
 from emrex.elmo.sample import sample_elmo
 from emrex.transcript import TranscriptError, render_transcript
+from emrex.transcript import render as render_module
 from emrex.transcript.render import credit_totals
 
 from .conftest import WHEN, PdfText, Word, course, document
@@ -397,3 +402,73 @@ def test_real_documents_from_other_implementations(interop_dir: Path, read_pdf: 
         for title in titles:
             assert title is not None and " ".join(title.split()) in text, (name, title)
         assert f"{elmo.learner.family_name}, {elmo.learner.given_names}" in text
+
+
+def test_the_cyclic_collector_is_off_during_layout_and_back_on_after(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[bool] = []
+    layout = render_module._layout
+
+    def watched(*args: Any) -> bytes:
+        seen.append(gc.isenabled())
+        return layout(*args)
+
+    monkeypatch.setattr(render_module, "_layout", watched)
+    assert gc.isenabled()
+    render(sample_elmo(3))
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_the_collector_is_back_on_after_a_failed_layout(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*args: Any) -> bytes:
+        raise RuntimeError("layout failed")
+
+    monkeypatch.setattr(render_module, "_layout", broken)
+    with pytest.raises(RuntimeError, match="layout failed"):
+        render(sample_elmo(3))
+    assert gc.isenabled()
+    with pytest.raises(TranscriptError):
+        render_transcript(sample_elmo(3), generated_at=dt.datetime(2026, 1, 1))  # no time zone
+    assert gc.isenabled()
+
+
+def test_a_collector_switched_off_by_the_application_stays_off() -> None:
+    gc.disable()
+    try:
+        first = render(sample_elmo(3))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert first == render(sample_elmo(3))
+
+
+def test_the_collector_stays_off_until_the_last_of_overlapping_renders_ends(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    layout = render_module._layout
+    inside = threading.Barrier(3)
+    leave_first, leave_second = threading.Event(), threading.Event()
+    states: dict[str, bool] = {}
+
+    def slow(story: list[Any], texts: Any, styles: Any, when: dt.datetime, name: str) -> bytes:
+        inside.wait(5)
+        (leave_first if name.startswith("Lindqvist") else leave_second).wait(5)
+        return layout(story, texts, styles, when, name)
+
+    monkeypatch.setattr(render_module, "_layout", slow)
+    other = dataclasses.replace(
+        sample_elmo(3),
+        learner=m.Learner(given_names="Anna", family_name="Berg", birth_date=dt.date(2001, 2, 3)),
+    )
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(render, sample_elmo(3))
+        second = pool.submit(render, other)
+        inside.wait(5)  # both renders are in their layout
+        states["both inside"] = gc.isenabled()
+        leave_first.set()
+        first.result(5)
+        states["one inside"] = gc.isenabled()
+        leave_second.set()
+        second.result(5)
+    assert states == {"both inside": False, "one inside": False}
+    assert gc.isenabled()
