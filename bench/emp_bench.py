@@ -31,9 +31,9 @@ from emrex.db import Database, upgrade
 from emrex.emp.document import build, selected_elmo
 from emrex.emp.selection import Catalogue, catalogue
 from emrex.emp.sources.base import PersonQuery
-from emrex.emp.sources.sis_format import parse_sis_json
-from emrex.emp.sources.sis_import import import_sis
-from emrex.emp.sources.sql import SqlSource
+from emrex.sis.format import parse_sis_json
+from emrex.sis.importer import import_sis
+from emrex.sis.source import SqlSource
 from emrex.transcript import render as transcript_render
 from emrex.transcript import render_transcript
 from emrex.trust.ca import issue, make_ca

@@ -16,10 +16,10 @@ from typing import Any
 
 from emrex.db import Database, upgrade
 from emrex.emp.sources import PersonQuery
-from emrex.emp.sources.sis_format import parse_sis_json
-from emrex.emp.sources.sis_import import import_sis
-from emrex.emp.sources.sql import SqlSource
 from emrex.emp.sources.virta import load_issuers, virta_to_elmo
+from emrex.sis.format import parse_sis_json
+from emrex.sis.importer import import_sis
+from emrex.sis.source import SqlSource
 
 COURSES = 1000
 BUDGET_FETCH_MS = 100.0

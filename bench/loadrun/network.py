@@ -123,8 +123,8 @@ def sis_json(people: list[Student]) -> bytes:
 
 
 def seed_emp(url: str, people: list[Student]) -> None:
-    from emrex.emp.sources.sis_format import parse_sis_json
-    from emrex.emp.sources.sis_import import import_sis
+    from emrex.sis.format import parse_sis_json
+    from emrex.sis.importer import import_sis
 
     database = Database(url)
     try:

@@ -9,8 +9,8 @@ import pytest
 from emrex.cli import main
 from emrex.db import Database
 from emrex.emp.sources import PersonQuery
-from emrex.emp.sources.sql import SqlSource
-from tests.emp.sources.sis_data import document, dumps
+from emrex.sis.source import SqlSource
+from tests.sis.data import document, dumps
 
 
 def write(tmp_path: Path, data: bytes, name: str = "sis.json") -> str:

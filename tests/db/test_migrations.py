@@ -97,3 +97,72 @@ def _race(work: Callable[[], None], workers: int = 2) -> list[BaseException]:
     for thread in threads:
         thread.join(timeout=60)
     return errors
+
+
+def test_every_package_registers_its_tables_in_its_tables_module() -> None:
+    from emrex.db.models import table_modules
+
+    assert set(table_modules()) >= {
+        "emrex.db.tables",
+        "emrex.emc.tables",
+        "emrex.emp.tables",
+        "emrex.sis.tables",
+        "emrex.web.tables",
+    }
+    assert {
+        "emrex_service",
+        "emc_transfer",
+        "emc_recognition_case",
+        "emp_session",
+        "sis_result",
+        "web_session",
+        "login_attempt",
+    } <= set(load_models().tables)
+
+
+def test_the_stored_student_of_a_transfer_is_converted_both_ways(tmp_path: Path) -> None:
+    import datetime as dt
+    import json
+
+    from emrex.emc.models import Transfer
+    from emrex.emc.student_record import record_of
+    from emrex.web.auth import Person
+
+    url = f"sqlite:///{tmp_path}/person.db"
+    person = Person(
+        "asa", "Åsa", "Lind", "saml", dt.date(1999, 3, 14), {"nationalIdentifier": "1"}, "a@x", {"staff"}
+    )
+    upgrade(url)
+    db = Database(url)
+    now = dt.datetime.now(dt.UTC)
+    with db.session() as s:
+        s.add(
+            Transfer(
+                session_id="s" * 32,
+                student="asa",
+                student_name="Åsa Lind",
+                student_json=record_of(person),
+                status="started",
+                created_at=now,
+                expires_at=now,
+                country_code="SE",
+                emp_acronym="E",
+                emp_name="E",
+                emp_url="https://e.example/",
+                emp_certificates="",
+            )
+        )
+    downgrade(url, "5a3e1f0c7d21")
+    with db.engine.connect() as connection:
+        old = connection.exec_driver_sql("SELECT student_json FROM emc_transfer").scalar_one()
+    login_form = Person.from_json(old)  # what the code before this revision read
+    assert (login_form.subject, login_form.given_names, login_form.family_name) == ("asa", "Åsa", "Lind")
+    assert (login_form.birth_date, dict(login_form.identifiers)) == (
+        dt.date(1999, 3, 14),
+        {"nationalIdentifier": "1"},
+    )
+    upgrade(url)
+    with db.engine.connect() as connection:
+        new = connection.exec_driver_sql("SELECT student_json FROM emc_transfer").scalar_one()
+    assert json.loads(new) == json.loads(record_of(person))
+    db.dispose()

@@ -9,9 +9,9 @@ import pytest
 from emrex.demo.folder import DemoCa, DemoError, emp_key, open_folder
 from emrex.demo.network import COUNTRIES, EMC, EMPS, Account, EmpPlan, seed_bytes
 from emrex.demo.services import Addresses, registry_toml
-from emrex.emp.sources.sis_format import PersonData, parse_sis_json
 from emrex.identity import IdentityPolicy, name_error_ratio
 from emrex.registry.config import load_server_config
+from emrex.sis.format import PersonData, parse_sis_json
 from emrex.trust.certs import load_certificate
 
 

@@ -15,8 +15,8 @@ from emrex.db import Database, upgrade
 from emrex.emp.app import create_emp_app
 from emrex.emp.config import EmpSettings, settings_from_mapping
 from emrex.emp.sources.base import ResultsSource
-from emrex.emp.sources.sis_format import parse_sis_json
-from emrex.emp.sources.sis_import import import_sis
+from emrex.sis.format import parse_sis_json
+from emrex.sis.importer import import_sis
 from emrex.trust.ca import Issued, issue, make_ca
 from emrex.trust.keys import certificate_pem, private_key_pem
 from emrex.trust.signer import Signer

@@ -12,7 +12,7 @@ from emrex.db import Database
 from emrex.emp.config import EmpConfigError, settings_from_mapping
 from emrex.emp.runtime import build_source, load_signer
 from emrex.emp.sources.rest import RestSource
-from emrex.emp.sources.sql import SqlSource
+from emrex.sis.source import SqlSource
 from emrex.trust.ca import Issued, issue
 from emrex.trust.keys import certificate_pem, private_key_pem
 from tests.emp.conftest import config

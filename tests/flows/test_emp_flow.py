@@ -156,7 +156,7 @@ def test_an_expired_session_gets_a_clear_page(emp: TestClient) -> None:
     login(emp, flow)
     emp.get(flow)
     later = utcnow() + timedelta(minutes=31)
-    with patch("emrex.emp.app._now", return_value=later):
+    with patch("emrex.emp.flows._now", return_value=later):
         page = emp.get(flow)
         assert page.status_code == 410
         assert "expired" in page.text
@@ -357,7 +357,7 @@ def test_a_session_asks_the_source_once_unless_the_cache_is_off(
 def test_an_expired_request_before_login_gets_a_clear_page(emp: TestClient) -> None:
     flow = start(emp)
     later = utcnow() + timedelta(minutes=31)
-    with patch("emrex.emp.app._now", return_value=later):
+    with patch("emrex.emp.flows._now", return_value=later):
         page = emp.get(flow)
     assert page.status_code == 410 and "expired" in page.text
     assert _stored(emp) == (0, 0)

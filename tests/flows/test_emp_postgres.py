@@ -13,9 +13,9 @@ from emrex.db import Database, upgrade
 from emrex.elmo import codec
 from emrex.emp.app import create_emp_app
 from emrex.emp.config import settings_from_mapping
-from emrex.emp.sources.sis_format import parse_sis_json
-from emrex.emp.sources.sis_import import import_sis
 from emrex.emp.stats import collect
+from emrex.sis.format import parse_sis_json
+from emrex.sis.importer import import_sis
 from emrex.trust.ca import Issued
 from emrex.trust.signer import Signer
 from emrex.trust.verifier import verify

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from emrex.db import Database
-from emrex.emp.sources.sis_format import SisImportError, parse_sis_json
-from emrex.emp.sources.sis_import import import_sis
+from emrex.sis.format import SisImportError, parse_sis_json
+from emrex.sis.importer import import_sis
 from tests.emp.conftest import database, seeded_template
 from tests.emp.data import document
 from tests.hostile.cases import exercised

@@ -5,9 +5,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
+from starlette.responses import PlainTextResponse
 
 from emrex.db import Database
+from emrex.web import get_session
+from emrex.web.errors import ShowPage
 
 from .conftest import build_app, settings
 
@@ -116,3 +120,18 @@ def test_database_outage_gives_a_503_page_that_says_to_wait(
     assert _in_layout(response.text) and "Traceback" not in response.text
     assert "databas" in response.text  # the Swedish explanation
     assert all(record.exc_info is None for record in caplog.records if record.name == "emrex.web.error")
+
+
+def test_a_handler_stops_with_the_page_it_raises_and_keeps_its_session_changes(client: TestClient) -> None:
+    def helper(request: Request) -> str:
+        get_session(request).set("name", "seen")
+        raise ShowPage(PlainTextResponse("this flow has expired", status_code=410, headers={"x-page": "1"}))
+
+    @client.app.get("/stop")  # type: ignore[attr-defined]
+    def stop(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(helper(request))
+
+    response = client.get("/stop")
+    assert (response.status_code, response.text) == (410, "this flow has expired")
+    assert response.headers["x-page"] == "1"
+    assert client.get("/data").json()["name"] == "seen"

@@ -36,8 +36,8 @@ def _import(args: argparse.Namespace) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from emrex.db import Database, DatabaseError, upgrade
-    from emrex.emp.sources.sis_format import SisImportError, parse_sis_json
-    from emrex.emp.sources.sis_import import import_sis
+    from emrex.sis.format import SisImportError, parse_sis_json
+    from emrex.sis.importer import import_sis
 
     url = args.database or os.environ.get(DATABASE_ENV)
     if not url:

@@ -7,7 +7,8 @@ under ``BEGIN IMMEDIATE``; the second worker waits, then finds the schema at hea
 There is one migration chain for every table. To add a table or a column:
 
 1. Define or change the model (a subclass of ``emrex.db.Base``, columns of date and time as
-   ``UtcDateTime``) and, for a new module, add its name to ``MODEL_MODULES`` in ``emrex/db/models.py``.
+   ``UtcDateTime``) in, or imported by, the ``tables`` module of its package (``emrex/<package>/tables.py``,
+   found by ``emrex.db.models.load_models``).
 2. Generate the revision against a scratch SQLite database brought to the current head::
 
        .venv/bin/emrex db revision -m "emc transfers"

@@ -82,7 +82,7 @@ def _kyklades_document(emp_dir: Path, key: Path, cert: Path, when: dt.datetime) 
     from emrex.emp.document import build
     from emrex.emp.selection import catalogue
     from emrex.emp.sources import PersonQuery
-    from emrex.emp.sources.sql import SqlSource
+    from emrex.sis.source import SqlSource
     from emrex.trust.signer import Signer
 
     chloe = next(a for a in KYKLADES.accounts if a.username == "chloe")

@@ -216,8 +216,8 @@ def _emp_app(
 ) -> Any:
     from emrex.emp.app import create_emp_app
     from emrex.emp.config import load_settings
-    from emrex.emp.sources.sis_format import parse_sis_json
-    from emrex.emp.sources.sis_import import import_sis
+    from emrex.sis.format import parse_sis_json
+    from emrex.sis.importer import import_sis
 
     directory = folder.emp_dir(plan)
     mapping = {

@@ -56,11 +56,15 @@ def create_emc_app(
     if settings.purge_at_start and settings.raw_retention is not None:
         purged = purge_raw(db, settings.raw_retention)
         log.info("retention: removed the received documents of %d transfers", purged)
-    service = Service(settings, db, registries or Registries.from_settings(settings))
     sender: WebhookSender | None = None
     if settings.webhook is not None:
         sender = WebhookSender(db, settings.webhook, webhook_transport)
-        service.webhook_kick = sender.kick
+    service = Service(
+        settings,
+        db,
+        registries or Registries.from_settings(settings),
+        webhook_kick=sender.kick if sender is not None else None,
+    )
 
     app = create_web_app(
         settings.web,

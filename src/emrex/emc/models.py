@@ -60,7 +60,7 @@ class Transfer(Base):
     session_id: Mapped[str] = mapped_column(String(64), unique=True)
     student: Mapped[str] = mapped_column(String(255), index=True)  # the login subject
     student_name: Mapped[str] = mapped_column(String(255))
-    student_json: Mapped[str] = mapped_column(Text)  # the person at start: identity is checked against it
+    student_json: Mapped[str] = mapped_column(Text)  # emc.student_record: identity is checked against it
     status: Mapped[str] = mapped_column(String(20), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
     expires_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

@@ -24,7 +24,7 @@ class Service:
     settings: EmcSettings
     database: Database
     registries: Registries
-    webhook_kick: Any = None  # a callable that wakes the webhook sender, when one runs
+    webhook_kick: Callable[[], None] | None = None  # wakes the webhook sender, when one runs
     gate: VerificationGate = field(init=False)
 
     def __post_init__(self) -> None:

@@ -31,6 +31,7 @@ from emrex.emc.models import (
 )
 from emrex.emc.registries import emp_title
 from emrex.emc.returns import Outcome, Received, ResultKey, ReturnRefused, result_key
+from emrex.emc.student_record import read_record, record_of
 from emrex.errors import EmrexError
 from emrex.identity import LocalPerson, neutral_reason, neutral_text
 from emrex.registry.model import Country, Emp
@@ -76,7 +77,7 @@ def start_transfer(
         session_id=new_session_id(),
         student=person.subject,
         student_name=person.display_name[:255],
-        student_json=person.to_json(),
+        student_json=record_of(person),
         status=Status.STARTED,
         created_at=now,
         expires_at=now + lifetime,
@@ -131,8 +132,7 @@ def pinned_emp(transfer: Transfer) -> Emp | None:
 
 
 def local_person(transfer: Transfer) -> LocalPerson:
-    person = Person.from_json(transfer.student_json)
-    return LocalPerson(person.given_names, person.family_name, person.birth_date, dict(person.identifiers))
+    return read_record(transfer.student_json)
 
 
 def open_for_return(s: Session, session_id: str, now: dt.datetime) -> Transfer:

@@ -2,8 +2,10 @@
 
 ``emrex.emp.app.create_emp_app(settings, database=..., source=..., signer=...)`` builds the ASGI app
 of one EMP from ``emrex.emp.config.EmpSettings`` (``load_settings(path, environ)``). The parts:
-``protocol`` (the EMREX request and reply), ``store`` (provider sessions and statistics records),
-``selection`` (what is offered and what a pick sends), ``document`` (ELMO, PDF, signature,
-transport form), ``stats``, ``runtime`` (key and source loading), ``server`` (the uvicorn factory).
-Operators read docs/EMP.md. This package imports nothing heavy.
+``service`` (``EmpService``, what the pages share), ``student`` and ``staff`` (the routers of pages),
+``flows`` (opening and ending a provider session), ``protocol`` (the EMREX request and reply),
+``store`` (provider sessions and statistics records), ``selection`` (what is offered and what a pick
+sends), ``document`` (ELMO, PDF, signature, transport form), ``stats``, ``runtime`` (key and source
+loading), ``server`` (the uvicorn factory). The built-in SIS is ``emrex.sis``. Operators read
+docs/EMP.md. This package imports nothing heavy.
 """

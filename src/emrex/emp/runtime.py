@@ -59,7 +59,7 @@ def build_source(config: Mapping[str, Any], database: Database) -> ResultsSource
     options = {k: v for k, v in config.items() if k != "type"}
     try:
         if kind == "sql":
-            from emrex.emp.sources.sql import SqlSource, SqlSourceConfig
+            from emrex.sis.source import SqlSource, SqlSourceConfig
 
             return SqlSource(database, _options(SqlSourceConfig, options))
         if kind == "rest":

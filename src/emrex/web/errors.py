@@ -26,6 +26,21 @@ logger = logging.getLogger("emrex.web.error")
 TEMPLATE = "emrex/error.html"
 
 
+class ShowPage(Exception):
+    """Stop the handler and answer with ``page``: a step that cannot go on (an expired or finished flow,
+    someone else's, nobody logged in) raises it from wherever it finds out, instead of returning a union
+    of result and page that every caller checks."""
+
+    def __init__(self, page: Response) -> None:
+        super().__init__(f"page {page.status_code}")
+        self.page = page
+
+
+async def show_page_handler(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ShowPage)
+    return exc.page
+
+
 def error_page(
     request: Request,
     status: int,
@@ -148,4 +163,5 @@ class ErrorPageMiddleware:
 EXCEPTION_HANDLERS: dict[int | type[Exception], Callable[[Request, Any], Coroutine[Any, Any, Response]]] = {
     HTTPException: http_exception_handler,
     RequestValidationError: validation_exception_handler,
+    ShowPage: show_page_handler,
 }

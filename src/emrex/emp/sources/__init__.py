@@ -1,4 +1,4 @@
-"""Where an EMP finds a student's results: the built-in SQL SIS, an ELMO REST service, VIRTA.
+"""Where an EMP finds a student's results: the built-in SIS (``emrex.sis``), an ELMO REST service, VIRTA.
 
 Every source answers ``fetch(PersonQuery) -> LearnerResults`` or raises ``PersonNotFound`` /
 ``SourceUnavailable`` (see ``base``). Import the concrete sources from their modules; this package

@@ -13,11 +13,11 @@ from emrex.elmo import model as m
 from emrex.elmo.validation import validate
 from emrex.elmo.writer import write_elmo
 from emrex.emp.sources import PersonNotFound, PersonQuery, SourceUnavailable
-from emrex.emp.sources.sis_format import SisImportError, parse_sis_json
-from emrex.emp.sources.sis_import import import_sis
-from emrex.emp.sources.sis_models import SisResult
-from emrex.emp.sources.sql import SqlSource, SqlSourceConfig
-from tests.emp.sources.sis_data import bulk_person, document, dumps, person_doc
+from emrex.sis.format import SisImportError, parse_sis_json
+from emrex.sis.importer import import_sis
+from emrex.sis.source import SqlSource, SqlSourceConfig
+from emrex.sis.tables import SisResult
+from tests.sis.data import bulk_person, document, dumps, person_doc
 
 NATIONAL = {"nationalIdentifier": "19990314-2389"}
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from emrex.elmo import model as m
 from emrex.emp.sources.base import SourceError
-from emrex.emp.sources.sis_checks import MAX_DEPTH, JsonChecker
+from emrex.sis.checks import MAX_DEPTH, JsonChecker
 
 FORMAT = "emrex-sis/1"
 _LANG_639_1 = re.compile(r"^[a-z]{2}$")

@@ -1,4 +1,4 @@
-"""Writing a checked SIS import (see ``sis_format``) into the ``sis_*`` tables, all or nothing.
+"""Writing a checked SIS import (see ``emrex.sis.format``) into the ``sis_*`` tables, all or nothing.
 
 Re-importing the same file changes nothing: rows are matched by their natural keys (institution
 SCHAC code, grading-scheme id within the institution, a person's identifiers, a result's local id
@@ -16,8 +16,8 @@ from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
 from emrex.db import Database, utcnow
-from emrex.emp.sources.sis_format import InstitutionData, PersonData, ResultData, SisData, SisImportError
-from emrex.emp.sources.sis_models import (
+from emrex.sis.format import InstitutionData, PersonData, ResultData, SisData, SisImportError
+from emrex.sis.tables import (
     SisDiplomaSupplement,
     SisGradingScheme,
     SisInstitution,

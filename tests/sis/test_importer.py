@@ -10,17 +10,17 @@ from sqlalchemy import func, select
 
 from emrex.db import Database
 from emrex.emp.sources import PersonQuery
-from emrex.emp.sources.sis_format import SisImportError, parse_sis_json
-from emrex.emp.sources.sis_import import import_sis
-from emrex.emp.sources.sis_models import (
+from emrex.sis.format import SisImportError, parse_sis_json
+from emrex.sis.importer import import_sis
+from emrex.sis.source import SqlSource
+from emrex.sis.tables import (
     SisDiplomaSupplement,
     SisInstitution,
     SisPerson,
     SisPersonIdentifier,
     SisResult,
 )
-from emrex.emp.sources.sql import SqlSource
-from tests.emp.sources.sis_data import course, document, dumps, person_doc
+from tests.sis.data import course, document, dumps, person_doc
 
 NATIONAL = PersonQuery({"nationalIdentifier": "19990314-2389"})
 
@@ -256,7 +256,7 @@ def test_identifiers_owned_by_two_stored_persons_are_a_conflict(database: Databa
 
 
 def test_the_documented_example_imports(database: Database) -> None:
-    text = (Path(__file__).resolve().parents[3] / "docs" / "SIS-IMPORT.md").read_text(encoding="utf-8")
+    text = (Path(__file__).resolve().parents[2] / "docs" / "SIS-IMPORT.md").read_text(encoding="utf-8")
     example = text.split("```json\n", 1)[1].split("```", 1)[0]
     import_sis(database, parse_sis_json(example))
     results = SqlSource(database).fetch(PersonQuery({"email": "Eleni.Papadopoulou@student.nordvik.example"}))

@@ -27,8 +27,8 @@ from emrex.emp.sources.base import (
     SourceUnavailable,
     no_identifier,
 )
-from emrex.emp.sources.sis_format import normalize_identifier
-from emrex.emp.sources.sis_models import (
+from emrex.sis.format import normalize_identifier
+from emrex.sis.tables import (
     SisDiplomaSupplement,
     SisGradingScheme,
     SisInstitution,

@@ -1,0 +1,51 @@
+"""What the EMP's pages share: settings, database, source, key, flows, and reading a person's results."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from emrex.db import Database
+from emrex.emp.config import EmpSettings
+from emrex.emp.protocol import EntryRules
+from emrex.emp.results_cache import ResultsCache
+from emrex.emp.selection import Catalogue, catalogue
+from emrex.emp.sources.base import PersonQuery, ResultsSource
+from emrex.emp.store import Flow, FlowStore
+from emrex.trust.signer import Signer
+from emrex.web.auth import Person
+
+if TYPE_CHECKING:
+    from emrex.seal.pdf import PdfSealer
+
+
+@dataclass(frozen=True)
+class EmpService:
+    """Loaded once per process and handed to every router."""
+
+    settings: EmpSettings
+    database: Database
+    source: ResultsSource
+    signer: Signer
+    flows: FlowStore
+    rules: EntryRules
+    results: ResultsCache[Catalogue]
+    transcript_sealer: PdfSealer | None = None  # settings.seal_transcript
+
+    def fetch(self, flow: Flow, person: Person) -> Catalogue:
+        """What the source holds for ``person``, as this flow may offer it (cached per flow)."""
+
+        def load() -> Catalogue:
+            query = PersonQuery(
+                identifiers=dict(person.identifiers),
+                given_names=person.given_names,
+                family_name=person.family_name,
+                birth_date=person.birth_date,
+            )
+            return catalogue(
+                self.source.fetch(query),
+                allow_not_passed=flow.request.allow_not_passed,
+                whole_programme_only=self.settings.whole_programme_only,
+            )
+
+        return self.results.fetch(flow.id, person.subject, load)
