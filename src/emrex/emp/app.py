@@ -135,6 +135,10 @@ def create_emp_app(
     app.state.emrex_emp = emp
     app.include_router(login_router(login, database))
     _routes(app, emp)
+    if settings.oots is not None:  # also an OOTS evidence provider: emp.oots_pages
+        from emrex.emp.oots_pages import mount_oots
+
+        mount_oots(app, emp)
     return app
 
 

@@ -84,6 +84,8 @@ class ProviderConfig:
     cid_domain: str = "emrex.oots"
     max_document_bytes: int = MAX_DOCUMENT_BYTES
     preview_description: str = PREVIEW_DESCRIPTION
+    # Hosts a ReturnLocation may name over plain http (development: a requester on localhost).
+    dev_http_hosts: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.evidence_types:
@@ -278,7 +280,9 @@ class EvidenceProvider:
                 "EMREX-OOTS-007: the person's family name, given name and date of birth are needed to "
                 "match the person",
             )
-        if request.return_location is not None and not _safe_https(request.return_location):
+        if request.return_location is not None and not _safe_return(
+            request.return_location, self.config.dev_http_hosts
+        ):
             raise _Refused(INVALID_REQUEST, "EMREX-OOTS-011: the ReturnLocation must be an https:// URL")
         return asked
 
@@ -490,10 +494,10 @@ class EvidenceProvider:
         return PreviewSession.of(self._update(exchange, state=State.DECLINED))
 
     def no_results(self, token: str, subject: str) -> PreviewSession:
-        """The SIS holds nothing for the logged-in person."""
+        """The SIS holds nothing for the logged-in person (who is then the preview's person)."""
         exchange = self._live(token)
-        self._require_owner(exchange, subject)
-        return PreviewSession.of(self._update(exchange, state=State.NO_RESULTS))
+        self._require_owner(exchange, subject, allow_unbound=True)
+        return PreviewSession.of(self._update(exchange, subject=subject, state=State.NO_RESULTS))
 
     def fail(self, token: str, detail: str) -> PreviewSession:
         """The data provider could not produce the evidence (its SIS is down, say)."""
@@ -526,8 +530,9 @@ class EvidenceProvider:
         return changed
 
 
-def _safe_https(url: str) -> bool:
+def _safe_return(url: str, dev_http_hosts: frozenset[str] = frozenset()) -> bool:
     if len(url) > 2000 or any(c in url for c in "\r\n\t \\"):
         return False
     parts = urlsplit(url)
-    return parts.scheme == "https" and bool(parts.hostname) and parts.username is None and not parts.fragment
+    scheme_ok = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in dev_http_hosts)
+    return scheme_ok and bool(parts.hostname) and parts.username is None and not parts.fragment
