@@ -8,7 +8,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,7 @@ class World:
     requester: EvidenceRequester
     backend: ProviderBackend
     store: ExchangeStore
+    restart: Callable[[], TestClient]  # a new EMP process on the same database
 
     def ask(self, request: QueryRequest) -> Received:
         _, conversation = self.requester.send(request, to=PROVIDER_AP)
@@ -136,6 +137,12 @@ def world(
     settings = settings_from_mapping(data)
     app = create_emp_app(settings, database=database, signer=Signer(emp_key.key, emp_key.certificate))
     provider = app.state.emrex_oots.provider
+    signer = Signer(emp_key.key, emp_key.certificate)
+
+    def restart() -> TestClient:
+        again = create_emp_app(settings, database=Database(database.url), signer=signer, migrate=False)
+        return TestClient(again, base_url=BASE, follow_redirects=False)
+
     network = Network([REQUESTER_AP.id, PROVIDER_AP.id])
     with (
         TestClient(app, base_url=BASE, follow_redirects=False) as emp,
@@ -145,7 +152,7 @@ def world(
             WsClient(HttpWsPlugin(f"/{REQUESTER_AP.id}/wsplugin", ap)), party=REQUESTER_AP
         )
         backend = ProviderBackend(provider, WsClient(HttpWsPlugin(f"/{PROVIDER_AP.id}/wsplugin", ap)))
-        yield World(emp, requester, backend, provider.store)
+        yield World(emp, requester, backend, provider.store, restart)
     database.dispose()
 
 
@@ -296,3 +303,17 @@ def test_a_forged_token_is_refused_and_changes_nothing(world: World) -> None:
 def test_the_requester_is_named_on_every_page(world: World) -> None:
     _, path = preview_required(world, asking())
     assert REQUESTER.name in world.emp.get(path).text
+
+
+def test_a_preview_survives_a_restart_of_the_emp(world: World) -> None:
+    """The exchange lives in the EMP's database: the person logs in before a restart and agrees after it,
+    at another process, and the requester collects the evidence there."""
+    request = asking()
+    location, path = preview_required(world, request)
+    log_in(world.emp, path, "asa")
+    page = world.emp.get(path)
+    with world.restart() as after:
+        after.cookies = world.emp.cookies
+        done = post(after, f"{path}/send", page.text, action="send", consent="yes")
+        assert 'data-outcome="approved"' in done.text
+    assert world.repeat(request, location).response is not None

@@ -78,11 +78,11 @@ class OotsService:
 
 def oots_service(emp: EmpParts, store: ExchangeStore | None = None) -> OotsService:
     """The evidence provider of this EMP (exchanges in its database unless ``store`` is given)."""
-    from emrex.oots import MemoryExchangeStore
+    from emrex.oots.tables import DatabaseExchangeStore
 
     assert emp.settings.oots is not None
     settings = oots_settings(emp.settings.oots, emp.settings.base_url, emp.settings.http_hosts)
-    provider = EvidenceProvider(settings.provider, store or MemoryExchangeStore())
+    provider = EvidenceProvider(settings.provider, store or DatabaseExchangeStore(emp.database))
     backend = None
     if settings.access_point is not None:
         from emrex.oots.access_point import HttpWsPlugin
