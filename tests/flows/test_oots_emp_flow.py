@@ -261,6 +261,15 @@ def test_no_results(world: World) -> None:
     assert world.repeat(request, location).code == "EDM:ERR:0004"
 
 
+def test_a_person_with_results_cannot_report_none(world: World) -> None:
+    _, path = preview_required(world, asking())
+    log_in(world.emp, path, "asa")
+    page = world.emp.get(path)
+    response = post(world.emp, f"{path}/no-results", page.text)
+    assert response.status_code == 303 and response.headers["location"] == path
+    assert state(world, path) is State.PREVIEW
+
+
 def test_a_preview_token_used_by_another_person(world: World) -> None:
     request = asking()
     location, path = preview_required(world, request)
@@ -317,3 +326,20 @@ def test_a_preview_survives_a_restart_of_the_emp(world: World) -> None:
         done = post(after, f"{path}/send", page.text, action="send", consent="yes")
         assert 'data-outcome="approved"' in done.text
     assert world.repeat(request, location).response is not None
+
+
+def test_the_student_information_system_fails(world: World) -> None:
+    from unittest.mock import patch
+
+    from emrex.emp.sources.base import SourceUnavailable
+
+    request = asking()
+    location, path = preview_required(world, request)
+    log_in(world.emp, path, "asa")
+    source = world.emp.app.state.emrex_emp.source  # type: ignore[attr-defined]
+    with patch.object(source, "fetch", side_effect=SourceUnavailable("db-host-7 timed out")):
+        page = world.emp.get(path)
+    assert page.status_code == 200 and 'data-outcome="failed"' in page.text and "db-host-7" not in page.text
+    repeated = world.repeat(request, location)
+    assert repeated.code == "EDM:ERR:0004"
+    assert "db-host-7" not in (repeated.error.exception.detail or "")  # type: ignore[union-attr]

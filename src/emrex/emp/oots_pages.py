@@ -123,10 +123,7 @@ def oots_router(emp: EmpParts, provider: EvidenceProvider) -> APIRouter:
 
     @router.post(base + "/no-results")
     async def no_results(request: Request, token: str) -> Response:
-        person = current_person(request)
-        if person is None:
-            return RedirectResponse(PREVIEW_PATH + token, status_code=303)
-        return await pages.step(request, token, lambda: provider.no_results(token, person.subject))
+        return await pages.no_results(request, token)
 
     return router
 
@@ -223,6 +220,23 @@ class _Pages:
         return await self.step(
             request, token, lambda: self.provider.approve(token, person.subject, elmo=built.xml, pdf=pdf)
         )
+
+    async def no_results(self, request: Request, token: str) -> Response:
+        """The person tells the requester that the SIS holds nothing for them (checked: it does not)."""
+        person = current_person(request)
+        if person is None:
+            return RedirectResponse(PREVIEW_PATH + token, status_code=303)
+        try:
+            found = await run_in_threadpool(self.fetch, person)
+        except PersonNotFound:
+            found = None
+        except SourceError as error:
+            logger.warning("results source failed for an OOTS preview: %s", error)
+            return await self.step(request, token, lambda: self.provider.fail(token, "source failed"))
+        if found is not None and not found.empty:
+            return RedirectResponse(PREVIEW_PATH + token, status_code=303)
+        subject = person.subject
+        return await self.step(request, token, lambda: self.provider.no_results(token, subject))
 
     async def cancel(self, request: Request, token: str) -> Response:
         person = current_person(request)
