@@ -31,7 +31,7 @@ def test_start_serve_stop_and_start_again(tmp_path: Path) -> None:
         assert {a["role"] for a in emc["accounts"]} == {"student", "staff"}
         assert all(set(a) >= ACCOUNT_KEYS for e in [emc, *facts["emps"]] for a in e["accounts"])
         with httpx.Client(timeout=5, trust_env=False) as client:
-            for port in range(base, base + 3 + len(facts["emps"])):  # the last: the SAML identity provider
+            for port in range(base, base + 5 + len(facts["emps"])):  # then the SAML IdP and the OOTS pair
                 assert client.get(f"http://127.0.0.1:{port}/health").status_code == 200
             (saml,) = [emp for emp in facts["emps"] if "saml_metadata" in emp]
             sp_metadata = client.get(saml["saml_metadata"])

@@ -915,6 +915,34 @@ CASES: tuple[Case, ...] = tuple(
             "`PreviewError`: the preview belongs to another person; the exchange unchanged",
         ),
         (
+            "oots-pages-other-person",
+            "another logged-in person opens, agrees to or cancels (at the EMP's preview pages) a preview "
+            "token bound to the person who logged in first",
+            "403 page without the owner's results; the exchange unchanged; the owner still agrees",
+        ),
+        (
+            "oots-pages-forged-token",
+            "the preview pages opened and posted with an invented token, and with a 300-character one",
+            "404 page; nothing changed; the requester's repeat with such a location gets EMREX-OOTS-008",
+        ),
+        (
+            "oots-pages-cross-site-post",
+            "agreeing or cancelling by a post from another site (no CSRF token)",
+            "403; the exchange unchanged",
+        ),
+        (
+            "oots-pages-markup-in-requester",
+            "script markup and a personal marker in the requester's name and the evidence type's title, "
+            "shown on the EMP's preview pages",
+            "escaped on every page; the marker not logged",
+        ),
+        (
+            "oots-unsafe-return-location",
+            "a ReturnLocation `javascript:…`, plain `http://` to another host, with `\"><script>`, or with "
+            "user:password",
+            "EDM:ERR:0003 naming EMREX-OOTS-011; no preview started, so the link is never shown",
+        ),
+        (
             "oots-markup-in-request",
             "script markup and a personal marker in the procedure and the person's names",
             "EDM:ERR:0003; the detail escaped in the XML; nothing logged",

@@ -218,3 +218,29 @@ def test_each_request_id_is_its_own() -> None:
     provider.answer(build_request(request))
     provider.answer(build_request(dataclasses.replace(request, id=new_request_id())))
     assert len(store) == 2
+
+
+def test_a_development_provider_takes_back_its_own_http_location_and_only_that() -> None:
+    """R-EDM-REQ-C005 wants https; a provider on localhost (the demo) gives out http locations."""
+    local = dataclasses.replace(CONFIG, preview_base="http://127.0.0.1:8004/oots/preview/")
+    provider = EvidenceProvider(local, MemoryExchangeStore(), clock=Clock())
+    location, _ = _started(provider)
+    assert location.startswith("http://127.0.0.1:8004/")
+    repeated = provider.answer(build_request(make_request(preview_location=location)))
+    assert repeated.error is not None and repeated.error.code == "EDM:ERR:0002"
+    foreign = provider.answer(build_request(make_request(preview_location="http://127.0.0.1:9/x" + "A" * 40)))
+    assert foreign.detail is not None and "R-EDM-REQ-C005" in foreign.detail
+    production = make_provider()[0]
+    refused = production.answer(build_request(make_request(preview_location=location)))
+    assert refused.detail is not None and "R-EDM-REQ-C005" in refused.detail
+
+
+def test_an_http_return_location_only_on_development_hosts() -> None:
+    http_return = make_request(return_location="http://localhost:8005/application/1")
+    refused = make_provider()[0].answer(build_request(http_return))
+    assert refused.detail is not None and refused.detail.startswith("EMREX-OOTS-011")
+    local = dataclasses.replace(CONFIG, dev_http_hosts=frozenset({"localhost"}))
+    accepted = EvidenceProvider(local, MemoryExchangeStore(), clock=Clock()).answer(
+        build_request(http_return)
+    )
+    assert accepted.preview_location is not None

@@ -45,6 +45,7 @@ def _demo(args: argparse.Namespace) -> int:
     from emrex.demo.config_files import api_token
     from emrex.demo.folder import open_folder
     from emrex.demo.guide import facts, text, write_facts
+    from emrex.demo.oots import Poller, oots_backends
     from emrex.demo.runner import bind, close, run
     from emrex.demo.services import Addresses, build_services
 
@@ -59,11 +60,15 @@ def _demo(args: argparse.Namespace) -> int:
         close(sockets)
         raise
 
+    poller = Poller(oots_backends(service.app for service in services))
+
     def ready() -> None:
+        poller.start()  # the Greek EMP's OOTS backend answers what waits at its access point
         write_facts(folder.demo_json, content)
         print(text(content), flush=True)
 
     def stopped() -> None:
+        poller.stop()
         folder.demo_json.unlink(missing_ok=True)
         print("The demo network stopped.", file=sys.stderr, flush=True)
 

@@ -19,6 +19,7 @@ CONFIG_ENV = "EMREX_EMP_CONFIG"  # as emrex.emp.config.CONFIG_ENV (kept light: n
 
 def register(commands: Any) -> None:
     from emrex.cli.emp_import import add_import
+    from emrex.cli.emp_oots import add_oots_poll
 
     emp = commands.add_parser("emp", help="the data provider (EMP): serve, statistics, SIS import")
     sub = emp.add_subparsers(title="emp commands", metavar="COMMAND")
@@ -48,6 +49,7 @@ def register(commands: Any) -> None:
     stats.set_defaults(handler=_stats)
 
     add_import(sub)
+    add_oots_poll(sub)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:

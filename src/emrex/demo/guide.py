@@ -9,6 +9,7 @@ from typing import Any
 
 from emrex.demo.folder import DataFolder
 from emrex.demo.network import COUNTRIES, EMC, EMPS, PASSWORD, EmpPlan
+from emrex.demo.oots import PROVIDER_ACRONYM
 from emrex.demo.services import Addresses
 
 RETURN_PATH = "/emrex/return"
@@ -53,6 +54,13 @@ def facts(addresses: Addresses, data_dir: Path, api_token: str) -> dict[str, Any
             }
             for index, plan in enumerate(EMPS)
         ],
+        "oots": {
+            "requester": addresses.oots_requester,
+            "access_point": addresses.oots_access_point,
+            "provider": PROVIDER_ACRONYM,
+            "account": "eleni",
+            "simulated": "the eDelivery network (AS4 security, receipts, discovery) and the Common Services",
+        },
         "data_dir": str(data_dir.resolve()),
         "pid": os.getpid(),
     }
@@ -90,6 +98,8 @@ def text(content: dict[str, Any]) -> str:
         idp_home = emp["saml_idp_metadata"].rsplit("metadata", 1)[0]
         lines.append(f"  SAML IdP (demo)         {idp_home}   login for {', '.join(emp['institutions'])}")
     lines += [
+        f"  OOTS requester (demo)   {content['oots']['requester']}   admissions portal asking through OOTS",
+        f"  OOTS access point       {content['oots']['access_point']}   simulated eDelivery",
         f"  Registry (EMREG JSON)   {content['registry']['url']}",
         "",
         f"Every password is '{PASSWORD}'. Try one transfer:",
@@ -103,6 +113,8 @@ def text(content: dict[str, Any]) -> str:
         f"  Configuration files: {emc['config']} and each EMP's emp.toml (for --config commands).",
         "  Credit recognition: with imported results, 'chloe' applies at /recognition (a decided case",
         "  is there already); 'staff' handles the cases at /staff/recognition.",
+        f"  OOTS (EU Once-Only): open {content['oots']['requester']} (an admissions portal), ask for",
+        "  eleni's transcript, log in at Olympos as 'eleni', agree: the portal shows the evidence.",
         "",
         "Accounts at the EMC:",
     ]

@@ -1,10 +1,10 @@
 """Building the demo's services from its data folder: the registry, the EMPs and the EMC.
 
 Addresses: the registry at port-base, the EMC at port-base+1, the EMPs from port-base+2 on, then the demo
-SAML identity provider, all bound to the loopback interface. The EMC is reached as ``localhost`` and the
-EMPs as ``127.0.0.1``: browsers keep cookies per host name, not per port, and the services' session
-cookies share one name, so the student's EMC login would otherwise be overwritten by the EMP's session
-cookie.
+SAML identity provider, the OOTS access point and the OOTS evidence requester (``emrex.demo.oots``),
+all bound to the loopback interface. The EMC is reached as ``localhost`` and the EMPs as
+``127.0.0.1``: browsers keep cookies per host name, not per port, and the services' session cookies
+share one name, so the student's EMC login would otherwise be overwritten by the EMP's session cookie.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from emrex.demo.config_files import api_token, write_config
 from emrex.demo.federation import emp_login, federation_keys, idp_app
 from emrex.demo.folder import SEED_STAMP, DataFolder, DemoCa, DemoError, emp_key, seed_once
 from emrex.demo.network import COUNTRIES, EMC, EMPS, Account, EmpPlan, seed_bytes
+from emrex.demo.oots import PROVIDER_ACRONYM, access_point_app, emp_table, requester_app
 from emrex.errors import EmrexError
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ class Addresses:
 
     @property
     def count(self) -> int:
-        return 3 + len(EMPS)
+        return 5 + len(EMPS)
 
     @property
     def registry(self) -> str:
@@ -75,11 +76,30 @@ class Addresses:
         """(name, host, port) of every service, in start order."""
         emps = [(f"EMP {plan.acronym}", EMP_HOST, self.port_base + 2 + i) for i, plan in enumerate(EMPS)]
         idp = ("SAML identity provider", EMP_HOST, self.port_base + 2 + len(EMPS))
-        return [("registry", EMP_HOST, self.port_base), ("EMC", EMC_HOST, self.port_base + 1), *emps, idp]
+        oots = [
+            ("OOTS access point", EMP_HOST, self.port_base + 3 + len(EMPS)),
+            ("OOTS evidence requester", EMP_HOST, self.port_base + 4 + len(EMPS)),
+        ]
+        return [
+            ("registry", EMP_HOST, self.port_base),
+            ("EMC", EMC_HOST, self.port_base + 1),
+            *emps,
+            idp,
+            *oots,
+        ]
 
     @property
     def saml_idp(self) -> str:
         return f"http://{EMP_HOST}:{self.port_base + 2 + len(EMPS)}/"
+
+    @property
+    def oots_access_point(self) -> str:
+        return f"http://{EMP_HOST}:{self.port_base + 3 + len(EMPS)}/"
+
+    @property
+    def oots_requester(self) -> str:
+        """The demo's OOTS evidence requester: an admissions portal."""
+        return f"http://{EMP_HOST}:{self.port_base + 4 + len(EMPS)}/"
 
     def emp(self, index: int) -> str:
         return f"http://{EMP_HOST}:{self.port_base + 2 + index}/"
@@ -116,9 +136,12 @@ def build_services(folder: DataFolder, addresses: Addresses) -> list[Service]:
                     "demo": {"accounts": [a.login_table(password_hash(a)) for a in plan.accounts]},
                 }
             )
-            apps.append(_emp_app(folder, plan, addresses.emp(index), key, cert, databases, login))
+            oots = emp_table(addresses.oots_access_point) if plan.acronym == PROVIDER_ACRONYM else None
+            apps.append(_emp_app(folder, plan, addresses.emp(index), key, cert, databases, login, oots))
         plan = EMPS[saml_index]
         apps.append(_checked(lambda: idp_app(plan, addresses.emp(saml_index), addresses.saml_idp, saml_keys)))
+        apps.append(access_point_app())
+        apps.append(requester_app(addresses.oots_requester, addresses.oots_access_point))
         _checked(lambda: _seed_recognition(folder, addresses, apps[1], keys))
     finally:
         databases.close()
@@ -213,6 +236,7 @@ def _emp_app(
     cert: Path,
     databases: _Databases,
     login: dict[str, Any],
+    oots: dict[str, Any] | None = None,
 ) -> Any:
     from emrex.emp.app import create_emp_app
     from emrex.emp.config import load_settings
@@ -230,6 +254,7 @@ def _emp_app(
         "certificate_file": str(cert),
         "timezone": TIMEZONES.get(plan.country, "UTC"),
         "login": login,
+        **({"oots": oots} if oots is not None else {}),
     }
     config = write_config(
         directory / "emp.toml", mapping, f"Written by 'emrex demo' at each start: {plan.title}."

@@ -91,4 +91,8 @@ def create_emp_app(
     app.include_router(login_router(login, database))
     app.include_router(student_router(service))
     app.include_router(staff_router(service))
+    if settings.oots is not None:  # also an OOTS evidence provider: emp.oots_pages
+        from emrex.emp.oots_pages import mount_oots
+
+        mount_oots(app, service)
     return app

@@ -45,7 +45,7 @@ _TOP_LEVEL = (
     "results_cache_minutes",
     "timezone",
 )
-_TABLES = ("server", "source", "login")
+_TABLES = ("server", "source", "login", "oots")
 
 
 class EmpConfigError(EmrexError):
@@ -83,6 +83,7 @@ class EmpSettings:
     results_cache: timedelta = timedelta(minutes=10)  # see emp.results_cache; 0 turns it off
     timezone: str = "UTC"
     server: ServerSettings = ServerSettings()
+    oots: Mapping[str, Any] | None = None  # the [oots] table: an OOTS evidence provider (emp.oots_settings)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -235,6 +236,7 @@ def settings_from_mapping(data: Mapping[str, Any]) -> EmpSettings:
         login=login,
         source=dict(source),
         server=server,
+        oots=_oots_table(data.get("oots"), r.text("base_url")),
     )
     from emrex.web.login import LoginConfigError, LoginSettings
 
@@ -243,6 +245,21 @@ def settings_from_mapping(data: Mapping[str, Any]) -> EmpSettings:
     except LoginConfigError as error:
         raise EmpConfigError(str(error)) from None
     return settings
+
+
+def _oots_table(value: Any, base_url: str) -> Mapping[str, Any] | None:
+    """The [oots] table as given, after checking that it makes an evidence provider."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise EmpConfigError("oots: expected a table")
+    from emrex.emp.oots_settings import OotsConfigError, oots_settings
+
+    try:
+        oots_settings(value, base_url)
+    except OotsConfigError as error:
+        raise EmpConfigError(str(error)) from None
+    return dict(value)
 
 
 class _Reader:

@@ -2,8 +2,8 @@
 
 The core (no web framework, no database): EDM messages read, checked against the EDM rules by their
 ids and written; ebMS3 headers; AS4 multipart messages; the Domibus WS-plugin envelopes; the evidence
-provider's state machine over an ``ExchangeStore``. ``emrex.oots.access_point`` (not imported here)
-serves a simulated access point as an ASGI app.
+provider's state machine over an ``ExchangeStore``. Not imported here: ``emrex.oots.access_point``
+serves a simulated access point as an ASGI app; ``emrex.oots.tables`` keeps exchanges in the database.
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ from emrex.oots.model import (
 from emrex.oots.names import ACTION_ERROR, ACTION_RESPONSE, V1, V2
 from emrex.oots.request import read_request
 from emrex.oots.response import build_response, new_uuid
-from emrex.oots.rules import URN_UUID, summary
+from emrex.oots.rules import URN_UUID, Violation, summary
 
 _TOKEN = re.compile(r"\A[A-Za-z0-9_-]{32,64}\Z")
 _DEV_HOSTS = ("localhost", "127.0.0.1", "::1")
@@ -84,6 +84,8 @@ class ProviderConfig:
     cid_domain: str = "emrex.oots"
     max_document_bytes: int = MAX_DOCUMENT_BYTES
     preview_description: str = PREVIEW_DESCRIPTION
+    # Hosts a ReturnLocation may name over plain http (development: a requester on localhost).
+    dev_http_hosts: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.evidence_types:
@@ -219,10 +221,9 @@ class EvidenceProvider:
         requester = (request.requester if request else None) or requester_hint
         specification = V1 if request is not None and request.specification == V1 else V2
         request_id = request.id if request is not None and URN_UUID.match(request.id) else None
-        if reading.check.errors or request is None:
-            return self._error(
-                INVALID_REQUEST, summary(reading.check.errors), request_id, requester, now, specification
-            )
+        errors = [v for v in reading.check.errors if not self._own_development_location(v, request)]
+        if errors or request is None:
+            return self._error(INVALID_REQUEST, summary(errors), request_id, requester, now, specification)
         try:
             evidence_type = self._checked(request)
             if request.preview_location is not None:
@@ -230,6 +231,16 @@ class EvidenceProvider:
             return self._new(request, evidence_type, now, conversation_id, specification)
         except _Refused as refused:
             return self._error(refused.kind, refused.detail, request_id, requester, now, specification)
+
+    def _own_development_location(self, violation: Violation, request: QueryRequest | None) -> bool:
+        """R-EDM-REQ-C005 wants an https PreviewLocation; a development provider on localhost gives out
+        http ones (``preview_base``) and must take its own back."""
+        return (
+            violation.rule == "R-EDM-REQ-C005"
+            and self.config.preview_base.startswith("http://")
+            and request is not None
+            and self.config.token_of(request.preview_location or "") is not None
+        )
 
     def _checked(self, request: QueryRequest) -> EvidenceType:
         """Our business rules, once the EDM rules hold; the evidence type we offer that was asked for."""
@@ -278,7 +289,9 @@ class EvidenceProvider:
                 "EMREX-OOTS-007: the person's family name, given name and date of birth are needed to "
                 "match the person",
             )
-        if request.return_location is not None and not _safe_https(request.return_location):
+        if request.return_location is not None and not _safe_return(
+            request.return_location, self.config.dev_http_hosts
+        ):
             raise _Refused(INVALID_REQUEST, "EMREX-OOTS-011: the ReturnLocation must be an https:// URL")
         return asked
 
@@ -490,10 +503,10 @@ class EvidenceProvider:
         return PreviewSession.of(self._update(exchange, state=State.DECLINED))
 
     def no_results(self, token: str, subject: str) -> PreviewSession:
-        """The SIS holds nothing for the logged-in person."""
+        """The SIS holds nothing for the logged-in person (who is then the preview's person)."""
         exchange = self._live(token)
-        self._require_owner(exchange, subject)
-        return PreviewSession.of(self._update(exchange, state=State.NO_RESULTS))
+        self._require_owner(exchange, subject, allow_unbound=True)
+        return PreviewSession.of(self._update(exchange, subject=subject, state=State.NO_RESULTS))
 
     def fail(self, token: str, detail: str) -> PreviewSession:
         """The data provider could not produce the evidence (its SIS is down, say)."""
@@ -526,8 +539,9 @@ class EvidenceProvider:
         return changed
 
 
-def _safe_https(url: str) -> bool:
-    if len(url) > 2000 or any(c in url for c in "\r\n\t \\"):
+def _safe_return(url: str, dev_http_hosts: frozenset[str] = frozenset()) -> bool:
+    if len(url) > 2000 or any(c in url for c in "\r\n\t \\\"<>`"):
         return False
     parts = urlsplit(url)
-    return parts.scheme == "https" and bool(parts.hostname) and parts.username is None and not parts.fragment
+    scheme_ok = parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in dev_http_hosts)
+    return scheme_ok and bool(parts.hostname) and parts.username is None and not parts.fragment
