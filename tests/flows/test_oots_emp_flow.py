@@ -19,8 +19,8 @@ from emrex.db import Database, upgrade
 from emrex.elmo.reader import read_elmo
 from emrex.emp.app import create_emp_app
 from emrex.emp.config import settings_from_mapping
-from emrex.emp.sources.sis_format import parse_sis_json
-from emrex.emp.sources.sis_import import import_sis
+from emrex.sis.format import parse_sis_json
+from emrex.sis.importer import import_sis
 from emrex.oots import (
     Agent,
     EvidenceRequester,
