@@ -150,7 +150,9 @@ def test_a_missing_database_url_is_named(tmp_path: Path, keys: Keys, password_ha
 
 def test_bad_environment_values_are_named(tmp_path: Path, keys: Keys, password_hash: str) -> None:
     with pytest.raises(EmcConfigError, match="EMREX_EMC_LIMITS__MAX_POST_MB"):
-        settings_from_mapping(config(tmp_path, keys, password_hash), {"EMREX_EMC_LIMITS__MAX_POST_MB": "lots"})
+        settings_from_mapping(
+            config(tmp_path, keys, password_hash), {"EMREX_EMC_LIMITS__MAX_POST_MB": "lots"}
+        )
 
 
 def test_unreadable_files_are_named(tmp_path: Path) -> None:

@@ -121,7 +121,9 @@ def read_toml(path: Path, error: type[ConfigError] = ConfigError) -> dict[str, A
     except IsADirectoryError:
         raise error(f"{path}: is a directory, not a file", origin=str(path), kind="unreadable") from None
     except OSError as exc:
-        raise error(f"{path}: cannot read ({exc.strerror or exc})", origin=str(path), kind="unreadable") from None
+        raise error(
+            f"{path}: cannot read ({exc.strerror or exc})", origin=str(path), kind="unreadable"
+        ) from None
     except UnicodeDecodeError:
         raise error(f"{path}: not UTF-8 text", origin=str(path)) from None
     try:
@@ -156,7 +158,9 @@ def refuse_unknown(
             continue
         if spec.many:
             if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
-                raise error(f"{where}{name}: must be a list of tables, written [[{key}]]", setting=name, origin=file)
+                raise error(
+                    f"{where}{name}: must be a list of tables, written [[{key}]]", setting=name, origin=file
+                )
             for index, item in enumerate(value):
                 refuse_unknown(item, spec, f"{name}[{index}].", file, error)
             continue
@@ -205,7 +209,9 @@ def _apply_environment(loaded: Loaded, environ: Mapping[str, str], error: type[C
         except BadText as problem:
             got = "" if spec.secret else f", got {text.strip()!r}"
             raise error(
-                f"{name}: expected {problem}{got} ({loaded.name(path)})", setting=loaded.name(path), origin=name
+                f"{name}: expected {problem}{got} ({loaded.name(path)})",
+                setting=loaded.name(path),
+                origin=name,
             ) from None
         _place(loaded, path, value, name, error)
         loaded.origins[".".join(path)] = Origin("environment", name)
@@ -215,7 +221,9 @@ def _resolve(service: Service, name: str, error: type[ConfigError]) -> tuple[tup
     rest = name.removeprefix(service.prefix)
     path = tuple(part.lower() for part in rest.split("__"))
     if not all(path):
-        raise error(f"{name}: empty part in the variable name (levels are joined by __)", origin=name, kind="unknown")
+        raise error(
+            f"{name}: empty part in the variable name (levels are joined by __)", origin=name, kind="unknown"
+        )
     spec = service.lookup(path)
     if spec is None and name.endswith(FILE_SUFFIX):
         stem = (*path[:-1], path[-1].removesuffix(FILE_SUFFIX.lower()))
@@ -228,7 +236,9 @@ def _resolve(service: Service, name: str, error: type[ConfigError]) -> tuple[tup
     if isinstance(spec, Table) and spec.free:
         return path, Setting("any", ""), False
     if isinstance(spec, Table) and spec.many:
-        raise error(f"{name}: {dotted} is a list of tables, set in the file only", setting=dotted, origin=name)
+        raise error(
+            f"{name}: {dotted} is a list of tables, set in the file only", setting=dotted, origin=name
+        )
     if isinstance(spec, Table):
         raise error(f"{name}: {dotted} is a table; set its keys ({name}__KEY)", setting=dotted, origin=name)
     hint = suggestion(name, variables(service))
@@ -242,7 +252,9 @@ def _secret_file(name: str, path: str, error: type[ConfigError]) -> str:
         raise error(f"{name}: {path.strip()}: no such file", origin=name, kind="unreadable") from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise error(f"{name}: {path.strip()}: cannot read ({reason})", origin=name, kind="unreadable") from None
+        raise error(
+            f"{name}: {path.strip()}: cannot read ({reason})", origin=name, kind="unreadable"
+        ) from None
 
 
 def _place(loaded: Loaded, path: tuple[str, ...], value: Any, name: str, error: type[ConfigError]) -> None:
@@ -253,6 +265,8 @@ def _place(loaded: Loaded, path: tuple[str, ...], value: Any, name: str, error: 
             existing = table[part] = {}
         if not isinstance(existing, dict):
             dotted = loaded.name(path[: index + 1])
-            raise error(f"{name}: {dotted} is not a table in the configuration file", setting=dotted, origin=name)
+            raise error(
+                f"{name}: {dotted} is not a table in the configuration file", setting=dotted, origin=name
+            )
         table = existing
     table[path[-1]] = value

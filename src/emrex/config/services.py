@@ -16,7 +16,9 @@ _OIDC = Table(
         "issuer": S("url", "the provider's issuer URL"),
         "client_id": S("text", "this service's client id at the provider"),
         "client_secret": S("text", "this service's client secret", "", secret=True),
-        "discovery_url": S("url", "the discovery document (default: <issuer>/.well-known/openid-configuration)", ""),
+        "discovery_url": S(
+            "url", "the discovery document (default: <issuer>/.well-known/openid-configuration)", ""
+        ),
         "scopes": S("list", "scopes asked for; must include openid", ["openid", "profile", "email"]),
         "redirect_uri": S("url", "the callback address (default: <base_url>/login/callback)", ""),
         "claims": Table("which claim gives each person attribute", free=True),
@@ -48,7 +50,9 @@ _SAML = Table(
         "idp_metadata": S("text", "the identity provider's or federation's metadata: a file or an https URL"),
         "idp_metadata_certificate": S("path", "the certificate that signs the metadata", ""),
         "allow_unsigned_metadata": S("bool", "accept unsigned metadata (development only)", False),
-        "idp_entity_id": S("text", "the identity provider to use (default: the only one in the metadata)", ""),
+        "idp_entity_id": S(
+            "text", "the identity provider to use (default: the only one in the metadata)", ""
+        ),
         "encryption_key_file": S("path", "key for encrypted assertions (default: the signing key)", ""),
         "encryption_certificate_file": S("path", "its certificate", ""),
         "require_encrypted_assertions": S("bool", "refuse assertions that are not encrypted", False),
@@ -62,7 +66,9 @@ _SAML = Table(
         "metadata_timeout_seconds": S("int", "how long fetching the metadata may take", 10),
         "max_metadata_mb": S("int", "largest metadata accepted", 50),
         "max_response_kb": S("int", "largest SAML response accepted", 256),
-        "name_id_format": S("text", "the NameID format asked for", "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"),
+        "name_id_format": S(
+            "text", "the NameID format asked for", "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
+        ),
         "entity_categories": S("list", "entity categories claimed in the SP metadata", []),
         "organization_name": S("text", "in the SP metadata", ""),
         "organization_url": S("url", "in the SP metadata", ""),
@@ -109,7 +115,11 @@ LOGIN = Table(
         "demo": Table("demo accounts (never in production)", {"accounts": _ACCOUNT}, optional=True),
         "role_rules": Table(
             "grant a role when a claim has one of some values",
-            {"role": S("text", "the role"), "source": S("text", "the claim"), "values": S("list", "its values")},
+            {
+                "role": S("text", "the role"),
+                "source": S("text", "the claim"),
+                "values": S("list", "its values"),
+            },
             many=True,
         ),
         "default_roles": S("list", "roles every person has", ["student"]),
@@ -170,7 +180,9 @@ EMC = Service(
             "base_url": S("url", "the public root URL, like https://emc.uni.example"),
             "database_url": S("text", "SQLAlchemy URL of the EMC's database"),
             "languages": S("list", "page languages", ["en", "sv"]),
-            "default_language": S("text", "the language when the browser names none (default: the first)", ""),
+            "default_language": S(
+                "text", "the language when the browser names none (default: the first)", ""
+            ),
             "dev_http_hosts": S("list", "plain-http hosts allowed (development)", []),
             "transfer_minutes": S("int", "how long a transfer may wait for its data provider", 60),
             "host": S("text", "address to listen on", "127.0.0.1"),

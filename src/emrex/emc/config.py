@@ -33,6 +33,7 @@ ENV_PREFIX = "EMREX_EMC_"
 DEFAULT_POST_MB = DEFAULT_LIMITS.max_encoded_bytes // MB
 _HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
 
+
 class EmcConfigError(ConfigError):
     """A setting of the EMC is missing or unusable; the message names it."""
 

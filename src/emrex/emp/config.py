@@ -239,7 +239,6 @@ class _Reader:
             )
         return value
 
-
     def seconds(self, key: str, default: float) -> float:
         value = self._get(key, default)
         if isinstance(value, str):

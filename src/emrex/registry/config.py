@@ -29,6 +29,7 @@ from emrex.registry.builder import CertificateText, RegistryBuilder
 from emrex.registry.countries import normalise_code
 from emrex.registry.model import Registry, RegistryError
 
+
 class RegistryConfigError(RegistryError, ConfigError):
     """The server configuration is unreadable or names something wrong; the message names the setting."""
 
