@@ -138,6 +138,11 @@ def suggestion(name: str, known: Iterable[str]) -> str:
     return f" (did you mean {close[0]}?)" if close else ""
 
 
+def _known(table: Table) -> str:
+    names = list(table.fields)
+    return f" (known here: {', '.join(names[:12])}{', ...' if len(names) > 12 else ''})" if names else ""
+
+
 def _copy(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: _copy(v) if isinstance(v, Mapping) else v for k, v in data.items()}
 
@@ -152,7 +157,7 @@ def refuse_unknown(
         if spec is None:
             if table.free:
                 continue
-            hint = suggestion(key, table.fields)
+            hint = suggestion(key, table.fields) or _known(table)
             raise error(f"{where}{name}: unknown setting{hint}", setting=name, origin=file, kind="unknown")
         if not isinstance(spec, Table) or spec.free:
             continue
