@@ -69,3 +69,17 @@ def test_unset_required_settings_and_empty_secrets() -> None:
     assert lines["emc.title"].startswith('emc.title = "EMREX"') and lines["emc.title"].endswith("# default")
     # A value given as a mapping (no file) says so.
     assert lines["emc.webhook.url"].endswith("# given")
+
+
+def test_secrets_of_the_results_source_are_masked_and_may_come_from_files(tmp_path: Path) -> None:
+    token = tmp_path / "token"
+    token.write_text("sis-bearer-token\n", encoding="utf-8")
+    values = {"source": {"type": "rest", "url": "https://sis.example", "headers": {"X-Key": "abc"}}}
+    loaded = from_mapping(EMP, values, {"EMREX_EMP_SOURCE__TOKEN_FILE": str(token)})
+    assert loaded.data["source"]["token"] == "sis-bearer-token"
+    text = report(loaded)
+    assert "sis-bearer-token" not in text and "abc" not in text
+    lines = _lines(text)
+    assert lines["source.token"].startswith("source.token = ********")
+    assert lines["source.headers"].startswith("source.headers = ********")
+    assert lines["source.url"].startswith('source.url = "https://sis.example"')

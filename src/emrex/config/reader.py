@@ -9,7 +9,6 @@ closest known name when there is one. Every value remembers where it came from.
 
 from __future__ import annotations
 
-import difflib
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -114,7 +113,7 @@ def read_toml(path: Path, error: type[ConfigError] = ConfigError) -> dict[str, A
         text = path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise error(
-            f"{path}: no such configuration file (cannot read: no such file or directory)",
+            f"{path}: cannot read: no such configuration file",
             origin=str(path),
             kind="unreadable",
         ) from None
@@ -134,6 +133,8 @@ def read_toml(path: Path, error: type[ConfigError] = ConfigError) -> dict[str, A
 
 def suggestion(name: str, known: Iterable[str]) -> str:
     """`` (did you mean X?)`` for the closest known name, or nothing."""
+    import difflib  # only when a name is wrong: about 20 ms of start-up otherwise
+
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
     return f" (did you mean {close[0]}?)" if close else ""
 
@@ -229,12 +230,12 @@ def _resolve(service: Service, name: str, error: type[ConfigError]) -> tuple[tup
         raise error(
             f"{name}: empty part in the variable name (levels are joined by __)", origin=name, kind="unknown"
         )
-    spec = service.lookup(path)
-    if spec is None and name.endswith(FILE_SUFFIX):
+    if name.endswith(FILE_SUFFIX):
         stem = (*path[:-1], path[-1].removesuffix(FILE_SUFFIX.lower()))
         found = service.lookup(stem)
         if isinstance(found, Setting) and found.secret:
             return stem, found, True
+    spec = service.lookup(path)
     if isinstance(spec, Setting):
         return path, spec, False
     dotted = service.label + ".".join(path)

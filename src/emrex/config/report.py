@@ -36,7 +36,8 @@ def _rows(
             if present and isinstance(value, Mapping):
                 for inner, item in value.items():
                     name = (*here, str(inner))
-                    yield loaded.name(name), shown(item), _source(loaded, name, True)
+                    text = MASK if inner in spec.secrets and item not in ("", None) else shown(item)
+                    yield loaded.name(name), text, _source(loaded, name, True)
         elif present and isinstance(value, Mapping):
             yield from _rows(loaded, spec, value, here)
         elif not spec.optional:

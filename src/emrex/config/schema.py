@@ -30,6 +30,7 @@ class Table:
     free: bool = False  # any key (a map of names to values), e.g. login.oidc.claims, source
     many: bool = False  # an array of tables, written [[name]]; not settable from the environment
     optional: bool = False  # check-config lists its settings only when the table is present
+    secrets: tuple[str, ...] = ()  # in a free table: the keys that are secrets (masked, _FILE allowed)
 
     def leaves(self, prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Setting | Table]]:
         """Every setting's path below this table; free and many tables are one leaf each."""
@@ -66,7 +67,7 @@ class Service:
             if not isinstance(node, Table) or node.many:
                 return None
             if node.free:
-                return Setting("any", "")
+                return Setting("any", "", secret=part in node.secrets)
             found = node.fields.get(part)
             if found is None:
                 return None

@@ -166,7 +166,11 @@ EMP = Service(
                     **_TIMEOUTS,
                 },
             ),
-            "source": Table("the results source: type = sql, rest or virta, and its settings", free=True),
+            "source": Table(
+                "the results source: type = sql, rest or virta, and its settings",
+                free=True,
+                secrets=("token", "key", "headers"),
+            ),
             "login": LOGIN,
         },
     ),

@@ -59,6 +59,8 @@ def read_server_config(
 ) -> tuple[ServerConfig, Loaded]:
     """The configuration and what it was read from (for ``emrex registry check-config``)."""
     path = Path(path)
+    if not path.exists():
+        raise ConfigFileMissing(f"{path}: no such file", origin=str(path), kind="unreadable")
     try:
         loaded = read(REGISTRY, path, environ or {}, RegistryConfigError)
     except RegistryConfigError as error:
