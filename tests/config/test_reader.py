@@ -204,3 +204,11 @@ def test_every_configuration_error_is_an_emrex_error() -> None:
     for cls in (EmcConfigError, EmpConfigError, LoginConfigError, RegistryConfigError, ConfigFileMissing):
         assert issubclass(cls, ConfigError) and issubclass(cls, EmrexError)
     assert issubclass(RegistryConfigError, RegistryError)
+
+
+def test_a_mistyped_source_option_is_named_with_the_right_one() -> None:
+    from emrex.emp.config import EmpConfigError
+    from emrex.emp.runtime import build_source
+
+    with pytest.raises(EmpConfigError, match=r"^source\.tokn: unknown setting \(did you mean token\?\)$"):
+        build_source({"type": "rest", "url": "https://sis.example/{id}", "tokn": "x"}, None)  # type: ignore[arg-type]
