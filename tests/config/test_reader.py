@@ -212,3 +212,37 @@ def test_a_mistyped_source_option_is_named_with_the_right_one() -> None:
 
     with pytest.raises(EmpConfigError, match=r"^source\.tokn: unknown setting \(did you mean token\?\)$"):
         build_source({"type": "rest", "url": "https://sis.example/{id}", "tokn": "x"}, None)  # type: ignore[arg-type]
+
+
+def test_the_emc_takes_its_oidc_and_webhook_secrets_from_the_environment_or_files(tmp_path: Path) -> None:
+    from emrex.emc.config import settings_from_mapping
+
+    values = {
+        "base_url": "https://emc.uni.example",
+        "database_url": "sqlite://",
+        "registry": {"sources": ["https://emreg.example/emp-list.json"]},
+        "login": {"method": "oidc", "oidc": {"issuer": "https://idp.example", "client_id": "emc"}},
+        "webhook": {"url": "https://sis.uni.example/hook"},
+    }
+    secret = tmp_path / "oidc"
+    secret.write_text("from-a-file\n", encoding="utf-8")
+    hook = tmp_path / "hook"
+    hook.write_text("a-webhook-secret-long-enough", encoding="utf-8")
+    settings = settings_from_mapping(
+        values,
+        {
+            "EMREX_EMC_LOGIN__OIDC__CLIENT_SECRET_FILE": str(secret),
+            "EMREX_EMC_WEBHOOK__SECRET_FILE": str(hook),
+        },
+    )
+    assert settings.login.oidc is not None and settings.login.oidc.client_secret == "from-a-file"
+    assert settings.webhook is not None and settings.webhook.secret == "a-webhook-secret-long-enough"
+    settings = settings_from_mapping(
+        values,
+        {"EMREX_EMC_LOGIN__OIDC__CLIENT_SECRET": " spaced ", "EMREX_EMC_WEBHOOK__SECRET": "x" * 16},
+    )
+    assert settings.login.oidc is not None and settings.login.oidc.client_secret == "spaced"
+    with pytest.raises(
+        ConfigError, match=r"^EMREX_EMC_WEBHOOK__SECRET: emc\.webhook\.secret: use at least 16"
+    ):
+        settings_from_mapping(values, {"EMREX_EMC_WEBHOOK__SECRET": "short"})
