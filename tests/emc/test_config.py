@@ -76,10 +76,10 @@ def test_the_limits_are_one_set_with_documented_defaults(tmp_path: Path) -> None
     changed = load_settings(
         path,
         environ={
-            "EMREX_EMC_LIMITS_MAX_DECODED_MB": "8",
-            "EMREX_EMC_LIMITS_MAX_ELEMENTS": "5000",
-            "EMREX_EMC_LIMITS_MAX_CONCURRENT_VERIFICATIONS": "4",
-            "EMREX_EMC_VERIFICATION_CLOCK_SKEW_MINUTES": "0",
+            "EMREX_EMC_LIMITS__MAX_DECODED_MB": "8",
+            "EMREX_EMC_LIMITS__MAX_ELEMENTS": "5000",
+            "EMREX_EMC_LIMITS__MAX_CONCURRENT_VERIFICATIONS": "4",
+            "EMREX_EMC_VERIFICATION__CLOCK_SKEW_MINUTES": "0",
         },
     )
     assert changed.verify_policy.max_bytes == changed.codec_limits.max_decoded_bytes == 8 * mb
@@ -92,11 +92,11 @@ def test_environment_variables_override_the_file(tmp_path: Path) -> None:
     path.write_text(TOML)
     environ = {
         "EMREX_EMC_DATABASE_URL": "postgresql://emc@db/emc",
-        "EMREX_EMC_VERIFICATION_SHA1": "allow",
-        "EMREX_EMC_IDENTITY_TOLERANCE": "0.05",
-        "EMREX_EMC_WEBHOOK_URL": "https://sis.uni.example/hook",
-        "EMREX_EMC_WEBHOOK_SECRET": "a-long-enough-secret",
-        "EMREX_EMC_REGISTRY_SOURCES": "a.json, b.json",
+        "EMREX_EMC_VERIFICATION__SHA1": "allow",
+        "EMREX_EMC_IDENTITY__TOLERANCE": "0.05",
+        "EMREX_EMC_WEBHOOK__URL": "https://sis.uni.example/hook",
+        "EMREX_EMC_WEBHOOK__SECRET": "a-long-enough-secret",
+        "EMREX_EMC_REGISTRY__SOURCES": "a.json, b.json",
     }
     settings = load_settings(path, environ=environ)
     assert settings.database_url == "postgresql://emc@db/emc"
@@ -149,8 +149,10 @@ def test_a_missing_database_url_is_named(tmp_path: Path, keys: Keys, password_ha
 
 
 def test_bad_environment_values_are_named(tmp_path: Path, keys: Keys, password_hash: str) -> None:
-    with pytest.raises(EmcConfigError, match="EMREX_EMC_LIMITS_MAX_POST_MB"):
-        settings_from_mapping(config(tmp_path, keys, password_hash), {"EMREX_EMC_LIMITS_MAX_POST_MB": "lots"})
+    with pytest.raises(EmcConfigError, match="EMREX_EMC_LIMITS__MAX_POST_MB"):
+        settings_from_mapping(
+            config(tmp_path, keys, password_hash), {"EMREX_EMC_LIMITS__MAX_POST_MB": "lots"}
+        )
 
 
 def test_unreadable_files_are_named(tmp_path: Path) -> None:
@@ -184,7 +186,7 @@ def test_the_recognition_settings_are_read_and_checked(
         "legal_basis": "Higher Education Ordinance (1993:100) ch. 6 §§ 6–8",
         "max_attachment_mb": 5,
     }
-    settings = settings_from_mapping(values, {"EMREX_EMC_RECOGNITION_APPEAL_WEEKS": "5"}).recognition
+    settings = settings_from_mapping(values, {"EMREX_EMC_RECOGNITION__APPEAL_WEEKS": "5"}).recognition
     assert (settings.case_prefix, settings.institution, settings.appeal_weeks) == (
         "TG",
         "Lindholm University",
@@ -206,6 +208,6 @@ def test_the_recognition_settings_are_read_and_checked(
 def test_server_timeouts_are_read(tmp_path: Path, keys: Keys, password_hash: str) -> None:
     values = config(tmp_path, keys, password_hash)
     values["server"] = {"read_timeout_seconds": 12.5}
-    settings = settings_from_mapping(values, {"EMREX_EMC_SERVER_BODY_TIMEOUT_SECONDS": "600"})
+    settings = settings_from_mapping(values, {"EMREX_EMC_SERVER__BODY_TIMEOUT_SECONDS": "600"})
     timeouts = settings.server_timeouts
     assert (timeouts.header_seconds, timeouts.read_seconds, timeouts.body_seconds) == (10.0, 12.5, 600.0)

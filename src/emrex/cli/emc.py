@@ -23,7 +23,12 @@ def register(commands: Any) -> None:
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     p.set_defaults(handler=_serve)
 
-    p = sub.add_parser("check-config", help="read the configuration and say what it sets up")
+    p = sub.add_parser(
+        "check-config",
+        help="read the configuration, say what it sets up and print every setting with its source",
+        description="Read the file and the EMREX_EMC_* environment as 'serve' would, check every setting, "
+        "and print a summary, then each setting with where it came from (secrets masked).",
+    )
     p.add_argument("--config", required=True, metavar="FILE")
     p.set_defaults(handler=_check)
 
@@ -47,10 +52,14 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def _settings(path: str) -> Any:
-    from emrex.emc.config import EmcConfigError, load_settings
+    return _read(path)[0]
+
+
+def _read(path: str) -> tuple[Any, Any]:
+    from emrex.emc.config import EmcConfigError, read_settings
 
     try:
-        return load_settings(path)
+        return read_settings(path)
     except EmcConfigError as error:
         raise CliError(str(error), EXIT_USAGE) from None
 
@@ -93,7 +102,9 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    settings = _settings(args.config)
+    from emrex.config import report
+
+    settings, loaded = _read(args.config)
     print(f"base URL:      {settings.web.base_url} (return URL {settings.return_url})")
     print(f"database:      {_hide_password(settings.database_url)}")
     print(f"registries:    {', '.join(settings.registry_sources)}")
@@ -119,6 +130,8 @@ def _check(args: argparse.Namespace) -> int:
         f"recognition:   case numbers {recognition.case_prefix}-YYYY-NNNNN, appeals within "
         f"{recognition.appeal_weeks} weeks, attachments up to {recognition.max_attachment_bytes // 2**20} MB"
     )
+    print("\n# every setting, with its source (secrets masked)")
+    print(report(loaded))
     return EXIT_OK
 
 

@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any
 
-from emrex.cli import EXIT_OK, EXIT_USAGE, CliError
+from emrex.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, CliError
 
 CONFIG_ENV = "EMREX_EMP_CONFIG"  # as emrex.emp.config.CONFIG_ENV (kept light: no import at start)
 
@@ -36,6 +36,15 @@ def register(commands: Any) -> None:
     serve.add_argument("--port", type=int, help="port (default: server.port, 8000)")
     serve.add_argument("--workers", type=int, help="worker processes (default: server.workers, 1)")
     serve.set_defaults(handler=_serve)
+
+    check = sub.add_parser(
+        "check-config",
+        help="print the effective settings, each with its source (secrets masked)",
+        description="Read the configuration file and the EMREX_EMP_* environment as 'serve' would, check "
+        "every setting, and print each with where it came from (default, file, environment).",
+    )
+    check.add_argument("--config", metavar="FILE", help=f"the TOML configuration (default: ${CONFIG_ENV})")
+    check.set_defaults(handler=_check_config)
 
     stats = sub.add_parser(
         "stats",
@@ -102,6 +111,20 @@ def _serve(args: argparse.Namespace) -> int:
         timeouts=server.timeouts,
         log_level="info",
     )
+    return EXIT_OK
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    from emrex.config import report
+    from emrex.emp.config import EmpConfigError, read_settings
+
+    path = _config_path(args.config)
+    try:
+        settings, loaded = read_settings(path, os.environ)
+    except EmpConfigError as error:
+        raise CliError(str(error), EXIT_USAGE if error.kind == "unreadable" else EXIT_INVALID) from None
+    print(f"# {settings.name}: {path or 'no file, the environment only'}")
+    print(report(loaded))
     return EXIT_OK
 
 

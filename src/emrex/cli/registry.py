@@ -6,6 +6,7 @@ import argparse
 import datetime as dt
 import json
 import logging
+import os
 import socket
 import sys
 from typing import Any
@@ -31,6 +32,15 @@ def register(commands: Any) -> None:
     p.add_argument("--host", help="address to listen on (default: the file's host, else 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default: the file's port, else 8080; 0: any)")
     p.set_defaults(handler=_serve)
+
+    p = sub.add_parser(
+        "check-config",
+        help="check a registry server's TOML file and print its settings with their sources",
+        description="Read the file (and EMREX_REGISTRY_HOST / EMREX_REGISTRY_PORT) as 'serve' would, check "
+        "every EMP and certificate, and print each setting with where it came from.",
+    )
+    p.add_argument("config", help="the TOML file of 'emrex registry serve'")
+    p.set_defaults(handler=_check_config)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -139,13 +149,27 @@ def _count(number: int, one: str, many: str) -> str:
     return f"{number} {one if number == 1 else many}"
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from emrex.registry.config import ConfigFileMissing, load_server_config
+def _read_config(path: str) -> Any:
+    from emrex.registry.config import ConfigFileMissing, read_server_config
 
     try:
-        config = load_server_config(args.config)
+        return read_server_config(path, os.environ)
     except ConfigFileMissing as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    from emrex.config import report
+
+    config, loaded = _read_config(args.config)
+    registry = config.registry
+    print(f"# {args.config}: {len(registry.emps)} EMPs in {len(registry.countries)} countries")
+    print(report(loaded))
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    config = _read_config(args.config)[0]
     host = args.host or config.host
     port = config.port if args.port is None else args.port
     if not 0 <= port < 65536:

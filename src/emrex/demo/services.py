@@ -297,7 +297,7 @@ def _emc_app(
     config = write_config(
         folder.emc_dir / "emc.toml", {"emc": mapping}, f"Written by 'emrex demo' at each start: {EMC.title}."
     )
-    settings = _checked(lambda: load_settings(config, {}))
+    settings = _checked(lambda: load_settings(config))  # EMREX_EMC_* variables apply, as to any EMC
     database = _checked(lambda: databases.open(folder.emc_dir / "emc.db"))
     return _checked(lambda: create_emc_app(settings, database=database, migrate=False))
 

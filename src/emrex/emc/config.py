@@ -1,9 +1,11 @@
 """The EMC's configuration: one TOML file (``[emc]`` and its tables), with environment overrides.
 
-Every problem raises ``EmcConfigError`` naming the setting (``emc.identity.tolerance: ...``). An
-environment variable ``EMREX_EMC_<TABLE>_<KEY>`` (``EMREX_EMC_DATABASE_URL``,
-``EMREX_EMC_WEBHOOK_SECRET``) replaces the file's value of a scalar setting; lists are comma-separated.
-docs/EMC.md lists every setting.
+Every problem raises ``EmcConfigError`` naming the setting (``emc.identity.tolerance: ...``) and the
+file or variable it came from. An environment variable ``EMREX_EMC_<KEY>`` or
+``EMREX_EMC_<TABLE>__<KEY>`` (``EMREX_EMC_DATABASE_URL``, ``EMREX_EMC_WEBHOOK__SECRET``,
+``EMREX_EMC_LOGIN__OIDC__CLIENT_SECRET``) replaces the file's value; a secret may come from a file
+(``EMREX_EMC_WEBHOOK__SECRET_FILE``); lists are comma-separated. ``emrex.config.services.EMC`` and
+docs/EMC.md list every setting.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,8 +20,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from emrex.config import ConfigError, Loaded, from_mapping, read
+from emrex.config.services import EMC
 from emrex.elmo.codec import DEFAULT_LIMITS, CodecLimits
-from emrex.errors import EmrexError
 from emrex.identity import DEFAULT_IDENTITY_POLICY, IdentityPolicy
 from emrex.trust.policy import DEFAULT_POLICY, VerifyPolicy
 from emrex.web.login.settings import LoginConfigError, LoginSettings, with_service_base_url
@@ -31,57 +33,8 @@ ENV_PREFIX = "EMREX_EMC_"
 DEFAULT_POST_MB = DEFAULT_LIMITS.max_encoded_bytes // MB
 _HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
 
-# table -> setting -> kind ("str", "int", "float", "bool", "list")
-SETTINGS: dict[str, dict[str, str]] = {
-    "": {
-        "base_url": "str",
-        "database_url": "str",
-        "languages": "list",
-        "default_language": "str",
-        "dev_http_hosts": "list",
-        "transfer_minutes": "int",
-        "host": "str",
-        "port": "int",
-        "title": "str",
-    },
-    "registry": {"sources": "list", "cache_dir": "str", "max_age_minutes": "int", "timeout_seconds": "float"},
-    "verification": {"sha1": "str", "clock_skew_minutes": "int"},
-    "identity": {"tolerance": "float", "review_tolerance": "float"},
-    "limits": {
-        "max_post_mb": "int",
-        "max_decoded_mb": "int",
-        "max_ratio": "int",
-        "max_elements": "int",
-        "max_concurrent_verifications": "int",
-        "max_open_transfers": "int",
-    },
-    "api": {"token_hashes": "list"},
-    "webhook": {
-        "url": "str",
-        "secret": "str",
-        "max_attempts": "int",
-        "backoff_seconds": "float",
-        "timeout_seconds": "float",
-    },
-    "retention": {"raw_days": "int", "purge_at_start": "bool"},
-    "recognition": {
-        "case_prefix": "str",
-        "institution": "str",
-        "appeal_weeks": "int",
-        "appeal_address": "str",
-        "legal_basis": "str",
-        "max_attachment_mb": "int",
-    },
-    "server": {
-        "header_timeout_seconds": "float",
-        "read_timeout_seconds": "float",
-        "body_timeout_seconds": "float",
-    },
-}
-TABLES_WITH_SUBTABLES = ("login",)
 
-
-class EmcConfigError(EmrexError):
+class EmcConfigError(ConfigError):
     """A setting of the EMC is missing or unusable; the message names it."""
 
 
@@ -147,28 +100,33 @@ def hash_token(token: str) -> str:
 
 
 def load_settings(path: str | Path, environ: Mapping[str, str] | None = None) -> EmcSettings:
+    """The settings of the ``[emc]`` table of the file, the environment (default: this process's) over it."""
+    return read_settings(path, environ)[0]
+
+
+def read_settings(path: str | Path, environ: Mapping[str, str] | None = None) -> tuple[EmcSettings, Loaded]:
+    """The settings and what they were read from (for ``emrex emc check-config``)."""
     path = Path(path)
-    try:
-        text = path.read_bytes().decode("utf-8")
-    except OSError as error:
-        raise EmcConfigError(f"{path}: cannot read the configuration ({error.strerror or error})") from None
-    except UnicodeDecodeError:
-        raise EmcConfigError(f"{path}: not UTF-8 text") from None
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise EmcConfigError(f"{path}: not valid TOML: {error}") from None
-    table = document.get("emc")
-    if not isinstance(table, dict):
-        raise EmcConfigError(f"{path}: emc: the file needs an [emc] table")
-    return settings_from_mapping(table, os.environ if environ is None else environ, base_dir=path.parent)
+    loaded = read(EMC, path, os.environ if environ is None else environ, EmcConfigError)
+    return settings_from_loaded(loaded, base_dir=path.parent), loaded
 
 
 def settings_from_mapping(
     config: Mapping[str, Any], environ: Mapping[str, str] | None = None, *, base_dir: Path | None = None
 ) -> EmcSettings:
-    merged = _with_environment(config, environ or {})
-    _refuse_unknown(merged)
+    """Settings from an already parsed ``[emc]`` table with ``environ`` over it."""
+    return settings_from_loaded(from_mapping(EMC, config, environ or {}, EmcConfigError), base_dir=base_dir)
+
+
+def settings_from_loaded(loaded: Loaded, *, base_dir: Path | None = None) -> EmcSettings:
+    """The typed settings of what the reader merged; an error names its file or variable too."""
+    try:
+        return _settings(loaded.data, base_dir)
+    except ConfigError as error:
+        raise loaded.locate(error) from None
+
+
+def _settings(merged: Mapping[str, Any], base_dir: Path | None) -> EmcSettings:
     r = _Table(merged, "emc")
     base_url = r.string("base_url")
     languages = tuple(r.strings("languages", ["en", "sv"]))
@@ -322,53 +280,6 @@ def _resolve(source: str, base_dir: Path | None) -> str:
     return str(base_dir / source)
 
 
-def _with_environment(config: Mapping[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
-    merged: dict[str, Any] = {k: (dict(v) if isinstance(v, dict) else v) for k, v in config.items()}
-    for table, settings in SETTINGS.items():
-        for key, kind in settings.items():
-            name = ENV_PREFIX + (f"{table}_{key}" if table else key).upper()
-            if name not in environ:
-                continue
-            value = _env_value(name, environ[name], kind)
-            target = merged if not table else merged.setdefault(table, {})
-            if not isinstance(target, dict):
-                raise EmcConfigError(f"emc.{table}: expected a table of settings")
-            target[key] = value
-    return merged
-
-
-def _env_value(name: str, raw: str, kind: str) -> Any:
-    try:
-        if kind == "int":
-            return int(raw)
-        if kind == "float":
-            return float(raw)
-        if kind == "bool":
-            if raw.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError(raw)
-            return raw.lower() in ("true", "1", "yes")
-        if kind == "list":
-            return [part.strip() for part in raw.split(",") if part.strip()]
-    except ValueError:
-        raise EmcConfigError(f"{name}: {raw!r} is not a {kind}") from None
-    return raw
-
-
-def _refuse_unknown(config: Mapping[str, Any]) -> None:
-    for key, value in config.items():
-        if key in TABLES_WITH_SUBTABLES:
-            continue
-        if key in SETTINGS and key:
-            if not isinstance(value, dict):
-                raise EmcConfigError(f"emc.{key}: expected a table of settings")
-            for inner in value:
-                if inner not in SETTINGS[key]:
-                    known = ", ".join(SETTINGS[key])
-                    raise EmcConfigError(f"emc.{key}.{inner}: unknown setting (known: {known})")
-        elif key not in SETTINGS[""]:
-            raise EmcConfigError(f"emc.{key}: unknown setting")
-
-
 class _Table:
     def __init__(self, config: Mapping[str, Any], name: str) -> None:
         self.config = config
@@ -391,7 +302,7 @@ class _Table:
         value = self._get(key, _MISSING if default is None else default)
         if not isinstance(value, str) or (default is None and not value.strip()):
             raise EmcConfigError(f"{self.name}.{key}: expected a text value")
-        return value
+        return value.strip()
 
     def strings(self, key: str, default: list[str] | None = None) -> list[str]:
         value = self._get(key, _MISSING if default is None else default)
@@ -399,7 +310,7 @@ class _Table:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise EmcConfigError(f"{self.name}.{key}: expected a list of text values")
-        return list(value)
+        return [v.strip() for v in value]
 
     def integer(self, key: str, default: int) -> int:
         value = self._get(key, default)

@@ -1,15 +1,14 @@
-"""EMP configuration: a TOML file, every setting also from the environment.
+"""EMP configuration: a TOML file, every setting also from the environment (``emrex.config``).
 
 Environment variables override the file: ``EMREX_EMP_<NAME>`` for a top-level setting (for example
 ``EMREX_EMP_DATABASE_URL``), with ``__`` between table levels for nested ones (for example
-``EMREX_EMP_LOGIN__OIDC__CLIENT_SECRET``, ``EMREX_EMP_SERVER__WORKERS``). Lists of the top level take
-comma-separated values; nested values are read as TOML values when they parse as one (``true``,
-``8``, ``["a", "b"]``) and as text otherwise. Every error names the setting.
+``EMREX_EMP_LOGIN__OIDC__CLIENT_SECRET``, ``EMREX_EMP_SERVER__WORKERS``); a secret also from a file
+(``EMREX_EMP_KEY_PASSWORD_FILE``). ``emrex.config.services.EMP`` lists every setting. Every error
+names the setting, and the file or variable it came from.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,37 +17,17 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from emrex.errors import EmrexError
+from emrex.config import ConfigError, Loaded, from_mapping, read
+from emrex.config.services import EMP
 from emrex.web.server import ServerTimeouts
 from emrex.web.settings import LOCAL_HOSTS
 
 ENV_PREFIX = "EMREX_EMP_"
 CONFIG_ENV = "EMREX_EMP_CONFIG"  # the path of the file, not a setting
 DEFAULT_DATABASE_URL = "sqlite:///emrex-emp.db"
-_TOP_LEVEL = (
-    "name",
-    "base_url",
-    "entry_path",
-    "production",
-    "database_url",
-    "key_file",
-    "certificate_file",
-    "key_password",
-    "institutions",
-    "languages",
-    "default_language",
-    "session_minutes",
-    "dev_http_hosts",
-    "client_hosts",
-    "whole_programme_only",
-    "seal_transcript",
-    "results_cache_minutes",
-    "timezone",
-)
-_TABLES = ("server", "source", "login", "oots")
 
 
-class EmpConfigError(EmrexError):
+class EmpConfigError(ConfigError):
     """A setting is missing or unusable; the message names it."""
 
 
@@ -125,61 +104,31 @@ class EmpSettings:
 
 def load_settings(path: str | Path | None, environ: Mapping[str, str] | None = None) -> EmpSettings:
     """Settings from the TOML file at ``path`` (optional) overridden by ``environ``."""
-    data: dict[str, Any] = {}
-    if path is not None:
-        try:
-            with Path(path).open("rb") as handle:
-                data = tomllib.load(handle)
-        except FileNotFoundError:
-            raise EmpConfigError(f"{path}: no such configuration file") from None
-        except OSError as error:
-            raise EmpConfigError(f"{path}: cannot read ({error.strerror})") from None
-        except tomllib.TOMLDecodeError as error:
-            raise EmpConfigError(f"{path}: not valid TOML ({error})") from None
-    _apply_environment(data, environ or {})
-    return settings_from_mapping(data)
+    return read_settings(path, environ)[0]
 
 
-def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> None:
-    for name, value in environ.items():
-        if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
-            continue
-        path = [part.lower() for part in name[len(ENV_PREFIX) :].split("__")]
-        if not all(path):
-            raise EmpConfigError(f"{name}: empty part in the variable name")
-        if len(path) == 1:
-            if path[0] not in _TOP_LEVEL:
-                raise EmpConfigError(f"{name}: unknown setting {path[0]!r}")
-            data[path[0]] = _EnvText(value)
-            continue
-        if path[0] not in _TABLES:
-            raise EmpConfigError(f"{name}: unknown table {path[0]!r} (use {', '.join(_TABLES)})")
-        table = data
-        for part in path[:-1]:
-            existing = table.get(part)
-            if existing is None:
-                existing = table[part] = {}
-            if not isinstance(existing, dict):
-                raise EmpConfigError(f"{name}: {part!r} is not a table in the configuration file")
-            table = existing
-        table[path[-1]] = _toml_value(value)
-
-
-class _EnvText(str):
-    """A top-level value from the environment: text that the typed readers convert."""
-
-
-def _toml_value(text: str) -> Any:
-    try:
-        return tomllib.loads(f"v = {text}")["v"]
-    except tomllib.TOMLDecodeError:
-        return text
+def read_settings(
+    path: str | Path | None, environ: Mapping[str, str] | None = None
+) -> tuple[EmpSettings, Loaded]:
+    """The settings and what they were read from (for ``emrex emp check-config``)."""
+    loaded = read(EMP, path, environ or {}, EmpConfigError)
+    return settings_from_loaded(loaded), loaded
 
 
 def settings_from_mapping(data: Mapping[str, Any]) -> EmpSettings:
-    unknown = sorted(set(data) - set(_TOP_LEVEL) - set(_TABLES))
-    if unknown:
-        raise EmpConfigError(f"{unknown[0]}: unknown setting")
+    """Settings from an already parsed mapping (no environment)."""
+    return settings_from_loaded(from_mapping(EMP, data, {}, EmpConfigError))
+
+
+def settings_from_loaded(loaded: Loaded) -> EmpSettings:
+    """The typed settings of what the reader merged; an error names its file or variable too."""
+    try:
+        return _settings(loaded.data)
+    except ConfigError as error:
+        raise loaded.locate(error) from None
+
+
+def _settings(data: Mapping[str, Any]) -> EmpSettings:
     r = _Reader(data)
     production = r.boolean("production", True)
     login = data.get("login")
@@ -284,20 +233,12 @@ class _Reader:
 
     def texts(self, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
         value = self._get(key, default)
-        if isinstance(value, _EnvText):
-            value = [part for part in value.split(",") if part.strip()]
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise EmpConfigError(f"{self.prefix}{key}: expected a list of text values")
         return tuple(v.strip() for v in value)
 
     def boolean(self, key: str, default: bool) -> bool:
         value = self._get(key, default)
-        if isinstance(value, _EnvText):
-            lowered = value.strip().lower()
-            if lowered in ("true", "1", "yes"):
-                return True
-            if lowered in ("false", "0", "no"):
-                return False
         if not isinstance(value, bool):
             raise EmpConfigError(f"{self.prefix}{key}: expected true or false, got {value!r}")
         return value
@@ -314,7 +255,6 @@ class _Reader:
                 f"{self.prefix}{key}: expected a whole number from {low} to {high}, got {value!r}"
             )
         return value
-
 
     def seconds(self, key: str, default: float) -> float:
         value = self._get(key, default)

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from emrex.config.reader import suggestion
 from emrex.db import Database
 from emrex.emp.config import EmpConfigError, EmpSettings
 from emrex.emp.sources.base import ResultsSource
@@ -85,7 +86,8 @@ def _options(cls: type[_C], options: Mapping[str, Any]) -> _C:
     values: dict[str, Any] = {}
     for key, value in options.items():
         if key not in known:
-            raise EmpConfigError(f"source.{key}: unknown setting (known: {', '.join(known)})")
+            hint = suggestion(key, known) or f" (known: {', '.join(known)})"
+            raise EmpConfigError(f"source.{key}: unknown setting{hint}")
         if isinstance(value, list):
             value = tuple(value)
         if not _accepts(known[key], value):

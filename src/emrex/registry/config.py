@@ -18,24 +18,19 @@ certificates = ["certs/ladok.pem", "certs/ladok-next.pem"]   # relative to this 
 
 from __future__ import annotations
 
-import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emrex.config import ConfigError, Loaded, read
+from emrex.config.services import REGISTRY
 from emrex.registry.builder import CertificateText, RegistryBuilder
 from emrex.registry.countries import normalise_code
 from emrex.registry.model import Registry, RegistryError
 
-KNOWN = {
-    "": ("host", "port", "countries", "emps"),
-    "countries": ("code", "name", "singleFetch"),
-    "emps": ("acronym", "country", "institutions", "url", "certificates"),
-}
 
-
-class RegistryConfigError(RegistryError):
+class RegistryConfigError(RegistryError, ConfigError):
     """The server configuration is unreadable or names something wrong; the message names the setting."""
 
 
@@ -53,31 +48,36 @@ class ServerConfig:
     port: int = 8080
 
 
-def load_server_config(path: str | Path) -> ServerConfig:
-    """Read and check the whole configuration; certificate paths are relative to the file."""
+def load_server_config(path: str | Path, environ: Mapping[str, str] | None = None) -> ServerConfig:
+    """Read and check the whole configuration; certificate paths are relative to the file.
+    ``EMREX_REGISTRY_HOST`` and ``EMREX_REGISTRY_PORT`` in ``environ`` override the file."""
+    return read_server_config(path, environ)[0]
+
+
+def read_server_config(
+    path: str | Path, environ: Mapping[str, str] | None = None
+) -> tuple[ServerConfig, Loaded]:
+    """The configuration and what it was read from (for ``emrex registry check-config``)."""
     path = Path(path)
+    if not path.exists():
+        raise ConfigFileMissing(f"{path}: no such file", origin=str(path), kind="unreadable")
     try:
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise ConfigFileMissing(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ConfigFileMissing(f"{path}: is a directory, not a file") from None
-    except OSError as exc:
-        raise ConfigFileMissing(f"{path}: cannot read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise RegistryConfigError(f"{path}: not UTF-8 text") from None
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise RegistryConfigError(f"{path}: not valid TOML: {exc}") from None
-    return _config(document, path)
+        loaded = read(REGISTRY, path, environ or {}, RegistryConfigError)
+    except RegistryConfigError as error:
+        if error.kind == "unreadable":
+            raise ConfigFileMissing(str(error), origin=error.origin, kind=error.kind) from None
+        raise
+    return _config(loaded, path), loaded
 
 
-def _config(document: dict[str, Any], path: Path) -> ServerConfig:
+def _config(loaded: Loaded, path: Path) -> ServerConfig:
+    document = loaded.data
+
     def fail(setting: str, problem: str) -> RegistryConfigError:
-        return RegistryConfigError(f"{path}: {setting}: {problem}")
+        found = loaded.origin(setting)
+        where = found.where if found is not None else str(path)
+        return RegistryConfigError(f"{where}: {setting}: {problem}", setting=setting, origin=where)
 
-    _unknown(document, "", fail)
     host = document.get("host", "127.0.0.1")
     if not isinstance(host, str) or not host.strip():
         raise fail("host", "must be a host name or address in quotes")
@@ -88,7 +88,6 @@ def _config(document: dict[str, Any], path: Path) -> ServerConfig:
     try:
         for index, country in enumerate(_tables(document, "countries", fail)):
             where = f"countries[{index}]"
-            _unknown(country, "countries", fail, where)
             code = _text(country, "code", where, fail)
             if normalise_code(code) is None:
                 raise fail(f"{where}.code", f"{code!r} is not a two-letter country code")
@@ -103,7 +102,6 @@ def _config(document: dict[str, Any], path: Path) -> ServerConfig:
             raise fail("emps", "no EMP is configured (add at least one [[emps]] table)")
         for index, emp in enumerate(emps):
             where = f"emps[{index}]"
-            _unknown(emp, "emps", fail, where)
             country_code = _text(emp, "country", where, fail)
             if normalise_code(country_code) is None:
                 raise fail(f"{where}.country", f"{country_code!r} is not a two-letter country code")
@@ -121,14 +119,6 @@ def _config(document: dict[str, Any], path: Path) -> ServerConfig:
     except RegistryError as exc:  # the builder's strict checks: already prefixed with the file
         raise RegistryConfigError(str(exc)) from None
     return ServerConfig(registry=registry, host=host.strip(), port=port)
-
-
-def _unknown(table: dict[str, Any], kind: str, fail: Fail, where: str = "") -> None:
-    for key in table:
-        if key not in KNOWN[kind]:
-            known = ", ".join(KNOWN[kind])
-            name = f"{where}.{key}" if where else key
-            raise fail(name, f"unknown setting (known here: {known})")
 
 
 def _tables(document: dict[str, Any], key: str, fail: Fail) -> list[dict[str, Any]]:

@@ -13,8 +13,10 @@ import hashlib
 import hmac
 import secrets
 from collections import Counter
+from typing import TYPE_CHECKING
 
-from emrex.web.login.settings import DemoAccount
+if TYPE_CHECKING:  # settings imports this module's check_hash_format: only the type is needed here
+    from emrex.web.login.settings import DemoAccount
 
 _LOG2_N = 14
 _R = 8

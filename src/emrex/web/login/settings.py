@@ -1,6 +1,7 @@
 """Login configuration, read from a deployment's config mapping (for example a TOML table).
 
-Every bad value raises ``LoginConfigError`` naming the setting, e.g. ``login.oidc.client_id``.
+Every bad value raises ``LoginConfigError`` naming the setting, e.g. ``login.oidc.client_id``; unknown
+keys are refused (``emrex.config.services.LOGIN`` lists the known ones).
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Literal, cast
 
-from emrex.errors import EmrexError
+from emrex.config.errors import ConfigError
+from emrex.config.reader import refuse_unknown
+from emrex.config.services import LOGIN
+from emrex.web.login.demo import check_hash_format
 
 Method = Literal["oidc", "headers", "demo", "saml"]
 METHODS: tuple[Method, ...] = ("oidc", "headers", "demo", "saml")
@@ -29,7 +33,7 @@ OIDC_CLAIMS = {
 }
 
 
-class LoginConfigError(EmrexError):
+class LoginConfigError(ConfigError):
     """A login setting is missing or has a value we cannot use."""
 
 
@@ -230,6 +234,7 @@ class LoginSettings:
     @classmethod
     def from_mapping(cls, config: Mapping[str, object], prefix: str = "login") -> LoginSettings:
         r = _Reader(config, prefix)
+        refuse_unknown(config, LOGIN, f"{prefix}.", "", LoginConfigError)
         method = r.string("method")
         production = r.boolean("production", True)
         oidc = headers = saml = None
@@ -455,8 +460,6 @@ def _xmlsec(r: _Reader) -> str:
 
 
 def _demo(r: _Reader) -> tuple[DemoAccount, ...]:
-    from emrex.web.login.demo import check_hash_format
-
     accounts = []
     seen: set[str] = set()
     for a in r.tables("accounts"):
