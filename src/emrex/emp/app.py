@@ -32,7 +32,7 @@ from emrex.emp.protocol import EntryError, EntryRules, ReturnCode, parse_entry, 
 from emrex.emp.results_cache import ResultsCache
 from emrex.emp.selection import Catalogue, catalogue
 from emrex.emp.sources.base import PersonNotFound, PersonQuery, ResultsSource, SourceError
-from emrex.emp.stats import collect
+from emrex.emp.stats_pages import stats_router
 from emrex.emp.store import PENDING, Flow, FlowStore, Offer, PendingFlow, subject_hash
 from emrex.trust.signer import Signer
 from emrex.web import (
@@ -46,7 +46,7 @@ from emrex.web import (
     gettext,
     render,
 )
-from emrex.web.auth import Person, current_person, person_context, require_person
+from emrex.web.auth import Person, current_person, person_context
 from emrex.web.login import LOCALE_DIR as LOGIN_LOCALE_DIR
 from emrex.web.login import LOGIN_PATHS, LoginSettings, cross_site_paths, login_router, request_address
 from emrex.web.login import TEMPLATES_DIR as LOGIN_TEMPLATES_DIR
@@ -135,6 +135,7 @@ def create_emp_app(
     app.state.emrex_emp = emp
     app.include_router(login_router(login, database))
     _routes(app, emp)
+    app.include_router(stats_router(emp))
     return app
 
 
@@ -457,16 +458,6 @@ def _routes(app: FastAPI, emp: Emp) -> None:
             return opened
         flow, person = opened
         return await finish(request, flow, ReturnCode.NO_RESULTS, offer=await offered(flow, person))
-
-    @app.get("/admin/stats")
-    async def stats_page(request: Request) -> Response:
-        person = require_person(request)
-        if not (person.has_role("staff") or person.has_role("admin")):
-            return render(
-                request, "emrex/error.html", {"status": 403, "detail": None, "reason": None}, status_code=403
-            )
-        stats = await run_in_threadpool(collect, emp.database)
-        return render(request, "emp/stats.html", {"stats": stats})
 
 
 def _(message: str) -> str:
