@@ -38,7 +38,7 @@ OUTCOME_NAMES = {
     Status.CANCELLED: _("Cancelled at the data provider"),
     Status.NO_RESULTS: _("No results"),
     Status.EMP_ERROR: _("Error at the data provider"),
-    Status.FAILED: _("Refused"),
+    Status.FAILED: _("Not accepted"),
 }
 
 

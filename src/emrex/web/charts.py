@@ -2,7 +2,7 @@
 
 One chart is one series of labelled values drawn as horizontal bars, each bar with its value
 written after it (a chart never relies on colour alone). The SVG has ``role="img"``, a ``<title>``
-and a ``<desc>``; the page puts the same numbers in a table beside it. The drawing is 320 units
+and a ``<desc>``; the page puts the same numbers in a table beside it. The drawing is 300 units
 wide and scales down with its container: short labels (months) sit left of their bar, longer ones
 above it, so the text stays readable on a 320 px phone. Every piece of text is escaped here, and
 characters XML cannot carry are dropped: a label is data from outside (a registry, a client host).
@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-WIDTH = 320
-FONT = 14  # units of the viewBox; at 320 px on a phone it is drawn at 14 px
+WIDTH = 300
+FONT = 16  # units of the viewBox: about 14 px on a 320 px phone, 17 px at the widest
 CHAR = 0.62 * FONT  # a generous width of one character of a sans-serif font (digits, Latin)
-BAR = 18
+BAR = 20
 MAX_BARS = 40  # bars beyond these are added up into one "other" bar
 LEFT_LABEL_CHARS = 12  # labels up to this long sit left of their bar
 ABOVE_LABEL_CHARS = 40  # longer labels sit above it, cut to this many characters
