@@ -22,7 +22,7 @@ from emrex.errors import EmrexError
 
 MAX_MONTHS = 36
 DEFAULT_MONTHS = 12
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
 
 
 class PeriodError(EmrexError, ValueError):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 WIDTH = 300
-FONT = 16  # units of the viewBox: about 14 px on a 320 px phone, 17 px at the widest
+FONT = 16  # units of the viewBox: about 15 px on a 320 px phone, 17 px at the widest (20rem)
 CHAR = 0.62 * FONT  # a generous width of one character of a sans-serif font (digits, Latin)
 BAR = 20
 MAX_BARS = 40  # bars beyond these are added up into one "other" bar
