@@ -66,7 +66,7 @@ def test_a_small_count_stays_visible() -> None:
 
 def test_short_labels_sit_left_of_their_bar_and_long_ones_above_it_cut() -> None:
     short = _chart([Bar("2026-01", 1)])
-    label, value = _texts(short)
+    assert _texts(short) == ["2026-01", "1"]
     rect = next(short.iter(f"{SVG}rect"))
     assert float(rect.get("x")) > 0  # a label column before the bars
     long_name = "Nordkapp School of Music and Arts, Department of Jazz and Folk Music"
