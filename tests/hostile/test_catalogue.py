@@ -14,6 +14,8 @@ MODULES = (
     "test_emc_return",
     "test_emc_pages",
     "test_emc_staff",
+    "test_emc_statistics",
+    "test_emp_statistics",
     "test_emc_api",
     "test_library",
     "test_cli",
