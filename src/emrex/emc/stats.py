@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from emrex.db import Database, utcnow
 from emrex.db.months import Period, month_of
 from emrex.emc.models import ForeignCredential, Status, Transfer, shown_status_column
-from emrex.figures import Export, Row, institution_id
+from emrex.figures import Export, Row
 from emrex.web.charts import Bar
 from emrex.web.statistics import chart
 
@@ -154,7 +154,7 @@ def _credit_sums(rows: Sequence[tuple[str, str | None, int]]) -> list[tuple[str,
     return sorted(sums.items())
 
 
-def export(figures: EmcFigures, *, base_url: str, name: str, generated_at: datetime) -> Export:
+def export(figures: EmcFigures, *, institution: str, name: str, generated_at: datetime) -> Export:
     """The figures in the shared export format (emrex.figures)."""
     rows = [
         Row("transfers", month, count, "transfers", country=country, outcome=outcome)
@@ -162,7 +162,7 @@ def export(figures: EmcFigures, *, base_url: str, name: str, generated_at: datet
     ]
     rows += [Row("courses_imported", month, count, "courses") for month, count in figures.courses]
     rows += [Row("credits_imported", month, value, "ECTS") for month, value in figures.credits]
-    return Export("emc", institution_id((), base_url), name, figures.period, rows, generated_at)
+    return Export("emc", institution, name, figures.period, rows, generated_at)
 
 
 def charts(

@@ -10,9 +10,11 @@ from starlette.responses import Response
 
 from emrex.db import utcnow
 from emrex.db.months import PeriodError
+from emrex.emc.config import EmcSettings
 from emrex.emc.recognition.stats import recognition_statistics
 from emrex.emc.service import Service
 from emrex.emc.stats import OUTCOME_NAMES, charts, collect, export
+from emrex.figures import institution_id
 from emrex.web import current_language, gettext, render
 from emrex.web.auth import Person, require_role
 from emrex.web.charts import number_text
@@ -56,11 +58,16 @@ def stats_router(service: Service) -> APIRouter:
         period = period_of(request)
         if isinstance(period, PeriodError):
             return refused(period)
-        name = settings.recognition.institution or settings.title
-        made = export(collect(db, period), base_url=settings.web.base_url, name=name, generated_at=utcnow())
+        ident, name = institution(settings)
+        made = export(collect(db, period), institution=ident, name=name, generated_at=utcnow())
         return download(made, kind)
 
     return router
+
+
+def institution(settings: EmcSettings) -> tuple[str, str]:
+    """The EMC's id in the export (the host of its public URL: it has no SCHAC setting) and its name."""
+    return institution_id((), settings.web.base_url), settings.recognition.institution or settings.title
 
 
 @lru_cache(maxsize=1024)

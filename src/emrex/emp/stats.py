@@ -5,17 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, select
 
 from emrex.db import Database
 from emrex.db.months import Period, month_of
 from emrex.emp.store import FINISH, START, EmpEventRow
-from emrex.figures import Export, Row, institution_id
-
-if TYPE_CHECKING:
-    from emrex.emp.config import EmpSettings
+from emrex.figures import Export, Row
 
 
 @dataclass(frozen=True)
@@ -298,7 +295,7 @@ def figures(database: Database, period: Period) -> EmpFigures:
     )
 
 
-def export(found: EmpFigures, *, settings: EmpSettings, generated_at: datetime) -> Export:
+def export(found: EmpFigures, *, institution: str, name: str, generated_at: datetime) -> Export:
     """The figures in the shared export format (emrex.figures)."""
     rows: list[Row] = []
     for m, host, kind, code, n, items, credits in found.sessions:
@@ -310,5 +307,4 @@ def export(found: EmpFigures, *, settings: EmpSettings, generated_at: datetime) 
             rows.append(Row("results_sent", m, items, "results", client=host, outcome=code))
         if credits:
             rows.append(Row("credits_sent", m, credits, "credits", client=host, outcome=code))
-    ident = institution_id(settings.institutions, settings.base_url)
-    return Export("emp", ident, settings.name, found.period, rows, generated_at)
+    return Export("emp", institution, name, found.period, rows, generated_at)

@@ -13,6 +13,7 @@ from starlette.responses import Response
 from emrex.db import utcnow
 from emrex.db.months import PeriodError
 from emrex.emp.stats import OUTCOME_NAMES, EmpFigures, export, figures
+from emrex.figures import institution_id
 from emrex.web import gettext, render
 from emrex.web.auth import require_person
 from emrex.web.charts import Bar, number_text
@@ -62,7 +63,9 @@ def stats_router(emp: Emp) -> APIRouter:
         if isinstance(period, PeriodError):
             return refused(period)
         found = await run_in_threadpool(figures, emp.database, period)
-        return download(export(found, settings=emp.settings, generated_at=utcnow()), kind)
+        settings = emp.settings
+        ident = institution_id(settings.institutions, settings.base_url)
+        return download(export(found, institution=ident, name=settings.name, generated_at=utcnow()), kind)
 
     return router
 
