@@ -143,3 +143,36 @@ def test_serve_runs_the_service(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_stats_prints_the_export_of_a_period(
+    emc: TestClient, keys: Keys, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+    import io
+    import json
+
+    login(emc)
+    transfer_id = ok(emc, keys, start(emc))
+    token = csrf(emc.get(f"/transfers/{transfer_id}").text)
+    emc.post(f"/transfers/{transfer_id}/confirm", data={"csrf_token": token})
+    config = write_config(tmp_path)
+    text = config.read_text().replace(f"sqlite:///{tmp_path}/cli.db", str(database_of(emc).url))
+    config.write_text(text)
+    month = dt.datetime.now(dt.UTC).strftime("%Y-%m")
+    assert main(["emc", "stats", "--config", str(config), "--from", month]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["service"], data["institution"]["id"]) == ("emc", "emc.uni.example")
+    assert data["period"] == {"from": month, "to": month, "timeZone": "UTC"}
+    assert {"figure": "courses_imported", "month": month, "country": None, "client": None, "outcome": None,
+            "value": 8, "unit": "courses"} in data["rows"]  # fmt: skip
+    assert main(["emc", "stats", "--config", str(config), "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert {(r["figure"], r["country"], r["outcome"], r["value"]) for r in rows} >= {
+        ("transfers", "SE", "imported", "1"),
+        ("credits_imported", "", "", "67.5"),
+    }
+    assert main(["emc", "stats", "--config", str(config), "--from", "2026-13"]) == 2
+    assert capsys.readouterr().err.strip().endswith("--from: expected a month like 2026-03, got '2026-13'")
+    assert main(["emc", "stats", "--config", str(config), "--from", "2020-01", "--to", "2026-01"]) == 2
+    assert "more than 36 months" in capsys.readouterr().err

@@ -100,6 +100,6 @@ def test_statistics_count_transfers_and_imported_credits(
     start(student, "IT", "https://emp.monte.example/emrex")
     login(staff, "staff")
     stats = staff.get("/staff/statistics").text
-    assert "Courses imported: 8. Credits imported (ECTS, passed): 67.5." in stats
+    assert "2 transfers started, 8 courses imported, 67.5 ECTS credits imported (passed courses)." in stats
     assert "<td>SE</td><td>Imported</td><td>1</td>" in stats
     assert "<td>IT</td><td>Waiting for the data provider</td><td>1</td>" in stats

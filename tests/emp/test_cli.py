@@ -195,3 +195,31 @@ def test_serve_with_an_unreachable_database(config_file: Path, capsys: pytest.Ca
     config_file.write_text(text[:start] + 'database_url = "postgresql://emrex@127.0.0.1:1/none"' + text[end:])
     assert main(["emp", "serve", "--config", str(config_file)]) == 2
     assert "not reachable" in capsys.readouterr().err
+
+
+def test_stats_exports_a_period(emp: TestClient, capsys: pytest.CaptureFixture[str]) -> None:
+    import csv
+    import io
+
+    flow = start(emp)
+    login(emp, flow)
+    post(emp, f"{flow}/select", emp.get(flow).text, item=["0:C1", "1:GR-101"], action="preview")
+    reply(post(emp, f"{flow}/send", emp.get(f"{flow}/preview").text, action="send", consent="yes"))
+    url = str(emp.app.state.emrex_emp.database.url)  # type: ignore[attr-defined]
+    assert main(["emp", "stats", "--database", url, "--format", "csv"]) == 2
+    assert "--institution" in capsys.readouterr().err  # nothing names the institution
+    command = ["emp", "stats", "--database", url, "--format", "csv", "--institution", "Nordvik.example"]
+    assert main(command) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert {r["institution_id"] for r in rows} == {"nordvik.example"}
+    assert {(r["figure"], r["client"], r["outcome"], r["value"]) for r in rows} >= {
+        ("sessions_started", "emc.home.example", "", "1"),
+        ("sessions_finished", "emc.home.example", "NCP_OK", "1"),
+        ("results_sent", "emc.home.example", "NCP_OK", "2"),
+        ("credits_sent", "emc.home.example", "NCP_OK", "13.5"),
+    }
+    assert main([*command, "--to", "1999-01"]) == 2
+    assert "--to: expected a month like 2026-03" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as usage:  # one or the other
+        main(["emp", "stats", "--database", url, "--json", "--format", "csv"])
+    assert usage.value.code == 2 and "not allowed with" in capsys.readouterr().err

@@ -19,8 +19,6 @@ from emrex.db import Database, upgrade
 from emrex.elmo.reader import read_elmo
 from emrex.emp.app import create_emp_app
 from emrex.emp.config import settings_from_mapping
-from emrex.sis.format import parse_sis_json
-from emrex.sis.importer import import_sis
 from emrex.oots import (
     Agent,
     EvidenceRequester,
@@ -39,6 +37,8 @@ from emrex.oots import (
 )
 from emrex.oots.access_point import HttpWsPlugin, create_access_point
 from emrex.oots.request import new_request_id
+from emrex.sis.format import parse_sis_json
+from emrex.sis.importer import import_sis
 from emrex.trust.ca import Issued
 from emrex.trust.verifier import verify
 from tests.emp.conftest import config, emp_ca, emp_key, key_files, password_hash

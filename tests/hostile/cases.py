@@ -227,6 +227,13 @@ CASES: tuple[Case, ...] = tuple(
             "another logged-in person opens a flow's pages by its URL",
             "404 page; no results of the owner shown; nothing stored",
         ),
+        (
+            "emp-pages-stats-period-hostile",
+            "`/admin/stats` and its CSV/JSON downloads with `from`/`to` of a script, 60 000 characters, "
+            "month 13, digits of another script, a reversed and a 100-year period",
+            "400: the page with its form and a clear message, the input escaped and cut to 20 characters; "
+            "a download says why in one line; nothing stored",
+        ),
     )
     + _cases(
         "EMC return",
@@ -543,6 +550,20 @@ CASES: tuple[Case, ...] = tuple(
             FOUND + "303 to `/`: dot segments are resolved as browsers do, and a result that is not a "
             "local path is dropped",
         ),
+        (
+            "emc-staff-statistics-period-hostile",
+            "`/staff/statistics` and its CSV/JSON downloads with `from`/`to` of a script, 60 000 "
+            "characters, month 13, digits of another script, a reversed and a 100-year period",
+            "400: the page with its form and a clear message, the input escaped and cut to 20 characters; "
+            "a download says why in one line; nothing stored",
+        ),
+        (
+            "emc-staff-statistics-hostile-names",
+            "a data provider's name (from a registry) and an issuer's name (from a signed document) "
+            "holding a script, counted on the statistics page",
+            "shown escaped in the tables; every chart parses as SVG with no script; the downloads carry "
+            "no names at all",
+        ),
     )
     + _cases(
         "SIS API",
@@ -660,6 +681,13 @@ CASES: tuple[Case, ...] = tuple(
             "lib-verify-keyinfo-not-trusted",
             "signed by another key with the same name and CA, its certificate in `KeyInfo`",
             "`UntrustedSigner`",
+        ),
+        (
+            "lib-chart-hostile-labels",
+            "`emrex.web.charts` labels, title and description with `<script>`, quotes, `]]>`, control "
+            "characters and a lone surrogate; a chart id with quotes and an event handler",
+            "well-formed SVG holding them as text only (characters XML cannot carry dropped); the id "
+            "reduced to letters, digits and hyphens",
         ),
     )
     + _cases(

@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from emrex.cli import EXIT_OK, EXIT_USAGE, CliError
+from emrex.cli.stats_export import add_period_options, export_period, print_export
 
 
 def register(commands: Any) -> None:
@@ -40,6 +41,17 @@ def register(commands: Any) -> None:
     p = sub.add_parser("purge", help="remove received documents older than emc.retention.raw_days")
     p.add_argument("--config", required=True, metavar="FILE")
     p.set_defaults(handler=_purge)
+
+    p = sub.add_parser(
+        "stats",
+        help="print the statistics export of a period of months (no personal data)",
+        description="Transfers by month, country and outcome, courses and ECTS credits imported, in the "
+        "versioned CSV or JSON format of docs/STATISTICS.md.",
+    )
+    p.add_argument("--config", required=True, metavar="FILE")
+    p.add_argument("--format", choices=("csv", "json"), default="json", help="default: json")
+    add_period_options(p)
+    p.set_defaults(handler=_stats)
 
     from emrex.cli.emc_catalogue import add_catalogue
 
@@ -177,3 +189,25 @@ def _purge(args: argparse.Namespace) -> int:
         database.dispose()
     print(f"removed the received documents of {count} transfer(s)")
     return EXIT_OK
+
+
+def _stats(args: argparse.Namespace) -> int:
+    from emrex.db import DatabaseError, utcnow
+    from emrex.db.owner import open_for_reading
+    from emrex.emc.stats import collect, export
+    from emrex.emc.stats_pages import institution
+
+    settings = _settings(args.config)
+    period = export_period(args)
+    try:
+        database = open_for_reading(settings.database_url, "emc")  # never created or migrated here
+    except DatabaseError as error:
+        raise CliError(str(error), EXIT_USAGE) from None
+    try:
+        figures = collect(database, period)
+    except DatabaseError as error:
+        raise CliError(str(error), EXIT_USAGE) from None
+    finally:
+        database.dispose()
+    ident, name = institution(settings)
+    return print_export(export(figures, institution=ident, name=name, generated_at=utcnow()), args.format)

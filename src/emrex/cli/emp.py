@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from emrex.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, CliError
+from emrex.cli.stats_export import add_period_options, export_period, print_export
 
 CONFIG_ENV = "EMREX_EMP_CONFIG"  # as emrex.emp.config.CONFIG_ENV (kept light: no import at start)
 
@@ -54,7 +55,17 @@ def register(commands: Any) -> None:
     where = stats.add_mutually_exclusive_group()
     where.add_argument("--config", metavar="FILE", help="read the database URL from this configuration")
     where.add_argument("--database", metavar="URL", help="the EMP's database")
-    stats.add_argument("--json", action="store_true", help="print JSON instead of text")
+    shape = stats.add_mutually_exclusive_group()
+    shape.add_argument("--json", action="store_true", help="print the summary of all records as JSON")
+    shape.add_argument(
+        "--format",
+        choices=("csv", "json"),
+        help="print the statistics export of a period of months (docs/STATISTICS.md)",
+    )
+    add_period_options(stats)
+    stats.add_argument(
+        "--institution", metavar="ID", help="the institution's id in the export (default: from --config)"
+    )
     stats.set_defaults(handler=_stats)
 
     add_import(sub)
@@ -134,17 +145,23 @@ def _stats(args: argparse.Namespace) -> int:
     from emrex.emp.config import load_settings
     from emrex.emp.stats import collect, format_table
 
-    url = args.database
+    url, settings = args.database, None
     if url is None:
         path = _config_path(args.config)
         if path is None and "EMREX_EMP_DATABASE_URL" not in os.environ:
             raise CliError(f"give --config FILE or --database URL (or set {CONFIG_ENV})")
-        url = load_settings(path, os.environ).database_url if path else os.environ["EMREX_EMP_DATABASE_URL"]
+        settings = load_settings(path, os.environ) if path else None
+        url = settings.database_url if settings else os.environ["EMREX_EMP_DATABASE_URL"]
+    period = export_period(args)
+    if args.format and settings is None and not args.institution:
+        raise CliError("give --institution ID: with --database there is no configuration that names it")
     try:
         database = open_for_reading(url, "emp")  # never created or migrated by a reading command
     except DatabaseError as error:
         raise CliError(str(error)) from None
     try:
+        if args.format:
+            return _export(args, database, period, settings)
         stats = collect(database)
     except DatabaseError as error:
         raise CliError(str(error)) from None
@@ -176,3 +193,17 @@ def _stats(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(format_table(stats))
     return EXIT_OK
+
+
+def _export(args: argparse.Namespace, database: Any, period: Any, settings: Any) -> int:
+    from emrex.db import utcnow
+    from emrex.emp.stats import export, figures
+    from emrex.figures import institution_id
+
+    if args.institution:
+        ident = args.institution.strip().lower()
+    else:
+        ident = institution_id(settings.institutions, settings.base_url)
+    name = settings.name if settings else ""
+    made = export(figures(database, period), institution=ident, name=name, generated_at=utcnow())
+    return print_export(made, args.format)

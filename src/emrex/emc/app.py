@@ -19,6 +19,7 @@ from emrex.emc.config import RETURN_PATH, EmcSettings
 from emrex.emc.registries import Registries
 from emrex.emc.service import Service
 from emrex.emc.staff import staff_router
+from emrex.emc.stats_pages import stats_router
 from emrex.emc.store import purge_raw
 from emrex.emc.student import student_router
 from emrex.emc.webhook import WebhookSender
@@ -82,6 +83,7 @@ def create_emc_app(
     app.include_router(login_router(settings.login, db))
     app.include_router(student_router(service))
     app.include_router(staff_router(service))
+    app.include_router(stats_router(service))
     recognition.install(app, service)
     app.mount("/api/v1", create_api(service))
     app.state.emc_service = service

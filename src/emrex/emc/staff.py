@@ -1,4 +1,5 @@
-"""Staff pages: the review queue, per-student overviews, one transfer, decisions and statistics."""
+"""Staff pages: the review queue, per-student overviews, one transfer and decisions (statistics:
+emrex.emc.stats_pages)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,10 @@ from starlette.responses import RedirectResponse, Response
 
 from emrex.db import utcnow
 from emrex.emc.models import ForeignCredential, Status, Transfer
-from emrex.emc.recognition.stats import recognition_statistics
 from emrex.emc.returns import ReturnRefused
 from emrex.emc.search import MAX_QUERY, find_students, is_known
 from emrex.emc.service import Service, page_values, stored_received, view_of
-from emrex.emc.store import TransferError, review, statistics, valid_id
+from emrex.emc.store import TransferError, review, valid_id
 from emrex.emc.student import document_response
 from emrex.web import current_language, flash, gettext, render
 from emrex.web.auth import Person, require_role
@@ -181,10 +181,5 @@ def staff_router(service: Service) -> APIRouter:
                 status_code=404,
             )
         return document_response(request, transfer, kind)
-
-    @router.get("/statistics", name="staff_statistics")
-    def staff_statistics(request: Request, staff: StaffDep) -> Response:
-        context = {"stats": statistics(db), "recognition": recognition_statistics(db)}
-        return render(request, "emc/staff_statistics.html", context)
 
     return router

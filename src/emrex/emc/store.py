@@ -11,7 +11,6 @@ import hashlib
 import json
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
@@ -27,7 +26,6 @@ from emrex.emc.models import (
     Transfer,
     WebhookEvent,
     shown_status,
-    shown_status_column,
 )
 from emrex.emc.registries import emp_title
 from emrex.emc.returns import Outcome, Received, ResultKey, ReturnRefused, result_key
@@ -527,55 +525,3 @@ def credential_data(c: ForeignCredential) -> dict[str, Any]:
         "end_date": c.end_date.isoformat() if c.end_date else None,
         "status": c.status,
     }
-
-
-@dataclass(frozen=True)
-class Statistics:
-    by_country: Sequence[tuple[str, str, int]]  # country, status, count
-    by_emp: Sequence[tuple[str, str, int]]
-    by_institution: Sequence[tuple[str, str | None, int]]  # issuer, its country, courses imported
-    courses_imported: int
-    credits_imported: str
-
-
-def statistics(db: Database) -> Statistics:
-    from decimal import Decimal, InvalidOperation
-
-    from sqlalchemy import func
-
-    status = shown_status_column(utcnow()).label("shown_status")
-    with db.session(readonly=True) as s:
-        by_country = s.execute(
-            select(Transfer.country_code, status, func.count())
-            .group_by(Transfer.country_code, status)
-            .order_by(Transfer.country_code, status)
-        ).all()
-        by_emp = s.execute(
-            select(Transfer.emp_name, status, func.count())
-            .group_by(Transfer.emp_name, status)
-            .order_by(Transfer.emp_name, status)
-        ).all()
-        by_institution = s.execute(
-            select(ForeignCredential.issuer, ForeignCredential.issuer_country, func.count())
-            .group_by(ForeignCredential.issuer, ForeignCredential.issuer_country)
-            .order_by(ForeignCredential.issuer, ForeignCredential.issuer_country)
-        ).all()
-        courses = s.scalar(select(func.count()).select_from(ForeignCredential)) or 0
-        total = Decimal(0)
-        for value in s.scalars(
-            select(ForeignCredential.credits)
-            .where(ForeignCredential.credits.is_not(None))
-            .where(ForeignCredential.status == "passed")
-            .where(func.lower(ForeignCredential.credit_scheme) == "ects")
-        ):
-            try:
-                total += Decimal(value or "0")
-            except InvalidOperation:
-                continue
-    return Statistics(
-        [(r[0], r[1], int(r[2])) for r in by_country],
-        [(r[0], r[1], int(r[2])) for r in by_emp],
-        [(r[0], r[1], int(r[2])) for r in by_institution],
-        int(courses),
-        str(total),
-    )

@@ -22,7 +22,7 @@ from emrex.emp.protocol import EntryRules
 from emrex.emp.results_cache import ResultsCache
 from emrex.emp.service import EmpService
 from emrex.emp.sources.base import ResultsSource
-from emrex.emp.staff import staff_router
+from emrex.emp.stats_pages import stats_router
 from emrex.emp.store import FlowStore
 from emrex.emp.student import student_router
 from emrex.trust.signer import Signer
@@ -90,7 +90,7 @@ def create_emp_app(
     app.state.emrex_emp = service
     app.include_router(login_router(login, database))
     app.include_router(student_router(service))
-    app.include_router(staff_router(service))
+    app.include_router(stats_router(service))
     if settings.oots is not None:  # also an OOTS evidence provider: emp.oots_pages
         from emrex.emp.oots_pages import mount_oots
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 
 from emrex.db import Database
+from emrex.db.months import Period, month_of
 from emrex.emp.store import FINISH, START, EmpEventRow
+from emrex.figures import Export, Row
 
 
 @dataclass(frozen=True)
@@ -148,3 +151,160 @@ def format_table(stats: Stats) -> str:
 def _num(value: Decimal) -> str:
     text = format(value.normalize(), "f") if value else "0"
     return text
+
+
+# --- figures over a period of months, counted and summed by the database (pages and export) ---
+
+
+def _(message: str) -> str:
+    """Marks a message for extraction; it is translated where it is shown."""
+    return message
+
+
+# Short names of the outcomes a client is told (returnCode), for charts and tables.
+OUTCOME_NAMES = {
+    "NCP_OK": _("Results sent"),
+    "NCP_CANCEL": _("Cancelled by the student"),
+    "NCP_NO_RESULTS": _("No results to send"),
+    "NCP_ERROR": _("Error"),
+}
+
+
+@dataclass(frozen=True)
+class ClientFigures:
+    client: str
+    started: int
+    finished: int
+    sent: int  # finished with NCP_OK
+    items_sent: int
+    credits_sent: Decimal
+
+
+@dataclass(frozen=True)
+class EmpFigures:
+    period: Period
+    # month, client host, kind (START/FINISH), outcome ("" for START), sessions, items sent, credits sent
+    sessions: list[tuple[str, str, str, str, int, int, Decimal]]
+    institutions: dict[str, int]  # finished sessions naming each institution
+    median_duration_ms: int | None
+
+    def _sum(self, kind: str, key: int) -> dict[str, int]:
+        sums: dict[str, int] = {}
+        for row in self.sessions:
+            if row[2] == kind:
+                sums[str(row[key])] = sums.get(str(row[key]), 0) + row[4]
+        return sums
+
+    def started_per_month(self) -> list[tuple[str, int]]:
+        found = self._sum(START, 0)
+        return [(month, found.get(month, 0)) for month in self.period.months()]
+
+    def per_month(self) -> list[tuple[str, int, int]]:
+        """Month, sessions started, sessions finished."""
+        started, finished = self._sum(START, 0), self._sum(FINISH, 0)
+        return [(m, started.get(m, 0), finished.get(m, 0)) for m in self.period.months()]
+
+    def by_outcome(self) -> list[tuple[str, int]]:
+        return sorted(self._sum(FINISH, 3).items(), key=lambda item: (-item[1], item[0]))
+
+    def credits_per_month(self) -> list[tuple[str, Decimal]]:
+        sums: dict[str, Decimal] = {}
+        for month, _client, kind, _outcome, _n, _items, credits in self.sessions:
+            if kind == FINISH:
+                sums[month] = sums.get(month, Decimal(0)) + credits
+        return [(month, sums.get(month, Decimal(0))) for month in self.period.months()]
+
+    def by_client(self) -> list[ClientFigures]:
+        totals: dict[str, list[Any]] = {}
+        for _month, client, kind, outcome, count, items, credits in self.sessions:
+            t = totals.setdefault(client, [0, 0, 0, 0, Decimal(0)])
+            if kind == START:
+                t[0] += count
+                continue
+            t[1] += count
+            t[2] += count if outcome == "NCP_OK" else 0
+            t[3] += items
+            t[4] += credits
+        rows = [ClientFigures(client, *t) for client, t in totals.items()]
+        return sorted(rows, key=lambda c: (-c.started, c.client))
+
+    @property
+    def started(self) -> int:
+        return sum(self._sum(START, 0).values())
+
+    @property
+    def finished(self) -> int:
+        return sum(self._sum(FINISH, 0).values())
+
+    @property
+    def items_sent(self) -> int:
+        return sum(row[5] for row in self.sessions)
+
+    @property
+    def credits_sent(self) -> Decimal:
+        return sum((row[6] for row in self.sessions), Decimal(0))
+
+
+def figures(database: Database, period: Period) -> EmpFigures:
+    """Every figure of ``period`` (records by the month they were made: START at login, FINISH at the end)."""
+    month = month_of(EmpEventRow.at).label("month")
+    outcome = func.coalesce(EmpEventRow.outcome, "").label("outcome")
+    in_period = period.within(EmpEventRow.at)
+    finish = (EmpEventRow.kind == FINISH) & in_period
+    with database.session() as db:
+        sessions = db.execute(
+            select(
+                month,
+                EmpEventRow.client_host,
+                EmpEventRow.kind,
+                outcome,
+                func.count(),
+                func.coalesce(func.sum(EmpEventRow.items_sent), 0),
+                func.coalesce(func.sum(EmpEventRow.credits_sent), 0),
+            )
+            .where(in_period, EmpEventRow.kind.in_((START, FINISH)))
+            .group_by(month, EmpEventRow.client_host, EmpEventRow.kind, outcome)
+            .order_by(month, EmpEventRow.client_host, EmpEventRow.kind, outcome)
+        ).all()
+        named = db.execute(
+            select(EmpEventRow.institutions, func.count()).where(finish).group_by(EmpEventRow.institutions)
+        ).all()
+        timed = finish & EmpEventRow.duration_ms.is_not(None)
+        count = db.scalar(select(func.count()).where(timed)) or 0
+        median = None
+        if count:
+            median = db.scalar(
+                select(EmpEventRow.duration_ms)
+                .where(timed)
+                .order_by(EmpEventRow.duration_ms)
+                .offset(count // 2)
+                .limit(1)
+            )
+    institutions: dict[str, int] = {}
+    for names, n in named:
+        for name in filter(None, (names or "").split(",")):
+            institutions[name] = institutions.get(name, 0) + int(n)
+    return EmpFigures(
+        period=period,
+        sessions=[
+            (m, host, kind, code, int(n), int(items), Decimal(credits))
+            for m, host, kind, code, n, items, credits in sessions
+        ],
+        institutions=dict(sorted(institutions.items())),
+        median_duration_ms=median,
+    )
+
+
+def export(found: EmpFigures, *, institution: str, name: str, generated_at: datetime) -> Export:
+    """The figures in the shared export format (emrex.figures)."""
+    rows: list[Row] = []
+    for m, host, kind, code, n, items, credits in found.sessions:
+        if kind == START:
+            rows.append(Row("sessions_started", m, n, "sessions", client=host))
+            continue
+        rows.append(Row("sessions_finished", m, n, "sessions", client=host, outcome=code))
+        if items:
+            rows.append(Row("results_sent", m, items, "results", client=host, outcome=code))
+        if credits:
+            rows.append(Row("credits_sent", m, credits, "credits", client=host, outcome=code))
+    return Export("emp", institution, name, found.period, rows, generated_at)
