@@ -21,16 +21,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from emrex.elmo.errors import BadFetchRequest, FetchError, SchemaUnavailable
 from emrex.elmo.schema import (
     IMPORTS,
     SCHEMA_DIR_ENV,
-    SchemaUnavailable,
     compile_schema,
     normalise_version,
     readable_message,
     schema_parser,
 )
-from emrex.errors import EmrexError
 
 if TYPE_CHECKING:
     import httpx
@@ -58,19 +57,6 @@ _VERSION_FILES = (
     "references/xmldsig-core-schema.xsd",
     "references/EUROPASS_ISOCountries_V1.1.xsd",
 )
-
-
-class BadFetchRequest(EmrexError):
-    """The request itself is wrong (a version or base URL that cannot be used)."""
-
-
-class FetchError(EmrexError):
-    """A download failed, or what was downloaded is not a usable schema; nothing was changed."""
-
-    def __init__(self, url: str, problem: str) -> None:
-        super().__init__(f"{url}: {problem}")
-        self.url = url
-        self.problem = problem
 
 
 @dataclass(frozen=True)

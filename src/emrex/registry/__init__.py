@@ -10,9 +10,10 @@ from emrex.registry.catalogue import (
     read_ewp_catalogue,
 )
 from emrex.registry.emreg import emreg_json, read_emreg_json
+from emrex.registry.errors import RegistryError, RegistrySourceError
 from emrex.registry.hosts import EwpApi, EwpCatalogue, EwpHost, Hei
-from emrex.registry.model import Country, Emp, Registry, RegistryError
-from emrex.registry.sources import RegistrySourceError, load_registry, parse_registry
+from emrex.registry.model import Country, Emp, Registry
+from emrex.registry.sources import load_registry, parse_registry
 
 __all__ = [
     "Country",

@@ -19,8 +19,9 @@ from lxml import etree
 
 from emrex.errors import EmrexError
 from emrex.registry.builder import CertificateText, RegistryBuilder, url_problem
+from emrex.registry.errors import RegistryError
 from emrex.registry.hosts import CLIAUTH_TLSCERT, SRVAUTH_TLSCERT, EwpApi, EwpCatalogue, EwpHost, Hei
-from emrex.registry.model import Registry, RegistryError
+from emrex.registry.model import Registry
 from emrex.xml import localname, namespace, parse_untrusted
 
 REGISTRY_NS = "https://github.com/erasmus-without-paper/ewp-specs-api-registry/tree/stable-v1"

@@ -10,17 +10,14 @@ from urllib.parse import urlsplit
 from emrex.registry.builder import LOOPBACK_HOSTS
 from emrex.registry.catalogue import read_catalogue
 from emrex.registry.emreg import read_emreg_json
-from emrex.registry.model import Registry, RegistryError
+from emrex.registry.errors import RegistryError, RegistrySourceError
+from emrex.registry.model import Registry
 
 if TYPE_CHECKING:
     import httpx
 
 MAX_REGISTRY_BYTES = 16 * 1024 * 1024
 _LEADING_NOISE = b"\xef\xbb\xbf \t\r\n"
-
-
-class RegistrySourceError(RegistryError):
-    """The source cannot be read at all: a missing file, a refused or unreachable URL, an HTTP error."""
 
 
 def load_registry(source: str, *, timeout: float = 10.0, max_bytes: int = MAX_REGISTRY_BYTES) -> Registry:

@@ -15,9 +15,9 @@ from typing import Any
 from cryptography import x509
 
 from emrex.seal.result import BINDING, Check, Status
+from emrex.trust.errors import OrganizationIdentifierError
 from emrex.trust.orgid import (
     OrganizationIdentifier,
-    OrganizationIdentifierError,
     organization_identifier_of,
     parse_organization_identifier,
 )

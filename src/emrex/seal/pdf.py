@@ -28,7 +28,6 @@ from emrex.seal.properties import revocation_check, trusted_list_check
 from emrex.seal.result import CHAIN, SIGNATURE, Check, Status
 from emrex.seal.validity import check_certificate
 from emrex.trust.certs import (
-    CertificateError,
     SigningKey,
     fingerprint,
     load_certificates,
@@ -36,6 +35,7 @@ from emrex.trust.certs import (
     subject_text,
     validity_problem,
 )
+from emrex.trust.errors import CertificateError
 
 MAX_PDF_BYTES = 32 * 1024 * 1024
 FIELD_NAME = "EmrexSeal"

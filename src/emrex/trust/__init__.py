@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from emrex.trust.algorithms import Algorithms
-from emrex.trust.certs import (
-    CertificateError,
-    fingerprint,
-    load_certificate,
-    load_certificates,
-    load_private_key,
-)
+from emrex.trust.certs import fingerprint, load_certificate, load_certificates, load_private_key
 from emrex.trust.errors import (
+    AlreadySigned,
+    CertificateError,
     CertificateExpired,
     CertificateNotYetValid,
     CertificateValidityError,
@@ -24,7 +20,7 @@ from emrex.trust.errors import (
     UntrustedSigner,
 )
 from emrex.trust.policy import DEFAULT_POLICY, VerifyPolicy
-from emrex.trust.signer import AlreadySigned, Signer, sign
+from emrex.trust.signer import Signer, sign
 from emrex.trust.verifier import Verified, verify
 
 __all__ = [
