@@ -71,7 +71,7 @@ def fetch_shapes(
     timeout: float = DEFAULT_TIMEOUT,
     progress: Callable[[str], None] | None = None,
 ) -> FetchResult:
-    import httpx
+    import httpx  # lazy: httpx is +94 modules here, needed only when fetching
 
     downloads = plan(base_url)
     if directory.exists() and not directory.is_dir():
@@ -111,7 +111,7 @@ def _check_base_url(base_url: str) -> str:
 
 
 def _download(client: httpx.Client, url: str) -> bytes:
-    import httpx
+    import httpx  # lazy: httpx is +94 modules here, needed only when fetching
 
     try:
         with client.stream("GET", url) as response:

@@ -20,7 +20,6 @@ from emrex.elmo import model as m
 from emrex.elmo.errors import ElmoParseError, ElmoValidationError
 from emrex.elmo.values import (
     ENUM_VALUES,
-    XML_LANG,
     Element,
     ReadWarning,
     ValueReader,
@@ -29,13 +28,21 @@ from emrex.elmo.values import (
     source_line,
 )
 from emrex.errors import NotWellFormed, XmlError
-from emrex.xml import DEFAULT_MAX_XML_BYTES, DEFAULT_MAX_XML_ELEMENTS, localname, namespace, parse_untrusted
+from emrex.xml import (
+    DEFAULT_MAX_XML_BYTES,
+    DEFAULT_MAX_XML_ELEMENTS,
+    DSIG_NS,
+    XML_LANG,
+    localname,
+    namespace,
+    parse_untrusted,
+)
 
 __all__ = ["ReadResult", "ReadWarning", "read_elmo"]
 
 _E = "{" + m.ELMO_NS + "}"
 _A = "{" + m.EWP_ADDRESS_NS + "}"
-_DS_SIGNATURE = "{" + m.XMLDSIG_NS + "}Signature"
+_DS_SIGNATURE = "{" + DSIG_NS + "}Signature"
 _LOS_TAG = _E + "learningOpportunitySpecification"
 _LOI_TAG = _E + "learningOpportunityInstance"
 

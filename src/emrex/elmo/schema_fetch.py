@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from lxml import etree
+
 from emrex.elmo.errors import BadFetchRequest, FetchError, SchemaUnavailable
 from emrex.elmo.schema import (
     IMPORTS,
@@ -107,7 +109,7 @@ def fetch_schemas(
 
     Version folders and ``imports/`` already in ``directory`` are replaced; other entries are kept.
     """
-    import httpx
+    import httpx  # lazy: httpx is +99 modules here, needed only when fetching
 
     downloads = plan(versions, base_url)
     wanted = tuple(_versions(versions))
@@ -166,7 +168,7 @@ def _check_base_url(base_url: str) -> str:
 
 
 def _download(client: httpx.Client, url: str) -> bytes:
-    import httpx
+    import httpx  # lazy: httpx is +99 modules here, needed only when fetching
 
     try:
         with client.stream("GET", url) as response:
@@ -189,8 +191,6 @@ def _download(client: httpx.Client, url: str) -> bytes:
 def _check_schema_document(url: str, data: bytes) -> None:
     # Not parse_untrusted: the official xml.xsd carries a DOCTYPE naming an external DTD. That DTD is
     # never loaded; an internal subset (where entities would be declared) is refused.
-    from lxml import etree
-
     try:
         tree = etree.ElementTree(etree.fromstring(data, schema_parser()))
     except etree.XMLSyntaxError as exc:

@@ -17,9 +17,8 @@ from typing import Any, TypeVar
 from lxml import etree
 
 from emrex.elmo import model as m
-from emrex.xml import localname
+from emrex.xml import XML_LANG, localname
 
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _WS = re.compile(r"[ \t\n\r]+")
 _DATE = re.compile(r"^\s*(-?\d{4,})-(\d\d)-(\d\d)(Z|[+-]\d\d:\d\d)?\s*$")
 

@@ -18,9 +18,7 @@ from lxml import etree
 from emrex.trust import algorithms
 from emrex.trust.errors import CanonicalizationError, DisallowedAlgorithm
 from emrex.trust.errors import NamespaceFlood as NamespaceFlood  # web.login.saml_metadata imports it here
-
-XML_NS = "http://www.w3.org/XML/1998/namespace"
-
+from emrex.xml import XML_NS
 
 # libxml2's C14N compares each namespace in scope with the others at every element: a few thousand
 # declarations on the root make a 100 KB document take minutes. Real documents declare a handful; the

@@ -12,7 +12,6 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
 from emrex.trust import algorithms
-from emrex.trust.algorithms import DSIG_NS
 from emrex.trust.c14n import canonical_document, canonical_element, detach
 from emrex.trust.certs import (
     load_certificate,
@@ -21,7 +20,7 @@ from emrex.trust.certs import (
     subject_text,
 )
 from emrex.trust.errors import AlreadySigned, CertificateError, DisallowedAlgorithm
-from emrex.xml import localname, parse_untrusted
+from emrex.xml import DSIG_NS, localname, parse_untrusted
 
 _DS = "{" + DSIG_NS + "}"
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
