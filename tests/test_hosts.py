@@ -8,7 +8,8 @@ import subprocess
 
 import pytest
 
-from emrex.hosts import HostError, browser_host, canonical_host
+from emrex.errors import HostError
+from emrex.hosts import browser_host, canonical_host
 
 # raw host -> what the WHATWG URL standard makes of it (None: browsers refuse the URL)
 EXPECTED: dict[str, str | None] = {

@@ -34,5 +34,9 @@ class NotWellFormed(XmlError):
     """The bytes cannot be read as XML at all (a command says: unreadable, exit 2)."""
 
 
+class HostError(EmrexError):
+    """A URL's host that browsers refuse, or write otherwise than it is written (``emrex.hosts``)."""
+
+
 class TransportError(EmrexError):
     """The ``elmo`` form field cannot be decoded (base64, gzip, limits)."""

@@ -13,14 +13,10 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from emrex.errors import EmrexError
+from emrex.errors import HostError as HostError  # emp.protocol imports it here
 
 _FORBIDDEN = re.compile(r"[\x00-\x20#/:<>?@\[\\\]^|%\x7f]")
 _DIGITS = {8: "01234567", 10: "0123456789", 16: "0123456789abcdef"}
-
-
-class HostError(EmrexError):
-    """A URL's host that browsers refuse, or write otherwise than it is written."""
 
 
 @dataclass(frozen=True)

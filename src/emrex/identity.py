@@ -20,6 +20,27 @@ from types import MappingProxyType
 
 from emrex.elmo.model import Learner
 
+__all__ = [
+    "DEFAULT_IDENTITY_POLICY",
+    "ESI_PREFIX",
+    "STRONG_TYPES",
+    "Basis",
+    "IdentityPolicy",
+    "IdentityResult",
+    "LocalPerson",
+    "Verdict",
+    "all_neutral_reasons",
+    "all_reasons",
+    "basis_of",
+    "local_identifier",
+    "match_identity",
+    "name_error_ratio",
+    "neutral_reason",
+    "neutral_text",
+    "normalise_name",
+    "reasons_text",
+]
+
 ESI_PREFIX = "urn:schac:personalUniqueCode:int:esi:"
 # Identifier types compared between ELMO and the local person (ELMO type -> what it means).
 STRONG_TYPES = ("nationalIdentifier", "esi")

@@ -14,6 +14,10 @@ from lxml import etree
 
 from emrex.errors import InputTooLarge, NotWellFormed, XmlError
 
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+XML_LANG = "{" + XML_NS + "}lang"  # the xml:lang attribute, as lxml names it
+DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
+
 MB = 1024 * 1024
 # An ELMO document with its PDF transcript is a few MB; 16 MB leaves room for a PDF of about 11 MB.
 DEFAULT_MAX_XML_BYTES = 16 * MB

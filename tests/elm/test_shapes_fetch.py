@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from emrex.elm import load_library
-from emrex.elm.shapes_fetch import ELM_REPO, BadFetchRequest, FetchError, fetch_shapes, plan
+from emrex.elm.errors import BadFetchRequest, FetchError
+from emrex.elm.shapes_fetch import ELM_REPO, fetch_shapes, plan
 from tests.elm.fixtures import serve
 
 

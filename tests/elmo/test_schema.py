@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from emrex.elmo.errors import SchemaUnavailable
 from emrex.elmo.schema import (
     SCHEMA_DIR_ENV,
-    SchemaUnavailable,
     available_versions,
     compiled_schema,
     import_target,

@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 import emrex.cli
+from emrex.elmo.errors import BadFetchRequest
 from emrex.elmo.schema import SCHEMA_DIR_ENV, available_versions, validate_xsd
-from emrex.elmo.schema_fetch import GITHUB, W3C_XML, BadFetchRequest, plan
+from emrex.elmo.schema_fetch import GITHUB, W3C_XML, plan
 
 EXPECTED_FILES = [
     "imports/ewp-specs-architecture/common-types.xsd",

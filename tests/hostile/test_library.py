@@ -26,8 +26,8 @@ from emrex.trust import (
     VerifyPolicy,
     verify,
 )
-from emrex.trust.c14n import NamespaceFlood
 from emrex.trust.ca import Issued, issue, make_ca
+from emrex.trust.errors import NamespaceFlood
 from emrex.xml import parse_untrusted
 from tests.hostile.cases import exercised
 from tests.hostile.checks import MARKER, logs_clean, one_line, watch_logs

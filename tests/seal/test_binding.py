@@ -9,8 +9,8 @@ import pytest
 from emrex.seal.binding import check_binding
 from emrex.seal.result import Status
 from emrex.trust.ca import Issued, issue
-from emrex.trust.certs import CertificateError
-from emrex.trust.orgid import OrganizationIdentifierError, parse_organization_identifier
+from emrex.trust.errors import CertificateError, OrganizationIdentifierError
+from emrex.trust.orgid import parse_organization_identifier
 
 COUNTRY = "http://publications.europa.eu/resource/authority/country/"
 

@@ -9,7 +9,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from emrex.trust.certs import (
-    CertificateError,
     fingerprint,
     is_self_signed,
     key_size,
@@ -17,6 +16,7 @@ from emrex.trust.certs import (
     load_certificates,
     load_private_key,
 )
+from emrex.trust.errors import CertificateError
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,15 @@ from lxml import etree
 from emrex.errors import XmlError
 from emrex.trust import algorithms
 from emrex.trust.ca import Issued, issue
-from emrex.trust.certs import CertificateError
-from emrex.trust.errors import CertificateExpired, CertificateNotYetValid, DisallowedAlgorithm
+from emrex.trust.errors import (
+    AlreadySigned,
+    CertificateError,
+    CertificateExpired,
+    CertificateNotYetValid,
+    DisallowedAlgorithm,
+)
 from emrex.trust.keys import certificate_pem
-from emrex.trust.signer import AlreadySigned, Signer, sign
+from emrex.trust.signer import Signer, sign
 from emrex.trust.verifier import verify
 from tests.trust.oracles import xmlsec1_verifies, xmlsec_verifies
 
@@ -195,7 +200,7 @@ def _write(path: Path, data: bytes) -> Path:
 
 
 def test_documents_c14n_refuses_are_a_clear_error(signer: Signer, emp: Issued) -> None:
-    from emrex.trust.c14n import CanonicalizationError
+    from emrex.trust.errors import CanonicalizationError
 
     with pytest.raises(CanonicalizationError, match="relative namespace URI"):
         signer.sign(b'<elmo xmlns="relative"><a/></elmo>')

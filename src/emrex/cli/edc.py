@@ -154,7 +154,8 @@ def _report(path: str, result: SealVerification) -> str:
 
 
 def trust_anchors(paths: list[str]) -> tuple[x509.Certificate, ...]:
-    from emrex.trust.certs import CertificateError, load_certificates
+    from emrex.trust.certs import load_certificates
+    from emrex.trust.errors import CertificateError
 
     anchors: list[x509.Certificate] = []
     for path in paths:

@@ -177,7 +177,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 def _fetch(args: argparse.Namespace) -> int:
     from emrex.elm import default_shapes_dir
-    from emrex.elm.shapes_fetch import BadFetchRequest, FetchError, fetch_shapes
+    from emrex.elm.errors import BadFetchRequest, FetchError
+    from emrex.elm.shapes_fetch import fetch_shapes
 
     directory = Path(args.dir).expanduser() if args.dir else default_shapes_dir()
     try:

@@ -136,7 +136,8 @@ def _validate(args: argparse.Namespace) -> int:
 def _xsd_problems(data: bytes, schema_dir: str) -> list[tuple[int, str, str]]:
     from pathlib import Path
 
-    from emrex.elmo.schema import SchemaUnavailable, validate_xsd
+    from emrex.elmo.errors import SchemaUnavailable
+    from emrex.elmo.schema import validate_xsd
 
     try:
         report = validate_xsd(data, Path(schema_dir))

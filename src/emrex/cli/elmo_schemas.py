@@ -52,6 +52,7 @@ def register_schemas(elmo_commands: Any) -> None:
 
 def _fetch(args: argparse.Namespace) -> int:
     from emrex.elmo import schema_fetch
+    from emrex.elmo.errors import BadFetchRequest
 
     directory = Path(args.dir).expanduser() if args.dir else schema_fetch.default_schema_dir()
     versions = args.versions or list(schema_fetch.DEFAULT_VERSIONS)
@@ -65,7 +66,7 @@ def _fetch(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             progress=print,
         )
-    except schema_fetch.BadFetchRequest as exc:
+    except BadFetchRequest as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
     print(f"ELMO schemas {', '.join(result.versions)} installed in {result.directory}")
     return EXIT_OK

@@ -62,7 +62,8 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 def _ca(args: argparse.Namespace) -> int:
     from emrex.trust import ca, keys
-    from emrex.trust.certs import CertificateError, fingerprint
+    from emrex.trust.certs import fingerprint
+    from emrex.trust.errors import CertificateError
 
     try:
         authority = ca.make_ca(args.cn, days=args.days, bits=args.bits)
@@ -76,7 +77,7 @@ def _ca(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    from emrex.trust.certs import CertificateError
+    from emrex.trust.errors import CertificateError
 
     try:
         return _make_key(args)
@@ -121,7 +122,8 @@ def _show(args: argparse.Namespace) -> int:
     from cryptography import x509 as x509_module
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    from emrex.trust.certs import CertificateError, load_certificates, load_signing_key
+    from emrex.trust.certs import load_certificates, load_signing_key
+    from emrex.trust.errors import CertificateError
 
     data = read_bytes(args.file)
     if b"PRIVATE KEY-----" in data:

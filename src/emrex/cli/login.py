@@ -118,7 +118,8 @@ def _saml_keys(args: argparse.Namespace) -> int:
     from cryptography.x509.oid import NameOID
 
     from emrex.trust.ca import new_key
-    from emrex.trust.certs import CertificateError, fingerprint
+    from emrex.trust.certs import fingerprint
+    from emrex.trust.errors import CertificateError
     from emrex.trust.keys import save_key_and_certificate
 
     if not 1 <= args.days <= 36500:

@@ -55,7 +55,8 @@ def register(commands: Any) -> None:
 
 def _sign(args: argparse.Namespace) -> int:
     from emrex.elmo import codec
-    from emrex.trust.certs import CertificateError, load_certificate, load_private_key
+    from emrex.trust.certs import load_certificate, load_private_key
+    from emrex.trust.errors import CertificateError
     from emrex.trust.signer import Signer
 
     document = read_document(args.file)
@@ -136,7 +137,8 @@ def _issuer_problems(signed_xml: bytes, emp: Emp) -> list[str]:
 
 
 def _trusted(args: argparse.Namespace) -> tuple[list[x509.Certificate], Emp | None]:
-    from emrex.trust.certs import CertificateError, load_certificates
+    from emrex.trust.certs import load_certificates
+    from emrex.trust.errors import CertificateError
 
     if args.cert:
         trusted: list[x509.Certificate] = []

@@ -119,7 +119,8 @@ def _elm_sealer(args: argparse.Namespace | None) -> Any:
     organisation name, country and organizationIdentifier."""
     from emrex.cli.elm import sealer_from
     from emrex.elm import Sealer
-    from emrex.trust.certs import CertificateError, load_certificates
+    from emrex.trust.certs import load_certificates
+    from emrex.trust.errors import CertificateError
     from emrex.trust.orgid import organization_identifier_of
 
     explicit = sealer_from(args) if args is not None and hasattr(args, "sealer_name") else None
@@ -142,7 +143,8 @@ def _elm_sealer(args: argparse.Namespace | None) -> Any:
 
 
 def _issue(args: argparse.Namespace) -> int:
-    from emrex.trust.certs import CertificateError, load_certificates
+    from emrex.trust.certs import load_certificates
+    from emrex.trust.errors import CertificateError
     from emrex.wallet.certificates import leaf_key, san_dns_names, x5c_of
     from emrex.wallet.credential import issue_elm_credential
     from emrex.wallet.errors import Unreadable, WalletKeyError
@@ -225,7 +227,7 @@ def _verified_lines(name: str, summary: dict[str, Any], bound: bool) -> list[str
 
 
 def _anchors(paths: list[str] | None) -> Any:
-    from emrex.trust.certs import CertificateError
+    from emrex.trust.errors import CertificateError
     from emrex.wallet.certificates import TrustAnchors
 
     try:

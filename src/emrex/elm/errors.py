@@ -42,3 +42,16 @@ class ShapesUnavailable(ElmError):
 
 class ShapesUnsupported(ElmError):
     """The shapes use a SHACL feature this validator does not implement (refused rather than ignored)."""
+
+
+class BadFetchRequest(ElmError):
+    """A shapes download request is wrong (a base URL that cannot be used, a destination that is a file)."""
+
+
+class FetchError(ElmError):
+    """A shapes download failed, or what was downloaded is not usable; nothing was changed."""
+
+    def __init__(self, url: str, problem: str) -> None:
+        super().__init__(f"{url}: {problem}")
+        self.url = url
+        self.problem = problem

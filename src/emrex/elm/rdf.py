@@ -14,12 +14,11 @@ import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from emrex.elm.contexts import LocalContexts
+from emrex.elm.contexts import XSD, LocalContexts
 from emrex.elm.errors import ElmParseError, RemoteContextRefused
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
 _ALLOWED_KEYWORDS = {"@context", "@id", "@type", "@value", "@language"}
 _GEN_DELIMS = (":", "/", "?", "#", "[", "]", "@")
@@ -123,7 +122,7 @@ class Expander:
         return context
 
     def with_pyld(self, document: Any) -> set[Triple]:
-        from pyld import jsonld
+        from pyld import jsonld  # lazy: +302 modules, for the reference expansion only
 
         try:
             dataset = jsonld.to_rdf(document, {"documentLoader": self.contexts.loader})

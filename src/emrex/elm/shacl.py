@@ -10,6 +10,7 @@ tables), so the verdicts are pyshacl's with ``inference="rdfs"``; the tests comp
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import warnings
 from collections.abc import Iterable
@@ -18,8 +19,9 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from emrex.elm.contexts import XSD
 from emrex.elm.errors import ShapesUnsupported
-from emrex.elm.rdf import RDF_LANGSTRING, RDF_TYPE, XSD, XSD_STRING, Literal, Node, Triple
+from emrex.elm.rdf import RDF_LANGSTRING, RDF_TYPE, XSD_STRING, Literal, Node, Triple
 
 if TYPE_CHECKING:
     import rdflib
@@ -82,7 +84,7 @@ class CompiledShapes:
 
 def term_node(term: Any) -> Node:
     """Our node for an rdflib term."""
-    import rdflib
+    import rdflib  # lazy: rdflib is +166 modules, loaded only when shapes are compiled or checked
 
     if isinstance(term, rdflib.Literal):
         if term.language:
@@ -94,8 +96,8 @@ def term_node(term: Any) -> Node:
 
 
 def compile_shapes(graph: rdflib.Graph, files: tuple[str, ...]) -> CompiledShapes:
-    import rdflib
-    from rdflib.collection import Collection
+    import rdflib  # lazy: rdflib is +166 modules, loaded only when shapes are compiled or checked
+    from rdflib.collection import Collection  # lazy, as rdflib
 
     for predicate in set(graph.predicates()):
         if str(predicate) in _UNSUPPORTED:
@@ -166,7 +168,7 @@ def compile_shapes(graph: rdflib.Graph, files: tuple[str, ...]) -> CompiledShape
 
 
 def _deactivated(graph: rdflib.Graph, subject: Any) -> bool:
-    import rdflib
+    import rdflib  # lazy: rdflib is +166 modules, loaded only when shapes are compiled or checked
 
     value = graph.value(subject, rdflib.URIRef(SH + "deactivated"))
     return value is not None and bool(value.toPython())
@@ -309,7 +311,7 @@ def _datatype_ok(value: Node, datatype: str) -> bool:
 
 
 def _well_formed(lexical: str, datatype: str) -> bool:
-    import rdflib
+    import rdflib  # lazy: rdflib is +166 modules, loaded only when shapes are compiled or checked
 
     logger = logging.getLogger("rdflib.term")
     level = logger.level
@@ -330,8 +332,6 @@ def _well_formed(lexical: str, datatype: str) -> bool:
     if expected is not None:
         return isinstance(literal.value, expected)
     if datatype == XSD + "dateTime":
-        import datetime as dt
-
         return isinstance(literal.value, dt.datetime)
     return True
 

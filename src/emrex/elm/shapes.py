@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from emrex.elm import vocab as v
 from emrex.elm.contexts import CONTEXT_FILE, LocalContexts
 from emrex.elm.errors import ShapesUnavailable
+from emrex.elm.rdf import RDF_TYPE
 from emrex.elm.shacl import CompiledShapes, compile_shapes, term_node
 
 if TYPE_CHECKING:
@@ -45,7 +46,6 @@ ONTOLOGY_FILE = "ontology/ELM.ttl"
 OWL_ONTOLOGY = "http://www.w3.org/2002/07/owl#Ontology"
 OWL_IMPORTS = "http://www.w3.org/2002/07/owl#imports"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def default_shapes_dir() -> Path:
@@ -136,7 +136,7 @@ class ShapesLibrary:
         with self._lock:
             compiled = self._compiled.get(files)
             if compiled is None:
-                import rdflib
+                import rdflib  # lazy: rdflib is +166 modules, loaded only when shapes are compiled or checked
 
                 graph = rdflib.Graph()
                 for name in files:
@@ -146,7 +146,7 @@ class ShapesLibrary:
 
     def graph_of(self, files: Iterable[str]) -> rdflib.Graph:
         """The shapes of ``files`` as one rdflib graph (for the pyshacl reference)."""
-        import rdflib
+        import rdflib  # lazy: rdflib is +166 modules, loaded only when shapes are compiled or checked
 
         graph = rdflib.Graph()
         for name in files:
@@ -184,13 +184,13 @@ def load_library(shapes_dir: Path | str | None = None) -> ShapesLibrary:
 
 
 def _uri(iri: str) -> Any:
-    import rdflib
+    import rdflib  # lazy: rdflib is +166 modules, loaded only when shapes are compiled or checked
 
     return rdflib.URIRef(iri)
 
 
 def _parse(path: Path) -> rdflib.Graph:
-    import rdflib
+    import rdflib  # lazy: rdflib is +166 modules, loaded only when shapes are compiled or checked
 
     graph = rdflib.Graph()
     try:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from emrex.elm.contexts import CONTEXT_FILE
-from emrex.elm.errors import ElmError, ShapesUnavailable, ShapesUnsupported
+from emrex.elm.errors import BadFetchRequest, FetchError, ShapesUnavailable, ShapesUnsupported
 from emrex.elm.jsondoc import load_json
 from emrex.elm.shapes import ONTOLOGY_FILE, SHAPE_FILES, ShapesLibrary
 from emrex.errors import EmrexError
@@ -34,19 +34,6 @@ MAX_FILE_BYTES = 8 * 1024 * 1024
 ELM_REPO = (
     "https://raw.githubusercontent.com/european-commission-empl/European-Learning-Model/EDC-3.2-%28LTS%29"
 )
-
-
-class BadFetchRequest(ElmError):
-    """The request itself is wrong (a base URL that cannot be used, a destination that is a file)."""
-
-
-class FetchError(ElmError):
-    """A download failed, or what was downloaded is not usable; nothing was changed."""
-
-    def __init__(self, url: str, problem: str) -> None:
-        super().__init__(f"{url}: {problem}")
-        self.url = url
-        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -84,7 +71,7 @@ def fetch_shapes(
     timeout: float = DEFAULT_TIMEOUT,
     progress: Callable[[str], None] | None = None,
 ) -> FetchResult:
-    import httpx
+    import httpx  # lazy: httpx is +94 modules here, needed only when fetching
 
     downloads = plan(base_url)
     if directory.exists() and not directory.is_dir():
@@ -124,7 +111,7 @@ def _check_base_url(base_url: str) -> str:
 
 
 def _download(client: httpx.Client, url: str) -> bytes:
-    import httpx
+    import httpx  # lazy: httpx is +94 modules here, needed only when fetching
 
     try:
         with client.stream("GET", url) as response:

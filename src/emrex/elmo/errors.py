@@ -1,4 +1,7 @@
-"""Failures of the ELMO format layer, each with one readable line."""
+"""Failures of the ELMO format layer, each with one readable line.
+
+Every one is an ``ElmoError`` (and so an ``EmrexError``): catch the root, or the one you can act on.
+"""
 
 from __future__ import annotations
 
@@ -39,3 +42,20 @@ class DataUriError(ElmoError):
 
 class ElmoEditError(ElmoError):
     """A value to supply (``--set PATH=VALUE``) names no settable place or is not a usable value."""
+
+
+class SchemaUnavailable(ElmoError):
+    """No usable schema: no folder configured, a version or file missing, or the XSDs do not compile."""
+
+
+class BadFetchRequest(ElmoError):
+    """A schema download request is wrong (a version or base URL that cannot be used)."""
+
+
+class FetchError(ElmoError):
+    """A schema download failed, or what was downloaded is not a usable schema; nothing was changed."""
+
+    def __init__(self, url: str, problem: str) -> None:
+        super().__init__(f"{url}: {problem}")
+        self.url = url
+        self.problem = problem

@@ -22,7 +22,6 @@ from emrex.elmo.errors import DataUriError
 
 ELMO_NS = "https://github.com/emrex-eu/elmo-schemas/tree/v1"
 EWP_ADDRESS_NS = "https://github.com/erasmus-without-paper/ewp-specs-types-address/tree/stable-v1"
-XMLDSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
 LEGACY_ELMO_NS = "http://purl.org/net/elmo"
 
 

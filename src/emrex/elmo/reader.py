@@ -20,22 +20,29 @@ from emrex.elmo import model as m
 from emrex.elmo.errors import ElmoParseError, ElmoValidationError
 from emrex.elmo.values import (
     ENUM_VALUES,
-    XML_LANG,
     Element,
+    ReadWarning,
     ValueReader,
-    Warning,
     collapse,
     make,
     source_line,
 )
 from emrex.errors import NotWellFormed, XmlError
-from emrex.xml import DEFAULT_MAX_XML_BYTES, DEFAULT_MAX_XML_ELEMENTS, localname, namespace, parse_untrusted
+from emrex.xml import (
+    DEFAULT_MAX_XML_BYTES,
+    DEFAULT_MAX_XML_ELEMENTS,
+    DSIG_NS,
+    XML_LANG,
+    localname,
+    namespace,
+    parse_untrusted,
+)
 
-__all__ = ["ReadResult", "Warning", "read_elmo"]
+__all__ = ["ReadResult", "ReadWarning", "read_elmo"]
 
 _E = "{" + m.ELMO_NS + "}"
 _A = "{" + m.EWP_ADDRESS_NS + "}"
-_DS_SIGNATURE = "{" + m.XMLDSIG_NS + "}Signature"
+_DS_SIGNATURE = "{" + DSIG_NS + "}Signature"
 _LOS_TAG = _E + "learningOpportunitySpecification"
 _LOI_TAG = _E + "learningOpportunityInstance"
 
@@ -43,7 +50,7 @@ _LOI_TAG = _E + "learningOpportunityInstance"
 @dataclass
 class ReadResult:
     elmo: m.Elmo
-    warnings: list[Warning] = field(default_factory=list)
+    warnings: list[ReadWarning] = field(default_factory=list)
     version_hint: str = "1.x"
     # id(model object) -> source line of the element it was read from (for validation messages)
     lines: dict[int, int] = field(default_factory=dict)

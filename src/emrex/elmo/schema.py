@@ -17,11 +17,11 @@ from typing import Any
 
 from lxml import etree
 
-from emrex.errors import EmrexError
+from emrex.elmo.errors import SchemaUnavailable
+from emrex.elmo.model import ELMO_NS
 from emrex.xml import localname, parse_untrusted
 
 SCHEMA_DIR_ENV = "EMREX_ELMO_SCHEMA_DIR"
-ELMO_NS = "https://github.com/emrex-eu/elmo-schemas/tree/v1"
 IMPORTS = "imports"
 FETCH_HINT = "run 'emrex elmo schemas fetch' to download them"
 
@@ -60,10 +60,6 @@ _IMPORT_MAP: tuple[tuple[re.Pattern[str], str], ...] = (
         f"{IMPORTS}/ewp-specs-architecture/common-types.xsd",
     ),
 )
-
-
-class SchemaUnavailable(EmrexError):
-    """No usable schema: no folder configured, a version or file missing, or the XSDs do not compile."""
 
 
 @dataclass(frozen=True)

@@ -21,16 +21,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from lxml import etree
+
+from emrex.elmo.errors import BadFetchRequest, FetchError, SchemaUnavailable
 from emrex.elmo.schema import (
     IMPORTS,
     SCHEMA_DIR_ENV,
-    SchemaUnavailable,
     compile_schema,
     normalise_version,
     readable_message,
     schema_parser,
 )
-from emrex.errors import EmrexError
 
 if TYPE_CHECKING:
     import httpx
@@ -58,19 +59,6 @@ _VERSION_FILES = (
     "references/xmldsig-core-schema.xsd",
     "references/EUROPASS_ISOCountries_V1.1.xsd",
 )
-
-
-class BadFetchRequest(EmrexError):
-    """The request itself is wrong (a version or base URL that cannot be used)."""
-
-
-class FetchError(EmrexError):
-    """A download failed, or what was downloaded is not a usable schema; nothing was changed."""
-
-    def __init__(self, url: str, problem: str) -> None:
-        super().__init__(f"{url}: {problem}")
-        self.url = url
-        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -121,7 +109,7 @@ def fetch_schemas(
 
     Version folders and ``imports/`` already in ``directory`` are replaced; other entries are kept.
     """
-    import httpx
+    import httpx  # lazy: httpx is +99 modules here, needed only when fetching
 
     downloads = plan(versions, base_url)
     wanted = tuple(_versions(versions))
@@ -180,7 +168,7 @@ def _check_base_url(base_url: str) -> str:
 
 
 def _download(client: httpx.Client, url: str) -> bytes:
-    import httpx
+    import httpx  # lazy: httpx is +99 modules here, needed only when fetching
 
     try:
         with client.stream("GET", url) as response:
@@ -203,8 +191,6 @@ def _download(client: httpx.Client, url: str) -> bytes:
 def _check_schema_document(url: str, data: bytes) -> None:
     # Not parse_untrusted: the official xml.xsd carries a DOCTYPE naming an external DTD. That DTD is
     # never loaded; an internal subset (where entities would be declared) is refused.
-    from lxml import etree
-
     try:
         tree = etree.ElementTree(etree.fromstring(data, schema_parser()))
     except etree.XMLSyntaxError as exc:

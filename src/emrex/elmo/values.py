@@ -17,9 +17,8 @@ from typing import Any, TypeVar
 from lxml import etree
 
 from emrex.elmo import model as m
-from emrex.xml import localname
+from emrex.xml import XML_LANG, localname
 
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _WS = re.compile(r"[ \t\n\r]+")
 _DATE = re.compile(r"^\s*(-?\d{4,})-(\d\d)-(\d\d)(Z|[+-]\d\d:\d\d)?\s*$")
 
@@ -47,7 +46,9 @@ ENUM_VALUES: dict[type[Any], dict[str, Any]] = {
 
 
 @dataclass(frozen=True)
-class Warning:  # shadows the builtin inside this module only; callers import it by name
+class ReadWarning:
+    """Something the lenient reader noticed and accepted (or left out), at a line of the document."""
+
     line: int | None
     message: str
     kind: str = "value"  # missing | unknown | order | duplicate | value
@@ -58,14 +59,14 @@ class Warning:  # shadows the builtin inside this module only; callers import it
 
 class ValueReader:
     def __init__(self, track_lines: bool) -> None:
-        self.warnings: list[Warning] = []
+        self.warnings: list[ReadWarning] = []
         self.lines: dict[int, int] = {}
         self.track_lines = track_lines
         self.texts: dict[tuple[str, str | None], m.LangText] = {}
         self.v2 = False
 
     def warn(self, el: Element, message: str, kind: str = "value") -> None:
-        self.warnings.append(Warning(source_line(el), message, kind))
+        self.warnings.append(ReadWarning(source_line(el), message, kind))
 
     def track(self, obj: T, el: Element) -> T:
         line = source_line(el)

@@ -31,14 +31,15 @@ from emrex.ewp.namespaces import (
     TORS_GET_NS,
     TORS_INDEX_NS,
 )
+from emrex.ewp.params import FORM
 from emrex.ewp.request_auth import MIN_WINDOW, Clock, sign_request, utc_now
 from emrex.ewp.response_auth import verify_response
 from emrex.registry.catalogue import DATA_ACCESS_POINT_NS, ENTRY, NCP_NS
 from emrex.registry.hosts import EwpApi, EwpCatalogue, EwpHost
-from emrex.trust.certs import CertificateError, load_certificates
+from emrex.trust.certs import load_certificates
+from emrex.trust.errors import CertificateError
 from emrex.xml import localname, namespace, parse_untrusted
 
-FORM = "application/x-www-form-urlencoded"
 DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0
 

@@ -30,8 +30,7 @@ from emrex.ewp.namespaces import (
     document,
 )
 from emrex.registry.catalogue import DATA_ACCESS_POINT_NS, ENTRY
-
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+from emrex.xml import XML_LANG
 
 
 @dataclass(frozen=True)

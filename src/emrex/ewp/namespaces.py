@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from emrex.elmo.schema import ELMO_NS
+from emrex.elmo.model import ELMO_NS
 from emrex.registry.catalogue import COMMON_NS, MANIFEST_NS, REGISTRY_NS, SEC_NS
 from emrex.registry.hosts import CLIAUTH_HTTPSIG, CLIAUTH_TLSCERT, SRVAUTH_HTTPSIG, SRVAUTH_TLSCERT
 

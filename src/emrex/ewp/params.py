@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 from emrex.ewp.errors import BadParameters
 
 Params = Sequence[tuple[str, str]]
+FORM = "application/x-www-form-urlencoded"  # how parameters travel in a POST body
 
 _DATETIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})?")
 

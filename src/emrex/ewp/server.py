@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from emrex.ewp.errors import EwpError, MethodNotAllowed, NotSigned, RequestTooLarge, UnsupportedMediaType
 from emrex.ewp.httpsig import SigningKey, parse_params
 from emrex.ewp.namespaces import error_response
-from emrex.ewp.params import Params, parse_form
+from emrex.ewp.params import FORM, Params, parse_form
 from emrex.ewp.request_auth import (
     Caller,
     Clock,
@@ -28,7 +28,6 @@ from emrex.ewp.response_auth import sign_response, wants_signature
 log = logging.getLogger("emrex.ewp")
 
 XML = "application/xml; charset=utf-8"
-FORM = "application/x-www-form-urlencoded"
 METHODS = ("GET", "POST")
 DEFAULT_MAX_BODY_BYTES = 64 * 1024
 DEFAULT_MAX_PARAMS = 1000

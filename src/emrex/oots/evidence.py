@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from emrex.elmo.model import Elmo
+from emrex.elmo.reader import read_elmo
 from emrex.errors import EmrexError
 from emrex.oots.errors import EvidenceRefused
 from emrex.oots.model import EvidencePart, Role
@@ -29,8 +30,6 @@ class Document:
 
 def read_signed_elmo(data: bytes, *, max_bytes: int = MAX_DOCUMENT_BYTES) -> Elmo:
     """The model of a signed ELMO document; ``EvidenceRefused`` when it is not one."""
-    from emrex.elmo.reader import read_elmo
-
     if len(data) > max_bytes:
         raise EvidenceRefused(
             f"the ELMO document of {len(data)} bytes is larger than the limit of {max_bytes}"

@@ -50,16 +50,15 @@ from emrex.oots.model import (
     NaturalPerson,
     QueryRequest,
 )
-from emrex.oots.names import ACTION_ERROR, ACTION_RESPONSE, V1, V2
+from emrex.oots.names import ACTION_ERROR, ACTION_RESPONSE, PARTY_TYPE, V1, V2
 from emrex.oots.request import read_request
 from emrex.oots.response import build_response, new_uuid
 from emrex.oots.rules import URN_UUID, Violation, summary
 
 _TOKEN = re.compile(r"\A[A-Za-z0-9_-]{32,64}\Z")
 _DEV_HOSTS = ("localhost", "127.0.0.1", "::1")
-UNREGISTERED = "urn:oasis:names:tc:ebcore:partyid-type:unregistered:oots"
 # Who an error goes to when the request does not say (the ebMS originalSender is used where known).
-UNKNOWN_REQUESTER = Agent(Identifier("unknown", UNREGISTERED))
+UNKNOWN_REQUESTER = Agent(Identifier("unknown", PARTY_TYPE))
 PREVIEW_DESCRIPTION = (
     "Log in at the data provider, look at the results it holds about you and decide whether to share them."
 )
@@ -409,7 +408,7 @@ class EvidenceProvider:
             kind = INVALID_REQUEST  # R-EDM-ERR-C025: only 0003 may leave the requestId out
         requester = requester or UNKNOWN_REQUESTER
         if not requester.identifier.scheme:  # R-EDM-ERR-C009
-            requester = Agent(Identifier(requester.identifier.value, UNREGISTERED), requester.names)
+            requester = Agent(Identifier(requester.identifier.value, PARTY_TYPE), requester.names)
         body = build_error(
             kind=kind,
             request_id=request_id,

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from emrex.registry.cache import RegistryCache
-from emrex.registry.catalogue import (
-    catalogue_from_manifests,
-    catalogue_xml,
-    read_catalogue,
-    read_ewp_catalogue,
-)
-from emrex.registry.emreg import emreg_json, read_emreg_json
-from emrex.registry.hosts import EwpApi, EwpCatalogue, EwpHost, Hei
-from emrex.registry.model import Country, Emp, Registry, RegistryError
-from emrex.registry.sources import RegistrySourceError, load_registry, parse_registry
+from emrex._exports import lazy_exports
+
+TYPE_CHECKING = False  # not typing's: importing typing would cost more than this whole face
+if TYPE_CHECKING:
+    from emrex.registry.cache import RegistryCache
+    from emrex.registry.catalogue import (
+        catalogue_from_manifests,
+        catalogue_xml,
+        read_catalogue,
+        read_ewp_catalogue,
+    )
+    from emrex.registry.emreg import emreg_json, read_emreg_json
+    from emrex.registry.errors import RegistryError, RegistrySourceError
+    from emrex.registry.hosts import EwpApi, EwpCatalogue, EwpHost, Hei
+    from emrex.registry.model import Country, Emp, Registry
+    from emrex.registry.sources import load_registry, parse_registry
 
 __all__ = [
     "Country",
@@ -34,3 +39,17 @@ __all__ = [
     "read_emreg_json",
     "read_ewp_catalogue",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    globals(),
+    {
+        "cache": ("RegistryCache",),
+        "catalogue": ("catalogue_from_manifests", "catalogue_xml", "read_catalogue", "read_ewp_catalogue"),
+        "emreg": ("emreg_json", "read_emreg_json"),
+        "errors": ("RegistryError", "RegistrySourceError"),
+        "hosts": ("EwpApi", "EwpCatalogue", "EwpHost", "Hei"),
+        "model": ("Country", "Emp", "Registry"),
+        "sources": ("load_registry", "parse_registry"),
+    },
+)
+

@@ -18,8 +18,10 @@ from urllib.parse import urlsplit
 from cryptography import x509
 
 from emrex.registry.countries import country_name, normalise_code
-from emrex.registry.model import Country, Emp, Registry, RegistryError
-from emrex.trust.certs import CertificateError, load_certificates
+from emrex.registry.errors import RegistryError
+from emrex.registry.model import Country, Emp, Registry
+from emrex.trust.certs import load_certificates
+from emrex.trust.errors import CertificateError
 
 log = logging.getLogger("emrex.registry")
 

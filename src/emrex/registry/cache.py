@@ -17,7 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from emrex.registry.model import Registry, RegistryError
+from emrex.registry.errors import RegistryError
+from emrex.registry.model import Registry
 from emrex.registry.sources import MAX_REGISTRY_BYTES, parse_registry, read_source
 
 log = logging.getLogger("emrex.registry")

@@ -19,9 +19,10 @@ from lxml import etree
 
 from emrex.errors import EmrexError
 from emrex.registry.builder import CertificateText, RegistryBuilder, url_problem
+from emrex.registry.errors import RegistryError
 from emrex.registry.hosts import CLIAUTH_TLSCERT, SRVAUTH_TLSCERT, EwpApi, EwpCatalogue, EwpHost, Hei
-from emrex.registry.model import Registry, RegistryError
-from emrex.xml import localname, namespace, parse_untrusted
+from emrex.registry.model import Registry
+from emrex.xml import XML_LANG, localname, namespace, parse_untrusted
 
 REGISTRY_NS = "https://github.com/erasmus-without-paper/ewp-specs-api-registry/tree/stable-v1"
 DATA_ACCESS_POINT_NS = "https://github.com/erasmus-without-paper/ewp-specs-api-emrex-data-access-point/blob/stable-v1/manifest-entry.xsd"
@@ -132,7 +133,6 @@ def catalogue_xml(registry: Registry) -> bytes:
 COMMON_NS = "https://github.com/erasmus-without-paper/ewp-specs-architecture/blob/stable-v1/common-types.xsd"
 SEC_NS = "https://github.com/erasmus-without-paper/ewp-specs-sec-intro/tree/stable-v2"
 MANIFEST_NS = "https://github.com/erasmus-without-paper/ewp-specs-api-discovery/tree/stable-v6"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
 def read_ewp_catalogue(data: bytes, *, source: str = "") -> EwpCatalogue:

@@ -8,7 +8,8 @@ from typing import Any
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from emrex.registry.builder import CertificateText, RegistryBuilder
-from emrex.registry.model import Registry, RegistryError
+from emrex.registry.errors import RegistryError
+from emrex.registry.model import Registry
 
 _BOM = b"\xef\xbb\xbf"
 

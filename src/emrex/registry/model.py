@@ -6,11 +6,7 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 
-from emrex.errors import EmrexError
-
-
-class RegistryError(EmrexError):
-    """A registry source is unreadable or invalid, or does not list what was asked for."""
+from emrex.registry.errors import RegistryError as RegistryError  # registry.config imports it here
 
 
 @dataclass(frozen=True)

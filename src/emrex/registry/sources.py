@@ -9,18 +9,16 @@ from urllib.parse import urlsplit
 
 from emrex.registry.builder import LOOPBACK_HOSTS
 from emrex.registry.catalogue import read_catalogue
+from emrex.registry.config import load_server_config
 from emrex.registry.emreg import read_emreg_json
-from emrex.registry.model import Registry, RegistryError
+from emrex.registry.errors import RegistryError, RegistrySourceError
+from emrex.registry.model import Registry
 
 if TYPE_CHECKING:
     import httpx
 
 MAX_REGISTRY_BYTES = 16 * 1024 * 1024
 _LEADING_NOISE = b"\xef\xbb\xbf \t\r\n"
-
-
-class RegistrySourceError(RegistryError):
-    """The source cannot be read at all: a missing file, a refused or unreachable URL, an HTTP error."""
 
 
 def load_registry(source: str, *, timeout: float = 10.0, max_bytes: int = MAX_REGISTRY_BYTES) -> Registry:
@@ -33,8 +31,6 @@ def load_registry(source: str, *, timeout: float = 10.0, max_bytes: int = MAX_RE
                 f"{source}: a registry server's TOML configuration names certificate files beside it; "
                 "give its path, or the URL of the list it serves"
             )
-        from emrex.registry.config import load_server_config
-
         return load_server_config(source).registry
     return parse_registry(data, source=source)
 
@@ -114,7 +110,7 @@ def fetch_url(
     transport: httpx.BaseTransport | None = None,
 ) -> bytes:
     """The body of a GET of ``url`` (redirects followed, size bounded), or RegistrySourceError."""
-    import httpx
+    import httpx  # lazy: httpx is +74 modules here, needed only when fetching
 
     refusal = url_refusal(url)
     if refusal:

@@ -9,18 +9,22 @@ slow to import.
 
 from __future__ import annotations
 
-from emrex.seal.errors import (
-    PdfNotSealed,
-    PdfSealError,
-    SealBroken,
-    SealError,
-    SealingError,
-    SealRefused,
-    SealUnreadable,
-)
-from emrex.seal.result import Check, CredentialCheck, SealVerification, Status
-from emrex.seal.sealer import Sealer, seal_credential
-from emrex.seal.verifier import DEFAULT_SEAL_POLICY, SealPolicy, verify_seal
+from emrex._exports import lazy_exports
+
+TYPE_CHECKING = False  # not typing's: importing typing would cost more than this whole face
+if TYPE_CHECKING:
+    from emrex.seal.errors import (
+        PdfNotSealed,
+        PdfSealError,
+        SealBroken,
+        SealError,
+        SealingError,
+        SealRefused,
+        SealUnreadable,
+    )
+    from emrex.seal.result import Check, CredentialCheck, SealVerification, Status
+    from emrex.seal.sealer import Sealer, seal_credential
+    from emrex.seal.verifier import DEFAULT_SEAL_POLICY, SealPolicy, verify_seal
 
 __all__ = [
     "DEFAULT_SEAL_POLICY",
@@ -40,3 +44,17 @@ __all__ = [
     "seal_credential",
     "verify_seal",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    globals(),
+    {
+        "errors": (
+            "PdfNotSealed", "PdfSealError", "SealBroken", "SealError", "SealingError", "SealRefused",
+            "SealUnreadable",
+        ),
+        "result": ("Check", "CredentialCheck", "SealVerification", "Status"),
+        "sealer": ("Sealer", "seal_credential"),
+        "verifier": ("DEFAULT_SEAL_POLICY", "SealPolicy", "verify_seal"),
+    },
+)
+

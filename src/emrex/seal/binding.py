@@ -14,15 +14,16 @@ from typing import Any
 
 from cryptography import x509
 
+from emrex.elm.vocab import COUNTRY_NAL
 from emrex.seal.result import BINDING, Check, Status
+from emrex.trust.errors import OrganizationIdentifierError
 from emrex.trust.orgid import (
     OrganizationIdentifier,
-    OrganizationIdentifierError,
     organization_identifier_of,
     parse_organization_identifier,
 )
 
-COUNTRY_AUTHORITY = "http://publications.europa.eu/resource/authority/country/"
+COUNTRY_AUTHORITY = COUNTRY_NAL + "/"
 # The EU's country authority names countries by ISO 3166 alpha-3; certificates use alpha-2.
 ALPHA3_TO_ALPHA2 = {
     "AUT": "AT", "BEL": "BE", "BGR": "BG", "HRV": "HR", "CYP": "CY", "CZE": "CZ", "DNK": "DK",

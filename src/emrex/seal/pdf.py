@@ -28,7 +28,6 @@ from emrex.seal.properties import revocation_check, trusted_list_check
 from emrex.seal.result import CHAIN, SIGNATURE, Check, Status
 from emrex.seal.validity import check_certificate
 from emrex.trust.certs import (
-    CertificateError,
     SigningKey,
     fingerprint,
     load_certificates,
@@ -36,6 +35,7 @@ from emrex.trust.certs import (
     subject_text,
     validity_problem,
 )
+from emrex.trust.errors import CertificateError
 
 MAX_PDF_BYTES = 32 * 1024 * 1024
 FIELD_NAME = "EmrexSeal"
@@ -44,11 +44,18 @@ COVERAGE = "coverage"
 logging.getLogger("pyhanko.sign.validation.generic_cms").setLevel(logging.ERROR)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", CryptographyDeprecationWarning)  # pyhanko imports DSA support
-    from pyhanko.sign import signers as _signers
-    from pyhanko_certvalidator.registry import CertificateStore
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign import fields, signers
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.status import SignatureCoverageLevel
+    from pyhanko_certvalidator import ValidationContext
+    from pyhanko_certvalidator.registry import CertificateStore, SimpleCertificateStore
 
 
-class _LoadedKeySigner(_signers.SimpleSigner):
+class _LoadedKeySigner(signers.SimpleSigner):
     """pyhanko's SimpleSigner loads the key from DER at every signature (~70 ms for RSA): use ours."""
 
     def __init__(
@@ -76,9 +83,6 @@ class PdfSealer:
     def __init__(
         self, key: SigningKey, certificate: x509.Certificate, *, chain: Sequence[x509.Certificate] = ()
     ) -> None:
-        from asn1crypto import keys as asn1_keys
-        from pyhanko_certvalidator.registry import SimpleCertificateStore
-
         if key.public_key().public_numbers() != certificate.public_key().public_numbers():  # type: ignore[union-attr]
             raise SealingError(
                 f"the private key does not belong to the certificate {subject_text(certificate)}"
@@ -114,9 +118,6 @@ class PdfSealer:
 
     def seal(self, pdf: bytes, *, reason: str = "Transcript sealed by its issuer") -> bytes:
         """The PDF with a PAdES seal added as an incremental update (the original bytes stay as they are)."""
-        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-        from pyhanko.sign import fields, signers
-
         problem = validity_problem(self.certificate, dt.datetime.now(dt.UTC))
         if problem:
             raise SealingError(f"the seal certificate {subject_text(self.certificate)} is {problem}")
@@ -182,10 +183,6 @@ def verify_pdf_seal(
     pdf: bytes, *, trust: Sequence[x509.Certificate] = (), at: dt.datetime | None = None
 ) -> PdfSealVerification:
     """Check the first seal of ``pdf``; PdfSealError when it has none or cannot be read."""
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
-
     _bounded(pdf)
     if not is_pdf(pdf):
         raise PdfSealError("not a PDF file")
@@ -233,8 +230,6 @@ def _signature(status: object, certificate: x509.Certificate) -> Check:
 
 
 def _coverage(status: object) -> Check:
-    from pyhanko.sign.validation.status import SignatureCoverageLevel
-
     if getattr(status, "coverage", None) == SignatureCoverageLevel.ENTIRE_FILE:
         return Check(COVERAGE, Status.PASSED, "the seal covers the whole file")
     return Check(COVERAGE, Status.FAILED, "content was added to the PDF after it was sealed")
@@ -258,8 +253,6 @@ def _bounded(pdf: bytes) -> None:
 
 
 def _asn1(certificate: x509.Certificate) -> object:
-    from asn1crypto import x509 as asn1_x509
-
     return asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER))
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-COUNTRY = "http://publications.europa.eu/resource/authority/country/"
-ECTS = "http://data.europa.eu/snb/education-credit/6fcec5c5af"
+from emrex.elm.vocab import ECTS
+from emrex.seal.binding import COUNTRY_AUTHORITY as COUNTRY
+
 SUBJECTS = ("Mathematics", "Physics", "Chemistry", "Informatics", "History", "Economics", "Law", "Biology")
 GRADES = ("A", "B", "C", "D", "E")
 

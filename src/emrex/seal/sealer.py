@@ -24,14 +24,8 @@ from emrex.seal.binding import check_binding
 from emrex.seal.errors import SealingError
 from emrex.seal.jsondoc import dump_compact, load_json
 from emrex.seal.result import Status
-from emrex.trust.certs import (
-    CertificateError,
-    SigningKey,
-    load_certificates,
-    load_signing_key,
-    subject_text,
-    validity_problem,
-)
+from emrex.trust.certs import SigningKey, load_certificates, load_signing_key, subject_text, validity_problem
+from emrex.trust.errors import CertificateError
 
 MAX_CREDENTIAL_BYTES = 16 * 1024 * 1024
 

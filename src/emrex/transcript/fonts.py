@@ -15,6 +15,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
 from emrex.transcript.errors import TranscriptError
 
 
@@ -61,9 +64,6 @@ def load_fonts(config: FontConfig | None = None) -> Fonts:
 
 @functools.lru_cache(maxsize=16)
 def _register(path: str) -> tuple[str, frozenset[str]]:
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont
-
     name = "EmrexTTF-" + hashlib.sha256(path.encode()).hexdigest()[:12]
     if not Path(path).is_file():
         raise TranscriptError(f"transcript font not found: {path}")

@@ -12,6 +12,8 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
 
+from babel import Locale
+
 from emrex.elmo.model import LoiStatus, LosType
 
 _EN: Final = {
@@ -181,15 +183,11 @@ def datetime_text(value: dt.datetime) -> str:
 
 @functools.lru_cache(maxsize=512)
 def _territory(language: str, code: str) -> str | None:
-    from babel import Locale
-
     name = Locale.parse(language).territories.get(code)
     return str(name) if name else None
 
 
 @functools.lru_cache(maxsize=512)
 def _language(language: str, code: str) -> str | None:
-    from babel import Locale
-
     name = Locale.parse(language).languages.get(code)
     return str(name) if name else None

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import hashes
 
-DSIG_NS = "http://www.w3.org/2000/09/xmldsig#"
+from emrex.xml import DSIG_NS
+
 EXC_C14N_NS = "http://www.w3.org/2001/10/xml-exc-c14n#"
 
 ENVELOPED = DSIG_NS + "enveloped-signature"

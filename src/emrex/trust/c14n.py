@@ -15,36 +15,16 @@ from typing import Any
 
 from lxml import etree
 
-from emrex.errors import XmlError
 from emrex.trust import algorithms
-from emrex.trust.errors import DisallowedAlgorithm
-
-XML_NS = "http://www.w3.org/XML/1998/namespace"
-
+from emrex.trust.errors import CanonicalizationError, DisallowedAlgorithm
+from emrex.trust.errors import NamespaceFlood as NamespaceFlood  # web.login.saml_metadata imports it here
+from emrex.xml import XML_NS
 
 # libxml2's C14N compares each namespace in scope with the others at every element: a few thousand
 # declarations on the root make a 100 KB document take minutes. Real documents declare a handful; the
 # average of (declarations in scope)² over the elements may be 256 (16 in scope everywhere), which
 # keeps C14N within a few times its cost for a document without namespaces.
 MAX_NAMESPACE_LOAD = 256
-
-
-class NamespaceFlood(XmlError):
-    def __init__(self, in_scope: int) -> None:
-        super().__init__(
-            f"the document declares too many namespaces to be canonicalized ({in_scope} in scope "
-            "on one element; ELMO documents use a handful)"
-        )
-
-
-class CanonicalizationError(XmlError):
-    """libxml2 cannot canonicalize the document (relative namespace URIs, mostly)."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "the document cannot be canonicalized for signing or verifying "
-            '(C14N refuses it; a relative namespace URI such as xmlns="foo"?)'
-        )
 
 
 def canonical_document(tree: etree._ElementTree, method: str, prefixes: Sequence[str] | None = None) -> bytes:

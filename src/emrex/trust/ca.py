@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from emrex.trust.certs import CertificateError
-from emrex.trust.orgid import OrganizationIdentifierError, parse_organization_identifier
+from emrex.trust.errors import CertificateError, OrganizationIdentifierError
+from emrex.trust.orgid import parse_organization_identifier
 
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
 

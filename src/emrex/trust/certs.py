@@ -12,7 +12,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
-from emrex.errors import EmrexError
+from emrex.trust.errors import CertificateError as CertificateError  # emc.service, demo.folder import it here
 from emrex.trust.errors import CertificateExpired, CertificateNotYetValid
 
 _PEM_BLOCK = re.compile(
@@ -26,10 +26,6 @@ MAX_CERTIFICATE_BYTES = 1024 * 1024
 _CERT_LABELS = {b"CERTIFICATE", b"X509 CERTIFICATE", b"TRUSTED CERTIFICATE"}
 # Keys that may seal (JAdES, PAdES); ELMO XML signatures take RSA only.
 SigningKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
-
-
-class CertificateError(EmrexError):
-    """A certificate or key cannot be read, or is not one we can use."""
 
 
 def load_certificate(data: bytes | str) -> x509.Certificate:

@@ -1,11 +1,21 @@
-"""Why a signature was not accepted: one exception type per reason a caller can act on."""
+"""Every failure of ``emrex.trust``, one exception type per reason a caller can act on.
+
+``TrustError`` is the root. Under it: ``SignatureError`` (a signature was not accepted; catch it to
+catch every reason), ``AlreadySigned`` (signing refused), ``CertificateError`` (a certificate or key
+cannot be read or used), ``OrganizationIdentifierError``, and the two canonicalization refusals, which
+are also ``XmlError``s (the document is refused as XML before any signature is looked at).
+"""
 
 from __future__ import annotations
 
-from emrex.errors import EmrexError
+from emrex.errors import EmrexError, XmlError
 
 
-class SignatureError(EmrexError):
+class TrustError(EmrexError):
+    """Root of the failures of signing, verifying, certificates and keys."""
+
+
+class SignatureError(TrustError):
     """The document's signature was not accepted (catch this to catch every reason)."""
 
 
@@ -47,3 +57,39 @@ class CertificateExpired(CertificateValidityError):
 
 class CertificateNotYetValid(CertificateValidityError):
     pass
+
+
+class AlreadySigned(TrustError):
+    """The document to sign carries a signature already and replacing it was not asked for."""
+
+
+class CertificateError(TrustError):
+    """A certificate or key cannot be read, or is not one we can use."""
+
+
+class KeyFileError(CertificateError):
+    """A key or certificate file cannot be written or read."""
+
+
+class OrganizationIdentifierError(TrustError):
+    """An organisation identifier is not in the ETSI form (``NTREE-17207834``)."""
+
+
+class NamespaceFlood(XmlError, TrustError):
+    """The document declares so many namespaces that canonicalizing it would take minutes."""
+
+    def __init__(self, in_scope: int) -> None:
+        super().__init__(
+            f"the document declares too many namespaces to be canonicalized ({in_scope} in scope "
+            "on one element; ELMO documents use a handful)"
+        )
+
+
+class CanonicalizationError(XmlError, TrustError):
+    """libxml2 cannot canonicalize the document (relative namespace URIs, mostly)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the document cannot be canonicalized for signing or verifying "
+            '(C14N refuses it; a relative namespace URI such as xmlns="foo"?)'
+        )

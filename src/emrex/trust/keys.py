@@ -12,14 +12,11 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from emrex.trust.ca import Issued
-from emrex.trust.certs import CertificateError, SigningKey, load_certificate, load_private_key
+from emrex.trust.certs import SigningKey, load_certificate, load_private_key
+from emrex.trust.errors import KeyFileError
 
 CA_KEY, CA_CERT = "ca-key.pem", "ca-cert.pem"
 KEY, CERT, CSR = "key.pem", "cert.pem", "csr.pem"
-
-
-class KeyFileError(CertificateError):
-    """A key or certificate file cannot be written or read."""
 
 
 @dataclass(frozen=True)

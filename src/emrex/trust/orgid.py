@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from emrex.errors import EmrexError
+from emrex.trust.errors import OrganizationIdentifierError
 
 KINDS = {
     "VAT": "VAT number",
@@ -27,10 +27,6 @@ _ETSI = re.compile(
     r"^(?:(?P<kind>[A-Z]{3})|(?P<scheme>[A-Z]{2}):)(?P<country>[A-Z]{2})-(?P<value>\S.{0,120})$"
 )
 MAX_LENGTH = 128
-
-
-class OrganizationIdentifierError(EmrexError):
-    """An organisation identifier is not in the ETSI form (``NTREE-17207834``)."""
 
 
 @dataclass(frozen=True)

@@ -12,24 +12,18 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
 from emrex.trust import algorithms
-from emrex.trust.algorithms import DSIG_NS
 from emrex.trust.c14n import canonical_document, canonical_element, detach
 from emrex.trust.certs import (
-    CertificateError,
     load_certificate,
     load_private_key,
     require_valid,
     subject_text,
 )
-from emrex.trust.errors import DisallowedAlgorithm, SignatureError
-from emrex.xml import localname, parse_untrusted
+from emrex.trust.errors import AlreadySigned, CertificateError, DisallowedAlgorithm
+from emrex.xml import DSIG_NS, localname, parse_untrusted
 
 _DS = "{" + DSIG_NS + "}"
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
-
-
-class AlreadySigned(SignatureError):
-    """The document carries a signature already and replacing it was not asked for."""
 
 
 class Signer:

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from lxml import etree
 
 from emrex.trust import algorithms
-from emrex.trust.algorithms import DSIG_NS, EXC_C14N_NS, Algorithms, short_name
+from emrex.trust.algorithms import EXC_C14N_NS, Algorithms, short_name
 from emrex.trust.c14n import canonical_document, canonical_element, detach
 from emrex.trust.certs import fingerprint, require_valid, subject_text
 from emrex.trust.errors import (
@@ -35,7 +35,7 @@ from emrex.trust.errors import (
     UntrustedSigner,
 )
 from emrex.trust.policy import DEFAULT_POLICY, VerifyPolicy
-from emrex.xml import DEFAULT_MAX_XML_BYTES, DEFAULT_MAX_XML_ELEMENTS, localname, parse_untrusted
+from emrex.xml import DEFAULT_MAX_XML_BYTES, DEFAULT_MAX_XML_ELEMENTS, DSIG_NS, localname, parse_untrusted
 
 _DS = "{" + DSIG_NS + "}"
 # KeyInfo only names the signer when no trusted key matched; each certificate tried costs a parse and

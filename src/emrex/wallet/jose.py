@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pybase64
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from joserfc.errors import JoseError, SecurityWarning
 from joserfc.jwe import JWERegistry
 from joserfc.jwk import ECKey, RSAKey
+from joserfc.jwk import thumbprint as jwk_thumbprint
 from joserfc.jws import JWSRegistry
 
 from emrex.wallet.errors import SignatureRefused, Unreadable, WalletKeyError
@@ -284,8 +286,6 @@ def load_private_key(data: bytes, what: str) -> AnyKey:
 
 
 def _import_pem(text: bytes) -> AnyKey:
-    from cryptography.hazmat.primitives import serialization
-
     return from_cryptography(serialization.load_pem_private_key(text, password=None))
 
 
@@ -300,8 +300,6 @@ def load_public_jwk_file(data: bytes, what: str) -> AnyKey:
 
 def thumbprint(jwk: Json) -> str:
     """The RFC 7638 SHA-256 thumbprint of a public JWK."""
-    from joserfc.jwk import thumbprint as jwk_thumbprint
-
     return jwk_thumbprint({k: v for k, v in jwk.items() if k in _PUBLIC_MEMBERS})
 
 

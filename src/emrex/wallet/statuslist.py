@@ -9,9 +9,12 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+import httpx
+
 from emrex.wallet.certificates import TrustAnchors, leaf_key, parse_x5c, verify_chain
 from emrex.wallet.errors import CredentialRevoked, Refused, StatusUnavailable, Unreadable
 from emrex.wallet.jose import Json, SigningKey, b64decode, b64encode, parse_jwt, sign_jwt, verify_jwt
+from emrex.wallet.urls import check_url
 
 STATUS_TYP = "statuslist+jwt"
 MEDIA_TYPE = "application/statuslist+jwt"
@@ -154,10 +157,6 @@ MAX_TOKEN_BYTES = 4_000_000
 
 def http_fetch(timeout: float = 5.0) -> Fetch:
     """A fetcher of status list tokens over HTTPS (plain HTTP only on loopback), bounded in time and size."""
-    import httpx
-
-    from emrex.wallet.urls import check_url
-
     def fetch(uri: str) -> str:
         check_url(uri, "the status list URI")
         with httpx.stream("GET", uri, headers={"Accept": MEDIA_TYPE}, timeout=timeout) as response:
