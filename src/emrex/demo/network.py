@@ -12,8 +12,10 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
+from emrex.identity import ESI_PREFIX
+
 PASSWORD = "demo"  # noqa: S105 - every demo account's password, printed for newcomers
-ESI = "urn:schac:personalUniqueCode:int:esi:"
+ESI = ESI_PREFIX
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from emrex.errors import EmrexError
+from emrex.identity import ESI_PREFIX
 from emrex.web.auth import Person, Source
-from emrex.web.login.settings import ESI_PREFIX, LoginSettings
+from emrex.web.login.settings import LoginSettings
 
 LABELS = {
     "subject": "a stable user id",

@@ -23,7 +23,6 @@ Method = Literal["oidc", "headers", "demo", "saml"]
 METHODS: tuple[Method, ...] = ("oidc", "headers", "demo", "saml")
 ROLES = frozenset({"student", "staff", "admin"})
 ATTRIBUTES = ("subject", "given_names", "family_name", "birth_date", "email")
-ESI_PREFIX = "urn:schac:personalUniqueCode:int:esi:"
 OIDC_CLAIMS = {
     "subject": "sub",
     "given_names": "given_name",
