@@ -72,6 +72,7 @@ SETTINGS: dict[str, dict[str, str]] = {
         "legal_basis": "str",
         "max_attachment_mb": "int",
     },
+    "ewp": {"client_key": "str", "catalogue": "str", "timeout_seconds": "float"},
     "server": {
         "header_timeout_seconds": "float",
         "read_timeout_seconds": "float",
@@ -107,6 +108,16 @@ class RecognitionSettings:
 
 
 @dataclass(frozen=True)
+class EwpClientSettings:
+    """Fetching transcripts over EWP (``emrex.emc.ewp_fetch``): our EWP client key (PEM file) and the
+    EWP registry catalogue (a URL or a file) that lists the partners, their keys and certificates."""
+
+    client_key: Path
+    catalogue: str
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class EmcSettings:
     web: WebSettings
     login: LoginSettings
@@ -131,6 +142,7 @@ class EmcSettings:
     server_timeouts: ServerTimeouts = field(default_factory=ServerTimeouts)
     title: str = "EMREX"
     recognition: RecognitionSettings = RecognitionSettings()
+    ewp: EwpClientSettings | None = None  # None: no EWP fetching
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -267,6 +279,18 @@ def settings_from_mapping(
         server_timeouts=timeouts,
         title=r.string("title", "EMREX"),
         recognition=_recognition(r.sub("recognition"), web.max_protocol_bytes),
+        ewp=_ewp(r.sub("ewp"), base_dir) if "ewp" in merged else None,
+    )
+
+
+def _ewp(r: _Table, base_dir: Path | None) -> EwpClientSettings:
+    timeout = r.number("timeout_seconds", 30.0)
+    if not 0 < timeout <= 600:
+        raise EmcConfigError("emc.ewp.timeout_seconds: expected more than 0 and at most 600")
+    return EwpClientSettings(
+        client_key=Path(_resolve(r.string("client_key"), base_dir)),
+        catalogue=_resolve(r.string("catalogue"), base_dir),
+        timeout_seconds=timeout,
     )
 
 
