@@ -18,6 +18,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "emrex.emc.models",
     "emrex.db.owner",
     "emrex.emc.recognition.models",
+    "emrex.emp.sources.sis_mobility",
 )
 
 

@@ -28,6 +28,7 @@ from emrex.db import Database, upgrade
 from emrex.db.owner import mark_service
 from emrex.emp.config import EmpSettings
 from emrex.emp.document import DocumentError, build
+from emrex.emp.ewp_serving import mount_ewp, signed_paths
 from emrex.emp.protocol import EntryError, EntryRules, ReturnCode, parse_entry, response_fields
 from emrex.emp.results_cache import ResultsCache
 from emrex.emp.selection import Catalogue, catalogue
@@ -126,7 +127,7 @@ def create_emp_app(
         title=settings.name,
         templates_dirs=[TEMPLATES_DIR, LOGIN_TEMPLATES_DIR],
         locale_dirs=[LOGIN_LOCALE_DIR, LOCALE_DIR],
-        exempt_paths=[settings.entry_path, *cross_site_paths(login)],
+        exempt_paths=[settings.entry_path, *cross_site_paths(login), *signed_paths(settings)],
         context_processors=[person_context],
         limited_paths=[settings.entry_path, *LOGIN_PATHS],
         requests_per_minute=login.rate_limit.requests_per_minute,
@@ -135,6 +136,7 @@ def create_emp_app(
     app.state.emrex_emp = emp
     app.include_router(login_router(login, database))
     _routes(app, emp)
+    mount_ewp(app, emp)  # when [ewp] is configured: emrex.emp.ewp_serving
     return app
 
 

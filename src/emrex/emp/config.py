@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from emrex.emp.ewp_settings import EwpServing, EwpSettingsError, ewp_serving
 from emrex.errors import EmrexError
 from emrex.web.server import ServerTimeouts
 from emrex.web.settings import LOCAL_HOSTS
@@ -45,7 +46,7 @@ _TOP_LEVEL = (
     "results_cache_minutes",
     "timezone",
 )
-_TABLES = ("server", "source", "login")
+_TABLES = ("server", "source", "login", "ewp")
 
 
 class EmpConfigError(EmrexError):
@@ -83,6 +84,7 @@ class EmpSettings:
     results_cache: timedelta = timedelta(minutes=10)  # see emp.results_cache; 0 turns it off
     timezone: str = "UTC"
     server: ServerSettings = ServerSettings()
+    ewp: EwpServing | None = None  # serving transcripts over EWP (emrex.emp.ewp_settings)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -235,6 +237,7 @@ def settings_from_mapping(data: Mapping[str, Any]) -> EmpSettings:
         login=login,
         source=dict(source),
         server=server,
+        ewp=_ewp(data.get("ewp"), data.get("base_url")),
     )
     from emrex.web.login import LoginConfigError, LoginSettings
 
@@ -243,6 +246,13 @@ def settings_from_mapping(data: Mapping[str, Any]) -> EmpSettings:
     except LoginConfigError as error:
         raise EmpConfigError(str(error)) from None
     return settings
+
+
+def _ewp(table: Any, base_url: Any) -> EwpServing | None:
+    try:
+        return ewp_serving(table, base_url if isinstance(base_url, str) else "")
+    except EwpSettingsError as error:
+        raise EmpConfigError(str(error)) from None
 
 
 class _Reader:

@@ -2,6 +2,7 @@
 
 host = "127.0.0.1"          # optional, as is port (8080)
 port = 8080
+ewp_manifests = ["ewp/fjordby-manifest.xml"]   # optional: EWP hosts listed in catalogue-v1.xml
 
 [[countries]]               # optional: countries of EMPs are added with their ISO name
 code = "SE"
@@ -25,11 +26,12 @@ from pathlib import Path
 from typing import Any
 
 from emrex.registry.builder import CertificateText, RegistryBuilder
+from emrex.registry.catalogue import catalogue_from_manifests
 from emrex.registry.countries import normalise_code
 from emrex.registry.model import Registry, RegistryError
 
 KNOWN = {
-    "": ("host", "port", "countries", "emps"),
+    "": ("host", "port", "countries", "emps", "ewp_manifests"),
     "countries": ("code", "name", "singleFetch"),
     "emps": ("acronym", "country", "institutions", "url", "certificates"),
 }
@@ -51,6 +53,7 @@ class ServerConfig:
     registry: Registry
     host: str = "127.0.0.1"
     port: int = 8080
+    ewp_manifests: tuple[bytes, ...] = ()  # Discovery manifests of EWP hosts, listed in the catalogue
 
 
 def load_server_config(path: str | Path) -> ServerConfig:
@@ -120,7 +123,27 @@ def _config(document: dict[str, Any], path: Path) -> ServerConfig:
         raise
     except RegistryError as exc:  # the builder's strict checks: already prefixed with the file
         raise RegistryConfigError(str(exc)) from None
-    return ServerConfig(registry=registry, host=host.strip(), port=port)
+    return ServerConfig(
+        registry=registry, host=host.strip(), port=port, ewp_manifests=_manifests(document, path, fail)
+    )
+
+
+def _manifests(document: dict[str, Any], path: Path, fail: Fail) -> tuple[bytes, ...]:
+    """``ewp_manifests = ["ewp/fjordby-manifest.xml"]``: files relative to the configuration."""
+    found: list[bytes] = []
+    names = document.get("ewp_manifests", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        raise fail("ewp_manifests", "must be a list of file names")
+    for index, name in enumerate(names):
+        try:
+            found.append((path.parent / name).read_bytes())
+        except OSError as exc:
+            raise fail(f"ewp_manifests[{index}]", f"cannot read {name} ({exc.strerror})") from None
+    try:
+        catalogue_from_manifests(found)
+    except RegistryError as exc:
+        raise fail("ewp_manifests", str(exc)) from None
+    return tuple(found)
 
 
 def _unknown(table: dict[str, Any], kind: str, fail: Fail, where: str = "") -> None:
