@@ -164,6 +164,8 @@ def test_the_student_is_known_from_their_logins_or_described_by_staff(
     db = Database(make_settings().database_url)
     with pytest.raises(EwpFetchError, match="has logged in here"):
         student_person(db, StudentEntry("asa"))
+    by_esi = student_person(db, StudentEntry("asa", esi=ESI))
+    assert (by_esi.display_name, by_esi.identifiers["esi"]) == ("asa", ESI)
     with pytest.raises(EwpFetchError, match="ESI starts with"):
         student_person(db, StudentEntry("asa", "Åsa", "L", esi="not-an-esi"))
     described = student_person(db, StudentEntry("asa", "Åsa", "L", dt.date(1999, 3, 14), ESI))

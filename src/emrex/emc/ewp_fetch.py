@@ -186,9 +186,10 @@ def student_person(db: Database, entry: StudentEntry) -> Person:
         if not entry.esi.strip().startswith(ESI_PREFIX):
             raise EwpFetchError(f"an ESI starts with {ESI_PREFIX}", "input")
         identifiers["esi"] = entry.esi.strip()[:255]
-    if known is None and not (given or family):
+    if known is None and not (given or family or "esi" in identifiers):
         raise EwpFetchError(
-            f"no student {subject!r} has logged in here; give their names (and birth date or ESI)", "input"
+            f"no student {subject!r} has logged in here; give their ESI or their names and birth date",
+            "input",
         )
     return Person(
         subject=subject,
@@ -315,15 +316,7 @@ class EwpFetcher:
             record_received(transfer, xml, received, "", now)
             status = confirm_import(s, transfer, received, now)
             transfer_id = transfer.id
-        log.info(
-            "EWP: mobility %s fetched from %s by %s for %s: transfer %d %s",
-            mobility,
-            partner.hei_id,
-            staff,
-            person.subject,
-            transfer_id,
-            status,
-        )
+        log.info("EWP: transfer %d fetched from %s: %s", transfer_id, partner.hei_id, status)
         if status is Status.IMPORTED and self.service.webhook_kick is not None:
             self.service.webhook_kick()
         return Fetched(transfer_id, status, partner, len(received.courses))

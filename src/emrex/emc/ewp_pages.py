@@ -64,7 +64,7 @@ def ewp_router(service: Service, make: Callable[[Service], EwpFetcher] | None = 
             status = {"input": 400, "not_found": 404}.get(
                 error.stage, 502 if error.stage in PARTNER_STAGES else 409
             )
-            log.info("EWP fetch by %s refused (%s): %s", staff.subject, error.stage, error)
+            log.info("EWP fetch refused (%s)", error.stage)  # the message may hold what was typed
             context = {"entered": entered, "form_error": str(error)}
             return render(request, "emc/staff_ewp.html", context, status_code=status)
         flash(request, gettext(request, "The transcript was fetched over EWP and verified."), "success")
