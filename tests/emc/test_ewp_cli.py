@@ -107,3 +107,24 @@ def test_emc_ewp_fetch_without_ewp_settings_or_key_is_exit_2(
     path.write_text(path.read_text().split("[emc.ewp]")[0])
     assert main(["emc", "ewp", "fetch", "--config", str(path), *args]) == 2
     assert "EWP is not configured" in capsys.readouterr().err
+
+
+def test_emc_ewp_poll_lists_what_it_fetched(
+    tmp_path: Path,
+    make_settings: Callable[..., EmcSettings],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    fjordby = partner()
+    monkeypatch.setattr("emrex.emc.ewp_fetch.http_client", lambda timeout: fjordby.http)
+    path = _toml(tmp_path, make_settings(), _files(tmp_path))
+    args = ["emc", "ewp", "poll", "--config", str(path), "--partner", "fjordby.example"]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "m-approved-1: no student (no student here has the transcript's ESI" in out
+    assert out.rstrip().endswith("2 new transcript(s) listed by fjordby.example")
+    assert main([*args, "--modified-since", "2026-07-01T10:00:00+00:00"]) == 0  # approved before that
+    assert capsys.readouterr().out.strip() == "0 new transcript(s) listed by fjordby.example"
+    assert main([*args, "--modified-since", "yesterday"]) == 2
+    assert main([*args[:-1], "nowhere.example"]) == 2  # not in the catalogue
+    assert "nothing fetched" in capsys.readouterr().err

@@ -250,10 +250,11 @@ class EwpFetcher:
                 "not_found",
             )
         xml = tors[0].elmo
-        received = self._verify(xml, partner, person)
-        return self._store(xml, received, partner, mobility, person, staff)
+        received = self.verify(xml, partner, person)
+        return self.store(xml, received, partner, mobility, person, staff)
 
-    def _verify(self, xml: bytes, partner: Partner, person: Person) -> Received:
+    def verify(self, xml: bytes, partner: Partner, person: Person) -> Received:
+        """Checked as an EMREX answer is; EwpFetchError naming the check that failed."""
         settings = self.service.settings
         policy = dataclasses.replace(
             settings.verify_policy, max_bytes=max(settings.verify_policy.max_bytes, len(xml))
@@ -282,9 +283,10 @@ class EwpFetcher:
             raise EwpFetchError(str(refusal), refusal.stage)
         return received
 
-    def _store(
+    def store(
         self, xml: bytes, received: Received, partner: Partner, mobility: str, person: Person, staff: str
     ) -> Fetched:
+        """Stored as a transfer with the source EWP, imported or queued for review; duplicates refused."""
         now = utcnow()
         pems = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in partner.emp.certificates)
         transfer = Transfer(
