@@ -110,3 +110,13 @@ def test_an_unknown_institution_or_student_stores_nothing(
     with database.session(readonly=True) as s:
         assert s.scalar(select(func.count()).select_from(SisPerson)) == 0  # the whole file rolled back
     assert rows(database) == []
+
+
+def test_the_documented_example_imports(database: Database) -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[3] / "docs" / "SIS-IMPORT.md").read_text(encoding="utf-8")
+    section = text.split("## Incoming mobilities (EWP)", 1)[1]
+    example = section.split("```json\n", 1)[1].split("```", 1)[0]
+    assert import_sis(database, parse_sis_json(example)).mobilities == 1
+    assert rows(database)[0][:2] == ("FJ-2024-LH-0007", "lindholm.example.se")
