@@ -1,8 +1,9 @@
 """EWP in a real browser: Lindholm's staff fetch chloe's transcript from Fjordby over EWP on the
 staff page, see it imported with its source, and read the page in Swedish; at phone width too.
 
-The transcript goes to the login name chloe.lindqvist (a student who has not used the EMC yet, named
-by her ESI): the browser tests share one demo, and chloe's own imports belong to the other tests."""
+The transcript goes to the login name s20-0191 (a student who has not used the EMC yet, named
+by her ESI): the browser tests share one demo; chloe's own imports and her name in the staff search
+belong to the other tests."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def test_staff_fetch_chloes_transcript_over_ewp(pages: Pages, demo: Demo) -> Non
     both_widths(pages, "staff-ewp-form")
     page.get_by_label("Partner institution (SCHAC code)").fill(mobility["partner"])
     page.get_by_label("Mobility id").fill("no-such-mobility")
-    page.get_by_label("Student's login name").fill("chloe.lindqvist")
+    page.get_by_label("Student's login name").fill("s20-0191")
     page.get_by_label("European Student Identifier (ESI)").fill(ESI)
     page.get_by_role("button", name="Fetch and verify").click()
     page.wait_for_load_state()
