@@ -527,6 +527,28 @@ CASES: tuple[Case, ...] = tuple(
             FOUND + "404 page: the student is not known here, the name escaped (was an empty overview)",
         ),
         (
+            "emc-ewp-fetch-forged-post",
+            "the EWP fetch form posted without or with a forged `csrf_token`, and by a logged-in student",
+            "403 page; nothing fetched, nothing stored",
+        ),
+        (
+            "emc-ewp-fetch-hostile-fields",
+            "the EWP fetch form with a script as partner, mobility id and login name, 60 000 characters, "
+            "a birth date that is no date, an ESI that is not one",
+            "400 page with the form again (404 for a script that is valid EWP id syntax: asked for, not "
+            "found), every value escaped and cut; nothing stored; nothing typed reaches the log",
+        ),
+        (
+            "emc-ewp-fetch-someone-elses-transcript",
+            "staff fetch a mobility whose transcript carries another student's ESI than the one named",
+            "409 page: the transcript belongs to someone else; nothing stored",
+        ),
+        (
+            "emc-ewp-fetch-untrusted-transcript",
+            "the partner answers with an ELMO signed by a key its registry entry does not list",
+            "502 page: the signature was not accepted; nothing stored",
+        ),
+        (
             "emc-staff-refused-decision-markup",
             "a review decision that is no decision, with a reason of 50 KB holding a script",
             FOUND + "400 page with the form again, the reason escaped; the transfer still waits for review",

@@ -68,3 +68,23 @@ def test_routes_with_parameters_are_logged_by_template(
     with caplog.at_level(logging.INFO, logger="emrex.web.request"):
         client.get("/students/200001319999")
     assert [record["path"] for record in _request_logs(caplog)] == ["/students/{student_id}"]
+
+
+def test_a_request_id_the_response_carries_already_is_kept() -> None:
+    """An EWP response signs the client's X-Request-Id: the log's own id must not replace it."""
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from emrex.web.requestlog import RequestLogMiddleware
+
+    def answer(request: object) -> Response:
+        return Response("signed", headers={"X-Request-Id": "6f1c0f0a-client-id"})
+
+    def plain(request: object) -> Response:
+        return Response("plain")
+
+    app = RequestLogMiddleware(Starlette(routes=[Route("/ewp", answer), Route("/page", plain)]))
+    with TestClient(app) as client:
+        assert client.get("/ewp").headers.get_list("x-request-id") == ["6f1c0f0a-client-id"]
+        assert len(client.get("/page").headers["x-request-id"]) == 16

@@ -54,8 +54,10 @@ def register(commands: Any) -> None:
     p.set_defaults(handler=_stats)
 
     from emrex.cli.emc_catalogue import add_catalogue
+    from emrex.cli.emc_ewp import add_ewp
 
     add_catalogue(sub)
+    add_ewp(sub)
 
 
 def _usage(parser: argparse.ArgumentParser) -> int:
@@ -135,6 +137,7 @@ def _check(args: argparse.Namespace) -> int:
     print(f"identity:      match up to {identity.tolerance}, review up to {identity.review_tolerance}")
     print(f"API tokens:    {len(settings.api_token_hashes)}")
     print(f"webhook:       {settings.webhook.url if settings.webhook else 'off'}")
+    print(f"EWP fetch:     {'catalogue ' + settings.ewp.catalogue if settings.ewp else 'off'}")
     retention = f"{settings.raw_retention.days} days" if settings.raw_retention else "kept"
     print(f"raw documents: {retention}")
     recognition = settings.recognition

@@ -66,6 +66,7 @@ def _import(args: argparse.Namespace) -> int:
         f"imported {summary.institutions} institution(s), {summary.grading_schemes} grading scheme(s), "
         f"{summary.persons} person(s) ({summary.created_persons} new), {summary.results} result(s)"
         f" ({summary.deleted_results} removed)"
+        + (f", {summary.mobilities} incoming mobility(ies)" if summary.mobilities else "")
     )
     return EXIT_OK
 

@@ -194,7 +194,7 @@ def _serve(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
-    server = uvicorn.Server(server_config(create_app(registry), log_level="info"))
+    server = uvicorn.Server(server_config(create_app(registry, config.ewp_manifests), log_level="info"))
     try:
         server.run(sockets=[sock])
     finally:

@@ -172,6 +172,11 @@ EMP = Service(
                 secrets=("token", "key", "headers"),
             ),
             "login": LOGIN,
+            "ewp": Table(
+                "serving transcripts over EWP (docs/EWP.md); its keys are checked by emp.ewp_settings",
+                free=True,
+                optional=True,
+            ),
             "oots": Table(
                 "an OOTS evidence provider (docs/OOTS.md); its keys are checked by emp.oots_settings",
                 free=True,
@@ -261,6 +266,15 @@ EMC = Service(
                     "max_attachment_mb": S("int", "largest attachment", 10),
                 },
             ),
+            "ewp": Table(
+                "fetching transcripts over EWP (docs/EWP.md)",
+                {
+                    "client_key": S("path", "our EWP client key (PEM), as the EWP registry lists it"),
+                    "catalogue": S("text", "the EWP registry catalogue: a URL or a file"),
+                    "timeout_seconds": S("float", "how long a partner may take to answer", 30.0),
+                },
+                optional=True,
+            ),
             "server": Table("the web server's timeouts", dict(_TIMEOUTS)),
             "login": LOGIN,
         },
@@ -296,6 +310,7 @@ REGISTRY = Service(
                 },
                 many=True,
             ),
+            "ewp_manifests": S("list", "EWP Discovery manifests listed in the catalogue (files)", []),
         },
     ),
 )

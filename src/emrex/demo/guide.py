@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from emrex.demo.ewp import HOST_PLAN as EWP_HOST_PLAN
+from emrex.demo.ewp import facts as ewp_facts
 from emrex.demo.folder import DataFolder
 from emrex.demo.network import COUNTRIES, EMC, EMPS, PASSWORD, EmpPlan
 from emrex.demo.oots import PROVIDER_ACRONYM
@@ -61,6 +63,7 @@ def facts(addresses: Addresses, data_dir: Path, api_token: str) -> dict[str, Any
             "account": "eleni",
             "simulated": "the eDelivery network (AS4 security, receipts, discovery) and the Common Services",
         },
+        "ewp": ewp_facts(folder, addresses.registry, addresses.emp(EMPS.index(EWP_HOST_PLAN))),
         "data_dir": str(data_dir.resolve()),
         "pid": os.getpid(),
     }
@@ -111,6 +114,8 @@ def text(content: dict[str, Any]) -> str:
         f"  The SIS API: {emc['api']['url']}transfers, with the header",
         "    'Authorization: Bearer <the emc.api.token of demo.json>'.",
         f"  Configuration files: {emc['config']} and each EMP's emp.toml (for --config commands).",
+        f"  EWP: 'staff' fetches chloe's transcript from {content['ewp']['mobility']['partner']} (mobility "
+        f"{content['ewp']['mobility']['omobility_id']}) at {emc['url'].rstrip('/')}/staff/ewp.",
         "  Credit recognition: with imported results, 'chloe' applies at /recognition (a decided case",
         "  is there already); 'staff' handles the cases at /staff/recognition.",
         f"  OOTS (EU Once-Only): open {content['oots']['requester']} (an admissions portal), ask for",

@@ -13,16 +13,20 @@ import contextlib
 import json
 import shutil
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from emrex.demo.config_files import api_token, write_config
+from emrex.demo.ewp import HOST_PLAN as EWP_HOST_PLAN
+from emrex.demo.ewp import emc_table, ewp_keys, write_manifests
+from emrex.demo.ewp import emp_table as ewp_emp_table
 from emrex.demo.federation import emp_login, federation_keys, idp_app
 from emrex.demo.folder import SEED_STAMP, DataFolder, DemoCa, DemoError, emp_key, seed_once
 from emrex.demo.network import COUNTRIES, EMC, EMPS, Account, EmpPlan, seed_bytes
-from emrex.demo.oots import PROVIDER_ACRONYM, access_point_app, emp_table, requester_app
+from emrex.demo.oots import PROVIDER_ACRONYM, access_point_app, requester_app
+from emrex.demo.oots import emp_table as oots_emp_table
 from emrex.errors import EmrexError
 
 if TYPE_CHECKING:
@@ -121,12 +125,23 @@ def build_services(folder: DataFolder, addresses: Addresses) -> list[Service]:
             hashes[account.password] = hash_password(account.password, log2_n=DEMO_HASH_LOG2_N)
         return hashes[account.password]
 
+    ewp = ewp_keys(folder, ca)
+    host = EMPS.index(EWP_HOST_PLAN)
+    manifests = write_manifests(
+        folder,
+        ewp,
+        addresses.registry,
+        addresses.emp(host),
+        addresses.emp_entry(host),
+        keys[host][1],
+        addresses.emc,
+    )
     saml_index = next(i for i, plan in enumerate(EMPS) if plan.saml_domain)
     saml_keys = federation_keys(folder, ca, EMPS[saml_index])
     databases = _Databases()
     try:
-        apps = [_registry_app(folder, addresses, [cert for _, cert in keys])]
-        apps.append(_emc_app(folder, addresses, databases, password_hash))
+        apps = [_registry_app(folder, addresses, [cert for _, cert in keys], manifests)]
+        apps.append(_emc_app(folder, addresses, databases, password_hash, emc_table(ewp, addresses.registry)))
         for index, (plan, (key, cert)) in enumerate(zip(EMPS, keys, strict=True)):
             login = (
                 emp_login(plan, addresses.emp(index), addresses.saml_idp, saml_keys)
@@ -136,8 +151,11 @@ def build_services(folder: DataFolder, addresses: Addresses) -> list[Service]:
                     "demo": {"accounts": [a.login_table(password_hash(a)) for a in plan.accounts]},
                 }
             )
-            oots = emp_table(addresses.oots_access_point) if plan.acronym == PROVIDER_ACRONYM else None
-            apps.append(_emp_app(folder, plan, addresses.emp(index), key, cert, databases, login, oots))
+            oots = oots_emp_table(addresses.oots_access_point) if plan.acronym == PROVIDER_ACRONYM else None
+            serving = ewp_emp_table(ewp, addresses.registry) if plan is EWP_HOST_PLAN else None
+            apps.append(
+                _emp_app(folder, plan, addresses.emp(index), key, cert, databases, login, oots, serving)
+            )
         plan = EMPS[saml_index]
         apps.append(_checked(lambda: idp_app(plan, addresses.emp(saml_index), addresses.saml_idp, saml_keys)))
         apps.append(access_point_app())
@@ -183,13 +201,15 @@ class _Databases:
             self._blank.close()
 
 
-def registry_toml(addresses: Addresses, certificates: list[Path]) -> str:
+def registry_toml(addresses: Addresses, certificates: list[Path], manifests: Sequence[str] = ()) -> str:
     """Our registry's configuration (emrex.registry.config) for the demo network."""
     lines = [
         "# Written by 'emrex demo' at each start: the demo network's registry.",
         f'host = "{EMP_HOST}"',
         f"port = {addresses.port_base}",
     ]
+    if manifests:  # the EWP hosts its catalogue-v1.xml lists (emrex.demo.ewp)
+        lines.append(f"ewp_manifests = [{', '.join(_toml(m) for m in manifests)}]")
     for country in COUNTRIES:
         lines += [
             "",
@@ -215,7 +235,9 @@ def _toml(text: str) -> str:
     return json.dumps(text)  # a JSON string (ASCII, \u escapes) is a TOML basic string
 
 
-def _registry_app(folder: DataFolder, addresses: Addresses, certificates: list[Path]) -> Any:
+def _registry_app(
+    folder: DataFolder, addresses: Addresses, certificates: list[Path], manifests: list[str]
+) -> Any:
     from emrex.registry.config import load_server_config
     from emrex.registry.server import create_app
 
@@ -224,8 +246,9 @@ def _registry_app(folder: DataFolder, addresses: Addresses, certificates: list[P
     for cert in certificates:
         shutil.copyfile(cert, certs / f"{cert.parent.name}.pem")
     config = folder.registry_dir / "registry.toml"
-    config.write_text(registry_toml(addresses, certificates), encoding="utf-8")
-    return create_app(_checked(lambda: load_server_config(config)).registry)
+    config.write_text(registry_toml(addresses, certificates, manifests), encoding="utf-8")
+    loaded = _checked(lambda: load_server_config(config))
+    return create_app(loaded.registry, loaded.ewp_manifests)
 
 
 def _emp_app(
@@ -237,6 +260,7 @@ def _emp_app(
     databases: _Databases,
     login: dict[str, Any],
     oots: dict[str, Any] | None = None,
+    ewp: dict[str, Any] | None = None,
 ) -> Any:
     from emrex.emp.app import create_emp_app
     from emrex.emp.config import load_settings
@@ -255,6 +279,7 @@ def _emp_app(
         "timezone": TIMEZONES.get(plan.country, "UTC"),
         "login": login,
         **({"oots": oots} if oots is not None else {}),
+        "ewp": ewp,  # None (no table) but for the EWP host
     }
     config = write_config(
         directory / "emp.toml", mapping, f"Written by 'emrex demo' at each start: {plan.title}."
@@ -269,7 +294,11 @@ def _emp_app(
 
 
 def _emc_app(
-    folder: DataFolder, addresses: Addresses, databases: _Databases, password_hash: Callable[[Account], str]
+    folder: DataFolder,
+    addresses: Addresses,
+    databases: _Databases,
+    password_hash: Callable[[Account], str],
+    ewp: dict[str, Any] | None = None,
 ) -> Any:
     from emrex.demo.recognition import SETTINGS as RECOGNITION
     from emrex.emc.app import create_emc_app
@@ -293,6 +322,7 @@ def _emc_app(
         "api": {"token_hashes": [hash_token(api_token(folder.emc_dir))]},
         "retention": {"raw_days": 30},
         "recognition": dict(RECOGNITION),
+        "ewp": ewp,  # staff fetch transcripts from EWP partners (/staff/ewp)
     }
     config = write_config(
         folder.emc_dir / "emc.toml", {"emc": mapping}, f"Written by 'emrex demo' at each start: {EMC.title}."

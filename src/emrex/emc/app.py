@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,8 @@ from emrex.db.owner import mark_service
 from emrex.emc import recognition
 from emrex.emc.api import create_api
 from emrex.emc.config import RETURN_PATH, EmcSettings
+from emrex.emc.ewp_fetch import EwpFetcher
+from emrex.emc.ewp_pages import ewp_router
 from emrex.emc.registries import Registries
 from emrex.emc.service import Service
 from emrex.emc.staff import staff_router
@@ -47,9 +49,11 @@ def create_emc_app(
     webhook_transport: httpx.BaseTransport | None = None,
     migrate: bool = True,
     background: bool = True,
+    ewp_fetcher: Callable[[Service], EwpFetcher] | None = None,
 ) -> FastAPI:
     """The EMC. ``database``/``registries`` replace the configured ones (tests, the demo network);
-    ``background=False`` leaves webhook delivery to explicit calls of ``app.state.emc_webhook``."""
+    ``background=False`` leaves webhook delivery to explicit calls of ``app.state.emc_webhook``;
+    ``ewp_fetcher`` makes the EWP fetcher of the staff page (tests), else ``emc.ewp`` configures it."""
     db = database or Database(settings.database_url)
     if migrate:
         upgrade(db)
@@ -84,10 +88,13 @@ def create_emc_app(
     app.include_router(student_router(service))
     app.include_router(staff_router(service))
     app.include_router(stats_router(service))
+    if settings.ewp is not None or ewp_fetcher is not None:
+        app.include_router(ewp_router(service, ewp_fetcher))
     recognition.install(app, service)
     app.mount("/api/v1", create_api(service))
     app.state.emc_service = service
     app.state.emc_webhook = sender
+    app.state.emc_ewp = settings.ewp is not None or ewp_fetcher is not None
 
     if sender is not None and background:
         running = sender
@@ -111,4 +118,9 @@ def _nav_context(request: Any) -> dict[str, Any]:
         person = current_person(request)
     except RuntimeError:
         person = None
-    return {"is_staff": bool(person and person.has_role("staff")), "logged_in": person is not None}
+    ewp = bool(getattr(request.app.state, "emc_ewp", False))
+    return {
+        "is_staff": bool(person and person.has_role("staff")),
+        "logged_in": person is not None,
+        "ewp_fetch": ewp,
+    }

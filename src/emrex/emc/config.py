@@ -60,6 +60,16 @@ class RecognitionSettings:
 
 
 @dataclass(frozen=True)
+class EwpClientSettings:
+    """Fetching transcripts over EWP (``emrex.emc.ewp_fetch``): our EWP client key (PEM file) and the
+    EWP registry catalogue (a URL or a file) that lists the partners, their keys and certificates."""
+
+    client_key: Path
+    catalogue: str
+    timeout_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
 class EmcSettings:
     web: WebSettings
     login: LoginSettings
@@ -84,6 +94,7 @@ class EmcSettings:
     server_timeouts: ServerTimeouts = field(default_factory=ServerTimeouts)
     title: str = "EMREX"
     recognition: RecognitionSettings = RecognitionSettings()
+    ewp: EwpClientSettings | None = None  # None: no EWP fetching
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -225,6 +236,18 @@ def _settings(merged: Mapping[str, Any], base_dir: Path | None) -> EmcSettings:
         server_timeouts=timeouts,
         title=r.string("title", "EMREX"),
         recognition=_recognition(r.sub("recognition"), web.max_protocol_bytes),
+        ewp=_ewp(r.sub("ewp"), base_dir) if "ewp" in merged else None,
+    )
+
+
+def _ewp(r: _Table, base_dir: Path | None) -> EwpClientSettings:
+    timeout = r.number("timeout_seconds", 30.0)
+    if not 0 < timeout <= 600:
+        raise EmcConfigError("emc.ewp.timeout_seconds: expected more than 0 and at most 600")
+    return EwpClientSettings(
+        client_key=Path(_resolve(r.string("client_key"), base_dir)),
+        catalogue=_resolve(r.string("catalogue"), base_dir),
+        timeout_seconds=timeout,
     )
 
 

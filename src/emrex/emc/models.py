@@ -40,6 +40,11 @@ class Status(StrEnum):
     EXPIRED = "expired"
 
 
+class Source(StrEnum):
+    EMREX = "emrex"
+    EWP = "ewp"
+
+
 FINISHED_WITHOUT_IMPORT = (
     Status.DISCARDED,
     Status.REJECTED,
@@ -94,6 +99,11 @@ class Transfer(Base):
     review_reason: Mapped[str | None] = mapped_column(Text)
     reviewed_by: Mapped[str | None] = mapped_column(String(255))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    # Where the results came from: "emrex" (the student's transfer) or "ewp" (fetched by staff from a
+    # partner's EWP imobility-tors API; the partner is emp_acronym/emp_name, the mobility mobility_id).
+    source: Mapped[str] = mapped_column(String(10), default=Source.EMREX, server_default=Source.EMREX.value)
+    mobility_id: Mapped[str | None] = mapped_column(String(64))
+    fetched_by: Mapped[str | None] = mapped_column(String(255))
 
     credentials: Mapped[list[ForeignCredential]] = relationship(
         back_populates="transfer", cascade="all, delete-orphan", order_by="ForeignCredential.id"

@@ -484,6 +484,9 @@ def transfer_data(t: Transfer) -> dict[str, Any]:
         "returned_at": t.returned_at.isoformat() if t.returned_at else None,
         "country": t.country_code,
         "emp": {"acronym": t.emp_acronym, "name": t.emp_name, "url": t.emp_url},
+        # "ewp": fetched from the partner institution emp.acronym (SCHAC) over EWP, this mobility
+        "source": t.source,
+        "mobility_id": t.mobility_id,
         "issuers": issuers_data(t),
         "return_code": t.return_code,
         "failure": neutral_text(t.failure) if t.failure else None,

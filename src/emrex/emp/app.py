@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from emrex.db import Database, upgrade
 from emrex.db.owner import mark_service
 from emrex.emp.config import EmpSettings
+from emrex.emp.ewp_serving import mount_ewp, signed_paths
 from emrex.emp.protocol import EntryRules
 from emrex.emp.results_cache import ResultsCache
 from emrex.emp.service import EmpService
@@ -81,7 +82,7 @@ def create_emp_app(
         title=settings.name,
         templates_dirs=[TEMPLATES_DIR, LOGIN_TEMPLATES_DIR],
         locale_dirs=[LOGIN_LOCALE_DIR, LOCALE_DIR],
-        exempt_paths=[settings.entry_path, *cross_site_paths(login)],
+        exempt_paths=[settings.entry_path, *cross_site_paths(login), *signed_paths(settings)],
         context_processors=[person_context],
         limited_paths=[settings.entry_path, *LOGIN_PATHS],
         requests_per_minute=login.rate_limit.requests_per_minute,
@@ -91,6 +92,7 @@ def create_emp_app(
     app.include_router(login_router(login, database))
     app.include_router(student_router(service))
     app.include_router(stats_router(service))
+    mount_ewp(app, service)  # when [ewp] is configured: emrex.emp.ewp_serving
     if settings.oots is not None:  # also an OOTS evidence provider: emp.oots_pages
         from emrex.emp.oots_pages import mount_oots
 

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from emrex.config import ConfigError, Loaded, from_mapping, read
 from emrex.config.services import EMP
+from emrex.emp.ewp_settings import EwpServing, EwpSettingsError, ewp_serving
 from emrex.web.server import ServerTimeouts
 from emrex.web.settings import LOCAL_HOSTS
 
@@ -63,6 +64,7 @@ class EmpSettings:
     timezone: str = "UTC"
     server: ServerSettings = ServerSettings()
     oots: Mapping[str, Any] | None = None  # the [oots] table: an OOTS evidence provider (emp.oots_settings)
+    ewp: EwpServing | None = None  # serving transcripts over EWP (emrex.emp.ewp_settings)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -186,6 +188,7 @@ def _settings(data: Mapping[str, Any]) -> EmpSettings:
         source=dict(source),
         server=server,
         oots=_oots_table(data.get("oots"), r.text("base_url")),
+        ewp=_ewp(data.get("ewp"), data.get("base_url")),
     )
     from emrex.web.login import LoginConfigError, LoginSettings
 
@@ -209,6 +212,13 @@ def _oots_table(value: Any, base_url: str) -> Mapping[str, Any] | None:
     except OotsConfigError as error:
         raise EmpConfigError(str(error)) from None
     return dict(value)
+
+
+def _ewp(table: Any, base_url: Any) -> EwpServing | None:
+    try:
+        return ewp_serving(table, base_url if isinstance(base_url, str) else "")
+    except EwpSettingsError as error:
+        raise EmpConfigError(str(error)) from None
 
 
 class _Reader:

@@ -8,7 +8,7 @@ import binascii
 import copy
 import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -102,10 +102,20 @@ def _entries(root: etree._Element) -> list[etree._Element]:
     return entries
 
 
-def catalogue_xml(registry: Registry) -> bytes:
-    """A catalogue with one host per EMP; each certificate as base64 DER, as the EWP registry has it."""
+def catalogue_xml(registry: Registry, ewp_manifests: Sequence[bytes] = ()) -> bytes:
+    """A catalogue with one host per EMP; each certificate as base64 DER, as the EWP registry has it.
+
+    With ``ewp_manifests`` (Discovery v6) their hosts, institutions and keys follow, as the EWP
+    registry publishes them; an EMP whose entry a manifest carries is listed once, by that host."""
+    ewp = _ewp_part(ewp_manifests)
+    listed = {
+        (e.findtext(f"{{{DATA_ACCESS_POINT_NS}}}url") or "").strip()
+        for e in (ewp.iter(f"{{{DATA_ACCESS_POINT_NS}}}{ENTRY}") if ewp is not None else ())
+    }
     root = etree.Element(f"{{{REGISTRY_NS}}}catalogue", nsmap={None: REGISTRY_NS})  # type: ignore[dict-item]
     for emp in registry.emps:
+        if emp.url in listed:
+            continue
         host = etree.SubElement(root, f"{{{REGISTRY_NS}}}host")
         apis = etree.SubElement(host, f"{{{REGISTRY_NS}}}apis-implemented")
         entry = etree.SubElement(
@@ -125,7 +135,15 @@ def catalogue_xml(registry: Registry) -> bytes:
             add("institution", institution)
         for cert in emp.certificates:
             add("certificate", base64.b64encode(cert.public_bytes(Encoding.DER)).decode("ascii"))
+    if ewp is not None:
+        root.extend(list(ewp))  # its hosts, then institutions and binaries: the catalogue's order
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _ewp_part(manifests: Sequence[bytes]) -> etree._Element | None:
+    if not manifests:
+        return None
+    return parse_untrusted(catalogue_from_manifests(manifests)).getroot()
 
 
 # The EWP hosts: keys, institutions and APIs (what EWP servers and clients ask the registry).

@@ -2,6 +2,7 @@
 
 host = "127.0.0.1"          # optional, as is port (8080)
 port = 8080
+ewp_manifests = ["ewp/fjordby-manifest.xml"]   # optional: EWP hosts listed in catalogue-v1.xml
 
 [[countries]]               # optional: countries of EMPs are added with their ISO name
 code = "SE"
@@ -26,6 +27,7 @@ from typing import Any
 from emrex.config import ConfigError, Loaded, read
 from emrex.config.services import REGISTRY
 from emrex.registry.builder import CertificateText, RegistryBuilder
+from emrex.registry.catalogue import catalogue_from_manifests
 from emrex.registry.countries import normalise_code
 from emrex.registry.model import Registry, RegistryError
 
@@ -46,6 +48,7 @@ class ServerConfig:
     registry: Registry
     host: str = "127.0.0.1"
     port: int = 8080
+    ewp_manifests: tuple[bytes, ...] = ()  # Discovery manifests of EWP hosts, listed in the catalogue
 
 
 def load_server_config(path: str | Path, environ: Mapping[str, str] | None = None) -> ServerConfig:
@@ -118,7 +121,27 @@ def _config(loaded: Loaded, path: Path) -> ServerConfig:
         raise
     except RegistryError as exc:  # the builder's strict checks: already prefixed with the file
         raise RegistryConfigError(str(exc)) from None
-    return ServerConfig(registry=registry, host=host.strip(), port=port)
+    return ServerConfig(
+        registry=registry, host=host.strip(), port=port, ewp_manifests=_manifests(document, path, fail)
+    )
+
+
+def _manifests(document: dict[str, Any], path: Path, fail: Fail) -> tuple[bytes, ...]:
+    """``ewp_manifests = ["ewp/fjordby-manifest.xml"]``: files relative to the configuration."""
+    found: list[bytes] = []
+    names = document.get("ewp_manifests", [])
+    if not isinstance(names, list) or not all(isinstance(n, str) and n.strip() for n in names):
+        raise fail("ewp_manifests", "must be a list of file names")
+    for index, name in enumerate(names):
+        try:
+            found.append((path.parent / name).read_bytes())
+        except OSError as exc:
+            raise fail(f"ewp_manifests[{index}]", f"cannot read {name} ({exc.strerror})") from None
+    try:
+        catalogue_from_manifests(found)
+    except RegistryError as exc:
+        raise fail("ewp_manifests", str(exc)) from None
+    return tuple(found)
 
 
 def _tables(document: dict[str, Any], key: str, fail: Fail) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -20,12 +21,13 @@ CACHE_SECONDS = 300
 FAVICON = Path(__file__).resolve().parents[1] / "web" / "static" / "favicon.ico"
 
 
-def create_app(registry: Registry) -> Starlette:
-    """An ASGI app serving ``registry``; the documents are rendered once, here."""
+def create_app(registry: Registry, ewp_manifests: Sequence[bytes] = ()) -> Starlette:
+    """An ASGI app serving ``registry`` (and in its catalogue the EWP hosts of ``ewp_manifests``);
+    the documents are rendered once, here."""
     documents: dict[str, tuple[bytes, str]] = {
         "/emp-list.json": (emreg_json(registry), JSON),
         "/ncp-list.json": (emreg_json(registry, legacy=True), JSON),
-        "/catalogue-v1.xml": (catalogue_xml(registry), "application/xml"),
+        "/catalogue-v1.xml": (catalogue_xml(registry, ewp_manifests), "application/xml"),
     }
     index = {"documents": sorted(documents), "health": "/health"}
     documents["/"] = (json.dumps(index, indent=2).encode("utf-8") + b"\n", JSON)

@@ -17,6 +17,8 @@ from typing import Any
 from emrex.elmo import model as m
 from emrex.emp.sources.base import SourceError
 from emrex.sis.checks import MAX_DEPTH, JsonChecker
+from emrex.sis.mobility import KEY as MOBILITIES
+from emrex.sis.mobility import MobilityData, check_mobilities
 
 FORMAT = "emrex-sis/1"
 _LANG_639_1 = re.compile(r"^[a-z]{2}$")
@@ -101,6 +103,7 @@ class PersonData:
 class SisData:
     institutions: list[InstitutionData]
     persons: list[PersonData]
+    mobilities: list[MobilityData] = field(default_factory=list)  # incoming (sis.mobility, EWP)
 
 
 def parse_sis_json(data: bytes | str) -> SisData:
@@ -147,7 +150,7 @@ class _Checker(JsonChecker):
         self.xml_safe(top, "")
         if self.problems:
             return None
-        self.unknown(top, "", frozenset({"format", "institutions", "persons"}))
+        self.unknown(top, "", frozenset({"format", "institutions", "persons", MOBILITIES}))
         if top.get("format") != FORMAT:
             self.problem("format", f'must be "{FORMAT}"')
         institutions = [
@@ -173,7 +176,7 @@ class _Checker(JsonChecker):
                 other = owners.setdefault((type_, value), person.path)
                 if other != person.path:
                     self.problem(f"{person.path}.identifiers.{type_}", f"the same identifier as {other}")
-        return SisData(institutions, persons)
+        return SisData(institutions, persons, check_mobilities(self, top.get(MOBILITIES)))
 
     def institution(self, raw: Any, path: str) -> InstitutionData | None:
         o = self.obj(raw, path)

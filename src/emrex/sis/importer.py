@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from emrex.db import Database, utcnow
 from emrex.sis.format import InstitutionData, PersonData, ResultData, SisData, SisImportError
+from emrex.sis.mobility import import_mobilities
 from emrex.sis.tables import (
     SisDiplomaSupplement,
     SisGradingScheme,
@@ -35,6 +36,7 @@ class ImportSummary:
     results: int
     created_persons: int
     deleted_results: int
+    mobilities: int = 0  # incoming mobilities (EWP)
 
 
 def import_sis(database: Database, data: SisData) -> ImportSummary:
@@ -59,6 +61,8 @@ class _Importer:
         self.load_referenced(data)
         for person in data.persons:
             self.person(person)
+        if not self.problems:
+            self.problems += import_mobilities(self.s, data.mobilities, self.now)
         if self.problems:
             raise SisImportError(self.problems)  # the session rolls back: nothing is stored
         return ImportSummary(
@@ -68,6 +72,7 @@ class _Importer:
             results=self.results,
             created_persons=self.created,
             deleted_results=self.deleted,
+            mobilities=len(data.mobilities),
         )
 
     def institution(self, data: InstitutionData) -> None:

@@ -111,3 +111,20 @@ class SisDiplomaSupplement(Base):
     lang: Mapped[str | None] = mapped_column(String(8))
     introduction: Mapped[str] = mapped_column(Text)
     sections: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+
+
+class SisIncomingMobility(Base):
+    __tablename__ = "sis_incoming_mobility"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    omobility_id: Mapped[str] = mapped_column(String(64), unique=True)
+    sending_hei: Mapped[str] = mapped_column(String(255), index=True)
+    receiving_institution_id: Mapped[int] = mapped_column(
+        ForeignKey("sis_institution.id", ondelete="CASCADE"), index=True
+    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("sis_person.id", ondelete="CASCADE"), index=True)
+    student_esi: Mapped[str] = mapped_column(String(255))
+    start_date: Mapped[dt.date] = mapped_column()
+    end_date: Mapped[dt.date] = mapped_column()
+    tor_approved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

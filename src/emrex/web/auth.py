@@ -19,8 +19,8 @@ from fastapi import HTTPException, Request
 
 from emrex.errors import EmrexError
 
-Source = Literal["oidc", "headers", "demo", "saml"]
-SOURCES = ("oidc", "headers", "demo", "saml")
+Source = Literal["oidc", "headers", "demo", "saml", "staff"]  # staff: described by staff (EWP fetch)
+SOURCES = ("oidc", "headers", "demo", "saml", "staff")
 SESSION_KEY = "emrex.person"
 LOGIN_PATH = "/login"
 

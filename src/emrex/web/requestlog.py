@@ -53,7 +53,10 @@ class RequestLogMiddleware:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message)["x-request-id"] = request_id
+                headers = MutableHeaders(scope=message)
+                # An EWP response carries the client's X-Request-Id under its signature: kept as it is.
+                if "x-request-id" not in headers:
+                    headers["x-request-id"] = request_id
             await send(message)
 
         try:
