@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from emrex.demo.config_files import api_token, write_config
 from emrex.demo.federation import emp_login, federation_keys, idp_app
-from emrex.demo.folder import SEED_STAMP, DataFolder, DemoCa, DemoError, emp_key, seed_once
+from emrex.demo.folder import SEED_STAMP, DataFolder, DemoCa, DemoError, emp_key, key_pair, seed_once
 from emrex.demo.network import COUNTRIES, EMC, EMPS, Account, EmpPlan, seed_bytes
 from emrex.errors import EmrexError
+from emrex.trust.keys import CA_CERT
 
 if TYPE_CHECKING:
     from emrex.db import Database
@@ -106,7 +107,7 @@ def build_services(folder: DataFolder, addresses: Addresses) -> list[Service]:
     databases = _Databases()
     try:
         apps = [_registry_app(folder, addresses, [cert for _, cert in keys])]
-        apps.append(_emc_app(folder, addresses, databases, password_hash))
+        apps.append(_emc_app(folder, addresses, databases, password_hash, ca))
         for index, (plan, (key, cert)) in enumerate(zip(EMPS, keys, strict=True)):
             login = (
                 emp_login(plan, addresses.emp(index), addresses.saml_idp, saml_keys)
@@ -244,13 +245,21 @@ def _emp_app(
 
 
 def _emc_app(
-    folder: DataFolder, addresses: Addresses, databases: _Databases, password_hash: Callable[[Account], str]
+    folder: DataFolder,
+    addresses: Addresses,
+    databases: _Databases,
+    password_hash: Callable[[Account], str],
+    ca: DemoCa,
 ) -> Any:
     from emrex.demo.recognition import SETTINGS as RECOGNITION
     from emrex.emc.app import create_emc_app
     from emrex.emc.config import hash_token, load_settings
 
     folder.emc_dir.mkdir(parents=True, exist_ok=True)
+    seal_key, seal_cert = key_pair(
+        ca, folder.emc_dir / "seal", f"{EMC.institution} EDC seal (demo)", EMC.institution, EMC.country,
+        EMC.seal_id,
+    )  # fmt: skip
     mapping = {
         "base_url": addresses.emc.rstrip("/"),
         "title": EMC.title,
@@ -268,6 +277,15 @@ def _emc_app(
         "api": {"token_hashes": [hash_token(api_token(folder.emc_dir))]},
         "retention": {"raw_days": 30},
         "recognition": dict(RECOGNITION),
+        # Imported results as sealed European Digital Credentials; /verify trusts the demo CA's seals.
+        "seal": {
+            "key_file": str(seal_key),
+            "cert_file": str(seal_cert),
+            "issuer_name": EMC.institution,
+            "issuer_country": EMC.country,
+            "issuer_id": EMC.seal_id,
+        },
+        "verification": {"seal_trust": [str(folder.ca_dir / CA_CERT)]},
     }
     config = write_config(
         folder.emc_dir / "emc.toml", {"emc": mapping}, f"Written by 'emrex demo' at each start: {EMC.title}."

@@ -45,7 +45,7 @@ SETTINGS: dict[str, dict[str, str]] = {
         "title": "str",
     },
     "registry": {"sources": "list", "cache_dir": "str", "max_age_minutes": "int", "timeout_seconds": "float"},
-    "verification": {"sha1": "str", "clock_skew_minutes": "int"},
+    "verification": {"sha1": "str", "clock_skew_minutes": "int", "seal_trust": "list"},
     "identity": {"tolerance": "float", "review_tolerance": "float"},
     "limits": {
         "max_post_mb": "int",
@@ -64,6 +64,13 @@ SETTINGS: dict[str, dict[str, str]] = {
         "timeout_seconds": "float",
     },
     "retention": {"raw_days": "int", "purge_at_start": "bool"},
+    "seal": {
+        "key_file": "str",
+        "cert_file": "str",
+        "issuer_name": "str",
+        "issuer_country": "str",
+        "issuer_id": "str",
+    },
     "recognition": {
         "case_prefix": "str",
         "institution": "str",
@@ -107,6 +114,19 @@ class RecognitionSettings:
 
 
 @dataclass(frozen=True)
+class SealSettings:
+    """The EMC's own seal for European Digital Credentials (``emrex.emc.credential``): the key, its
+    certificate (then any CA certificates), and the issuer the credential names, whose eIDAS identifier
+    must be the certificate's organizationIdentifier (checked when the app starts)."""
+
+    key_file: Path
+    cert_file: Path
+    issuer_name: str
+    issuer_country: str  # ISO 3166 alpha-2
+    issuer_id: str  # ETSI form, NTRSE-2021001234
+
+
+@dataclass(frozen=True)
 class EmcSettings:
     web: WebSettings
     login: LoginSettings
@@ -131,6 +151,8 @@ class EmcSettings:
     server_timeouts: ServerTimeouts = field(default_factory=ServerTimeouts)
     title: str = "EMREX"
     recognition: RecognitionSettings = RecognitionSettings()
+    seal: SealSettings | None = None  # None: no sealed credentials are offered
+    seal_trust: tuple[Path, ...] = ()  # CA certificates /verify accepts seals up to
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -267,6 +289,27 @@ def settings_from_mapping(
         server_timeouts=timeouts,
         title=r.string("title", "EMREX"),
         recognition=_recognition(r.sub("recognition"), web.max_protocol_bytes),
+        seal=_seal(r.sub("seal"), base_dir) if "seal" in merged else None,
+        seal_trust=tuple(Path(_resolve(f, base_dir)) for f in verification.strings("seal_trust", [])),
+    )
+
+
+def _seal(r: _Table, base_dir: Path | None) -> SealSettings:
+    from emrex.trust.orgid import OrganizationIdentifierError, parse_organization_identifier
+
+    country = r.string("issuer_country").strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        raise EmcConfigError("emc.seal.issuer_country: a two-letter ISO 3166 code, like SE")
+    try:
+        issuer_id = parse_organization_identifier(r.string("issuer_id")).text
+    except OrganizationIdentifierError as error:
+        raise EmcConfigError(f"emc.seal.issuer_id: {error}") from None
+    return SealSettings(
+        key_file=Path(_resolve(r.string("key_file"), base_dir)),
+        cert_file=Path(_resolve(r.string("cert_file"), base_dir)),
+        issuer_name=" ".join(r.string("issuer_name").split())[:200],
+        issuer_country=country,
+        issuer_id=issuer_id,
     )
 
 
