@@ -103,8 +103,8 @@ def test_imported_results_leave_as_a_sealed_credential_that_verifies(
         assert extract_original(dict(result.credential)) == signed_xml
     edc_file = tmp_path / "edc.json"
     edc_file.write_bytes(download.content)
-    args = ["edc", "verify", str(edc_file), "--trust", str(ca_file), "--registry", demo.facts["registry"]["url"]]
-    assert main(args) == 0
+    registry_url = demo.facts["registry"]["url"]
+    assert main(["edc", "verify", str(edc_file), "--trust", str(ca_file), "--registry", registry_url]) == 0
     printed = capsys.readouterr().out
     assert "accepted" in printed and "Lindholm University" in printed and "FJORDNET" in printed
 

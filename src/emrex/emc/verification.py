@@ -53,8 +53,19 @@ class Answer(StrEnum):
     UNKNOWN = "unknown"
 
 
+def _(text: str) -> str:
+    """Marks a message for the catalog; the page translates it when it shows it."""
+    return text
+
+
 class Unreadable(EmrexError):
-    """The upload is none of the documents the page checks, or cannot be read; one line for the page."""
+    """The upload is none of the documents the page checks, or cannot be read. ``text`` is a fixed
+    sentence the page translates, ``detail`` the technical reason (English), if any."""
+
+    def __init__(self, text: str, detail: str = "") -> None:
+        super().__init__(f"{text}: {detail}" if detail else text)
+        self.text = text
+        self.detail = printable(detail)
 
 
 @dataclass(frozen=True)
@@ -104,9 +115,9 @@ def inspect(
 ) -> Inspection:
     """The findings for ``data``; Unreadable (one line) when it is none of the three kinds."""
     if not data.strip():
-        raise Unreadable("the file is empty")
+        raise Unreadable(_("the file is empty"))
     if len(data) > MAX_UPLOAD_BYTES:
-        raise Unreadable(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+        raise Unreadable(_("the file is larger than the limit"), f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
     kind = detect(data)
     if kind is Kind.PDF:
         return _pdf(data, registry, trust)
@@ -121,11 +132,13 @@ def _elmo(
     try:
         xml = decode(data, limits)
     except InputTooLarge as error:
-        raise Unreadable(f"the document is too large: {error}") from None
+        raise Unreadable(_("the document is too large"), str(error)) from None
     except EmrexError:
         raise Unreadable(
-            "this is neither a signed ELMO document (XML or its transport form), a sealed European "
-            "Digital Credential (JSON) nor a sealed PDF"
+            _(
+                "this is neither a signed ELMO document (XML or its transport form), a sealed European "
+                "Digital Credential (JSON) nor a sealed PDF"
+            )
         ) from None
     if registry is None:
         reason = "the registry of data providers cannot be loaded now, so the signature was not checked"
@@ -143,7 +156,7 @@ def _elmo(
     except SignatureError as error:
         return _elmo_refused(Answer.UNKNOWN, Answer.UNKNOWN, str(error))
     except EmrexError as error:
-        raise Unreadable(f"the document cannot be read: {error}") from None
+        raise Unreadable(_("the document cannot be read"), str(error)) from None
     try:
         signed = read_elmo(
             verified.signed_xml,
@@ -151,7 +164,7 @@ def _elmo(
             max_elements=policy.max_elements,
         ).elmo
     except (ElmoError, EmrexError) as error:
-        raise Unreadable(f"the signed document is not ELMO that can be read: {error}") from None
+        raise Unreadable(_("the signed document is not ELMO that can be read"), str(error)) from None
     emp = _owner(registry, verified.certificate)
     return Inspection(
         Kind.ELMO,
@@ -183,9 +196,9 @@ def _edc(
     except SealBroken as error:
         return Inspection(Kind.EDC, Verdict.INVALID, None, Answer.YES, Answer.UNKNOWN, reason=str(error))
     except InputTooLarge as error:
-        raise Unreadable(f"the credential is too large: {error}") from None
+        raise Unreadable(_("the credential is too large"), str(error)) from None
     except SealUnreadable as error:
-        raise Unreadable(f"this is not a sealed credential that can be read: {error}") from None
+        raise Unreadable(_("this is not a sealed credential that can be read"), str(error)) from None
     except SealRefused as error:
         return Inspection(Kind.EDC, Verdict.INVALID, None, Answer.UNKNOWN, Answer.UNKNOWN, reason=str(error))
     contents = None
@@ -213,9 +226,9 @@ def _pdf(data: bytes, registry: Registry | None, trust: Sequence[x509.Certificat
     try:
         result = verify_pdf_seal(data, trust=trust)
     except PdfNotSealed:
-        raise Unreadable("the PDF carries no seal or signature, so there is nothing to verify") from None
+        raise Unreadable(_("the PDF carries no seal or signature, so there is nothing to verify")) from None
     except (PdfSealError, InputTooLarge) as error:
-        raise Unreadable(str(error)) from None
+        raise Unreadable(_("the PDF cannot be checked"), str(error)) from None
     intact = result.intact
     emps = [] if registry is None else [e for e in registry.emps if result.certificate in e.certificates]
     listed = Answer.UNKNOWN if registry is None else (Answer.YES if emps else Answer.NO)

@@ -24,10 +24,10 @@ from starlette.responses import Response
 from emrex.emc.config import EmcConfigError
 from emrex.emc.gate import Busy
 from emrex.emc.service import Service
-from emrex.emc.verification import MAX_UPLOAD_BYTES, Answer, Inspection, Kind, Unreadable, Verdict, inspect
+from emrex.emc.verification import MAX_UPLOAD_BYTES, Answer, Inspection, Kind, Unreadable, Verdict, _, inspect
 from emrex.registry import Registry, RegistryError
 from emrex.trust.certs import CertificateError, load_certificates
-from emrex.web import current_language, render
+from emrex.web import current_language, gettext, render
 from emrex.web.errors import too_large_page
 from emrex.web.limits import BodyLimitMiddleware
 
@@ -111,7 +111,8 @@ def verify_router(service: Service) -> APIRouter:
             data = await _read_upload(request)
             inspection = await run_in_threadpool(check, data)
         except Unreadable as error:
-            page = context(inspection=None, problem=str(error))
+            problem = gettext(request, error.text) + (f": {error.detail}" if error.detail else "")
+            page = context(inspection=None, problem=problem)
             return render(request, "emc/verify.html", page, status_code=400)
         except Busy as error:
             page = context(inspection=None, problem=str(error))
@@ -126,23 +127,23 @@ def verify_router(service: Service) -> APIRouter:
 async def _read_upload(request: Request) -> bytes:
     content_type = request.headers.get("content-type", "")
     if not content_type.lower().startswith("multipart/form-data"):
-        raise Unreadable("send the document as a file (a form upload)")
+        raise Unreadable(_("send the document as a file (a form upload)"))
     parser = _InMemoryParser(
         request.headers, request.stream(), max_files=1, max_fields=4, max_part_size=FORM_OVERHEAD
     )
     try:
         form = await parser.parse()
     except MultiPartException as error:
-        raise Unreadable(f"the upload cannot be read ({error.message})") from None
+        raise Unreadable(_("the upload cannot be read"), error.message) from None
     try:
         file = form.get(FIELD)
         if not isinstance(file, UploadFile):
-            raise Unreadable("choose a file to check")
+            raise Unreadable(_("choose a file to check"))
         data = await file.read(MAX_UPLOAD_BYTES + 1)
     finally:
         await form.close()
     if len(data) > MAX_UPLOAD_BYTES:
-        raise Unreadable(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+        raise Unreadable(_("the file is larger than the limit"), f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
     return data
 
 
