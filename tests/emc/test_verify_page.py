@@ -40,8 +40,8 @@ def visitor(
     return make_emc(make_settings(**seal_tables(tmp_path, seal_keys)))
 
 
-def sealed_edc(keys: Keys, seal_keys: SealKeys) -> bytes:
-    xml = signed(keys.nordvik)
+def sealed_edc(keys: Keys, seal_keys: SealKeys, *, stranger: bool = False) -> bytes:
+    xml = signed(keys.stranger if stranger else keys.nordvik)
     issuer = Issuer({"en": "Lindholm University"}, "SE", SEAL_ID)
     sealer = CredentialSealer(Sealer(seal_keys.seal.key, seal_keys.seal.certificate), issuer)
     return sealer.seal(xml, read_elmo(xml).elmo)
@@ -105,6 +105,16 @@ def test_a_sealed_credential_is_checked_with_its_original(
     assert "NORDVIK" in text
     assert "EU trusted lists" in text  # said not checked
     assert "Lindqvist-Dvořáková" in text
+
+
+def test_a_sealed_credential_whose_original_no_registry_provider_signed_is_not_valid(
+    visitor: TestClient, keys: Keys, seal_keys: SealKeys
+) -> None:
+    status, text = check(visitor, sealed_edc(keys, seal_keys, stranger=True))
+    assert status == 200
+    assert "Not valid." in text
+    assert "Original in the registry?" in text
+    assert "No: the signer is not a data provider in the EMREX registry." in text
 
 
 def test_a_changed_sealed_credential_is_not_valid(
