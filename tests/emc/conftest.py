@@ -266,3 +266,38 @@ def ok(client: TestClient, keys: Keys, session_id: str, elmo: m.Elmo | None = No
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+SEAL_ID = "NTRSE-2021009999"
+
+
+@dataclasses.dataclass(frozen=True)
+class SealKeys:
+    ca: Issued  # the CA of the EMC's seal certificate
+    seal: Issued  # Lindholm University's EDC seal, organizationIdentifier SEAL_ID
+
+
+@pytest.fixture(scope="session")
+def seal_keys() -> SealKeys:
+    ca = make_ca("Seal test CA")
+    name = {"organization": "Lindholm University", "country": "SE", "organization_identifier": SEAL_ID}
+    seal = issue(ca, "Lindholm EDC seal", **name)
+    return SealKeys(ca, seal)
+
+
+def seal_tables(directory: Path, seal_keys: SealKeys, **overrides: Any) -> dict[str, Any]:
+    """The ``seal`` and ``verification`` tables of an EMC sealing with ``seal_keys``, trusting their CA."""
+    from emrex.trust.keys import certificate_pem, save_issued
+
+    save_issued(directory / "seal", seal_keys.seal, force=True)
+    anchor = directory / "seal-ca.pem"
+    anchor.write_bytes(certificate_pem(seal_keys.ca.certificate))
+    seal = {
+        "key_file": str(directory / "seal" / "key.pem"),
+        "cert_file": str(directory / "seal" / "cert.pem"),
+        "issuer_name": "Lindholm University",
+        "issuer_country": "SE",
+        "issuer_id": SEAL_ID,
+        **overrides,
+    }
+    return {"seal": seal, "verification": {"seal_trust": [str(anchor)]}}

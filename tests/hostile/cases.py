@@ -495,6 +495,43 @@ CASES: tuple[Case, ...] = tuple(
             FOUND + "429 page for the 6 beyond the limit, counted under a lock on SQLite and PostgreSQL",
         ),
         (
+            "emc-verify-garbage",
+            "`/verify` gets bytes that are no document, broken JSON, an unsealed credential, an empty file",
+            "400 page with one line saying what the file is not; nothing stored",
+        ),
+        (
+            "emc-verify-xml-bomb",
+            "`/verify` gets ELMO with nested entity expansion (billion laughs), plain and in the "
+            "transport form",
+            "400 page: the document cannot be read (the entities are never expanded); nothing stored",
+        ),
+        (
+            "emc-verify-json-bomb",
+            "`/verify` gets JSON nested 100 000 deep, a member given twice, a 10 MB string of digits",
+            "400 page naming the fault in one line; nothing stored",
+        ),
+        (
+            "emc-verify-remote-context",
+            "`/verify` gets a credential sealed by a trusted key whose `@context` names a remote URL",
+            "nothing is fetched (no connection is opened); 'not valid', its results are not shown",
+        ),
+        (
+            "emc-verify-huge-upload",
+            "`/verify` gets an upload beyond its limit (16 MB), with and without Content-Length",
+            "413 page before the form is parsed; nothing stored, no temporary file",
+        ),
+        (
+            "emc-verify-cross-site-post",
+            "another site makes a visitor's browser post a document to `/verify` (no CSRF token)",
+            "answered like any upload: nothing stored, no session made, the answer readable only by "
+            "that browser (the page needs no token: it changes nothing)",
+        ),
+        (
+            "emc-edc-other-students-transfer",
+            "a student asks for another student's transfer as a sealed credential, by its id",
+            "404 page; nothing sealed, nothing stored",
+        ),
+        (
             "emc-pages-confirm-same-results-twice",
             "two transfers fetched at once from one provider (two documents, the same results), both "
             "confirmed at the same moment",

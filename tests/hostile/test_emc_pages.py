@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from emrex.emc.config import RETURN_PATH
 from emrex.emc.models import Status, Transfer
+from emrex.emc.verify_page import VERIFY_PATH
 from tests.db.conftest import postgres_admin, postgres_schema  # noqa: F401  (PostgreSQL fixtures)
 from tests.emc.conftest import (
     BASE_URL,
@@ -55,7 +56,7 @@ def student(make_emc: Callable[..., TestClient]) -> TestClient:
     return client
 
 
-def test_every_state_changing_route_but_the_return_needs_the_csrf_token(
+def test_every_state_changing_route_but_the_return_and_verify_needs_the_csrf_token(
     student: TestClient, keys: object, watch_logs: pytest.LogCaptureFixture
 ) -> None:
     transfer_id = ok(student, keys, start(student))  # type: ignore[arg-type]
@@ -64,8 +65,9 @@ def test_every_state_changing_route_but_the_return_needs_the_csrf_token(
     expected = {"/login", "/logout", "/start", RETURN_PATH, "/transfers/1/confirm", "/transfers/1/delete"}
     assert expected <= paths, paths
     assert any(path.startswith("/staff/") for path in paths)
+    assert VERIFY_PATH in paths  # needs no token: it changes nothing (emc-verify-cross-site-post)
     for method, path in routes:
-        if path == RETURN_PATH:
+        if path in (RETURN_PATH, VERIFY_PATH):
             continue
         real = path.replace("/1/", f"/{transfer_id}/")
         for data in ({"country": "SE", "emp": NORDVIK}, {"csrf_token": "forged", "decision": "approve"}):

@@ -216,7 +216,19 @@ EMC = Service(
                 {
                     "sha1": S("text", "allow or reject SHA-1 signatures", "allow"),
                     "clock_skew_minutes": S("int", "how much older than its transfer a document may be", 5),
+                    "seal_trust": S("list", "CA certificates /verify accepts seals up to (PEM files)", []),
                 },
+            ),
+            "seal": Table(
+                "the EMC's own seal for European Digital Credentials (docs/EMC.md)",
+                {
+                    "key_file": S("path", "the seal key (PEM)"),
+                    "cert_file": S("path", "the seal certificate (PEM), then any CA certificates"),
+                    "issuer_name": S("text", "the legal name the credential gives its issuer"),
+                    "issuer_country": S("text", "the issuer's country (ISO 3166 two letters)"),
+                    "issuer_id": S("text", "the eIDAS identifier: the certificate's organizationIdentifier"),
+                },
+                optional=True,
             ),
             "identity": Table(
                 "how the results' person is matched to the student",

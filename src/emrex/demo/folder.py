@@ -5,7 +5,7 @@
 <data-dir>/ca/                  the demo CA (ca-key.pem, ca-cert.pem)
 <data-dir>/registry/            registry.toml and the EMP certificates it publishes
 <data-dir>/emp-<key>/           key.pem, cert.pem, emp.db (the EMP's database and its SIS)
-<data-dir>/emc/                 emc.db, the registry cache
+<data-dir>/emc/                 emc.db, the registry cache; seal/ the EMC's EDC seal key and certificate
 <data-dir>/saml/                the demo SAML federation: idp/ and federation/ (metadata signer) keys
 """
 
@@ -28,6 +28,7 @@ from emrex.errors import EmrexError
 from emrex.trust.ca import Issued, issue, make_ca
 from emrex.trust.certs import CertificateError, load_certificate, validity_problem
 from emrex.trust.keys import CA_CERT, CERT, KEY, load_ca, save_ca, save_issued
+from emrex.trust.orgid import organization_identifier_of
 
 MARKER = ".emrex-demo"
 SEED_STAMP = "seeded.sha256"
@@ -150,9 +151,15 @@ def emp_key(folder: DataFolder, ca: DemoCa, plan: EmpPlan) -> tuple[Path, Path]:
 
 
 def key_pair(
-    ca: DemoCa, directory: Path, cn: str, organization: str | None = None, country: str | None = None
+    ca: DemoCa,
+    directory: Path,
+    cn: str,
+    organization: str | None = None,
+    country: str | None = None,
+    organization_identifier: str | None = None,
 ) -> tuple[Path, Path]:
-    """(key file, certificate file) in ``directory``, issued by the demo CA when missing, stale or foreign."""
+    """(key file, certificate file) in ``directory``, issued by the demo CA when missing, stale or foreign
+    (or naming another ``organization_identifier``, the tie of an EDC seal to its issuer)."""
     key, cert = directory / KEY, directory / CERT
     if key.is_file() and cert.is_file():
         try:
@@ -161,11 +168,19 @@ def key_pair(
             certificate = None
         if (
             certificate is not None
+            and organization_identifier_of(certificate) == organization_identifier
             and _signed_by(certificate, ca.certificate)
             and validity_problem(certificate, dt.datetime.now(dt.UTC) + RENEW_BEFORE) is None
         ):
             return key, cert
-    issued = issue(ca.issued(), cn, organization=organization, country=country, not_before=_backdated())
+    issued = issue(
+        ca.issued(),
+        cn,
+        organization=organization,
+        country=country,
+        organization_identifier=organization_identifier,
+        not_before=_backdated(),
+    )
     save_issued(directory, issued, force=True)
     return key, cert
 

@@ -110,6 +110,8 @@ def text(content: dict[str, Any]) -> str:
         "  2. Choose Norway: the browser goes to FjordNet. Log in there as 'chloe' too.",
         "  3. Select courses, preview, consent: you are sent back home.",
         "  4. Check the results and confirm the import; download the PDF copy.",
+        "  5. Download them as a sealed European Digital Credential too, and check that file (or the",
+        f"     signed XML) at {emc['url']}verify, the public verification page (no login needed).",
         f"  Staff: log in at {emc['url']} as 'staff' to see students' overviews and reviews.",
         f"  The SIS API: {emc['api']['url']}transfers, with the header",
         "    'Authorization: Bearer <the emc.api.token of demo.json>'.",

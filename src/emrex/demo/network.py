@@ -79,6 +79,9 @@ class EmcPlan:
     title: str
     institution: str
     accounts: tuple[Account, ...]
+    country: str = "SE"
+    # The organizationIdentifier of its EDC seal certificate (ETSI form; a made-up register entry).
+    seal_id: str = "NTRSE-2021009999"
 
 
 def _ids(**values: str) -> MappingProxyType[str, str]:

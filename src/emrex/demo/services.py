@@ -23,11 +23,12 @@ from emrex.demo.ewp import HOST_PLAN as EWP_HOST_PLAN
 from emrex.demo.ewp import emc_table, ewp_keys, write_manifests
 from emrex.demo.ewp import emp_table as ewp_emp_table
 from emrex.demo.federation import emp_login, federation_keys, idp_app
-from emrex.demo.folder import SEED_STAMP, DataFolder, DemoCa, DemoError, emp_key, seed_once
+from emrex.demo.folder import SEED_STAMP, DataFolder, DemoCa, DemoError, emp_key, key_pair, seed_once
 from emrex.demo.network import COUNTRIES, EMC, EMPS, Account, EmpPlan, seed_bytes
 from emrex.demo.oots import PROVIDER_ACRONYM, access_point_app, requester_app
 from emrex.demo.oots import emp_table as oots_emp_table
 from emrex.errors import EmrexError
+from emrex.trust.keys import CA_CERT
 
 if TYPE_CHECKING:
     from emrex.db import Database
@@ -141,7 +142,9 @@ def build_services(folder: DataFolder, addresses: Addresses) -> list[Service]:
     databases = _Databases()
     try:
         apps = [_registry_app(folder, addresses, [cert for _, cert in keys], manifests)]
-        apps.append(_emc_app(folder, addresses, databases, password_hash, emc_table(ewp, addresses.registry)))
+        apps.append(
+            _emc_app(folder, addresses, databases, password_hash, ca, emc_table(ewp, addresses.registry))
+        )
         for index, (plan, (key, cert)) in enumerate(zip(EMPS, keys, strict=True)):
             login = (
                 emp_login(plan, addresses.emp(index), addresses.saml_idp, saml_keys)
@@ -298,6 +301,7 @@ def _emc_app(
     addresses: Addresses,
     databases: _Databases,
     password_hash: Callable[[Account], str],
+    ca: DemoCa,
     ewp: dict[str, Any] | None = None,
 ) -> Any:
     from emrex.demo.recognition import SETTINGS as RECOGNITION
@@ -305,6 +309,10 @@ def _emc_app(
     from emrex.emc.config import hash_token, load_settings
 
     folder.emc_dir.mkdir(parents=True, exist_ok=True)
+    seal_key, seal_cert = key_pair(
+        ca, folder.emc_dir / "seal", f"{EMC.institution} EDC seal (demo)", EMC.institution, EMC.country,
+        EMC.seal_id,
+    )  # fmt: skip
     mapping = {
         "base_url": addresses.emc.rstrip("/"),
         "title": EMC.title,
@@ -323,6 +331,15 @@ def _emc_app(
         "retention": {"raw_days": 30},
         "recognition": dict(RECOGNITION),
         "ewp": ewp,  # staff fetch transcripts from EWP partners (/staff/ewp)
+        # Imported results as sealed European Digital Credentials; /verify trusts the demo CA's seals.
+        "seal": {
+            "key_file": str(seal_key),
+            "cert_file": str(seal_cert),
+            "issuer_name": EMC.institution,
+            "issuer_country": EMC.country,
+            "issuer_id": EMC.seal_id,
+        },
+        "verification": {"seal_trust": [str(folder.ca_dir / CA_CERT)]},
     }
     config = write_config(
         folder.emc_dir / "emc.toml", {"emc": mapping}, f"Written by 'emrex demo' at each start: {EMC.title}."

@@ -18,9 +18,11 @@ from pydantic import AfterValidator, BaseModel
 from sqlalchemy import Select, select
 
 from emrex.db import utcnow
+from emrex.emc.credential import MEDIA_TYPE, CredentialUnavailable, file_name, refused_status
 from emrex.emc.models import ForeignCredential, Status, Transfer, shown_status_column
 from emrex.emc.recognition.api import recognition_api
-from emrex.emc.service import Service
+from emrex.emc.returns import ReturnRefused
+from emrex.emc.service import Service, sealed_download
 from emrex.emc.store import MAX_ID, credential_data, transfer_data, valid_id
 
 MAX_LIMIT = 500
@@ -250,6 +252,34 @@ def create_api(service: Service) -> FastAPI:
     def get_transcript(transfer_id: int) -> Response:
         return document(transfer_id, "pdf")
 
+    @api.get(
+        "/transfers/{transfer_id}/credential.json",
+        dependencies=[Depends(authorised)],
+        response_class=Response,
+        responses={
+            200: {
+                "content": {MEDIA_TYPE: {}},
+                "description": "the imported results as a European Digital Credential (ELM 3.2, Converted "
+                "profile: the signed ELMO inside), sealed by this EMC (JAdES)",
+            },
+            409: {"description": "the transfer's results are not imported (or no longer verify)"},
+            501: {"description": "this EMC is not configured to seal credentials"},
+        },
+    )
+    def get_sealed_credential(transfer_id: int) -> Response:
+        with db.session(readonly=True) as s:
+            transfer = s.get(Transfer, transfer_id) if valid_id(transfer_id) else None
+        if transfer is None:
+            raise HTTPException(404, "no such transfer")
+        try:
+            data = sealed_download(service, transfer)
+        except (CredentialUnavailable, ReturnRefused) as error:
+            raise HTTPException(refused_status(error), str(error)) from None
+        return Response(
+            data,
+            media_type=MEDIA_TYPE,
+            headers={"Content-Disposition": f'attachment; filename="{file_name(transfer_id)}"'},
+        )
+
     api.include_router(recognition_api(service, authorised))
     return api
-

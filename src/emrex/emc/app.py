@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from emrex.db import Database, upgrade
 from emrex.db.owner import mark_service
-from emrex.emc import recognition
+from emrex.emc import recognition, verify_page
 from emrex.emc.api import create_api
 from emrex.emc.config import RETURN_PATH, EmcSettings
 from emrex.emc.ewp_fetch import EwpFetcher
@@ -24,6 +24,7 @@ from emrex.emc.staff import staff_router
 from emrex.emc.stats_pages import stats_router
 from emrex.emc.store import purge_raw
 from emrex.emc.student import student_router
+from emrex.emc.verify_page import VERIFY_PATH
 from emrex.emc.webhook import WebhookSender
 from emrex.web import create_web_app
 from emrex.web.auth import person_context
@@ -77,10 +78,11 @@ def create_emc_app(
         title=settings.title,
         templates_dirs=[TEMPLATES_DIR, EMC_TEMPLATES, recognition.TEMPLATES],
         locale_dirs=[LOCALE_DIR, EMC_LOCALE, recognition.LOCALE],
-        exempt_paths=[RETURN_PATH, *cross_site_paths(settings.login)],
+        # /verify changes nothing and stores nothing: no CSRF token (emc/verify_page.py says why).
+        exempt_paths=[RETURN_PATH, VERIFY_PATH, *cross_site_paths(settings.login)],
         large_body_paths=[recognition.UPLOAD_PATH],
         context_processors=[person_context, _nav_context],
-        limited_paths=LOGIN_PATHS,
+        limited_paths=[*LOGIN_PATHS, VERIFY_PATH],
         requests_per_minute=settings.login.rate_limit.requests_per_minute,
         client_address=lambda request: request_address(settings.login, request),
     )
@@ -91,6 +93,7 @@ def create_emc_app(
     if settings.ewp is not None or ewp_fetcher is not None:
         app.include_router(ewp_router(service, ewp_fetcher))
     recognition.install(app, service)
+    verify_page.install(app, service)
     app.mount("/api/v1", create_api(service))
     app.state.emc_service = service
     app.state.emc_webhook = sender

@@ -70,6 +70,19 @@ class EwpClientSettings:
 
 
 @dataclass(frozen=True)
+class SealSettings:
+    """The EMC's own seal for European Digital Credentials (``emrex.emc.credential``): the key, its
+    certificate (then any CA certificates), and the issuer the credential names, whose eIDAS identifier
+    must be the certificate's organizationIdentifier (checked when the app starts)."""
+
+    key_file: Path
+    cert_file: Path
+    issuer_name: str
+    issuer_country: str  # ISO 3166 alpha-2
+    issuer_id: str  # ETSI form, NTRSE-2021001234
+
+
+@dataclass(frozen=True)
 class EmcSettings:
     web: WebSettings
     login: LoginSettings
@@ -95,6 +108,8 @@ class EmcSettings:
     title: str = "EMREX"
     recognition: RecognitionSettings = RecognitionSettings()
     ewp: EwpClientSettings | None = None  # None: no EWP fetching
+    seal: SealSettings | None = None  # None: no sealed credentials are offered
+    seal_trust: tuple[Path, ...] = ()  # CA certificates /verify accepts seals up to
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -237,6 +252,8 @@ def _settings(merged: Mapping[str, Any], base_dir: Path | None) -> EmcSettings:
         title=r.string("title", "EMREX"),
         recognition=_recognition(r.sub("recognition"), web.max_protocol_bytes),
         ewp=_ewp(r.sub("ewp"), base_dir) if "ewp" in merged else None,
+        seal=_seal(r.sub("seal"), base_dir) if "seal" in merged else None,
+        seal_trust=tuple(Path(_resolve(f, base_dir)) for f in verification.strings("seal_trust", [])),
     )
 
 
@@ -248,6 +265,26 @@ def _ewp(r: _Table, base_dir: Path | None) -> EwpClientSettings:
         client_key=Path(_resolve(r.string("client_key"), base_dir)),
         catalogue=_resolve(r.string("catalogue"), base_dir),
         timeout_seconds=timeout,
+    )
+
+
+def _seal(r: _Table, base_dir: Path | None) -> SealSettings:
+    from emrex.trust.errors import OrganizationIdentifierError
+    from emrex.trust.orgid import parse_organization_identifier
+
+    country = r.string("issuer_country").strip().upper()
+    if not re.fullmatch(r"[A-Z]{2}", country):
+        raise EmcConfigError("emc.seal.issuer_country: a two-letter ISO 3166 code, like SE")
+    try:
+        issuer_id = parse_organization_identifier(r.string("issuer_id")).text
+    except OrganizationIdentifierError as error:
+        raise EmcConfigError(f"emc.seal.issuer_id: {error}") from None
+    return SealSettings(
+        key_file=Path(_resolve(r.string("key_file"), base_dir)),
+        cert_file=Path(_resolve(r.string("cert_file"), base_dir)),
+        issuer_name=" ".join(r.string("issuer_name").split())[:200],
+        issuer_country=country,
+        issuer_id=issuer_id,
     )
 
 

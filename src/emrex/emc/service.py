@@ -10,6 +10,7 @@ from typing import Any
 
 from emrex.db import Database, utcnow
 from emrex.emc.config import EmcSettings
+from emrex.emc.credential import SEALABLE, CredentialSealer, sealed_credential
 from emrex.emc.gate import VerificationGate
 from emrex.emc.models import Transfer, shown_status
 from emrex.emc.registries import Registries
@@ -25,10 +26,13 @@ class Service:
     database: Database
     registries: Registries
     webhook_kick: Callable[[], None] | None = None  # wakes the webhook sender, when one runs
+    credential_sealer: CredentialSealer | None = None  # the EMC's EDC seal, when configured
     gate: VerificationGate = field(init=False)
 
     def __post_init__(self) -> None:
         self.gate = VerificationGate(self.settings.max_concurrent_verifications)
+        if self.settings.seal is not None and self.credential_sealer is None:
+            self.credential_sealer = CredentialSealer.from_settings(self.settings.seal)
 
 
 def stored_received(service: Service, transfer: Transfer, language: str = "en") -> Received | None:
@@ -55,6 +59,15 @@ def stored_received(service: Service, transfer: Transfer, language: str = "en") 
             language=language,
             emp=pinned_emp(transfer),
         )
+
+
+def sealed_download(service: Service, transfer: Transfer) -> bytes:
+    """The sealed EDC of ``transfer``, made from its stored document verified again;
+    CredentialUnavailable or ReturnRefused say why not."""
+    sealer = service.credential_sealer
+    if sealer is None or transfer.status not in SEALABLE:
+        return sealed_credential(sealer, transfer, None)
+    return sealed_credential(sealer, transfer, stored_received(service, transfer))
 
 
 def view_of(

@@ -18,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 
 from emrex.db import utcnow
 from emrex.emc.config import RETURN_PATH
+from emrex.emc.credential import MEDIA_TYPE, SEALABLE, CredentialUnavailable, file_name, refused_status
 from emrex.emc.gate import Busy
 from emrex.emc.models import DELETABLE, Status, Transfer
 from emrex.emc.registries import emp_title, served
@@ -30,7 +31,7 @@ from emrex.emc.returns import (
     outcome_of,
     receive_elmo,
 )
-from emrex.emc.service import Service, page_values, stored_received, view_of
+from emrex.emc.service import Service, page_values, sealed_download, stored_received, view_of
 from emrex.emc.store import (
     TransferError,
     confirm_import,
@@ -191,6 +192,9 @@ def student_router(service: Service) -> APIRouter:
         )
         context["deletable"] = transfer.status in DELETABLE
         context["cancellable"] = context["status"] is Status.STARTED
+        sealer = service.credential_sealer
+        context["sealable"] = sealer is not None and transfer.status in SEALABLE
+        context["sealer_name"] = sealer.issuer.legal_name.get("en", "") if sealer else ""
         return render(request, "emc/transfer.html", context)
 
     @router.post("/transfers/{transfer_id}/confirm", name="confirm")
@@ -269,7 +273,31 @@ def student_router(service: Service) -> APIRouter:
     def elmo_xml(request: Request, transfer_id: int, person: StudentDep) -> Response:
         return _download(request, service, transfer_id, person, "xml")
 
+    @router.get("/transfers/{transfer_id}/credential.json", name="sealed_credential")
+    def sealed(request: Request, transfer_id: int, person: StudentDep) -> Response:
+        try:
+            with db.session(readonly=True) as s:
+                transfer = owned(s, transfer_id, person.subject)
+            data = sealed_download(service, transfer)
+        except TransferError as error:
+            return render(request, "emc/problem.html", {"problem": str(error)}, status_code=404)
+        except (CredentialUnavailable, ReturnRefused) as error:
+            status = refused_status(error)
+            return render(request, "emc/problem.html", {"problem": str(error)}, status_code=status)
+        return credential_response(data, transfer_id)
+
     return router
+
+
+def credential_response(data: bytes, transfer_id: int) -> Response:
+    return Response(
+        data,
+        media_type=MEDIA_TYPE,
+        headers={
+            "Content-Disposition": f'attachment; filename="{file_name(transfer_id)}"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 def _handle_return(
