@@ -16,10 +16,13 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 from typing import Any
 
+from markupsafe import Markup
+
 from emrex.elmo import model as m
-from emrex.emc.returns import Course, Received, courses_of
+from emrex.emc.returns import Course, Received, ResultKey, courses_of
 from emrex.identity import Verdict
 from emrex.registry.issuers import issuer_problems
 from emrex.registry.model import Emp
@@ -28,6 +31,7 @@ FORMAT = 1
 # Title, local code, type, grade, credits as shown, status, date: one row of a report's table.
 Row = tuple[int, str, str, str, str, str, str, str]
 _COURSE_TEXTS = (0, 3, 7)  # issuer, title, grading scheme: the course values that depend on the language
+_SHARED = (0, 7)  # issuer, grading scheme: the same for many courses, stored once (``shared``)
 
 
 class ViewError(ValueError):
@@ -46,15 +50,37 @@ class ReportView:
     issuer: str | None  # None: the document names none (the page says so)
     country: str | None
     issued: str | None  # ISO date
-    rows: tuple[Row, ...]  # depth first, as ``Report.iter_los``
+    stored_rows: list[list[Any]]  # as stored: the title may be a mapping language -> title
+    language: str
+
+    @cached_property
+    def rows(self) -> tuple[Row, ...]:
+        """The table's rows, depth first as ``Report.iter_los``."""
+        lang = self.language
+        return tuple((r[0], _pick(r[1], lang), r[2], r[3], r[4], r[5], r[6], r[7]) for r in self.stored_rows)
+
+    @cached_property
+    def rows_html(self) -> Markup:
+        """The table's rows as HTML, every value escaped: a thousand rows cost a page a few milliseconds
+        here, several times that as template expressions."""
+        lang = self.language
+        out = []
+        for depth, title, *cells in self.stored_rows:
+            first = "&nbsp;&nbsp;" * int(depth) + _escape(str(_pick(title, lang)))
+            shown = "</td><td>".join([first, *[_escape(str(cell)) for cell in cells]])
+            out.append(f'<tr class="depth-{int(depth)}"><td>{shown}</td></tr>')
+        return Markup("\n".join(out))  # noqa: S704 - every value in it was escaped above
 
 
 @dataclass(frozen=True)
 class ResultsView:
-    """The verified results in one language, as the pages and the import use them."""
+    """The verified results in one language, as the pages and the import use them. ``courses`` are
+    made when first asked for (the import, a duplicate); a page needs only their keys."""
 
     reports: tuple[ReportView, ...]
-    courses: tuple[Course, ...]
+    course_rows: tuple[list[Any], ...]
+    shared: tuple[Any, ...]  # the issuers' names and grading schemes the course rows point at
+    language: str
     credits: Decimal
     issuer_problems: tuple[str, ...]
     learner: LearnerView
@@ -64,11 +90,45 @@ class ResultsView:
     def needs_review(self) -> bool:
         return self.verdict is not Verdict.MATCH or bool(self.issuer_problems)
 
+    @property
+    def course_count(self) -> int:
+        return len(self.course_rows)
+
+    @cached_property
+    def courses(self) -> tuple[Course, ...]:
+        return tuple(_course(row, self.language, self.shared) for row in self.course_rows)
+
+    def course_keys(self) -> list[ResultKey]:
+        """``Course.key`` of each course, in order, without making the courses."""
+        keys = []
+        for row in self.course_rows:
+            issuer, issuer_id, title, code = self.shared[row[0]], row[1], row[3], row[4]
+            day = row[12] or row[11] or ""
+            keys.append(
+                (
+                    (issuer_id or issuer).strip().casefold(),
+                    (code or _pick(title, self.language)).strip().casefold(),
+                    day,
+                )
+            )
+        return keys
+
 
 def _texts(values: dict[str, Any]) -> Any:
     """One value if every language has the same, else the mapping language -> value."""
     distinct = set(map(json.dumps, values.values()))
     return next(iter(values.values())) if len(distinct) == 1 else values
+
+
+def _escape(text: str) -> str:
+    """As markupsafe escapes (the same entities as the rest of the page), without a Markup a value."""
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
 
 
 def _pick(value: Any, language: str) -> Any:
@@ -122,10 +182,13 @@ def view_json(received: Received, languages: Iterable[str], emp: Emp | None = No
     elmo = received.elmo
     per_language = {lang: [_course_row(c) for c in courses_of(elmo, lang)] for lang in langs}
     courses = []
+    shared: dict[str, int] = {}  # a text's JSON -> its index in the stored list
     for index, english in enumerate(per_language["en"]):
         row: list[Any] = list(english)
         for column in _COURSE_TEXTS:
             row[column] = _texts({lang: per_language[lang][index][column] for lang in langs})
+        for column in _SHARED:
+            row[column] = shared.setdefault(json.dumps(row[column], sort_keys=True), len(shared))
         courses.append(row)
     problems = (
         {lang: list(issuer_problems(elmo.reports, emp, lang)) for lang in langs}
@@ -148,6 +211,7 @@ def view_json(received: Received, languages: Iterable[str], emp: Emp | None = No
             ]
             for r in elmo.reports
         ],
+        "shared": [json.loads(text) for text in shared],
         "courses": courses,
     }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -174,14 +238,16 @@ def load_view(stored: str, language: str) -> ResultsView:
                 _pick(issuer, language),
                 country,
                 issued,
-                tuple((r[0], _pick(r[1], language), *r[2:]) for r in rows),
+                rows,
+                language,
             )
             for issuer, country, issued, rows in data["reports"]
         )
-        courses = tuple(_course(row, language) for row in data["courses"])
         return ResultsView(
             reports=reports,
-            courses=courses,
+            course_rows=tuple(data["courses"]),
+            shared=tuple(_pick(text, language) for text in data["shared"]),
+            language=language,
             credits=Decimal(data["credits"]),
             issuer_problems=tuple(_pick(data["problems"], language) or ()),
             learner=LearnerView(given, family, _day(born)),
@@ -191,18 +257,18 @@ def load_view(stored: str, language: str) -> ResultsView:
         raise ViewError(f"the stored results view cannot be read: {error}") from None
 
 
-def _course(row: list[Any], language: str) -> Course:
+def _course(row: list[Any], language: str, shared: tuple[Any, ...]) -> Course:
     (issuer, issuer_id, country, title, code, los_type, grade, scheme) = row[:8]
     (credits, credit_scheme, level, start, end, status) = row[8:]
     return Course(
-        issuer=_pick(issuer, language),
+        issuer=shared[issuer],
         issuer_id=issuer_id,
         issuer_country=country,
         title=_pick(title, language),
         code=code,
         los_type=los_type,
         grade=grade,
-        grading_scheme=_pick(scheme, language),
+        grading_scheme=shared[scheme],
         credits=Decimal(credits) if credits is not None else None,
         credit_scheme=credit_scheme,
         level=level,

@@ -127,8 +127,11 @@ class Duplicate:
 
 def duplicates_of(service: Service, transfer: Transfer, received: ResultsView | None) -> list[Duplicate]:
     """The results of this document that the student imported from another transfer (not imported twice)."""
-    if received is None or not received.courses:
+    if received is None or not received.course_count:
         return []
+    keys = received.course_keys()
     with service.database.session(readonly=True) as s:
-        found = imported_elsewhere(s, transfer, [c.key for c in received.courses])
-    return [Duplicate(c, found[c.key]) for c in received.courses if c.key in found]
+        found = imported_elsewhere(s, transfer, keys)
+    if not found:
+        return []
+    return [Duplicate(c, found[key]) for c, key in zip(received.courses, keys, strict=True) if key in found]
