@@ -101,7 +101,9 @@ def main(argv: list[str]) -> int:
 
         limited = _app(folder, database, signer, per_minute=60)
         statuses = [
-            limited.post("/emrex", data={"sessionId": f"r{i}", "returnUrl": "https://emc.example/r"}).status_code
+            limited.post(
+                "/emrex", data={"sessionId": f"r{i}", "returnUrl": "https://emc.example/r"}
+            ).status_code
             for i in range(100)
         ]
         database.dispose()

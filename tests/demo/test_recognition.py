@@ -13,7 +13,7 @@ from emrex.demo.services import Addresses, build_services
 from emrex.emc.models import Transfer
 from emrex.emc.recognition import parse_catalogue
 from emrex.emc.recognition.models import Case, Course, DecisionDocument
-from emrex.emc.service import stored_received
+from emrex.emc.service import stored_received, verify_stored
 
 
 def test_the_catalogue_file_is_valid_and_has_the_courses_the_stories_need() -> None:
@@ -48,5 +48,6 @@ def test_chloe_has_one_decided_case_resting_on_a_verified_kyklades_document(tmp_
         assert languages == ["en", "sv"]
         (transfer,) = s.scalars(select(Transfer))
         assert transfer.status == "imported" and transfer.emp_acronym == "KYKLADES"
+        assert verify_stored(service, transfer).verified.signer == transfer.signer
         received = stored_received(service, transfer)
-        assert received is not None and received.verified.signer
+        assert received is not None and received.courses

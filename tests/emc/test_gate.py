@@ -5,11 +5,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from emrex.db import Database
+from emrex.db.scope import request_scope
 from emrex.emc.config import EmcSettings
 from emrex.emc.gate import Busy, VerificationGate
 from emrex.emc.models import Status, Transfer
@@ -72,3 +75,17 @@ def test_a_student_has_at_most_the_configured_number_of_open_transfers(
     emc.post(f"/transfers/{oldest}/delete", data={"csrf_token": csrf(page.text)})
     start(emc)  # one was deleted: room for another
     assert open_transfers(emc) == 3
+
+
+def test_a_request_that_waits_gives_back_its_database_connection(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path}/gate.db")
+    gate = VerificationGate(1, wait_seconds=0.05)
+    with request_scope() as scope:
+        with database.session(readonly=True) as s:
+            s.execute(select(1))
+        with gate.slot():  # free: the request keeps its connection
+            assert scope.holds_connections
+        with gate.slot(), pytest.raises(Busy), gate.slot():  # taken: it lets go before waiting
+            pass
+        assert not scope.holds_connections
+    database.dispose()

@@ -205,6 +205,49 @@ def test_ok_transfer_is_verified_previewed_and_imported(
     assert titles["Linear Algebra"].grade == "VG" and titles["Linear Algebra"].credits == "7.5"
 
 
+def _results_shown(page: str) -> str:
+    start, end = page.index("<h2>"), page.index('<ul class="downloads">')
+    return page[start:end]
+
+
+def test_the_page_and_confirm_use_what_the_return_verified_without_verifying_again(
+    make_emc: Callable[..., TestClient],
+    make_emp: Callable[..., TestClient],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    emc = make_emc()
+    trip = Trip(emc, make_emc(), make_emp(), "asa")
+    transfer_id = trip.send_all()
+    database = emc.app.state.emc_service.database  # type: ignore[attr-defined]
+    shown = {
+        lang: emc.get(f"/transfers/{transfer_id}", headers={"Accept-Language": lang}).text
+        for lang in ("en", "sv")
+    }
+    assert "Linear Algebra" in shown["en"] and shown["en"] != shown["sv"]
+    # A transfer stored without a view (before the column existed) is verified and read again: the
+    # same results are shown in either language.
+    with database.session() as s:
+        kept = s.get_one(Transfer, transfer_id).results_view
+        assert kept and "Linear Algebra" in kept
+        s.get_one(Transfer, transfer_id).results_view = None
+    for lang, page in shown.items():
+        again = emc.get(f"/transfers/{transfer_id}", headers={"Accept-Language": lang}).text
+        assert _results_shown(again) == _results_shown(page)
+    with database.session() as s:
+        s.get_one(Transfer, transfer_id).results_view = kept
+
+    def verify_again(*_args: Any, **_kwargs: Any) -> None:
+        raise AssertionError("the stored document was verified again")
+
+    monkeypatch.setattr("emrex.emc.service.read_signed", verify_again)
+    page = emc.get(f"/transfers/{transfer_id}").text
+    assert _results_shown(page) == _results_shown(shown["en"])
+    assert "issuer-problem" in page  # the institution the EMP does not serve, as the return found it
+    trip.confirm(transfer_id)
+    transfer, _credentials = stored(emc, transfer_id)
+    assert transfer.status == Status.REVIEW
+
+
 def test_results_of_an_institution_the_emp_does_not_serve_wait_for_staff(
     make_emc: Callable[..., TestClient], make_emp: Callable[..., TestClient]
 ) -> None:

@@ -1,7 +1,17 @@
-"""Engines and transactional sessions for SQLite (default) and PostgreSQL (psycopg 3)."""
+"""Engines and transactional sessions for SQLite (default) and PostgreSQL (psycopg 3).
+
+A pooled PostgreSQL connection is checked at checkout without a round trip: the server ends a
+connection by sending its notice and closing the socket (a restart, an administrator, an idle
+timeout), so an idle connection whose socket has anything to read, or is closed, is dropped and
+another one opened. ``pool_pre_ping`` did the same with a ``SELECT 1``, a transaction of its own at
+every checkout. Connections are also replaced after ``POOL_RECYCLE_SECONDS`` (a firewall that drops
+idle connections silently sends nothing), and an error that shows a lost connection invalidates
+the pool (SQLAlchemy's own handling), so the next request gets fresh connections.
+"""
 
 from __future__ import annotations
 
+import select
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -9,13 +19,15 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.engine.url import URL
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from emrex.db.scope import current_scope, shared_block
 from emrex.errors import EmrexError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+POOL_RECYCLE_SECONDS = 1800
 
 
 class DatabaseError(EmrexError):
@@ -43,7 +55,10 @@ def make_engine(url: str | URL, *, reading: bool = False, **options: Any) -> Eng
     """
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True, **options)
+        options.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
+        engine = create_engine(parsed, **options)
+        event.listen(engine, "checkout", _drop_if_closed)
+        return engine
 
     in_memory = parsed.database in (None, "", ":memory:")
     if in_memory:
@@ -74,6 +89,26 @@ def make_engine(url: str | URL, *, reading: bool = False, **options: Any) -> Eng
     return engine
 
 
+def server_closed(dbapi_connection: Any) -> bool:
+    """Whether the server has ended an idle connection: closed, or its socket readable (the server's
+    termination notice or end of file; an idle connection is sent nothing else that we use)."""
+    if getattr(dbapi_connection, "closed", False):
+        return True
+    try:
+        descriptor = dbapi_connection.fileno()
+    except Exception:  # a connection that cannot name its socket is not usable
+        return True
+    poller = select.poll()
+    poller.register(descriptor, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
+
+
+def _drop_if_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    if server_closed(dbapi_connection):
+        # The pool discards this connection and checks out a new one in its place.
+        raise DisconnectionError("the database server closed this pooled connection")
+
+
 class Database:
     """An engine and its session factory; ``session()`` commits as a whole or not at all."""
 
@@ -96,10 +131,24 @@ class Database:
         """One transaction: committed when the block ends, rolled back entirely if it raises.
 
         ``readonly=True`` lets SQLite readers run beside a writer; use it only for blocks that never write.
+        Inside a request scope (``emrex.db.scope``) the blocks share one session: reads run in the
+        transaction that is open and leave it open, a writing block commits what is open when it ends.
         """
+        scope = current_scope()
+        if scope is not None and (readonly or self.engine.dialect.name != "sqlite"):
+            with shared_block(scope.shared(self), readonly=readonly) as shared:
+                if shared is not None:
+                    yield shared
+                    return
+        elif scope is not None:
+            scope.end_reads(self)  # SQLite: a writer must not follow reads of an older snapshot
         factory = self._readers if readonly else self._writers
         with factory() as session, session.begin():
             yield session
+
+    def new_session(self) -> Session:
+        """A session for reading (on PostgreSQL for writing too), not yet in a transaction."""
+        return self._readers()
 
     def ping(self) -> None:
         """``SELECT 1``; raises DatabaseError with a readable line when that fails."""

@@ -122,7 +122,7 @@ def _imported(service: Service, xml: bytes, entry_url: str, cert_file: Path, whe
     )
     with service.database.session() as s:
         stored = s.get_one(Transfer, transfer.id)
-        record_received(stored, xml, received, "NCP_OK", when)
+        record_received(stored, xml, received, "NCP_OK", when, settings.web.languages)
         if confirm_import(s, stored, received, when) is not Status.IMPORTED:
             raise RuntimeError("the demo's Kyklades document does not match chloe at the EMC")
         stored.created_at = stored.expires_at = when - dt.timedelta(minutes=3)

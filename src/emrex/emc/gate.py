@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from emrex.db.scope import current_scope
 from emrex.emc.returns import ReturnRefused
 
 DEFAULT_WAIT_SECONDS = 20.0
@@ -37,9 +38,17 @@ class VerificationGate:
 
     @contextmanager
     def slot(self) -> Iterator[None]:
-        """Hold one slot for the block; Busy when none was free within the wait."""
-        if not self._semaphore.acquire(timeout=self.wait_seconds):
-            raise Busy()
+        """Hold one slot for the block; Busy when none was free within the wait.
+
+        A request that has to wait first gives back its database connection (its reads end; what it
+        wrote was committed, ``emrex.db.scope``): waiting answers must not hold the pool.
+        """
+        if not self._semaphore.acquire(blocking=False):
+            scope = current_scope()
+            if scope is not None:
+                scope.release()
+            if not self._semaphore.acquire(timeout=self.wait_seconds):
+                raise Busy()
         try:
             yield
         finally:

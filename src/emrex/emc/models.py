@@ -94,6 +94,9 @@ class Transfer(Base):
     # SHA-256 (hex) of the signed content: the same results posted into another transfer are found by it
     document_digest: Mapped[str | None] = mapped_column(String(64), index=True)
     pdf: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # What the pages show and the import takes, read from the signed tree at the return (JSON,
+    # emrex.emc.results_view): shown and imported without verifying again.
+    results_view: Mapped[str | None] = mapped_column(Text)
     raw_purged_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     review_decision: Mapped[str | None] = mapped_column(String(20))
     review_reason: Mapped[str | None] = mapped_column(Text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,10 +15,13 @@ from emrex.emc.credential import SEALABLE, CredentialSealer, sealed_credential
 from emrex.emc.gate import VerificationGate
 from emrex.emc.models import Transfer, shown_status
 from emrex.emc.registries import Registries
+from emrex.emc.results_view import ResultsView, ViewError, load_view, results_of
 from emrex.emc.returns import Course, Received, ReturnRefused, read_signed
 from emrex.emc.store import imported_elsewhere, issuers_data, local_person, pinned_certificates, pinned_emp
 from emrex.identity import Verdict, basis_of, neutral_reason, neutral_text
 from emrex.trust.certs import CertificateError
+
+log = logging.getLogger("emrex.emc")
 
 
 @dataclass
@@ -35,11 +39,25 @@ class Service:
             self.credential_sealer = CredentialSealer.from_settings(self.settings.seal)
 
 
-def stored_received(service: Service, transfer: Transfer, language: str = "en") -> Received | None:
-    """The stored document verified again (against the certificates pinned at the start, at the time it
-    arrived) and read; None when no document is stored. ReturnRefused if it no longer verifies."""
+def stored_received(service: Service, transfer: Transfer, language: str = "en") -> ResultsView | None:
+    """What the return verified, in ``language``: the results view stored with the document, read without
+    verifying again; None when no document is stored. A transfer stored before views were kept (or
+    whose view cannot be read) has its document verified again (against the certificates pinned at
+    the start, at the time it arrived) and read: ReturnRefused if it no longer verifies."""
     if transfer.elmo_xml is None:
         return None
+    if transfer.results_view is not None:
+        try:
+            return load_view(transfer.results_view, language)
+        except ViewError as error:
+            log.warning("transfer %d: %s; its document is verified again", transfer.id, error)
+    received = verify_stored(service, transfer, language)
+    return results_of(received, language, pinned_emp(transfer))
+
+
+def verify_stored(service: Service, transfer: Transfer, language: str = "en") -> Received:
+    """The stored document verified again and read; ReturnRefused if it no longer verifies."""
+    assert transfer.elmo_xml is not None
     policy = dataclasses.replace(
         service.settings.verify_policy,
         at=transfer.returned_at,
@@ -67,7 +85,9 @@ def sealed_download(service: Service, transfer: Transfer) -> bytes:
     sealer = service.credential_sealer
     if sealer is None or transfer.status not in SEALABLE:
         return sealed_credential(sealer, transfer, None)
-    return sealed_credential(sealer, transfer, stored_received(service, transfer))
+    # Sealing needs the whole signed tree, not the results view the pages read: verified again here.
+    received = verify_stored(service, transfer) if transfer.elmo_xml is not None else None
+    return sealed_credential(sealer, transfer, received)
 
 
 def view_of(
@@ -99,8 +119,8 @@ def page_values(
     *,
     staff: bool = False,
 ) -> dict[str, Any]:
-    """``view_of`` plus the stored document read again, or why it no longer verifies: the values of a
-    transfer page, for the student and for staff alike."""
+    """``view_of`` plus what the return verified (``stored_received``), or why it no longer verifies:
+    the values of a transfer page, for the student and for staff alike."""
     received, problem = None, None
     try:
         received = stored_received(service, transfer, language)
@@ -120,10 +140,13 @@ class Duplicate:
     transfer_id: int  # the transfer it was imported from
 
 
-def duplicates_of(service: Service, transfer: Transfer, received: Received | None) -> list[Duplicate]:
+def duplicates_of(service: Service, transfer: Transfer, received: ResultsView | None) -> list[Duplicate]:
     """The results of this document that the student imported from another transfer (not imported twice)."""
-    if received is None or not received.courses:
+    if received is None or not received.course_count:
         return []
+    keys = received.course_keys()
     with service.database.session(readonly=True) as s:
-        found = imported_elsewhere(s, transfer, [c.key for c in received.courses])
-    return [Duplicate(c, found[c.key]) for c in received.courses if c.key in found]
+        found = imported_elsewhere(s, transfer, keys)
+    if not found:
+        return []
+    return [Duplicate(c, found[key]) for c, key in zip(received.courses, keys, strict=True) if key in found]

@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from cryptography import x509
@@ -28,6 +28,7 @@ from emrex.emc.models import (
     shown_status,
 )
 from emrex.emc.registries import emp_title
+from emrex.emc.results_view import ResultsView, view_json
 from emrex.emc.returns import Outcome, Received, ResultKey, ReturnRefused, result_key
 from emrex.emc.student_record import read_record, record_of
 from emrex.errors import EmrexError
@@ -169,11 +170,18 @@ def record_failure(transfer: Transfer, reason: str, return_code: str, now: dt.da
     transfer.failure = reason
     transfer.elmo_xml = None
     transfer.pdf = None
+    transfer.results_view = None
 
 
 def record_received(
-    transfer: Transfer, xml: bytes, received: Received, return_code: str, now: dt.datetime
+    transfer: Transfer,
+    xml: bytes,
+    received: Received,
+    return_code: str,
+    now: dt.datetime,
+    languages: Iterable[str] = ("en",),
 ) -> None:
+    """Store a verified answer and its results view in ``languages`` (the EMC's)."""
     verified = received.verified
     transfer.return_code = return_code[:40]
     transfer.returned_at = now
@@ -190,6 +198,7 @@ def record_received(
     transfer.elmo_xml = xml
     transfer.pdf = received.pdf
     transfer.document_digest = document_digest(received)
+    transfer.results_view = view_json(received, languages, pinned_emp(transfer))
 
 
 # What a course's values are called on the page, for the columns with a length.
@@ -341,7 +350,9 @@ def owned(s: Session, transfer_id: int, student: str) -> Transfer:
     return transfer
 
 
-def confirm_import(s: Session, transfer: Transfer, received: Received, now: dt.datetime) -> Status:
+def confirm_import(
+    s: Session, transfer: Transfer, received: Received | ResultsView, now: dt.datetime
+) -> Status:
     """The student confirms: imported at once on an identity MATCH from listed issuers, else queued
     for staff review."""
     if transfer.status != Status.RECEIVED:
@@ -371,6 +382,7 @@ def discard(transfer: Transfer, now: dt.datetime) -> None:
     transfer.decided_at = now
     transfer.elmo_xml = None
     transfer.pdf = None
+    transfer.results_view = None
     transfer.raw_purged_at = now
 
 
@@ -383,7 +395,7 @@ def delete_transfer(s: Session, transfer: Transfer) -> None:
 def review(
     s: Session,
     transfer: Transfer,
-    received: Received | None,
+    received: Received | ResultsView | None,
     *,
     approve: bool,
     reason: str,
@@ -406,7 +418,7 @@ def review(
         transfer.status = Status.REJECTED
 
 
-def _import(s: Session, transfer: Transfer, received: Received, now: dt.datetime) -> None:
+def _import(s: Session, transfer: Transfer, received: Received | ResultsView, now: dt.datetime) -> None:
     transfer.status = Status.IMPORTED
     _lock_student(s, transfer.student)
     seen = set(imported_elsewhere(s, transfer, [c.key for c in received.courses]))
@@ -469,7 +481,7 @@ def purge_raw(db: Database, older_than: dt.timedelta, now: dt.datetime | None = 
             .where(Transfer.status != Status.IMPORTED)
             .where(Transfer.status != Status.REVIEW)
             .where((Transfer.elmo_xml.is_not(None)) | (Transfer.pdf.is_not(None)))
-            .values(elmo_xml=None, pdf=None, raw_purged_at=moment)
+            .values(elmo_xml=None, pdf=None, results_view=None, raw_purged_at=moment)
         )
         return int(getattr(result, "rowcount", 0) or 0)
 

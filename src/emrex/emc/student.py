@@ -347,7 +347,7 @@ def _handle_return(
         if refusal is not None:
             record_failure(transfer, str(refusal), code, now)
         elif received is not None:
-            record_received(transfer, xml, received, code, now)
+            record_received(transfer, xml, received, code, now, settings.web.languages)
         else:
             assert outcome is not None
             record_outcome(transfer, outcome, code, clean_message(fields["returnMessage"]), now)

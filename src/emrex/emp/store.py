@@ -235,7 +235,7 @@ class FlowStore:
         """The flow if it exists and ``secret`` is the one its browser holds; None otherwise."""
         if secret is None or len(flow_id) > 64:
             return None
-        with self.database.session() as db:
+        with self.database.session(readonly=True) as db:
             row = db.get(EmpSessionRow, flow_id)
             if row is None or not hmac.compare_digest(row.binding_hash, _sha256(secret)):
                 return None

@@ -60,7 +60,7 @@ class SqlSource:
         if not candidates:
             raise no_identifier(self.config.identifier_types)
         try:
-            with self.database.session() as session:
+            with self.database.session(readonly=True) as session:
                 person_id = None
                 for type_, value in candidates:
                     person_id = session.scalar(

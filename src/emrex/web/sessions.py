@@ -5,6 +5,9 @@ their session data travels in the cookie, signed (``emrex.web.cookies``). ``rota
 login) moves the session to the database: the cookie then holds a random key and the data lives in
 ``web_session`` as JSON. Changes are saved when the response starts, only if the data changed (or the
 key was rotated); a request that fails with an exception saves nothing.
+
+Each request gets a database scope (``emrex.db.scope``): loading the session, the handler's blocks and
+saving share one connection, and the reads one transaction; it is released when the response starts.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from emrex.db import utcnow
+from emrex.db.scope import current_scope, request_scope
 from emrex.web.cookies import PATTERN as SIGNED_PATTERN
 from emrex.web.cookies import SignedCookies
 from emrex.web.settings import WebSettings
@@ -178,18 +182,33 @@ class SessionMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(self.skip_prefixes):
             await self.app(scope, receive, send)
             return
-        cookie = read_cookie(scope, self.settings.session_cookie)
-        session = await run_in_threadpool(self._load, cookie)
-        scope[SCOPE_KEY] = session
+        with request_scope() as database_scope:
+            cookie = read_cookie(scope, self.settings.session_cookie)
+            session = await run_in_threadpool(self._load, cookie)
+            scope[SCOPE_KEY] = session
 
-        async def send_with_session(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                set_cookie = await run_in_threadpool(self._save, session, cookie)
-                if set_cookie is not None:
-                    MutableHeaders(scope=message).append("set-cookie", set_cookie)
-            await send(message)
+            async def send_with_session(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    set_cookie = await run_in_threadpool(self._save_and_release, session, cookie)
+                    if set_cookie is not None:
+                        MutableHeaders(scope=message).append("set-cookie", set_cookie)
+                await send(message)
 
-        await self.app(scope, receive, send_with_session)
+            try:
+                await self.app(scope, receive, send_with_session)
+            finally:
+                if database_scope.holds_connections:  # the request failed, or used the database later
+                    await run_in_threadpool(database_scope.release)
+
+    def _save_and_release(self, session: WebSession, cookie: str | None) -> str | None:
+        """Save the session, then end the request's reads and give its connection back: the body is
+        sent without one."""
+        scope = current_scope()
+        try:
+            return self._save(session, cookie)
+        finally:
+            if scope is not None:
+                scope.release()
 
     def _load(self, cookie: str | None) -> WebSession:
         if cookie is None:
