@@ -115,7 +115,7 @@ def test_demo_json_names_the_files_and_an_api_token_that_works(
 
 
 def test_the_demo_emc_honours_emrex_emc_variables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from emrex.demo.folder import DemoError
+    from emrex.demo.folder import DemoCa, DemoError
     from emrex.demo.services import _Databases, _emc_app
     from emrex.web.login.demo import hash_password
 
@@ -125,9 +125,9 @@ def test_the_demo_emc_honours_emrex_emc_variables(tmp_path: Path, monkeypatch: p
     addresses = Addresses(free_port_base())
     monkeypatch.setenv("EMREX_EMC_TITLE", "Lindholm under test")
     monkeypatch.setenv("EMREX_EMC_LIMITS__MAX_OPEN_TRANSFERS", "9")
-    app = _emc_app(folder, addresses, _Databases(), lambda account: stored)
+    app = _emc_app(folder, addresses, _Databases(), lambda account: stored, DemoCa(folder))
     settings = app.state.emc_service.settings
     assert (settings.title, settings.max_open_transfers) == ("Lindholm under test", 9)
     monkeypatch.setenv("EMREX_EMC_TITEL", "a typo")
     with pytest.raises(DemoError, match="EMREX_EMC_TITEL: unknown setting"):
-        _emc_app(folder, addresses, _Databases(), lambda account: stored)
+        _emc_app(folder, addresses, _Databases(), lambda account: stored, DemoCa(folder))

@@ -178,8 +178,31 @@ def _course_row(course: Course) -> list[Any]:
 
 def view_json(received: Received, languages: Iterable[str], emp: Emp | None = None) -> str:
     """The results view of a verified answer as JSON, its texts in ``languages`` and English."""
+    return _view_json(
+        received.elmo,
+        str(received.identity.verdict),
+        received.credits,
+        received.issuer_problems,
+        languages,
+        emp,
+    )
+
+
+def document_view(elmo: m.Elmo, language: str) -> ResultsView:
+    """The view of a document that is shown, not imported (the public /verify page): no student to
+    match, no registry entry's issuers to compare."""
+    return load_view(_view_json(elmo, str(Verdict.MATCH), elmo.total_ects(), (), [language], None), language)
+
+
+def _view_json(
+    elmo: m.Elmo,
+    verdict: str,
+    credits: Decimal,
+    problems_en: Sequence[str],
+    languages: Iterable[str],
+    emp: Emp | None,
+) -> str:
     langs = list(dict.fromkeys(["en", *languages]))
-    elmo = received.elmo
     per_language = {lang: [_course_row(c) for c in courses_of(elmo, lang)] for lang in langs}
     courses = []
     shared: dict[str, int] = {}  # a text's JSON -> its index in the stored list
@@ -193,13 +216,13 @@ def view_json(received: Received, languages: Iterable[str], emp: Emp | None = No
     problems = (
         {lang: list(issuer_problems(elmo.reports, emp, lang)) for lang in langs}
         if emp is not None
-        else {"en": list(received.issuer_problems)}
+        else {"en": list(problems_en)}
     )
     learner = elmo.learner
     data = {
         "format": FORMAT,
-        "verdict": str(received.identity.verdict),
-        "credits": str(received.credits),
+        "verdict": verdict,
+        "credits": str(credits),
         "learner": [learner.given_names, learner.family_name, _iso(learner.birth_date)],
         "problems": _texts(problems),
         "reports": [

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 
 from cryptography import x509
 from cryptography.x509.oid import NameOID
@@ -23,6 +24,7 @@ from emrex.elmo import model as m
 from emrex.elmo.codec import CodecLimits, decode
 from emrex.elmo.errors import ElmoError
 from emrex.elmo.reader import read_elmo
+from emrex.emc.results_view import ResultsView, document_view
 from emrex.emc.returns import Course, courses_of
 from emrex.errors import EmrexError, InputTooLarge
 from emrex.registry.model import Emp, Registry
@@ -74,10 +76,16 @@ class Contents:
 
     elmo: m.Elmo
     courses: tuple[Course, ...]
+    language: str = "en"
 
     @property
     def credits(self) -> Decimal:
         return self.elmo.total_ects()
+
+    @cached_property
+    def view(self) -> ResultsView:
+        """The results table's rows, as the transfer pages show them."""
+        return document_view(self.elmo, self.language)
 
 
 @dataclass(frozen=True)
@@ -298,4 +306,4 @@ def _emp_name(emp: Emp) -> str:
 
 
 def _contents(elmo: m.Elmo, language: str) -> Contents:
-    return Contents(elmo, tuple(courses_of(elmo, language)))
+    return Contents(elmo, tuple(courses_of(elmo, language)), language)
