@@ -1213,6 +1213,31 @@ CASES += tuple(
             "the credential endpoint without, with a forged, and with an expired access token",
             "401 `invalid_token` with `WWW-Authenticate`; nothing issued",
         ),
+        (
+            "emc-wallet-replayed-answer",
+            "an EMC import answer captured and posted again to the student's next request (old nonce)",
+            "400 `invalid_request` (wrong nonce); that request is refused, no second transfer stored",
+        ),
+        (
+            "emc-wallet-wrong-aud",
+            "a presentation to the EMC whose key binding names another verifier (`aud`)",
+            "400 `invalid_request`; the student's page says why; no transfer stored",
+        ),
+        (
+            "emc-wallet-untrusted-issuer",
+            "a credential of an issuer outside `[emc.wallet_import].trust` presented to the EMC",
+            "400 `invalid_request`: no configured trust anchor; the page says why; no transfer stored",
+        ),
+        (
+            "emc-wallet-other-students-request",
+            "another logged-in student opens a student's wallet request page or same-device redirect",
+            "404 page (someone else's request); no link, no transfer shown; nothing stored",
+        ),
+        (
+            "emc-wallet-forged-start",
+            "a cross-site post to `/wallet-import/start` without or with a wrong CSRF token",
+            "403 page; no request stored",
+        ),
     )
     + _cases(
         "ELM/EDC library",

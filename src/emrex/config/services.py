@@ -230,6 +230,18 @@ EMC = Service(
                 },
                 optional=True,
             ),
+            "wallet_import": Table(
+                '"Import from my wallet": the EMC as an OpenID4VP verifier (docs/WALLET.md)',
+                {
+                    "key_file": S("path", "the key that signs presentation requests (PEM)"),
+                    "cert_file": S(
+                        "path", "its certificate (PEM, naming the EMC's host), then any CA certificates"
+                    ),
+                    "trust": S("list", "CA certificates of the credential issuers accepted (PEM files)", []),
+                    "name": S("text", "the name wallets show for the EMC", ""),
+                },
+                optional=True,
+            ),
             "identity": Table(
                 "how the results' person is matched to the student",
                 {

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from emrex.db import Database, upgrade
 from emrex.db.owner import mark_service
-from emrex.emc import recognition, verify_page
+from emrex.emc import recognition, verify_page, wallet_import, wallet_pages
 from emrex.emc.api import create_api
 from emrex.emc.config import RETURN_PATH, EmcSettings
 from emrex.emc.ewp_fetch import EwpFetcher
@@ -26,6 +26,7 @@ from emrex.emc.store import purge_raw
 from emrex.emc.student import student_router
 from emrex.emc.verify_page import VERIFY_PATH
 from emrex.emc.webhook import WebhookSender
+from emrex.wallet.statuslist import Fetch
 from emrex.web import create_web_app
 from emrex.web.auth import person_context
 from emrex.web.login import (
@@ -51,10 +52,12 @@ def create_emc_app(
     migrate: bool = True,
     background: bool = True,
     ewp_fetcher: Callable[[Service], EwpFetcher] | None = None,
+    wallet_status_fetch: Fetch | None = None,
 ) -> FastAPI:
     """The EMC. ``database``/``registries`` replace the configured ones (tests, the demo network);
     ``background=False`` leaves webhook delivery to explicit calls of ``app.state.emc_webhook``;
-    ``ewp_fetcher`` makes the EWP fetcher of the staff page (tests), else ``emc.ewp`` configures it."""
+    ``ewp_fetcher`` makes the EWP fetcher of the staff page (tests), else ``emc.ewp`` configures it;
+    ``wallet_status_fetch`` reads wallet credentials' status lists (tests), else over HTTPS."""
     db = database or Database(settings.database_url)
     if migrate:
         upgrade(db)
@@ -72,6 +75,8 @@ def create_emc_app(
         webhook_kick=sender.kick if sender is not None else None,
     )
 
+    importer = wallet_import.make(service, wallet_status_fetch)
+    wallet_posts = list(importer.verifier.post_paths) if importer is not None else []
     app = create_web_app(
         settings.web,
         db,
@@ -79,8 +84,8 @@ def create_emc_app(
         templates_dirs=[TEMPLATES_DIR, EMC_TEMPLATES, recognition.TEMPLATES],
         locale_dirs=[LOCALE_DIR, EMC_LOCALE, recognition.LOCALE],
         # /verify changes nothing and stores nothing: no CSRF token (emc/verify_page.py says why).
-        exempt_paths=[RETURN_PATH, VERIFY_PATH, *cross_site_paths(settings.login)],
-        large_body_paths=[recognition.UPLOAD_PATH],
+        exempt_paths=[RETURN_PATH, VERIFY_PATH, *cross_site_paths(settings.login), *wallet_posts],
+        large_body_paths=[recognition.UPLOAD_PATH, *wallet_posts],
         context_processors=[person_context, _nav_context],
         limited_paths=[*LOGIN_PATHS, VERIFY_PATH],
         requests_per_minute=settings.login.rate_limit.requests_per_minute,
@@ -92,6 +97,8 @@ def create_emc_app(
     app.include_router(stats_router(service))
     if settings.ewp is not None or ewp_fetcher is not None:
         app.include_router(ewp_router(service, ewp_fetcher))
+    if importer is not None:
+        wallet_pages.install(app, importer)
     recognition.install(app, service)
     verify_page.install(app, service)
     app.mount("/api/v1", create_api(service))
@@ -126,4 +133,5 @@ def _nav_context(request: Any) -> dict[str, Any]:
         "is_staff": bool(person and person.has_role("staff")),
         "logged_in": person is not None,
         "ewp_fetch": ewp,
+        "wallet_import": getattr(request.app.state, "emc_wallet_import", None) is not None,
     }

@@ -83,6 +83,18 @@ class SealSettings:
 
 
 @dataclass(frozen=True)
+class WalletImportSettings:
+    """ "Import from my wallet" (``emrex.emc.wallet_import``, OpenID4VP): the key that signs presentation
+    requests and its certificate (naming the EMC's host in subjectAltName), and the CA certificates of
+    the credential issuers whose credentials are accepted."""
+
+    key_file: Path
+    cert_file: Path
+    trust: tuple[Path, ...]
+    name: str = ""  # shown to the student in the wallet; default: the EMC's title
+
+
+@dataclass(frozen=True)
 class EmcSettings:
     web: WebSettings
     login: LoginSettings
@@ -110,6 +122,7 @@ class EmcSettings:
     ewp: EwpClientSettings | None = None  # None: no EWP fetching
     seal: SealSettings | None = None  # None: no sealed credentials are offered
     seal_trust: tuple[Path, ...] = ()  # CA certificates /verify accepts seals up to
+    wallet_import: WalletImportSettings | None = None  # None: no "Import from my wallet"
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -254,6 +267,19 @@ def _settings(merged: Mapping[str, Any], base_dir: Path | None) -> EmcSettings:
         ewp=_ewp(r.sub("ewp"), base_dir) if "ewp" in merged else None,
         seal=_seal(r.sub("seal"), base_dir) if "seal" in merged else None,
         seal_trust=tuple(Path(_resolve(f, base_dir)) for f in verification.strings("seal_trust", [])),
+        wallet_import=_wallet_import(r.sub("wallet_import"), base_dir) if "wallet_import" in merged else None,
+    )
+
+
+def _wallet_import(r: _Table, base_dir: Path | None) -> WalletImportSettings:
+    trust = tuple(Path(_resolve(f, base_dir)) for f in r.strings("trust", []))
+    if not trust:
+        raise EmcConfigError("emc.wallet_import.trust: name at least one CA certificate file of an issuer")
+    return WalletImportSettings(
+        key_file=Path(_resolve(r.string("key_file"), base_dir)),
+        cert_file=Path(_resolve(r.string("cert_file"), base_dir)),
+        trust=trust,
+        name=" ".join(r.string("name", "").split())[:200],
     )
 
 

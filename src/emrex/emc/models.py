@@ -43,6 +43,7 @@ class Status(StrEnum):
 class Source(StrEnum):
     EMREX = "emrex"
     EWP = "ewp"
+    WALLET = "wallet"  # presented from the student's EU wallet (emrex.emc.wallet_import)
 
 
 FINISHED_WITHOUT_IMPORT = (
@@ -107,6 +108,9 @@ class Transfer(Base):
     source: Mapped[str] = mapped_column(String(10), default=Source.EMREX, server_default=Source.EMREX.value)
     mobility_id: Mapped[str | None] = mapped_column(String(64))
     fetched_by: Mapped[str | None] = mapped_column(String(255))
+    # Source "wallet": who vouched for the presented credential (its signing certificate's subject) and
+    # the issuer it names (iss), as "subject (iss)".
+    vouched_by: Mapped[str | None] = mapped_column(Text)
 
     credentials: Mapped[list[ForeignCredential]] = relationship(
         back_populates="transfer", cascade="all, delete-orphan", order_by="ForeignCredential.id"

@@ -60,6 +60,7 @@ class VerifierConfig:
     max_response_bytes: int = 8_000_000
     kb_max_age: int = KB_MAX_AGE
     redirect_url: str | None = None  # same-device flow: where the wallet sends the browser afterwards
+    dcql_query: Json | None = None  # None: elm_query(), who the learner is and the results
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ class PresentationVerifier:
             "response_uri": self.response_uri(session.session_id),
             "nonce": session.nonce,
             "state": session.state,
-            "dcql_query": elm_query(),
+            "dcql_query": self.config.dcql_query or elm_query(),
             "client_metadata": {
                 "client_name": self.config.name,
                 "jwks": {"keys": [encryption]},
