@@ -35,8 +35,12 @@ def chloe_file() -> dict[str, Any]:
                 "familyName": "Martin",
                 "birthDate": "2002-04-09",
                 "results": [
-                    course("EX-1", "Nordic Design", "VG") | {"institution": HOST},
-                    course("EX-2", "Swedish for Exchange Students", "G") | {"institution": HOST},
+                    course("EX-1", "Nordic Design", "VG", date="2026-03-20") | {"institution": HOST},
+                    course("EX-2", "Swedish for Exchange Students", "G", date="2026-06-05")
+                    | {"institution": HOST},
+                    # a summer course here two years before the exchange: not in its transcript
+                    course("EX-0", "Summer School in Glassblowing", "G", date="2024-07-30")
+                    | {"institution": HOST},
                     course("GR-9", "Ancient Drama", "7", None)
                     | {"institution": "uoa.example.gr", "gradingScheme": "GR-10"},
                 ],

@@ -3,8 +3,10 @@ sending institution only, approved only, signed by the EMP and carrying the stud
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlencode, urlsplit
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,15 +14,20 @@ from fastapi.testclient import TestClient
 from emrex.db import Database
 from emrex.elmo.reader import read_elmo
 from emrex.emp.config import EmpConfigError, settings_from_mapping
-from emrex.emp.ewp_serving import SisMobilities, SisTranscripts
-from emrex.ewp import EwpClient, PartnerError
+from emrex.emp.ewp_replay import DatabaseReplayCache
+from emrex.emp.ewp_serving import SisMobilities
+from emrex.emp.ewp_transcripts import SisTranscripts
+from emrex.ewp import EwpClient, MemoryReplayCache, PartnerError, sign_request
 from emrex.ewp.namespaces import TORS_ENTRY_NS
+from emrex.ewp.params import FORM
 from emrex.registry import catalogue_from_manifests, read_ewp_catalogue
 from emrex.trust import verify
 from emrex.trust.signer import Signer
 from tests.emp.conftest import config
 from tests.emp.ewp_host import CHLOE_ESI, HOST, ewp_table, import_chloe, lindholm_manifest
 from tests.ewp.network import signing_key
+
+PATHS = "/ewp/imobility-tors/get"
 
 
 def _host(make_emp: Callable[..., TestClient], database: Database, tmp_path: Path) -> TestClient:
@@ -85,20 +92,45 @@ def test_an_institution_not_covered_sees_nothing(
     assert nordvik_itself.get_tors(HOST, ["CH-1"]) == []
 
 
-def test_the_transcript_is_made_once_while_the_mobility_is_unchanged(
-    database: Database, signer: Signer
-) -> None:
+def test_the_mobilities_of_the_receiving_institution(database: Database) -> None:
     import_chloe(database)
-    mobility = SisMobilities(database).find(HOST, ["CH-1"])[0]
-    transcripts = SisTranscripts(database, signer)
-    first = transcripts(mobility)
-    assert transcripts(mobility) is first
     assert SisMobilities(database).find("elsewhere.example", ["CH-1"]) == []
     assert [m.omobility_id for m in SisMobilities(database).of_receiving(HOST)] == [
         "CH-1",
         "CH-ostmark",
         "CH-pending",
     ]
+
+
+def test_the_transcript_holds_only_the_results_within_the_mobility(
+    make_emp: Callable[..., TestClient], database: Database, tmp_path: Path, signer: Signer
+) -> None:
+    emp = _host(make_emp, database, tmp_path)
+    tors = _client(emp, tmp_path).get_tors(HOST, ["CH-1"])
+    elmo = read_elmo(verify(tors[0].elmo, (signer.certificate,)).signed_xml).elmo
+    titles = {los.title("en") for r in elmo.reports for _, los in r.iter_los()}
+    assert "Summer School in Glassblowing" not in titles  # at Nordvik, but in 2024
+    assert titles == {"Nordic Design", "Swedish for Exchange Students"}
+
+
+def test_the_emp_makes_approved_transcripts_ahead_at_its_start(
+    make_emp: Callable[..., TestClient], database: Database, tmp_path: Path, signer: Signer
+) -> None:
+    emp = _host(make_emp, database, tmp_path)
+    transcripts = SisTranscripts(database, signer)
+    assert transcripts.pending() == ["CH-1", "CH-ostmark"]
+    with emp:  # the app's lifespan starts the background maker
+        deadline = time.monotonic() + 30
+        while transcripts.pending() and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert transcripts.pending() == []
+    transcripts.make = _must_not_make  # type: ignore[method-assign]
+    tors = _client(emp, tmp_path).get_tors(HOST, ["CH-1"])  # served from the database
+    assert verify(tors[0].elmo, (signer.certificate,)).signed_xml
+
+
+def _must_not_make(*_: object) -> bytes:
+    raise AssertionError("the stored transcript should have been served")
 
 
 def test_without_ewp_settings_nothing_is_served(make_emp: Callable[..., TestClient]) -> None:
@@ -114,6 +146,7 @@ def test_without_ewp_settings_nothing_is_served(make_emp: Callable[..., TestClie
         ({"admin_emails": []}, "ewp.admin_emails"),
         ({"max_omobility_ids": 0}, "ewp.max_omobility_ids"),
         ({"keys": "x"}, "ewp.keys: unknown setting"),
+        ({"replay": "redis"}, "ewp.replay: database"),
     ],
 )
 def test_bad_ewp_settings_name_the_setting(
@@ -124,3 +157,27 @@ def test_bad_ewp_settings_name_the_setting(
     del_key = {k: v for k, v in ewp_table(tmp_path).items() if k != "catalogue"}
     with pytest.raises(EmpConfigError, match=r"ewp\.catalogue: missing"):
         settings_from_mapping(config(password_hash, key_files, ewp=del_key))
+
+
+def test_a_request_replayed_to_another_worker_is_refused(
+    make_emp: Callable[..., TestClient], database: Database, tmp_path: Path
+) -> None:
+    _host(make_emp, database, tmp_path)
+    first, second = (make_emp(ewp=ewp_table(tmp_path), server={"workers": 2}) for _ in range(2))
+    for worker in (first, second):
+        assert isinstance(worker.app.state.emrex_ewp_replay, DatabaseReplayCache)  # type: ignore[attr-defined]
+    body = urlencode({"receiving_hei_id": HOST, "omobility_id": "CH-1"}).encode()
+    host = urlsplit(str(first.base_url)).netloc
+    made = sign_request(signing_key("lindholm-client"), "POST", PATHS, host, body, content_type=FORM)
+    assert first.post(PATHS, content=body, headers=made.headers).status_code == 200
+    again = second.post(PATHS, content=body, headers=made.headers)
+    assert again.status_code == 400 and b"used before" in again.content
+
+
+def test_one_worker_keeps_its_request_ids_in_memory(
+    make_emp: Callable[..., TestClient], database: Database, tmp_path: Path
+) -> None:
+    emp = _host(make_emp, database, tmp_path)
+    assert isinstance(emp.app.state.emrex_ewp_replay, MemoryReplayCache)  # type: ignore[attr-defined]
+    shared = make_emp(ewp=ewp_table(tmp_path) | {"replay": "database"})
+    assert isinstance(shared.app.state.emrex_ewp_replay, DatabaseReplayCache)  # type: ignore[attr-defined]

@@ -25,6 +25,7 @@ from emrex.ewp import (
     ManifestHost,
     MemoryMobilities,
     MemoryReplayCache,
+    ReplayCache,
     RequestVerifier,
     SigningKey,
     Student,
@@ -141,7 +142,7 @@ class Fjordby:
 
     mobilities: MemoryMobilities = field(default_factory=mobilities)
     transcripts: dict[str, bytes] = field(default_factory=dict)
-    replay: MemoryReplayCache = field(default_factory=MemoryReplayCache)
+    replay: ReplayCache = field(default_factory=MemoryReplayCache)
 
     def __post_init__(self) -> None:
         self.verifier = RequestVerifier(catalogue, self.replay, hosts={FJORDBY})

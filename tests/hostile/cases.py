@@ -387,7 +387,7 @@ CASES: tuple[Case, ...] = tuple(
             "emc-return-large-pdf",
             "a signed answer carrying a 9 MB PDF (its base64 is over libxml2's 10 000 000 characters "
             "per text node)",
-            FOUND + "accepted, the PDF served whole (refused before with \"try XML_PARSE_HUGE\", "
+            FOUND + 'accepted, the PDF served whole (refused before with "try XML_PARSE_HUGE", '
             "far below the documented limits)",
         ),
         (
@@ -673,7 +673,7 @@ CASES: tuple[Case, ...] = tuple(
         (
             "lib-reader-text-node-over-libxml2-limit",
             "an 11 MB text node (libxml2's own limit is 10 000 000 characters: a PDF of about 7.5 MB)",
-            FOUND + "read whole: our documented size limit decides, not libxml2's (\"try XML_PARSE_HUGE\")",
+            FOUND + 'read whole: our documented size limit decides, not libxml2\'s ("try XML_PARSE_HUGE")',
         ),
         (
             "lib-xml-element-flood",
@@ -1025,7 +1025,7 @@ CASES: tuple[Case, ...] = tuple(
         ),
         (
             "oots-unsafe-return-location",
-            "a ReturnLocation `javascript:…`, plain `http://` to another host, with `\"><script>`, or with "
+            'a ReturnLocation `javascript:…`, plain `http://` to another host, with `"><script>`, or with '
             "user:password",
             "EDM:ERR:0003 naming EMREX-OOTS-011; no preview started, so the link is never shown",
         ),
@@ -1082,6 +1082,11 @@ CASES += tuple(
         ),
         ("ewp-host-mismatch", "a request signed for another server's `Host`", "400; " + EWP_REFUSED),
         ("ewp-replayed-request", "a captured signed request sent again", "the first 200, the copy 400"),
+        (
+            "ewp-replayed-to-another-worker",
+            "a captured signed request sent again to another worker process of the same EMP",
+            "the first 200, the copy 400 (the request ids are in the database every worker shares)",
+        ),
         (
             "ewp-institution-not-covered",
             "validly signed by a partner that does not cover the mobility's sending institution",

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 import httpx
 import pytest
 from lxml import etree
 
+from emrex.db import Database, upgrade
 from emrex.elmo.sample import sample_elmo
 from emrex.elmo.writer import write_elmo
+from emrex.emp.ewp_replay import DatabaseReplayCache
 from emrex.ewp import PartnerError, ResponseNotTrusted
 from emrex.ewp.httpsig import Headers, format_params, signing_string
 from emrex.ewp.namespaces import COMMON_NS, ELMO_NS
@@ -35,6 +38,7 @@ exercised(
     "ewp-target-changed",
     "ewp-host-mismatch",
     "ewp-replayed-request",
+    "ewp-replayed-to-another-worker",
     "ewp-institution-not-covered",
     "ewp-not-approved",
     "ewp-oversized-request",
@@ -150,6 +154,19 @@ def test_replayed_request(fjordby: Fjordby) -> None:
         PATHS.tors_get, content=made.request.content, headers=dict(made.request.headers)
     )
     refused(again, 400, "used before")
+
+
+def test_replayed_to_another_worker(tmp_path: Path) -> None:
+    database = Database(f"sqlite:///{tmp_path}/emp.db")
+    upgrade(database)
+    worker_1, worker_2 = (Fjordby(replay=DatabaseReplayCache(database)) for _ in range(2))
+    made = call(worker_1, PATHS.tors_get, ASK)
+    assert served(made) == ["m-approved-1"]
+    again = worker_2.http.post(
+        PATHS.tors_get, content=made.request.content, headers=dict(made.request.headers)
+    )
+    refused(again, 400, "used before")
+    database.dispose()
 
 
 def test_institution_not_covered_and_not_approved(fjordby: Fjordby) -> None:

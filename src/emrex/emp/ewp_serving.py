@@ -3,7 +3,8 @@ institutions (imobility-tors), with Echo and the Discovery manifest, when ``[ewp
 
 The transcript of a mobility is the ELMO the EMP sends through EMREX, made by the same code: every
 result the student has at the receiving institution (the mobility's host), signed with the EMP's
-key, its PDF attached. It is made when first asked for and kept while the mobility is unchanged.
+key, its PDF attached, holding the results within the mobility's period. It is made ahead when
+the transcript is approved and stored in the database (``emrex.emp.ewp_transcripts``).
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from fastapi import FastAPI
@@ -23,10 +23,9 @@ from sqlalchemy import select
 
 from emrex.db import Database
 from emrex.emp.config import EmpSettings
-from emrex.emp.document import DocumentError, build
+from emrex.emp.ewp_replay import DatabaseReplayCache
 from emrex.emp.ewp_settings import EwpServing
-from emrex.emp.selection import catalogue
-from emrex.emp.sources.base import LearnerResults, PersonQuery, SourceError
+from emrex.emp.ewp_transcripts import SisTranscripts
 from emrex.errors import EmrexError
 from emrex.ewp import (
     EmrexEntry,
@@ -45,16 +44,14 @@ from emrex.ewp import (
 from emrex.ewp.routes import EwpPaths, ewp_router
 from emrex.registry import EwpCatalogue, RegistryError, read_ewp_catalogue
 from emrex.registry.sources import read_source
-from emrex.sis.source import SqlSource
 from emrex.sis.tables import SisIncomingMobility, SisInstitution, SisPerson
 from emrex.trust import load_private_key
-from emrex.trust.signer import Signer
 
 if TYPE_CHECKING:
     from emrex.emp.service import EmpService
 
 log = logging.getLogger("emrex.emp")
-MAX_CACHED = 256
+PREPARE_SECONDS = 60.0
 
 
 class SisMobilities:
@@ -105,43 +102,50 @@ class SisMobilities:
         ]
 
 
-class SisTranscripts:
-    """``TranscriptSource``: the signed ELMO of a mobility, kept while the mobility is unchanged."""
-
-    def __init__(self, database: Database, signer: Signer, *, zone: ZoneInfo | dt.timezone = dt.UTC) -> None:
-        self.source = SqlSource(database)
-        self.signer = signer
-        self.zone = zone
-        self._made: OrderedDict[tuple[str, dt.datetime | None], bytes] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def __call__(self, mobility: IncomingMobility) -> bytes:
-        key = (mobility.omobility_id, mobility.modified_at)
-        with self._lock:
-            if key in self._made:
-                self._made.move_to_end(key)
-                return self._made[key]
-        xml = self.make(mobility)
-        with self._lock:
-            self._made[key] = xml
-            while len(self._made) > MAX_CACHED:
-                self._made.popitem(last=False)
-        return xml
-
-    def make(self, mobility: IncomingMobility) -> bytes:
-        where = f"the transcript of mobility {mobility.omobility_id}"
+def prepare(mobilities: SisMobilities, transcripts: SisTranscripts, hei_id: str) -> int:
+    """Make and store the transcripts of approved mobilities that have no current one; how many."""
+    made = 0
+    for mobility in mobilities.find(hei_id, transcripts.pending()):
         try:
-            found = self.source.fetch(PersonQuery({"esi": mobility.student.esi}))
-        except SourceError as error:
-            raise TranscriptUnavailable(f"{where}: {error}") from None
-        reports = [r for r in found.reports if r.issuer.identifier("schac") == mobility.receiving_hei_id]
-        if not reports:
-            raise TranscriptUnavailable(f"{where}: the student has no results at {mobility.receiving_hei_id}")
-        offered = catalogue(LearnerResults(found.learner, reports), allow_not_passed=True)
-        try:
-            return build(offered, offered.selectable_keys, self.signer, zone=self.zone).xml
-        except DocumentError as error:
-            raise TranscriptUnavailable(f"{where}: {error}") from None
+            transcripts(mobility)
+        except TranscriptUnavailable as error:
+            log.warning("EWP: %s", error)
+            continue
+        made += 1
+    if made:
+        log.info("EWP: %d transcript(s) made ahead for %s", made, hei_id)
+    return made
+
+
+class Preparer:
+    """Makes the approved transcripts ahead in a background thread: at start, then every minute."""
+
+    def __init__(self, mobilities: SisMobilities, transcripts: SisTranscripts, hei_id: str) -> None:
+        self.mobilities, self.transcripts, self.hei_id = mobilities, transcripts, hei_id
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run(self) -> int:
+        return prepare(self.mobilities, self.transcripts, self.hei_id)
+
+    def start(self, every_seconds: float = PREPARE_SECONDS) -> None:
+        def loop() -> None:
+            while not self._stop.is_set():
+                try:
+                    self.run()
+                except Exception:
+                    log.exception("EWP: making transcripts ahead failed")
+                self._stop.wait(every_seconds)
+
+        self._stop.clear()
+        self._thread = threading.Thread(target=loop, name="emrex-emp-ewp-transcripts", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
 
 
 class CatalogueSource:
@@ -232,11 +236,16 @@ def mount_ewp(app: FastAPI, emp: EmpService) -> None:
     if serving is None:
         return
     catalogue_source = CatalogueSource(serving.catalogue, dt.timedelta(minutes=serving.catalogue_minutes))
-    verifier = RequestVerifier(catalogue_source, MemoryReplayCache(), hosts=serving.hosts)
+    shared = serving.replay == "database" or (serving.replay == "auto" and settings.server.workers > 1)
+    replay = DatabaseReplayCache(emp.database) if shared else MemoryReplayCache()
+    app.state.emrex_ewp_replay = replay
+    verifier = RequestVerifier(catalogue_source, replay, hosts=serving.hosts)
     server = EwpServer(verifier, _public_key_of(serving.server_key, "server_key"))
+    mobilities = SisMobilities(emp.database)
+    transcripts = SisTranscripts(emp.database, emp.signer, zone=settings.zone)
     tors = ToRsApi(
-        SisMobilities(emp.database),
-        SisTranscripts(emp.database, emp.signer, zone=settings.zone),
+        mobilities,
+        transcripts,
         hei_ids={serving.hei_id},
         max_omobility_ids=serving.max_omobility_ids,
     )
@@ -250,4 +259,18 @@ def mount_ewp(app: FastAPI, emp: EmpService) -> None:
         institutions=settings.institutions,
     )
     app.include_router(ewp_router(server, manifest=lambda: manifest, tors=tors))
+    preparer = Preparer(mobilities, transcripts, serving.hei_id)
+    app.state.emrex_ewp_preparer = preparer
+    earlier = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(running: Any) -> AsyncIterator[Any]:
+        preparer.start()
+        try:
+            async with earlier(running) as state:
+                yield state
+        finally:
+            preparer.stop()
+
+    app.router.lifespan_context = lifespan
     log.info("EWP: serving %s (manifest %s%s)", serving.hei_id, settings.base_url, EwpPaths().manifest)

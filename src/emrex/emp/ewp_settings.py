@@ -11,6 +11,9 @@ admin_emails = ["ewp-admin@fjordby.example"]
 hosts = ["ewp.fjordby.example"]      # optional: the Host names clients sign (default: base_url's)
 max_omobility_ids = 10
 catalogue_minutes = 15
+replay = "auto"                      # request ids seen: "database" (shared by all workers and
+                                     # machines), "memory" (one process), "auto": database when
+                                     # [server] workers > 1
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ _KNOWN = (
     "hosts",
     "max_omobility_ids",
     "catalogue_minutes",
+    "replay",
 )
+REPLAY_CACHES = ("auto", "database", "memory")
 
 
 class EwpSettingsError(EmrexError):
@@ -55,6 +60,7 @@ class EwpServing:
     client_key: Path | None = None
     max_omobility_ids: int = 10
     catalogue_minutes: int = 15
+    replay: str = "auto"
 
 
 def ewp_serving(table: Any, base_url: str) -> EwpServing | None:
@@ -75,6 +81,9 @@ def ewp_serving(table: Any, base_url: str) -> EwpServing | None:
     emails = _texts(table, "admin_emails")
     if not emails or not all("@" in e for e in emails):
         raise EwpSettingsError("ewp.admin_emails: at least one e-mail address (an alias, not a person)")
+    replay = table.get("replay", "auto")
+    if replay not in REPLAY_CACHES:
+        raise EwpSettingsError("ewp.replay: database (shared by every worker), memory (one process) or auto")
     default_host = urlsplit(base_url).netloc.lower()
     return EwpServing(
         hei_id=hei_id,
@@ -87,6 +96,7 @@ def ewp_serving(table: Any, base_url: str) -> EwpServing | None:
         hosts=tuple(h.lower() for h in _texts(table, "hosts")) or (default_host,),
         max_omobility_ids=_integer(table, "max_omobility_ids", 10, 1, 1000),
         catalogue_minutes=_integer(table, "catalogue_minutes", 15, 1, 180),
+        replay=replay,
     )
 
 

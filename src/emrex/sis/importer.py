@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from emrex.db import Database, utcnow
 from emrex.sis.format import InstitutionData, PersonData, ResultData, SisData, SisImportError
-from emrex.sis.mobility import import_mobilities
+from emrex.sis.mobility import import_mobilities, results_changed
 from emrex.sis.tables import (
     SisDiplomaSupplement,
     SisGradingScheme,
@@ -54,6 +54,7 @@ class _Importer:
         self.schemes: dict[tuple[int, str], SisGradingScheme] = {}
         self.results = self.created = self.deleted = 0
         self.current_ds: dict[int, SisDiplomaSupplement] = {}
+        self.changed_persons: set[int] = set()  # person or results changed: their transcripts too
 
     def run(self, data: SisData) -> ImportSummary:
         for inst in data.institutions:
@@ -63,6 +64,8 @@ class _Importer:
             self.person(person)
         if not self.problems:
             self.problems += import_mobilities(self.s, data.mobilities, self.now)
+        if not self.problems:
+            results_changed(self.s, self.changed_persons, self.now)
         if self.problems:
             raise SisImportError(self.problems)  # the session rolls back: nothing is stored
         return ImportSummary(
@@ -139,6 +142,8 @@ class _Importer:
         if row.id is None or self.s.is_modified(row):
             row.updated_at = self.now
         self.s.flush()
+        if row.updated_at == self.now:
+            self.changed_persons.add(row.id)
         self.identifiers(row, data)
         self.person_results(row, data)
 
@@ -198,6 +203,8 @@ class _Importer:
                 self.s.add(row)
             position += 1
             _fill(row, node, parent, position, scheme_id)
+            if row.id is None or self.s.is_modified(row):
+                self.changed_persons.add(person.id)
             self.s.flush()
             kept.add(row.id)
             self.results += 1
@@ -214,21 +221,26 @@ class _Importer:
                 if r.id not in kept:
                     self.s.expunge(r)
             self.deleted += len(gone)
+            self.changed_persons.add(person.id)
 
     def supplement(self, row: SisResult, ds: dict[str, Any] | None) -> None:
         current = self.current_ds.get(row.id)
         if ds is None:
             if current is not None:
                 self.s.delete(current)
+                self.changed_persons.add(row.person_id)
             return
         if current is None:
             current = SisDiplomaSupplement(result_id=row.id)
             self.s.add(current)
+            self.changed_persons.add(row.person_id)
         current.version = ds["version"]
         current.issue_date = dt.date.fromisoformat(ds["issueDate"])
         current.lang = ds["lang"]
         current.introduction = ds["introduction"]
         current.sections = ds["sections"]
+        if self.s.is_modified(current):
+            self.changed_persons.add(row.person_id)
 
 
 def _fill(

@@ -4,7 +4,9 @@ institutions who studied here, served to their sending institution over EWP (imo
 The SIS import file lists them under ``incomingMobilities`` (docs/SIS-IMPORT.md); each names its
 student by ESI, a person in the same file or stored before, and its receiving institution, an
 institution of the file or stored. Importing the same file again changes nothing; a mobility whose
-values change gets a new ``updated_at`` (what the EWP index's ``modified_since`` compares).
+values change gets a new ``updated_at`` (what the EWP index's ``modified_since`` compares), and so
+does a mobility whose student's person or results change: its transcript is made again
+(``sis_mobility_transcript``, made ahead by the EMP, is deleted).
 """
 
 from __future__ import annotations
@@ -15,12 +17,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from emrex.identity import ESI_PREFIX
 from emrex.sis.checks import JsonChecker
-from emrex.sis.tables import SisIncomingMobility, SisInstitution, SisPerson, SisPersonIdentifier
+from emrex.sis.tables import (
+    SisIncomingMobility,
+    SisInstitution,
+    SisMobilityTranscript,
+    SisPerson,
+    SisPersonIdentifier,
+)
 
 KEY = "incomingMobilities"
 _MOBILITY_ID = re.compile(r"[!-~]{1,64}")  # ewp:AsciiPrintableIdentifier
@@ -147,3 +155,20 @@ def import_mobilities(s: Session, mobilities: Sequence[MobilityData], now: dt.da
             row.updated_at = now
     s.flush()
     return problems
+
+
+def results_changed(s: Session, person_ids: set[int], now: dt.datetime) -> None:
+    """The mobilities changed by this import (their row, or their student's person or results): a
+    new ``updated_at``, and their stored transcripts deleted (the EMP makes them again)."""
+    if person_ids:
+        s.execute(
+            update(SisIncomingMobility)
+            .where(SisIncomingMobility.person_id.in_(sorted(person_ids)))
+            .values(updated_at=now),
+            execution_options={"synchronize_session": False},
+        )
+    changed = select(SisIncomingMobility.id).where(SisIncomingMobility.updated_at == now)
+    s.execute(
+        delete(SisMobilityTranscript).where(SisMobilityTranscript.mobility_id.in_(changed)),
+        execution_options={"synchronize_session": False},
+    )

@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Integer, LargeBinary, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from emrex.db import Base, UtcDateTime
@@ -128,3 +128,22 @@ class SisIncomingMobility(Base):
     end_date: Mapped[dt.date] = mapped_column()
     tor_approved_at: Mapped[dt.datetime | None] = mapped_column(UtcDateTime())
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+
+class SisMobilityTranscript(Base):
+    """The signed ELMO of an approved incoming mobility, made ahead by the EMP and served over EWP.
+
+    ``made_for`` is the mobility's ``updated_at`` when it was made: an import that changes the
+    mobility, or the student's person or results, moves ``updated_at`` on (and deletes this row),
+    so a stored transcript is served only while it still describes what the SIS holds.
+    """
+
+    __tablename__ = "sis_mobility_transcript"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mobility_id: Mapped[int] = mapped_column(
+        ForeignKey("sis_incoming_mobility.id", ondelete="CASCADE"), unique=True
+    )
+    made_for: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    made_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    xml: Mapped[bytes] = mapped_column(LargeBinary)
