@@ -83,6 +83,18 @@ class SealSettings:
 
 
 @dataclass(frozen=True)
+class WalletSettings:
+    """The EMC as an OpenID4VCI credential issuer (``emrex.emc.wallet_issue``): the key that signs the
+    SD-JWT VCs and the status list, and its certificate (then any CA certificates), which must carry
+    the organisation (O, C and organizationIdentifier) the ELM names as issuer; ``name`` is shown by
+    wallets (default: the service title)."""
+
+    key_file: Path
+    cert_file: Path
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class EmcSettings:
     web: WebSettings
     login: LoginSettings
@@ -110,6 +122,7 @@ class EmcSettings:
     ewp: EwpClientSettings | None = None  # None: no EWP fetching
     seal: SealSettings | None = None  # None: no sealed credentials are offered
     seal_trust: tuple[Path, ...] = ()  # CA certificates /verify accepts seals up to
+    wallet: WalletSettings | None = None  # None: no "Add to my wallet"
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -254,6 +267,15 @@ def _settings(merged: Mapping[str, Any], base_dir: Path | None) -> EmcSettings:
         ewp=_ewp(r.sub("ewp"), base_dir) if "ewp" in merged else None,
         seal=_seal(r.sub("seal"), base_dir) if "seal" in merged else None,
         seal_trust=tuple(Path(_resolve(f, base_dir)) for f in verification.strings("seal_trust", [])),
+        wallet=_wallet(r.sub("wallet"), base_dir) if "wallet" in merged else None,
+    )
+
+
+def _wallet(r: _Table, base_dir: Path | None) -> WalletSettings:
+    return WalletSettings(
+        key_file=Path(_resolve(r.string("key_file"), base_dir)),
+        cert_file=Path(_resolve(r.string("cert_file"), base_dir)),
+        name=" ".join(r.string("name", "").split())[:200],
     )
 
 
