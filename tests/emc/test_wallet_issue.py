@@ -35,9 +35,7 @@ def wallet_table(directory: Path, seal_keys: SealKeys) -> dict[str, Any]:
 
 
 @pytest.fixture
-def issuing(
-    make_settings: Callable[..., EmcSettings], tmp_path: Path, seal_keys: SealKeys
-) -> EmcSettings:
+def issuing(make_settings: Callable[..., EmcSettings], tmp_path: Path, seal_keys: SealKeys) -> EmcSettings:
     return make_settings(wallet=wallet_table(tmp_path, seal_keys))
 
 
@@ -85,8 +83,11 @@ def test_a_student_adds_an_imported_transfer_to_a_wallet(
     assert len(elm["credentialSubject"]["hasClaim"]) >= 2
     assert "displayParameter" in elm  # the whole transfer, as it was imported
 
+    swedish = student.get(f"/transfers/{transfer_id}/wallet?lang=sv")
+    assert "Lägg till i min plånbok" in swedish.text and "Bara de kurser jag kryssar i:" in swedish.text
+
     again = Holder(tmp_path / "second", client=make_emc(issuing))
-    with pytest.raises(Exception, match="used|no such offer"):
+    with pytest.raises(Exception, match=r"used|no such offer"):
         again.accept_offer(link, tx_code)  # the offer works once
 
 
@@ -194,9 +195,11 @@ def test_the_wallet_certificate_must_name_the_organisation(
     bare = issue(make_ca("Bare CA"), "No organisation")
     save_issued(tmp_path / "bare", bare, force=True)
     table = {"key_file": str(tmp_path / "bare" / "key.pem"), "cert_file": str(tmp_path / "bare" / "cert.pem")}
-    with pytest.raises(EmcConfigError, match="emc.wallet.cert_file: .* must name the issuing organisation"):
+    with pytest.raises(
+        EmcConfigError, match=r"emc\.wallet\.cert_file: .* must name the issuing organisation"
+    ):
         make_emc(make_settings(wallet=table))
-    with pytest.raises(EmcConfigError, match="emc.wallet: .*cannot read"):
+    with pytest.raises(EmcConfigError, match=r"emc\.wallet: .*cannot read"):
         make_emc(make_settings(wallet={**table, "key_file": str(tmp_path / "none.pem")}))
-    with pytest.raises(EmcConfigError, match="emc.wallet.cert_file: missing"):
+    with pytest.raises(EmcConfigError, match=r"emc\.wallet\.cert_file: missing"):
         make_settings(wallet={"key_file": "k.pem"})

@@ -121,7 +121,7 @@ def transfer_elm(
     if picked is not None:
         subject = elm["credentialSubject"]
         courses = subject.get("hasClaim") or []
-        if not picked or any(not 0 <= i < len(courses) for i in picked):
+        if not picked or len(picked) > len(courses) or any(not 0 <= i < len(courses) for i in picked):
             raise OfferRefused("choose at least one of the listed courses")
         subject["hasClaim"] = [courses[i] for i in sorted(set(picked))]
         elm.pop("displayParameter", None)  # its picture shows every result
@@ -134,11 +134,9 @@ def qr_svg(link: str) -> Markup:
     return Markup(code.svg_inline(scale=4, border=4, dark="#000", light="#fff", title="QR"))  # noqa: S704
 
 
-def _picked(values: list[str], count: int) -> list[int] | None:
-    """The ticked course indexes; None for the whole transfer; OfferRefused for nonsense."""
-    if not values:
-        return None
-    if len(values) > count:
+def _picked(values: list[str]) -> list[int]:
+    """The ticked course indexes (checked against the courses by ``transfer_elm``)."""
+    if len(values) > MAX_COURSES:
         raise OfferRefused("choose at least one of the listed courses")
     try:
         return [int(v) for v in values]
@@ -177,7 +175,7 @@ def wallet_router(service: Service, issuing: WalletIssuing) -> APIRouter:
             if whole:
                 elm = transfer_elm(service, issuing, transfer, None)
             else:
-                elm = transfer_elm(service, issuing, transfer, _picked(values, MAX_COURSES) or [])
+                elm = transfer_elm(service, issuing, transfer, _picked(values))
             issuing.issuer.store.purge(issuing.issuer.now())  # offers and nonces past their time
             made = issuing.issuer.create_offer(elm, subject_ref=wallet_subject(transfer_id))
             log.info("transfer %d: wallet offer made (%s)", transfer_id, "whole" if whole else "part")
@@ -221,7 +219,7 @@ def wallet_router(service: Service, issuing: WalletIssuing) -> APIRouter:
 def staff_values(service: Service, transfer_id: int) -> dict[str, int]:
     """For the staff transfer page: how many wallet credentials were issued for it and how many revoked."""
     if service.wallet is None:
-        return {}
+        return {"wallet_issued": 0, "wallet_revoked": 0}
     with service.database.session(readonly=True) as s:
         issued, revoked = issued_count(s, wallet_subject(transfer_id))
     return {"wallet_issued": issued, "wallet_revoked": revoked}
