@@ -101,7 +101,7 @@ def test_only_the_ticked_courses_go_into_the_credential(
     assert len(titles) >= 2
     response = student.post(
         f"/transfers/{transfer_id}/wallet",
-        data={"csrf_token": csrf(choose.text), "scope": "some", "course": ["1"]},
+        data={"csrf_token": csrf(choose.text), "scope": "all", "course": ["1"]},  # ticks win over "all"
     )
     assert response.status_code == 200, response.text
     held = Holder(tmp_path / "holder", client=make_emc(issuing)).accept_offer(*offer_of(response.text))

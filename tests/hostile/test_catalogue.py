@@ -30,6 +30,9 @@ MODULES = (
     "test_recognition",
     "test_server",
     "test_saml",
+    "test_emc_verify",
+    "test_emc_ewp_fetch",
+    "test_emc_wallet",
 )
 
 

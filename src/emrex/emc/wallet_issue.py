@@ -168,7 +168,8 @@ def wallet_router(service: Service, issuing: WalletIssuing) -> APIRouter:
     async def offer(request: Request, transfer_id: int, person: StudentDep) -> Response:
         form = await request.form(max_fields=MAX_COURSES + 10)
         values = [v for v in form.getlist("course") if isinstance(v, str)]
-        whole = form.get("scope") != "some"
+        # Ticked courses mean a part, whichever scope is marked: never more than the student picked.
+        whole = form.get("scope") != "some" and not values
 
         def run() -> Offer:
             transfer = load(transfer_id, person)
