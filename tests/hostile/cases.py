@@ -1245,6 +1245,54 @@ CASES += tuple(
         ),
     )
     + _cases(
+        "EMC pages",
+        (
+            "emc-wallet-other-students-transfer",
+            'a student opens "Add to my wallet" of another student\'s transfer and posts its form',
+            "404 pages, as for a missing transfer; no offer stored",
+        ),
+        (
+            "emc-wallet-offer-csrf",
+            'the "Add to my wallet" form posted without and with a forged `csrf_token`',
+            "403; no offer stored",
+        ),
+        (
+            "emc-wallet-not-imported",
+            "an offer asked for results not imported (waiting for the student's decision)",
+            "409 page: only imported results can be added; no offer stored",
+        ),
+        (
+            "emc-wallet-course-choice",
+            "ticked courses that are none, out of range, negative, not numbers, or more than listed",
+            "409 page: choose at least one of the listed courses; no offer stored",
+        ),
+        (
+            "emc-wallet-revoke-as-student",
+            "a student posts the staff action that revokes a transfer's wallet credentials",
+            "403 page; nothing revoked",
+        ),
+    )
+    + _cases(
+        "wallet",
+        (
+            "emc-wallet-code-used-twice-workers",
+            "the EMC's pre-authorized code redeemed twice, the second time at another worker (another app "
+            "on the same database)",
+            "400 `invalid_grant`; the offer is locked and the first access token gets no credential",
+        ),
+        (
+            "emc-wallet-tx-code-guessing-workers",
+            "transaction codes of an EMC offer guessed at two workers in turn",
+            "every wrong guess counts across workers; the fifth locks the offer, the right code is then "
+            "refused",
+        ),
+        (
+            "emc-wallet-offer-after-revoke",
+            "an offer shown before staff revoked the transfer's credentials, redeemed afterwards",
+            "400 `invalid_grant` (locked); nothing issued",
+        ),
+    )
+    + _cases(
         "ELM/EDC library",
         (
             "elm-remote-context",

@@ -242,6 +242,15 @@ EMC = Service(
                 },
                 optional=True,
             ),
+            "wallet": Table(
+                "the EMC as an OpenID4VCI issuer: Add to my wallet (docs/WALLET.md)",
+                {
+                    "key_file": S("path", "the key that signs wallet credentials (PEM, EC P-256 or RSA)"),
+                    "cert_file": S("path", "its certificate (PEM; O, C, organizationIdentifier), then CAs"),
+                    "name": S("text", "the issuer's name shown in wallets (default: the title)", ""),
+                },
+                optional=True,
+            ),
             "identity": Table(
                 "how the results' person is matched to the student",
                 {

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 
 from emrex.db import Database, upgrade
 from emrex.db.owner import mark_service
-from emrex.emc import recognition, verify_page, wallet_import, wallet_pages
+from emrex.emc import recognition, verify_page, wallet_import, wallet_issue, wallet_pages
 from emrex.emc.api import create_api
 from emrex.emc.config import RETURN_PATH, EmcSettings
 from emrex.emc.ewp_fetch import EwpFetcher
@@ -37,6 +37,7 @@ from emrex.web.login import (
     login_router,
     request_address,
 )
+from emrex.web.wallet_store import DatabaseIssuerStore
 
 log = logging.getLogger("emrex.emc")
 EMC_TEMPLATES = Path(__file__).parent / "templates"
@@ -68,11 +69,13 @@ def create_emc_app(
     sender: WebhookSender | None = None
     if settings.webhook is not None:
         sender = WebhookSender(db, settings.webhook, webhook_transport)
+    wallet = wallet_issue.WalletIssuing.from_settings(settings, DatabaseIssuerStore(db))
     service = Service(
         settings,
         db,
         registries or Registries.from_settings(settings),
         webhook_kick=sender.kick if sender is not None else None,
+        wallet=wallet,
     )
 
     importer = wallet_import.make(service, wallet_status_fetch)
@@ -84,7 +87,13 @@ def create_emc_app(
         templates_dirs=[TEMPLATES_DIR, EMC_TEMPLATES, recognition.TEMPLATES],
         locale_dirs=[LOCALE_DIR, EMC_LOCALE, recognition.LOCALE],
         # /verify changes nothing and stores nothing: no CSRF token (emc/verify_page.py says why).
-        exempt_paths=[RETURN_PATH, VERIFY_PATH, *cross_site_paths(settings.login), *wallet_posts],
+        exempt_paths=[
+            RETURN_PATH,
+            VERIFY_PATH,
+            *cross_site_paths(settings.login),
+            *wallet_posts,
+            *(wallet.issuer.post_paths if wallet else ()),  # wallets post from outside
+        ],
         large_body_paths=[recognition.UPLOAD_PATH, *wallet_posts],
         context_processors=[person_context, _nav_context],
         limited_paths=[*LOGIN_PATHS, VERIFY_PATH],
@@ -101,6 +110,7 @@ def create_emc_app(
         wallet_pages.install(app, importer)
     recognition.install(app, service)
     verify_page.install(app, service)
+    wallet_issue.install(app, service)
     app.mount("/api/v1", create_api(service))
     app.state.emc_service = service
     app.state.emc_webhook = sender

@@ -95,6 +95,18 @@ class WalletImportSettings:
 
 
 @dataclass(frozen=True)
+class WalletSettings:
+    """The EMC as an OpenID4VCI credential issuer (``emrex.emc.wallet_issue``): the key that signs the
+    SD-JWT VCs and the status list, and its certificate (then any CA certificates), which must carry
+    the organisation (O, C and organizationIdentifier) the ELM names as issuer; ``name`` is shown by
+    wallets (default: the service title)."""
+
+    key_file: Path
+    cert_file: Path
+    name: str = ""
+
+
+@dataclass(frozen=True)
 class EmcSettings:
     web: WebSettings
     login: LoginSettings
@@ -123,6 +135,7 @@ class EmcSettings:
     seal: SealSettings | None = None  # None: no sealed credentials are offered
     seal_trust: tuple[Path, ...] = ()  # CA certificates /verify accepts seals up to
     wallet_import: WalletImportSettings | None = None  # None: no "Import from my wallet"
+    wallet: WalletSettings | None = None  # None: no "Add to my wallet"
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -268,6 +281,7 @@ def _settings(merged: Mapping[str, Any], base_dir: Path | None) -> EmcSettings:
         seal=_seal(r.sub("seal"), base_dir) if "seal" in merged else None,
         seal_trust=tuple(Path(_resolve(f, base_dir)) for f in verification.strings("seal_trust", [])),
         wallet_import=_wallet_import(r.sub("wallet_import"), base_dir) if "wallet_import" in merged else None,
+        wallet=_wallet(r.sub("wallet"), base_dir) if "wallet" in merged else None,
     )
 
 
@@ -279,6 +293,14 @@ def _wallet_import(r: _Table, base_dir: Path | None) -> WalletImportSettings:
         key_file=Path(_resolve(r.string("key_file"), base_dir)),
         cert_file=Path(_resolve(r.string("cert_file"), base_dir)),
         trust=trust,
+        name=" ".join(r.string("name", "").split())[:200],
+    )
+
+
+def _wallet(r: _Table, base_dir: Path | None) -> WalletSettings:
+    return WalletSettings(
+        key_file=Path(_resolve(r.string("key_file"), base_dir)),
+        cert_file=Path(_resolve(r.string("cert_file"), base_dir)),
         name=" ".join(r.string("name", "").split())[:200],
     )
 

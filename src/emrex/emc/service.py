@@ -7,7 +7,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from emrex.db import Database, utcnow
 from emrex.emc.config import EmcSettings
@@ -21,6 +21,9 @@ from emrex.emc.store import imported_elsewhere, issuers_data, local_person, pinn
 from emrex.identity import Verdict, basis_of, neutral_reason, neutral_text
 from emrex.trust.certs import CertificateError
 
+if TYPE_CHECKING:
+    from emrex.emc.wallet_issue import WalletIssuing
+
 log = logging.getLogger("emrex.emc")
 
 
@@ -31,6 +34,7 @@ class Service:
     registries: Registries
     webhook_kick: Callable[[], None] | None = None  # wakes the webhook sender, when one runs
     credential_sealer: CredentialSealer | None = None  # the EMC's EDC seal, when configured
+    wallet: WalletIssuing | None = None  # the EMC as a wallet credential issuer (emc.wallet)
     gate: VerificationGate = field(init=False)
 
     def __post_init__(self) -> None:

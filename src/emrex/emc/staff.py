@@ -19,6 +19,7 @@ from emrex.emc.search import MAX_QUERY, find_students, is_known
 from emrex.emc.service import Service, page_values, stored_received, view_of
 from emrex.emc.store import TransferError, review, valid_id
 from emrex.emc.student import document_response
+from emrex.emc.wallet_issue import staff_values as wallet_values
 from emrex.web import current_language, flash, gettext, render
 from emrex.web.auth import Person, require_role
 
@@ -102,7 +103,7 @@ def staff_router(service: Service) -> APIRouter:
         context = page_values(
             service, transfer, current_language(request), lambda text: gettext(request, text), staff=True
         )
-        context |= {"entered": entered or {}, "form_error": error}
+        context |= {"entered": entered or {}, "form_error": error} | wallet_values(service, transfer_id)
         return render(request, "emc/staff_transfer.html", context, status_code=400 if error else 200)
 
     @router.get("/transfers/{transfer_id}", name="staff_transfer")

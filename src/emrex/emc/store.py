@@ -16,7 +16,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import func, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from emrex.db import Database, utcnow
 from emrex.emc.models import (
@@ -36,6 +36,7 @@ from emrex.identity import LocalPerson, neutral_reason, neutral_text
 from emrex.registry.model import Country, Emp
 from emrex.trust.certs import load_certificates
 from emrex.web.auth import Person
+from emrex.web.wallet_store import revoke_subject_in
 
 SESSION_ID_BYTES = 16  # 32 hex characters
 DEFAULT_MAX_OPEN = 5  # transfers of one student waiting for their data provider at once
@@ -378,6 +379,9 @@ def withdraw(transfer: Transfer, now: dt.datetime) -> None:
 def discard(transfer: Transfer, now: dt.datetime) -> None:
     if transfer.status != Status.RECEIVED:
         raise TransferError("these results are not waiting for your decision", "state")
+    session = object_session(transfer)
+    if session is not None:
+        revoke_wallet_credentials(session, transfer.id)
     transfer.status = Status.DISCARDED
     transfer.decided_at = now
     transfer.elmo_xml = None
@@ -389,7 +393,18 @@ def discard(transfer: Transfer, now: dt.datetime) -> None:
 def delete_transfer(s: Session, transfer: Transfer) -> None:
     if transfer.status not in DELETABLE:
         raise TransferError("imported results and results waiting for review stay on record", "state")
+    revoke_wallet_credentials(s, transfer.id)
     s.delete(transfer)
+
+
+def wallet_subject(transfer_id: int) -> str:
+    """What the wallet issuer records a credential of this transfer under."""
+    return f"transfer:{transfer_id}"
+
+
+def revoke_wallet_credentials(s: Session, transfer_id: int) -> int:
+    """Revoke, in the open transaction, the wallet credentials issued for the transfer (if any)."""
+    return revoke_subject_in(s, wallet_subject(transfer_id))
 
 
 def review(

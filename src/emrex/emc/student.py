@@ -195,6 +195,7 @@ def student_router(service: Service) -> APIRouter:
         sealer = service.credential_sealer
         context["sealable"] = sealer is not None and transfer.status in SEALABLE
         context["sealer_name"] = sealer.issuer.legal_name.get("en", "") if sealer else ""
+        context["walletable"] = service.wallet is not None and transfer.status == Status.IMPORTED
         return render(request, "emc/transfer.html", context)
 
     @router.post("/transfers/{transfer_id}/confirm", name="confirm")
