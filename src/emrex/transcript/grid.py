@@ -201,17 +201,22 @@ class Grid(Flowable):  # type: ignore[misc]
         """Every line of ``rows`` drawn in ``block``; returns what the block made."""
         pad_left, pad_top = self.style.pad_left, self.style.pad_top
         current: tuple[str, float, str] | None = None
+        last: Run | None = None
+        rise = 0.0
         top = self.height
         for row in rows:
             left = 0.0
             for (indent, lines), width in zip(row.cells, self.widths, strict=True):
+                x = left + pad_left + indent
                 y = top - pad_top
                 for line, run in lines:
                     y -= run.leading
-                    if (run.font, run.size, run.color) != current:
-                        current = (run.font, run.size, run.color)
-                        block.style(run.font, run.size, run.leading, _color(run.color))
-                    block.line(left + pad_left + indent, y + _baseline(run), line)
+                    if run is not last:
+                        last, rise = run, _baseline(run)
+                        if (run.font, run.size, run.color) != current:
+                            current = (run.font, run.size, run.color)
+                            block.style(run.font, run.size, run.leading, _color(run.color))
+                    block.line(x, y + rise, line)
                 left += width
             top -= row.height
         return block.code()

@@ -20,7 +20,7 @@ from reportlab.lib.colors import Color
 from reportlab.lib.rl_accel import escapePDF, fp_str
 from reportlab.pdfbase.pdfmetrics import getFont
 
-Chunks = tuple[tuple[int, str], ...]  # (font subset, escaped PDF string) for one drawn string
+Shown = tuple[tuple[int, str], ...]  # (font subset, "(bytes) Tj") for one drawn string
 
 
 class Pen:
@@ -29,12 +29,13 @@ class Pen:
     def __init__(self, canvas: Any) -> None:
         self._canvas = canvas
         self._doc = canvas._doc
-        self._bottom_up = bool(canvas.bottomup)
-        self._chunks: dict[tuple[str, str], Chunks] = {}
+        self.matrix = "1 0 0 1 " if canvas.bottomup else "1 0 0 -1 "  # + "x y Tm": a line's origin
+        self.shown: dict[tuple[str, str], Shown] = {}
         self._names: dict[tuple[str, int], str] = {}
         self._known: dict[str, _Subset0] = {}
         self._fills: dict[tuple[float, float, float], str] = {}
         self._sizes: dict[tuple[float, float], str] = {}
+        self._transparency = False
 
     @classmethod
     def of(cls, canvas: Any) -> Pen:
@@ -53,24 +54,23 @@ class Pen:
 
     # --- cached pieces ---------------------------------------------------------------------------------
 
-    def chunks(self, font_name: str, text: str) -> Chunks:
-        key = (font_name, text)
-        found = self._chunks.get(key)
-        if found is None:
-            found = self._chunks[key] = self._encode(font_name, text)
+    def show(self, font_name: str, text: str) -> Shown:
+        """The text-showing operators of ``text`` per font subset, made and remembered."""
+        found = self.shown[font_name, text] = tuple(
+            (subset, f"({escapePDF(raw)}) Tj") for subset, raw in self._encode(font_name, text)
+        )
         return found
 
-    def _encode(self, font_name: str, text: str) -> Chunks:
+    def _encode(self, font_name: str, text: str) -> list[tuple[int, bytes]]:
         if not text:
-            return ()
+            return []
         known = self._known.get(font_name)
         if known is None:
             known = self._known[font_name] = _Subset0(getFont(font_name), self._doc)
         encoded = known.encode(text)
         if encoded is not None:
-            return ((0, escapePDF(encoded)),)
-        split = getFont(font_name).splitString(text, self._doc)
-        return tuple((subset, escapePDF(raw)) for subset, raw in split)
+            return [(0, encoded)]
+        return getFont(font_name).splitString(text, self._doc)  # type: ignore[no-any-return]
 
     def font_name(self, font_name: str, subset: int) -> str:
         key = (font_name, subset)
@@ -87,7 +87,9 @@ class Pen:
             found = self._fills[rgb] = f"{fp_str(rgb)} rg"
         block._code.append(found)
         if color.alpha is not None:
-            self._doc.ensureMinPdfVersion("transparency")
+            if not self._transparency:
+                self._doc.ensureMinPdfVersion("transparency")
+                self._transparency = True
             self._canvas._extgstate.set(block, "ca", color.alpha)
 
     def size(self, size: float, leading: float) -> str:
@@ -97,16 +99,13 @@ class Pen:
             found = self._sizes[key] = f"{fp_str(size)} Tf {fp_str(leading)} TL"
         return found
 
-    def origin(self, x: float, y: float) -> str:
-        return f"1 0 0 {'1' if self._bottom_up else '-1'} {fp_str(x, y)} Tm"
-
 
 class TextBlock:
     """One PDF text object (BT … ET): set a style, then draw lines at absolute positions."""
 
     def __init__(self, pen: Pen) -> None:
         self._pen = pen
-        self._code = ["BT", pen.origin(0, 0)]
+        self._code = ["BT", f"{pen.matrix}0 0 Tm"]
         self._font = ""
         self._size = ""
         self._subset = -1
@@ -119,15 +118,17 @@ class TextBlock:
 
     def line(self, x: float, y: float, text: str) -> None:
         pen, code = self._pen, self._code
-        code.append(pen.origin(x, y))
-        chunks = pen.chunks(self._font, text)
-        if not chunks:
+        code.append(f"{pen.matrix}{fp_str(x, y)} Tm")
+        shown = pen.shown.get((self._font, text))
+        if shown is None:
+            shown = pen.show(self._font, text)
+        if not shown:
             code.append("")
-        for subset, escaped in chunks:
+        for subset, operator in shown:
             if subset != self._subset:
                 self._subset = subset
                 code.append(f"{pen.font_name(self._font, subset)} {self._size}")
-            code.append(f"({escaped}) Tj")
+            code.append(operator)
 
     def code(self) -> str:
         return " ".join((*self._code, "ET"))
