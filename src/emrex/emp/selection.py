@@ -225,9 +225,21 @@ def _prune(
             continue
         loi = los.specifies
         if loi is not None:
-            loi = dataclasses.replace(loi, attachment_refs=()) if is_sent else _context(loi)
-        kept.append(dataclasses.replace(los, specifies=loi, has_part=tuple(parts)))
+            if not is_sent:
+                loi = _context(loi)
+            elif loi.attachment_refs:
+                loi = dataclasses.replace(loi, attachment_refs=())
+        if loi is los.specifies and _same(parts, los.has_part):
+            kept.append(los)  # nothing was left out below it: no copy
+        else:
+            kept.append(dataclasses.replace(los, specifies=loi, has_part=tuple(parts)))
     return kept
+
+
+def _same(
+    first: Sequence[m.LearningOpportunitySpecification], second: Sequence[m.LearningOpportunitySpecification]
+) -> bool:
+    return len(first) == len(second) and all(a is b for a, b in zip(first, second, strict=True))
 
 
 def _context(loi: m.LearningOpportunityInstance) -> m.LearningOpportunityInstance:

@@ -3,7 +3,8 @@
 The default is Noto Sans from the ``fontpkg-noto-sans`` dependency, so ``pip install`` alone is
 enough. It is a variable font: ReportLab uses its default (regular) instance. There is no bold file,
 so headings are set apart by size; a configuration may name a bold TTF (e.g. DejaVuSans-Bold).
-ReportLab embeds only the glyphs a PDF uses.
+ReportLab embeds only the glyphs a PDF uses; the embedded subsets made last are remembered per font,
+so a transcript that uses the same characters in the same order as a recent one reuses its subset.
 """
 
 from __future__ import annotations
@@ -71,7 +72,34 @@ def _register(path: str) -> tuple[str, frozenset[str]]:
         font = TTFont(name, path)
     except (TTFError, OSError, ValueError, KeyError, IndexError) as exc:
         raise TranscriptError(f"cannot use {path} as the transcript font: {exc}") from None
+    _remember_subsets(font)
     with _lock:
         pdfmetrics.registerFont(font)
     covered = frozenset(chr(code) for code in font.face.charToGlyph)
     return name, covered
+
+
+_SUBSETS_KEPT = 32
+
+
+def _remember_subsets(font: TTFont) -> None:
+    """Make ``font`` keep the embedded font files (subsets) it made last, by the character codes in them.
+
+    A subset depends on nothing but the font and those codes; making one reads and rewrites the glyph
+    tables (about a tenth of a short transcript's time).
+    """
+    make = font.face.makeSubset
+    made: dict[tuple[int, ...], bytes] = {}
+
+    def make_subset(subset: list[int]) -> bytes:
+        key = tuple(subset)
+        found = made.get(key)
+        if found is None:
+            found = make(subset)
+            with _lock:
+                if len(made) >= _SUBSETS_KEPT:
+                    del made[next(iter(made))]
+                made[key] = found
+        return found
+
+    font.face.makeSubset = make_subset

@@ -13,15 +13,16 @@ import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, Protocol
 
 from reportlab.lib.colors import Color, HexColor
 from reportlab.pdfbase.pdfmetrics import getFont
 from reportlab.platypus.flowables import Flowable
 
+from emrex.transcript.pen import Pen
 
-@dataclass(frozen=True)
-class Run:
+
+class Run(NamedTuple):
     """Text that starts on a new line and wraps in one font, size and colour."""
 
     text: str
@@ -31,14 +32,12 @@ class Run:
     color: str = "#000000"
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
     runs: tuple[Run, ...]
     indent: float = 0.0
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     cells: tuple[Cell, ...]
     background: str | None = None
 
@@ -91,13 +90,21 @@ class Grid(Flowable):  # type: ignore[misc]
 
     def _lay(self, row: Row) -> _Laid:
         st = self.style
+        pad_left, pad_right = st.pad_left, st.pad_right
         cells = []
         tallest = 0.0
         for cell, width in zip(row.cells, self.widths, strict=True):
-            room = max(width - st.pad_left - st.pad_right - cell.indent, 1.0)
-            lines = tuple((text, run) for run in cell.runs if run.text for text in wrap_text(run, room))
-            tallest = max(tallest, sum(run.leading for _, run in lines))
-            cells.append((cell.indent, lines))
+            room = max(width - pad_left - pad_right - cell.indent, 1.0)
+            lines: list[Line] = []
+            height = 0.0
+            for run in cell.runs:
+                if run.text:
+                    for text in wrapped(run, room):
+                        lines.append((text, run))
+                        height += run.leading
+            if height > tallest:
+                tallest = height
+            cells.append((cell.indent, tuple(lines)))
         return _Laid(tuple(cells), tallest + st.pad_top + st.pad_bottom, row.background)
 
     def _head_height(self) -> float:
@@ -173,24 +180,10 @@ class Grid(Flowable):  # type: ignore[misc]
                 canvas.setFillColor(_color(row.background))
                 canvas.rect(0, top - row.height, self.width, row.height, stroke=0, fill=1)
             top -= row.height
-        text = canvas.beginText()
-        current: tuple[str, float, str] | None = None
-        top = self.height
-        for row in rows:
-            left = 0.0
-            for (indent, lines), width in zip(row.cells, self.widths, strict=True):
-                y = top - st.pad_top
-                for line, run in lines:
-                    y -= run.leading
-                    if (run.font, run.size, run.color) != current:
-                        current = (run.font, run.size, run.color)
-                        text.setFont(run.font, run.size, run.leading)
-                        text.setFillColor(_color(run.color))
-                    text.setTextOrigin(left + st.pad_left + indent, y + _baseline(run))
-                    text.textOut(line)
-                left += width
-            top -= row.height
-        canvas.drawText(text)
+        if all(Pen.can_write(font) for font in self._fonts(rows)):
+            canvas._code.append(self._text(Pen.of(canvas).block(), rows))
+        else:
+            canvas.drawText(self._text(_TextObject(canvas.beginText()), rows))
         if st.rule is not None:
             canvas.setStrokeColor(_color(st.rule))
             canvas.setLineWidth(st.rule_width)
@@ -200,10 +193,82 @@ class Grid(Flowable):  # type: ignore[misc]
                 bottoms.append((0, y, self.width, y))
             canvas.lines(bottoms)
 
+    @staticmethod
+    def _fonts(rows: Sequence[_Laid]) -> set[str]:
+        return {run.font for row in rows for _, lines in row.cells for _, run in lines}
+
+    def _text(self, block: _Block, rows: Sequence[_Laid]) -> Any:
+        """Every line of ``rows`` drawn in ``block``; returns what the block made."""
+        pad_left, pad_top = self.style.pad_left, self.style.pad_top
+        current: tuple[str, float, str] | None = None
+        last: Run | None = None
+        rise = 0.0
+        top = self.height
+        for row in rows:
+            left = 0.0
+            for (indent, lines), width in zip(row.cells, self.widths, strict=True):
+                x = left + pad_left + indent
+                y = top - pad_top
+                for line, run in lines:
+                    y -= run.leading
+                    if run is not last:
+                        last, rise = run, _baseline(run)
+                        if (run.font, run.size, run.color) != current:
+                            current = (run.font, run.size, run.color)
+                            block.style(run.font, run.size, run.leading, _color(run.color))
+                    block.line(x, y + rise, line)
+                left += width
+            top -= row.height
+        return block.code()
+
+
+class _Block(Protocol):
+    def style(self, font_name: str, size: float, leading: float, color: Color) -> None: ...
+    def line(self, x: float, y: float, text: str) -> None: ...
+    def code(self) -> Any: ...
+
+
+class _TextObject:
+    """ReportLab's text object behind the pen's interface: for fonts the pen cannot write in."""
+
+    def __init__(self, text: Any) -> None:
+        self._text = text
+
+    def style(self, font_name: str, size: float, leading: float, color: Color) -> None:
+        self._text.setFont(font_name, size, leading)
+        self._text.setFillColor(color)
+
+    def line(self, x: float, y: float, text: str) -> None:
+        self._text.setTextOrigin(x, y)
+        self._text.textOut(text)
+
+    def code(self) -> Any:
+        return self._text
+
 
 def _baseline(run: Run) -> float:
     """Where the baseline sits above the bottom of a line of ``run.leading`` points."""
     return (run.leading - run.size) / 2 + 0.24 * run.size
+
+
+_WRAPPED_MAX = 4096
+_wrapped: dict[tuple[str, str, float, float], tuple[str, ...]] = {}
+
+
+def wrapped(run: Run, width: float) -> tuple[str, ...]:
+    """``wrap_text``, remembered for the last few thousand texts, fonts, sizes and widths (in every thread).
+
+    Most cells of a transcript repeat from row to row and from one student to the next: course types,
+    statuses, terms, grades, credits, the labels.
+    """
+    key = (run.text, run.font, run.size, width)
+    lines = _wrapped.get(key)
+    if lines is None:
+        lines = tuple(wrap_text(run, width))
+        if len(_wrapped) >= _WRAPPED_MAX:
+            _wrapped.clear()
+        _wrapped[key] = lines
+    return lines
 
 
 def wrap_text(run: Run, width: float) -> list[str]:

@@ -55,6 +55,7 @@ _FIXED = (50.0, 0.0, 50.0, 68.0, 44.0, 48.0, 46.0)  # the title column takes the
 _COL_WIDTHS = (_FIXED[0], _WIDTH - sum(_FIXED), *_FIXED[2:])
 _KEY_WIDTH = 112.0
 _GREY = "#555555"
+_BLACK = "#000000"
 _PARENT_ROW = "#efefef"
 _HEADER_ROW = "#d9d9d9"
 _RULE = "#b0b0b0"
@@ -126,6 +127,7 @@ class _Styles:
     subheading: ParagraphStyle
     body: ParagraphStyle
     small: ParagraphStyle
+    ascii_covered: bool  # whether the regular font draws every printable ASCII character
 
 
 @functools.lru_cache(maxsize=8)
@@ -151,6 +153,7 @@ def _styles(fonts: Fonts) -> _Styles:
         small=ParagraphStyle(
             "emrex-small", base, fontSize=7.4, leading=9.4, textColor=colors.HexColor(_GREY), spaceBefore=2
         ),
+        ascii_covered=fonts.covered.issuperset(map(chr, range(32, 127))),
     )
 
 
@@ -190,7 +193,10 @@ class _Story:
     # --- text helpers -------------------------------------------------------------------------
 
     def clean(self, text: str) -> str:
-        text = _UNDRAWABLE.sub("", text.replace("\t", " ").replace("\r\n", "\n"))
+        if not text.isprintable():  # no line breaks, tabs or control characters: nothing to replace
+            text = _UNDRAWABLE.sub("", text.replace("\t", " ").replace("\r\n", "\n"))
+        elif text.isascii() and self.s.ascii_covered:
+            return text
         covered = self.s.fonts.covered
         if not covered.issuperset(text) and set(text) - covered - _WHITESPACE:
             self.missing_glyphs = True
@@ -200,8 +206,16 @@ class _Story:
         """Paragraph markup that shows ``text`` literally; line breaks are kept."""
         return escape(self.clean(text)).replace("\n", "<br/>")
 
-    def run(self, text: str, size: float = _CELL_SIZE, leading: float = _CELL_LEADING, **kw: Any) -> Run:
-        return Run(self.clean(text), kw.pop("font", self.s.fonts.regular), size, leading, **kw)
+    def run(
+        self,
+        text: str,
+        size: float = _CELL_SIZE,
+        leading: float = _CELL_LEADING,
+        *,
+        font: str | None = None,
+        color: str = _BLACK,
+    ) -> Run:
+        return Run(self.clean(text), font or self.s.fonts.regular, size, leading, color)
 
     def key_values(self, rows: Sequence[tuple[str, str]]) -> Grid:
         grid_rows = [
