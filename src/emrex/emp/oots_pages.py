@@ -237,7 +237,7 @@ class _Pages:
         )
         pdf = _transcript_pdf(built.elmo)
         sealer = self.emp.credential_sealer
-        if sealer is None or EDC not in session.evidence_type.formats:
+        if sealer is None or not self.offers_edc(session):
             return built.xml, pdf, []
         from emrex.elm.edc_seal import SealFailed
 
@@ -246,6 +246,13 @@ class _Pages:
         except SealFailed as error:
             raise DocumentError(str(error)) from None
         return built.xml, pdf, [Document(edc, EDC, EDC_TITLE)]
+
+    def offers_edc(self, session: PreviewSession) -> bool:
+        """Whether the evidence type asked for is offered (configured) with the sealed EDC among its
+        formats; the requester's request names the format it wants first, not every one it takes."""
+        asked = session.evidence_type.identifier
+        offered = (t for t in self.provider.config.evidence_types if t.identifier == asked)
+        return any(EDC in t.formats for t in offered)
 
     async def no_results(self, request: Request, token: str) -> Response:
         """The person tells the requester that the SIS holds nothing for them (checked: it does not)."""
