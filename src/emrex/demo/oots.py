@@ -332,6 +332,8 @@ def _credential_html(
     edc = received.document(EDC_MEDIA)
     if edc is None:
         return ""
+    from cryptography.x509.oid import NameOID
+
     from emrex.elm import extract_original
     from emrex.elm.edc import verify_edc
     from emrex.errors import EmrexError
@@ -339,8 +341,10 @@ def _credential_html(
 
     try:
         result = verify_edc(edc, SealPolicy(trust=seal_trust))
+        names = result.certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+        sealer = str(names[0].value) if names else result.sealer
         verdict = (
-            f"sealed by {result.sealer} ({result.organization_identifier or 'no organisation identifier'}): "
+            f"Sealed by {sealer} ({result.organization_identifier or 'no organisation identifier'}): "
             + ("the seal verifies against the demo CA" if result.accepted else "the seal is NOT accepted")
         )
         same = extract_original(dict(result.credential)) == received.document("application/xml")
