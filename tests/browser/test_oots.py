@@ -52,4 +52,5 @@ def test_the_admissions_portal_gets_elenis_transcript_through_her_preview(pages:
     page.wait_for_url(portal + "application/*")
     text = page.inner_text("main")
     assert "The evidence arrived through OOTS" in text and "Structural Dynamics" in text
+    assert "European Digital Credential" in text and "the seal verifies against the demo CA" in text
     _both_widths(pages, "portal-evidence")

@@ -1,6 +1,7 @@
 """The demo's OOTS exchange over real HTTP, without a browser: the admissions portal asks Olympos
 Polytechnic for eleni's transcript through the loopback access point, eleni previews it at Olympos
-(logging in at the demo identity provider) and agrees, and the portal shows the evidence it received."""
+(logging in at the demo identity provider) and agrees, and the portal shows the evidence it received:
+the signed ELMO, the PDF transcript and Olympos's sealed European Digital Credential."""
 
 from __future__ import annotations
 
@@ -68,6 +69,13 @@ def test_the_admissions_portal_gets_elenis_transcript_after_her_preview(tmp_path
             assert "Structural Dynamics" in evidence.text and "MainEvidence" in evidence.text
             pdf = browser.get(back.group(1) + "/transcript.pdf")
             assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-")
+            # The third document: Olympos's sealed European Digital Credential, checked by the portal.
+            assert evidence.text.count("<li>") >= 3 and "application/json" in evidence.text
+            assert 'class="evidence-credential" data-status="accepted"' in evidence.text, evidence.text
+            assert "VATEL-099000123" in evidence.text and "embeds the signed ELMO" in evidence.text
+            edc = browser.get(back.group(1) + "/credential.json")
+            assert edc.status_code == 200 and edc.headers["content-type"] == "application/json"
+            assert b'"payload"' in edc.content
             again = browser.get(back.group(1))  # a reload shows what arrived, not "sent already"
             assert "Structural Dynamics" in again.text
     finally:

@@ -18,7 +18,7 @@ from emrex.emp.sources.base import ResultsSource
 from emrex.sis.format import parse_sis_json
 from emrex.sis.importer import import_sis
 from emrex.trust.ca import Issued, issue, make_ca
-from emrex.trust.keys import certificate_pem, private_key_pem
+from emrex.trust.keys import certificate_pem, private_key_pem, save_issued
 from emrex.trust.signer import Signer
 from emrex.web.login import hash_password
 from tests.emp.data import STUDENT_ID, document
@@ -26,6 +26,7 @@ from tests.emp.data import STUDENT_ID, document
 BASE_URL = "https://emp.nordvik.example"
 CLIENT_RETURN = "https://emc.home.example/emrex/return"
 PASSWORD = "correct horse"
+SEAL_ID = "NTRSE-2021005678"  # Nordvik University's organizationIdentifier, in its EDC seal certificate
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +37,26 @@ def emp_ca() -> Issued:
 @pytest.fixture(scope="session")
 def emp_key(emp_ca: Issued) -> Issued:
     return issue(emp_ca, "EMP Nordvik", organization="Nordvik University", country="SE")
+
+
+@pytest.fixture(scope="session")
+def seal_key(emp_ca: Issued) -> Issued:
+    """Nordvik University's EDC seal (organizationIdentifier SEAL_ID), from the EMP's test CA."""
+    name = {"organization": "Nordvik University", "country": "SE", "organization_identifier": SEAL_ID}
+    return issue(emp_ca, "Nordvik EDC seal", **name)
+
+
+def seal_table(directory: Path, seal: Issued, **overrides: Any) -> dict[str, Any]:
+    """The EMP's ``[seal]`` table for ``seal``, its files written under ``directory``."""
+    save_issued(directory / "seal", seal, force=True)
+    return {
+        "key_file": str(directory / "seal" / "key.pem"),
+        "cert_file": str(directory / "seal" / "cert.pem"),
+        "issuer_name": "Nordvik University",
+        "issuer_country": "SE",
+        "issuer_id": SEAL_ID,
+        **overrides,
+    }
 
 
 @pytest.fixture(scope="session")

@@ -146,3 +146,57 @@ def test_seal_transcript_is_off_unless_asked() -> None:
     assert load_settings(None, env).seal_transcript is True
     with pytest.raises(EmpConfigError, match="seal_transcript: expected true or false"):
         _settings(seal_transcript="sometimes")
+
+
+def test_the_edc_seal_table() -> None:
+    assert _settings().seal is None
+    seal = {
+        "key_file": "/etc/emrex/seal-key.pem",
+        "cert_file": "/etc/emrex/seal-cert.pem",
+        "issuer_name": "  Nordvik   University ",
+        "issuer_country": "se",
+        "issuer_id": "NTRSE-2021005678",
+    }
+    read = _settings(seal=seal).seal
+    assert read is not None and read.key_file == Path("/etc/emrex/seal-key.pem")
+    assert (read.issuer_name, read.issuer_country, read.issuer_id) == (
+        "Nordvik University",
+        "SE",
+        "NTRSE-2021005678",
+    )
+    env = {f"EMREX_EMP_SEAL__{key.upper()}": value for key, value in seal.items()}
+    base = {
+        "EMREX_EMP_BASE_URL": "https://emp.uni.example",
+        "EMREX_EMP_KEY_FILE": "k",
+        "EMREX_EMP_CERTIFICATE_FILE": "c",
+        "EMREX_EMP_LOGIN__METHOD": "headers",
+        "EMREX_EMP_LOGIN__HEADERS__TRUSTED_PROXIES": '["127.0.0.1"]',
+    }
+    from_env = load_settings(None, {**base, **env}).seal
+    assert from_env is not None and from_env.issuer_id == "NTRSE-2021005678"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"issuer_id": "2021005678"}, "seal.issuer_id: '2021005678' is not an ETSI organisation identifier"),
+        ({"issuer_country": "Sweden"}, "seal.issuer_country: a two-letter ISO 3166 code"),
+        ({"issuer_name": " "}, "seal.issuer_name: must not be empty"),
+        ({"cert_file": 7}, "seal.cert_file"),
+        ({"colour": "blue"}, "seal.colour"),
+    ],
+)
+def test_seal_errors_name_the_setting(change: dict[str, Any], message: str) -> None:
+    seal = {
+        "key_file": "k.pem",
+        "cert_file": "c.pem",
+        "issuer_name": "Nordvik University",
+        "issuer_country": "SE",
+        "issuer_id": "NTRSE-2021005678",
+    }
+    with pytest.raises(EmpConfigError, match=message):
+        _settings(seal={**seal, **change})
+    incomplete = dict(seal)
+    del incomplete["issuer_id"]
+    with pytest.raises(EmpConfigError, match=r"seal\.issuer_id"):
+        _settings(seal=incomplete)

@@ -64,3 +64,19 @@ def test_plain_http_only_on_localhost() -> None:
     with pytest.raises(OotsConfigError, match="preview base"):
         oots_settings(TABLE, "http://emp.nordvik.example")
     assert oots_settings(TABLE, "http://127.0.0.1:8004").provider.preview_base.startswith("http://127.0.0.1")
+
+
+def test_the_sealed_edc_is_offered_only_with_a_seal() -> None:
+    edc = {**TABLE["evidence_types"][0], "formats": ["application/xml", "application/json"]}
+    with pytest.raises(
+        OotsConfigError, match=r"formats: application/json \(the sealed EDC\) needs the EMP's \[seal\]"
+    ):
+        oots_settings({**TABLE, "evidence_types": [edc]}, "https://emp.nordvik.example")
+    sealed = oots_settings({**TABLE, "evidence_types": [edc]}, "https://emp.nordvik.example", sealed=True)
+    assert sealed.provider.evidence_types[0].formats == ("application/xml", "application/json")
+    unlisted = {k: v for k, v in TABLE["evidence_types"][0].items() if k != "formats"}
+    table = {**TABLE, "evidence_types": [unlisted]}
+    plain = oots_settings(table, "https://emp.nordvik.example").provider.evidence_types[0]
+    assert plain.formats == ("application/xml", "application/pdf")
+    with_seal = oots_settings(table, "https://emp.nordvik.example", sealed=True).provider.evidence_types[0]
+    assert with_seal.formats == ("application/xml", "application/pdf", "application/json")

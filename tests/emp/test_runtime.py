@@ -10,12 +10,12 @@ import pytest
 
 from emrex.db import Database
 from emrex.emp.config import EmpConfigError, settings_from_mapping
-from emrex.emp.runtime import build_source, load_signer
+from emrex.emp.runtime import build_source, credential_sealer, load_signer
 from emrex.emp.sources.rest import RestSource
 from emrex.sis.source import SqlSource
 from emrex.trust.ca import Issued, issue
 from emrex.trust.keys import certificate_pem, private_key_pem
-from tests.emp.conftest import config
+from tests.emp.conftest import SEAL_ID, config, seal_table
 
 
 def test_sql_is_the_default_and_takes_identifier_types(database: Database) -> None:
@@ -67,3 +67,34 @@ def test_an_expired_certificate_stops_start_up(
         load_signer(settings)
     good = settings_from_mapping(config(password_hash, key_files))
     assert load_signer(good).certificate.subject.rfc4514_string().startswith("CN=EMP Nordvik")
+
+
+def test_the_edc_seal_is_checked_against_its_certificate_at_start(
+    tmp_path: Path,
+    emp_ca: Issued,
+    seal_key: Issued,
+    emp_key: Issued,
+    password_hash: str,
+    key_files: tuple[Path, Path],
+) -> None:
+    def sealer_of(**overrides: str) -> Any:
+        settings = settings_from_mapping(
+            config(password_hash, key_files, seal=seal_table(tmp_path, seal_key, **overrides))
+        )
+        return credential_sealer(settings)
+
+    assert credential_sealer(settings_from_mapping(config(password_hash, key_files))) is None
+    sealer = sealer_of()
+    assert sealer.issuer.eidas_identifier == SEAL_ID and sealer.issuer.legal_name == {
+        "en": "Nordvik University"
+    }
+    with pytest.raises(
+        EmpConfigError, match=r"^seal.issuer_id: NTRSE-5560000000 is not the seal certificate's"
+    ):
+        sealer_of(issuer_id="NTRSE-5560000000")
+    with pytest.raises(EmpConfigError, match=r"^seal.issuer_country: NO is not the country"):
+        sealer_of(issuer_country="NO")
+    with pytest.raises(EmpConfigError, match=r"^seal.cert_file: .* names no organizationIdentifier"):
+        sealer_of(key_file=str(key_files[0]), cert_file=str(key_files[1]))  # the signing key: no org id
+    with pytest.raises(EmpConfigError, match=r"^seal: .*cannot read"):
+        sealer_of(key_file=str(tmp_path / "missing.pem"))

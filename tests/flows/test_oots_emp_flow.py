@@ -1,6 +1,7 @@
 """Whole OOTS exchanges through the EMP's own pages: a requester asks through the loopback access point,
 the person opens the PreviewLocation at the EMP, logs in with its normal login, sees the transcript and
-agrees or cancels; the repeated request collects the signed ELMO and its PDF, or how it ended."""
+agrees or cancels; the repeated request collects the signed ELMO and its PDF (and, when the EMP has a
+[seal] table, the sealed European Digital Credential that embeds that ELMO), or how it ended."""
 
 from __future__ import annotations
 
@@ -41,12 +42,22 @@ from emrex.sis.format import parse_sis_json
 from emrex.sis.importer import import_sis
 from emrex.trust.ca import Issued
 from emrex.trust.verifier import verify
-from tests.emp.conftest import config, emp_ca, emp_key, key_files, password_hash
+from tests.emp.conftest import (
+    SEAL_ID,
+    config,
+    emp_ca,
+    emp_key,
+    key_files,
+    password_hash,
+    seal_key,
+    seal_table,
+)
 from tests.emp.data import document, student
 from tests.emp.helpers import csrf, post
 from tests.oots.support import REQUESTER, REQUESTER_AP, make_request
 
-__all__ = ["emp_ca", "emp_key", "key_files", "password_hash"]
+__all__ = ["emp_ca", "emp_key", "key_files", "password_hash", "seal_key"]
+SEALED = pytest.mark.parametrize("world", ["sealed"], indirect=True)  # the EMP has a [seal] table
 
 BASE = "https://emp.nordvik.example"
 PREVIEW = BASE + "/oots/preview/"
@@ -114,7 +125,13 @@ class World:
 
 @pytest.fixture
 def world(
-    tmp_path: Path, oots_sis: Path, password_hash: str, key_files: tuple[Path, Path], emp_key: Issued
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    oots_sis: Path,
+    password_hash: str,
+    key_files: tuple[Path, Path],
+    emp_key: Issued,
+    seal_key: Issued,
 ) -> Iterator[World]:
     import shutil
 
@@ -134,6 +151,8 @@ def world(
     data = config(
         password_hash, key_files, oots=OOTS_TABLE, login={"method": "demo", "demo": {"accounts": accounts}}
     )
+    if getattr(request, "param", None) == "sealed":
+        data["seal"] = seal_table(tmp_path, seal_key)
     settings = settings_from_mapping(data)
     app = create_emp_app(settings, database=database, signer=Signer(emp_key.key, emp_key.certificate))
     provider = app.state.emrex_oots.provider
@@ -212,6 +231,7 @@ def test_preview_then_evidence(world: World, emp_key: Issued) -> None:
     assert answer.check.kind is Kind.RESPONSE and answer.response is not None
     elmo, pdf = answer.document("application/xml"), answer.document("application/pdf")
     assert elmo is not None and pdf is not None and pdf.startswith(b"%PDF-")
+    assert len(answer.response.documents) == 2 and answer.document("application/json") is None  # no [seal]
     verified = verify(elmo, emp_key.certificate)
     titles = [los.title("en") for _, _, los in read_elmo(verified.signed_xml).elmo.iter_los()]
     assert "Linear Algebra" in titles and "Ancient Greek Philosophy" in titles
@@ -343,3 +363,70 @@ def test_the_student_information_system_fails(world: World) -> None:
     repeated = world.repeat(request, location)
     assert repeated.code == "EDM:ERR:0004"
     assert "db-host-7" not in (repeated.error.exception.detail or "")  # type: ignore[union-attr]
+
+
+def agreed_evidence(world: World) -> Received:
+    """Åsa previews and agrees; the repeated request's answer."""
+    request = asking()
+    location, path = preview_required(world, request)
+    log_in(world.emp, path, "asa")
+    page = world.emp.get(path)
+    done = post(world.emp, f"{path}/send", page.text, action="send", consent="yes")
+    assert 'data-outcome="approved"' in done.text, done.text
+    answer = world.repeat(request, location)
+    assert answer.check.kind is Kind.RESPONSE and answer.response is not None, answer
+    return answer
+
+
+@SEALED
+def test_with_a_seal_the_evidence_carries_the_sealed_edc(
+    world: World, emp_key: Issued, emp_ca: Issued, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from emrex.elm import extract_original
+    from emrex.elm.edc import verify_edc
+    from emrex.registry.model import Emp, Registry
+    from emrex.seal import SealPolicy, Status
+    from emrex.seal.result import BINDING, CHAIN, EMBEDDED_ELMO
+
+    monkeypatch.setenv("EMREX_ELM_SHAPES_DIR", str(tmp_path / "no-shapes"))  # conformance: tests/elm
+    answer = agreed_evidence(world)
+    assert answer.response is not None
+    roles = {d.formats[0]: d.role for d in answer.response.documents}
+    assert roles == {
+        "application/xml": "MainEvidence",
+        "application/pdf": "HumanReadableVersion",
+        "application/json": "Annex",
+    }
+    titles = [d.title for d in answer.response.documents]
+    assert "Transcript of records (European Digital Credential, sealed)" in titles
+    elmo, edc = answer.document("application/xml"), answer.document("application/json")
+    assert elmo is not None and edc is not None
+    nordvik = Emp("NORDVIK", "SE", BASE + "/emrex", ("Nordvik University",), (emp_key.certificate,))
+    registry = Registry(emps=(nordvik,))
+    result = verify_edc(edc, SealPolicy(trust=(emp_ca.certificate,)), registry=registry)
+    assert result.accepted, [(c.name, c.status, c.summary) for c in result.checks]
+    assert result.check(CHAIN).status is Status.PASSED and result.check(BINDING).status is Status.PASSED
+    assert result.check(EMBEDDED_ELMO).status is Status.PASSED
+    assert result.organization_identifier == SEAL_ID
+    assert result.credential["issuer"]["eIDASIdentifier"]["notation"] == SEAL_ID
+    assert extract_original(dict(result.credential)) == elmo  # the very signed ELMO sent beside it
+
+
+@SEALED
+def test_a_credential_that_cannot_be_sealed_fails_the_exchange(world: World) -> None:
+    from unittest.mock import patch
+
+    from emrex.elm.edc_seal import CredentialSealer, SealFailed
+
+    request = asking()
+    location, path = preview_required(world, request)
+    log_in(world.emp, path, "asa")
+    page = world.emp.get(path)
+    with patch.object(
+        CredentialSealer, "seal", side_effect=SealFailed("the seal key is on a card that is out")
+    ):
+        done = post(world.emp, f"{path}/send", page.text, action="send", consent="yes")
+    assert 'data-outcome="failed"' in done.text and "card" not in done.text
+    assert state(world, path) is State.FAILED
+    repeated = world.repeat(request, location)
+    assert repeated.response is None and repeated.code == "EDM:ERR:0004"

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from emrex.oots import Agent, Identifier, State, Text
-from tests.emp.conftest import emp_ca, emp_key, key_files, password_hash
+from tests.emp.conftest import emp_ca, emp_key, key_files, password_hash, seal_key
 from tests.emp.helpers import csrf, post
 from tests.flows.test_oots_emp_flow import (
     BASE,
@@ -25,7 +25,7 @@ from tests.flows.test_oots_emp_flow import (
 from tests.hostile.cases import exercised
 from tests.hostile.checks import MARKER, logs_clean, no_traceback, watch_logs
 
-__all__ = ["emp_ca", "emp_key", "key_files", "oots_sis", "password_hash", "watch_logs", "world"]
+__all__ = ["emp_ca", "emp_key", "key_files", "oots_sis", "password_hash", "seal_key", "watch_logs", "world"]
 
 exercised(
     "oots-pages-other-person",

@@ -86,7 +86,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from emrex.db import Database, DatabaseError, upgrade
     from emrex.emp.config import load_settings
-    from emrex.emp.runtime import build_source, load_signer
+    from emrex.emp.runtime import build_source, credential_sealer, load_signer
 
     path = _config_path(args.config)
     settings = load_settings(path, os.environ)
@@ -98,6 +98,7 @@ def _serve(args: argparse.Namespace) -> int:
         raise CliError("--workers: expected 1 to 64")
     server = dataclasses.replace(server, **overrides)
     load_signer(settings)  # a bad key or certificate stops here, before any worker starts
+    credential_sealer(settings)  # and so does an EDC seal naming another issuer than its certificate
     try:
         database = Database(settings.database_url)
         try:

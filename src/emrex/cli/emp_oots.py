@@ -49,7 +49,9 @@ def _poll(args: argparse.Namespace) -> int:
     if settings.oots is None:
         raise CliError("oots: the configuration has no [oots] table (docs/OOTS.md)", EXIT_INVALID)
     try:
-        oots = oots_settings(settings.oots, settings.base_url, settings.http_hosts)
+        oots = oots_settings(
+            settings.oots, settings.base_url, settings.http_hosts, sealed=settings.seal is not None
+        )
     except OotsConfigError as error:
         raise CliError(str(error), EXIT_INVALID) from None
     if oots.access_point is None:

@@ -134,6 +134,22 @@ _TIMEOUTS = {
     "body_timeout_seconds": S("float", "the whole body must arrive within this", 300.0),
 }
 
+
+def _edc_seal(doc: str) -> Table:
+    """An organisation's seal over European Digital Credentials (emrex.elm.edc_seal)."""
+    return Table(
+        doc,
+        {
+            "key_file": S("path", "the seal key (PEM)"),
+            "cert_file": S("path", "the seal certificate (PEM), then any CA certificates"),
+            "issuer_name": S("text", "the legal name the credential gives its issuer"),
+            "issuer_country": S("text", "the issuer's country (ISO 3166 two letters)"),
+            "issuer_id": S("text", "the eIDAS identifier: the certificate's organizationIdentifier"),
+        },
+        optional=True,
+    )
+
+
 EMP = Service(
     "emp",
     Table(
@@ -182,6 +198,7 @@ EMP = Service(
                 free=True,
                 optional=True,
             ),
+            "seal": _edc_seal("the EDC seal: OOTS evidence adds a sealed European Digital Credential"),
         },
     ),
 )
@@ -219,17 +236,7 @@ EMC = Service(
                     "seal_trust": S("list", "CA certificates /verify accepts seals up to (PEM files)", []),
                 },
             ),
-            "seal": Table(
-                "the EMC's own seal for European Digital Credentials (docs/EMC.md)",
-                {
-                    "key_file": S("path", "the seal key (PEM)"),
-                    "cert_file": S("path", "the seal certificate (PEM), then any CA certificates"),
-                    "issuer_name": S("text", "the legal name the credential gives its issuer"),
-                    "issuer_country": S("text", "the issuer's country (ISO 3166 two letters)"),
-                    "issuer_id": S("text", "the eIDAS identifier: the certificate's organizationIdentifier"),
-                },
-                optional=True,
-            ),
+            "seal": _edc_seal("the EMC's own seal for European Digital Credentials (docs/EMC.md)"),
             "wallet_import": Table(
                 '"Import from my wallet": the EMC as an OpenID4VP verifier (docs/WALLET.md)',
                 {

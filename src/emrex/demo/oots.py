@@ -1,7 +1,9 @@
 """The demo's OOTS corner: Olympos Polytechnic (the Greek EMP) is also an OOTS evidence provider, a
 loopback access point carries the messages, and an admissions portal of Lindholm University plays
 the evidence requester: it asks for eleni's transcript, sends her to the preview at Olympos, and shows
-the evidence it received. The eDelivery network and the Common Services are simulated (the access
+the evidence it received: the signed ELMO, the PDF transcript and the European Digital Credential
+Olympos seals (its seal certificate from the demo CA names ``OOTS_SEAL_ID``), which the portal checks
+against the demo CA. The eDelivery network and the Common Services are simulated (the access
 point says so); the EDM messages, the preview and the evidence are real.
 """
 
@@ -13,9 +15,9 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -40,8 +42,15 @@ from emrex.oots import (
     WsClient,
 )
 
+if TYPE_CHECKING:
+    from cryptography import x509
+
 logger = logging.getLogger("emrex.demo.oots")
 PROVIDER_ACRONYM = "OLYMPOS"
+# The organizationIdentifier of Olympos Polytechnic's EDC seal certificate (a made-up Greek VAT number:
+# Greek VAT numbers carry EL, the country GR).
+OOTS_SEAL_ID = "VATEL-099000123"
+EDC_MEDIA = "application/json"
 REQUESTER_AP = Party("AP_SE_01")
 PROVIDER_AP = Party("AP_EL_01")
 PROVIDER = Agent(
@@ -92,7 +101,7 @@ def emp_table(access_point: str) -> dict[str, Any]:
                 "identifier": TRANSCRIPT.identifier,
                 "classification": TRANSCRIPT.classification,
                 "title": TRANSCRIPT.title,
-                "formats": ["application/xml", "application/pdf"],
+                "formats": ["application/xml", "application/pdf", EDC_MEDIA],
             }
         ],
     }
@@ -155,8 +164,15 @@ class Application:
     documents: dict[str, bytes] = field(default_factory=dict)
 
 
-def requester_app(portal_url: str, access_point: str, *, answer_seconds: float = ANSWER_SECONDS) -> Any:
-    """The admissions portal: an OOTS evidence requester with three pages and no login (a demo)."""
+def requester_app(
+    portal_url: str,
+    access_point: str,
+    *,
+    answer_seconds: float = ANSWER_SECONDS,
+    seal_trust: Sequence[x509.Certificate] = (),
+) -> Any:
+    """The admissions portal: an OOTS evidence requester with three pages and no login (a demo).
+    ``seal_trust``: the CA certificates it accepts EDC seals up to (the demo CA)."""
     from emrex.oots.access_point import HttpWsPlugin
     from emrex.oots.request import new_request_id
 
@@ -243,7 +259,7 @@ def requester_app(portal_url: str, access_point: str, *, answer_seconds: float =
                 application.problem = _problem(received)
             else:
                 application.evidence = received
-        return _page("Your application", _evidence_html(application))
+        return _page("Your application", _evidence_html(application, tuple(seal_trust)))
 
     def transcript(request: Request) -> Response:
         with lock:
@@ -254,6 +270,16 @@ def requester_app(portal_url: str, access_point: str, *, answer_seconds: float =
             return _page("No transcript", "<p>No PDF transcript was received.</p>", 404)
         return Response(pdf, media_type="application/pdf")
 
+    def credential(request: Request) -> Response:
+        with lock:
+            application = applications.get(request.path_params["id"])
+        received = application.evidence if application is not None else None
+        edc = received.document(EDC_MEDIA) if received is not None else None
+        if edc is None:
+            return _page("No credential", "<p>No European Digital Credential was received.</p>", 404)
+        headers = {"Content-Disposition": 'attachment; filename="edc-olympos.json"'}
+        return Response(edc, media_type=EDC_MEDIA, headers=headers)
+
     return Starlette(
         routes=[
             Route("/", home),
@@ -261,6 +287,7 @@ def requester_app(portal_url: str, access_point: str, *, answer_seconds: float =
             Route("/ask", ask, methods=["POST"]),
             Route("/application/{id}", application_page),
             Route("/application/{id}/transcript.pdf", transcript),
+            Route("/application/{id}/credential.json", credential),
         ]
     )
 
@@ -275,7 +302,7 @@ def _problem(received: Received) -> str:
     )
 
 
-def _evidence_html(application: Application) -> str:
+def _evidence_html(application: Application, seal_trust: tuple[x509.Certificate, ...] = ()) -> str:
     if application.problem is not None:
         return "<p>No evidence was received.</p>" + application.problem
     received = application.evidence
@@ -293,6 +320,44 @@ def _evidence_html(application: Application) -> str:
         f'<ul class="evidence-documents">{rows}</ul>'
         f'<h2>Results in the signed transcript</h2><ul class="evidence-courses">{listed}</ul>'
         f'<p><a href="{pdf}">The PDF transcript</a></p>'
+        + _credential_html(application.id, received, seal_trust)
+    )
+
+
+def _credential_html(
+    application_id: str, received: Received, seal_trust: tuple[x509.Certificate, ...]
+) -> str:
+    """The sealed European Digital Credential, when one came: whose seal, checked against the demo CA,
+    and whether it carries the very signed ELMO that came beside it."""
+    edc = received.document(EDC_MEDIA)
+    if edc is None:
+        return ""
+    from cryptography.x509.oid import NameOID
+
+    from emrex.elm import extract_original
+    from emrex.elm.edc import verify_edc
+    from emrex.errors import EmrexError
+    from emrex.seal import SealPolicy
+
+    try:
+        result = verify_edc(edc, SealPolicy(trust=seal_trust))
+        names = result.certificate.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
+        sealer = str(names[0].value) if names else result.sealer
+        verdict = (
+            f"Sealed by {sealer} ({result.organization_identifier or 'no organisation identifier'}): "
+            + ("the seal verifies against the demo CA" if result.accepted else "the seal is NOT accepted")
+        )
+        same = extract_original(dict(result.credential)) == received.document("application/xml")
+        embedded = "it embeds the signed ELMO received beside it" if same else "it embeds ANOTHER document"
+        status = "accepted" if result.accepted and same else "refused"
+    except EmrexError as error:
+        verdict, embedded, status = f"it cannot be verified: {error}", "", "refused"
+    link = f"/application/{application_id}/credential.json"
+    return (
+        f'<h2>European Digital Credential</h2><p class="evidence-credential" data-status="{status}">'
+        f"{html.escape(verdict)}{'; ' + html.escape(embedded) if embedded else ''}. "
+        f'<a href="{link}">Download it</a> (it can be checked at any EDC verifier, such as the '
+        "EMREX client's /verify page).</p>"
     )
 
 

@@ -25,7 +25,7 @@ from emrex.demo.ewp import emp_table as ewp_emp_table
 from emrex.demo.federation import emp_login, federation_keys, idp_app
 from emrex.demo.folder import SEED_STAMP, DataFolder, DemoCa, DemoError, emp_key, key_pair, seed_once
 from emrex.demo.network import COUNTRIES, EMC, EMPS, Account, EmpPlan, seed_bytes
-from emrex.demo.oots import PROVIDER_ACRONYM, access_point_app, requester_app
+from emrex.demo.oots import OOTS_SEAL_ID, PROVIDER_ACRONYM, access_point_app, requester_app
 from emrex.demo.oots import emp_table as oots_emp_table
 from emrex.errors import EmrexError
 from emrex.trust.keys import CA_CERT
@@ -156,13 +156,16 @@ def build_services(folder: DataFolder, addresses: Addresses) -> list[Service]:
             )
             oots = oots_emp_table(addresses.oots_access_point) if plan.acronym == PROVIDER_ACRONYM else None
             serving = ewp_emp_table(ewp, addresses.registry) if plan is EWP_HOST_PLAN else None
+            seal = oots_seal_table(folder, ca, plan) if oots is not None else None  # the OOTS evidence's EDC
             apps.append(
-                _emp_app(folder, plan, addresses.emp(index), key, cert, databases, login, oots, serving)
+                _emp_app(folder, plan, addresses.emp(index), key, cert, databases, login, oots, serving, seal)
             )
         plan = EMPS[saml_index]
         apps.append(_checked(lambda: idp_app(plan, addresses.emp(saml_index), addresses.saml_idp, saml_keys)))
         apps.append(access_point_app())
-        apps.append(requester_app(addresses.oots_requester, addresses.oots_access_point))
+        apps.append(
+            requester_app(addresses.oots_requester, addresses.oots_access_point, seal_trust=(ca.certificate,))
+        )
         _checked(lambda: _seed_recognition(folder, addresses, apps[1], keys))
     finally:
         databases.close()
@@ -264,6 +267,7 @@ def _emp_app(
     login: dict[str, Any],
     oots: dict[str, Any] | None = None,
     ewp: dict[str, Any] | None = None,
+    seal: dict[str, Any] | None = None,
 ) -> Any:
     from emrex.emp.app import create_emp_app
     from emrex.emp.config import load_settings
@@ -283,6 +287,7 @@ def _emp_app(
         "login": login,
         **({"oots": oots} if oots is not None else {}),
         "ewp": ewp,  # None (no table) but for the EWP host
+        "seal": seal,  # None (no table) but for the OOTS evidence provider
     }
     config = write_config(
         directory / "emp.toml", mapping, f"Written by 'emrex demo' at each start: {plan.title}."
@@ -294,6 +299,23 @@ def _emp_app(
     seed = seed_bytes(plan)
     _checked(lambda: seed_once(directory, seed, lambda: import_sis(database, parse_sis_json(seed))))
     return _checked(lambda: create_emp_app(settings, database=database, migrate=False))
+
+
+def oots_seal_table(folder: DataFolder, ca: DemoCa, plan: EmpPlan) -> dict[str, Any]:
+    """The ``[seal]`` table of the OOTS evidence provider: its EDC seal certificate from the demo CA,
+    naming its organizationIdentifier, so the evidence carries a sealed European Digital Credential."""
+    institution = plan.institutions[0]
+    key, cert = key_pair(
+        ca, folder.emp_dir(plan) / "seal", f"{institution} EDC seal (demo)", institution, plan.country,
+        OOTS_SEAL_ID,
+    )  # fmt: skip
+    return {
+        "key_file": str(key),
+        "cert_file": str(cert),
+        "issuer_name": institution,
+        "issuer_country": plan.country,
+        "issuer_id": OOTS_SEAL_ID,
+    }
 
 
 def _emc_app(

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from emrex.config import ConfigError, Loaded, from_mapping, read
 from emrex.config.services import EMC
+from emrex.elm.edc_seal import SealSettings, SealSetupError, seal_settings
 from emrex.elmo.codec import DEFAULT_LIMITS, CodecLimits
 from emrex.identity import DEFAULT_IDENTITY_POLICY, IdentityPolicy
 from emrex.trust.policy import DEFAULT_POLICY, VerifyPolicy
@@ -67,19 +68,6 @@ class EwpClientSettings:
     client_key: Path
     catalogue: str
     timeout_seconds: float = 30.0
-
-
-@dataclass(frozen=True)
-class SealSettings:
-    """The EMC's own seal for European Digital Credentials (``emrex.emc.credential``): the key, its
-    certificate (then any CA certificates), and the issuer the credential names, whose eIDAS identifier
-    must be the certificate's organizationIdentifier (checked when the app starts)."""
-
-    key_file: Path
-    cert_file: Path
-    issuer_name: str
-    issuer_country: str  # ISO 3166 alpha-2
-    issuer_id: str  # ETSI form, NTRSE-2021001234
 
 
 @dataclass(frozen=True)
@@ -317,23 +305,17 @@ def _ewp(r: _Table, base_dir: Path | None) -> EwpClientSettings:
 
 
 def _seal(r: _Table, base_dir: Path | None) -> SealSettings:
-    from emrex.trust.errors import OrganizationIdentifierError
-    from emrex.trust.orgid import parse_organization_identifier
-
-    country = r.string("issuer_country").strip().upper()
-    if not re.fullmatch(r"[A-Z]{2}", country):
-        raise EmcConfigError("emc.seal.issuer_country: a two-letter ISO 3166 code, like SE")
     try:
-        issuer_id = parse_organization_identifier(r.string("issuer_id")).text
-    except OrganizationIdentifierError as error:
-        raise EmcConfigError(f"emc.seal.issuer_id: {error}") from None
-    return SealSettings(
-        key_file=Path(_resolve(r.string("key_file"), base_dir)),
-        cert_file=Path(_resolve(r.string("cert_file"), base_dir)),
-        issuer_name=" ".join(r.string("issuer_name").split())[:200],
-        issuer_country=country,
-        issuer_id=issuer_id,
-    )
+        return seal_settings(
+            Path(_resolve(r.string("key_file"), base_dir)),
+            Path(_resolve(r.string("cert_file"), base_dir)),
+            r.string("issuer_name"),
+            r.string("issuer_country"),
+            r.string("issuer_id"),
+            where="emc.seal",
+        )
+    except SealSetupError as error:
+        raise EmcConfigError(str(error)) from None
 
 
 _CASE_PREFIX = re.compile(r"^[A-Za-z][A-Za-z0-9]{0,11}$")

@@ -1,28 +1,24 @@
 """An imported transfer as a sealed European Digital Credential: the EMC's own JAdES seal over the ELM
 credential of the Converted profile (the data provider's signed ELMO travels inside, byte-exact).
 
-The key and certificate are loaded once when the app starts (``CredentialSealer.from_settings``), and
-the configured issuer is checked against the certificate then: a credential the EMC seals must name
-the organisation its seal certificate names, or no EU verifier would accept it.
+The seal itself is ``emrex.elm.edc_seal`` (shared with the EMP's OOTS evidence); here it answers in the
+EMC's terms: a setting that cannot be used is an ``EmcConfigError`` naming ``emc.seal``, a credential
+that cannot be made a ``CredentialUnavailable``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from emrex.elm import Sealer as Issuer
-from emrex.elm.errors import ElmError
-from emrex.elm.to_elm import elmo_to_elm
+from emrex.elm import edc_seal
+from emrex.elm.edc_seal import SealSettings
 from emrex.elmo import model as m
-from emrex.emc.config import EmcConfigError, SealSettings
+from emrex.emc.config import EmcConfigError
 from emrex.emc.models import Status, Transfer
 from emrex.emc.returns import Received, ReturnRefused
 from emrex.errors import EmrexError
-from emrex.seal import Sealer, SealingError
-from emrex.trust.errors import OrganizationIdentifierError
-from emrex.trust.orgid import organization_identifier_of, parse_organization_identifier
 
-MEDIA_TYPE = "application/json"
+MEDIA_TYPE = edc_seal.MEDIA_TYPE
 SEALABLE = (Status.IMPORTED,)
 
 
@@ -34,53 +30,24 @@ class CredentialUnavailable(EmrexError):
         self.kind = kind
 
 
-class CredentialSealer:
+class CredentialSealer(edc_seal.CredentialSealer):
     """The EMC's seal and the issuer its credentials name."""
 
-    def __init__(self, sealer: Sealer, issuer: Issuer) -> None:
-        self.sealer = sealer
-        self.issuer = issuer
-
     @classmethod
-    def from_settings(cls, settings: SealSettings) -> CredentialSealer:
+    def from_settings(cls, settings: SealSettings, *, where: str = "emc.seal") -> CredentialSealer:
         """Load the key and certificate; EmcConfigError when they cannot be used or name another issuer."""
         try:
-            sealer = Sealer.from_files(settings.key_file, settings.cert_file)
-        except SealingError as error:
-            raise EmcConfigError(f"emc.seal: {error}") from None
-        written = organization_identifier_of(sealer.certificate)
-        if written is None:
-            raise EmcConfigError(
-                f"emc.seal.cert_file: {settings.cert_file} names no organizationIdentifier; an EDC seal "
-                "certificate must carry the issuer's (like NTRSE-2021001234)"
-            )
-        try:
-            in_certificate = parse_organization_identifier(written)
-        except OrganizationIdentifierError as error:
-            raise EmcConfigError(f"emc.seal.cert_file: {error}") from None
-        if in_certificate.text != settings.issuer_id:
-            raise EmcConfigError(
-                f"emc.seal.issuer_id: {settings.issuer_id} is not the seal certificate's "
-                f"organizationIdentifier {in_certificate.text}"
-            )
-        if in_certificate.iso_country != settings.issuer_country:
-            raise EmcConfigError(
-                f"emc.seal.issuer_country: {settings.issuer_country} is not the country of the seal "
-                f"certificate's organizationIdentifier ({in_certificate.iso_country})"
-            )
-        issuer = Issuer({"en": settings.issuer_name}, settings.issuer_country, settings.issuer_id)
-        problems = issuer.problems()
-        if problems:
-            raise EmcConfigError("emc.seal: " + "; ".join(problems))
-        return cls(sealer, issuer)
+            loaded = edc_seal.CredentialSealer.from_settings(settings, where=where)
+        except edc_seal.SealSetupError as error:
+            raise EmcConfigError(str(error)) from None
+        return cls(loaded.sealer, loaded.issuer)
 
     def seal(self, original: bytes, elmo: m.Elmo, *, at: dt.datetime | None = None) -> bytes:
         """The sealed credential (JAdES JSON) for the signed ELMO ``original`` read as ``elmo``."""
         try:
-            credential = elmo_to_elm(elmo, self.issuer, original=original, issued=at).credential
-            return self.sealer.seal(credential, signing_time=at)
-        except (ElmError, SealingError) as error:
-            raise CredentialUnavailable(f"the credential cannot be made: {error}", "failed") from None
+            return super().seal(original, elmo, at=at)
+        except edc_seal.SealFailed as error:
+            raise CredentialUnavailable(str(error), "failed") from None
 
 
 def sealed_credential(

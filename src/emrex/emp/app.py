@@ -46,7 +46,7 @@ def create_emp_app(
     migrate: bool = True,
 ) -> FastAPI:
     """The ASGI app of one EMP. Unset parts are built from ``settings`` (database, source, key)."""
-    from emrex.emp.runtime import build_source, load_signer, transcript_sealer
+    from emrex.emp.runtime import build_source, credential_sealer, load_signer, transcript_sealer
 
     database = database or Database(settings.database_url)
     if migrate:
@@ -62,6 +62,7 @@ def create_emp_app(
         rules=EntryRules(dev_http_hosts=settings.http_hosts, client_hosts=frozenset(settings.client_hosts)),
         results=ResultsCache(settings.results_cache, weigh=lambda found: len(found.rows)),
         transcript_sealer=transcript_sealer(signer) if settings.seal_transcript else None,
+        credential_sealer=credential_sealer(settings),
     )
     secure = settings.base_url.startswith("https://")
     login = LoginSettings.from_mapping(settings.login)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from emrex.config import ConfigError, Loaded, from_mapping, read
 from emrex.config.services import EMP
+from emrex.elm.edc_seal import SealSettings, SealSetupError, seal_settings
 from emrex.emp.ewp_settings import EwpServing, EwpSettingsError, ewp_serving
 from emrex.web.server import ServerTimeouts
 from emrex.web.settings import LOCAL_HOSTS
@@ -65,6 +66,7 @@ class EmpSettings:
     server: ServerSettings = ServerSettings()
     oots: Mapping[str, Any] | None = None  # the [oots] table: an OOTS evidence provider (emp.oots_settings)
     ewp: EwpServing | None = None  # serving transcripts over EWP (emrex.emp.ewp_settings)
+    seal: SealSettings | None = None  # [seal]: the OOTS evidence adds a sealed EDC (emrex.elm.edc_seal)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -187,8 +189,9 @@ def _settings(data: Mapping[str, Any]) -> EmpSettings:
         login=login,
         source=dict(source),
         server=server,
-        oots=_oots_table(data.get("oots"), r.text("base_url")),
+        oots=_oots_table(data.get("oots"), r.text("base_url"), sealed="seal" in data),
         ewp=_ewp(data.get("ewp"), data.get("base_url")),
+        seal=_seal(data.get("seal")),
     )
     from emrex.web.login import LoginConfigError, LoginSettings
 
@@ -199,8 +202,9 @@ def _settings(data: Mapping[str, Any]) -> EmpSettings:
     return settings
 
 
-def _oots_table(value: Any, base_url: str) -> Mapping[str, Any] | None:
-    """The [oots] table as given, after checking that it makes an evidence provider."""
+def _oots_table(value: Any, base_url: str, *, sealed: bool) -> Mapping[str, Any] | None:
+    """The [oots] table as given, after checking that it makes an evidence provider (``sealed``: with a
+    [seal] table, whose EDC the evidence may carry)."""
     if value is None:
         return None
     if not isinstance(value, Mapping):
@@ -208,10 +212,30 @@ def _oots_table(value: Any, base_url: str) -> Mapping[str, Any] | None:
     from emrex.emp.oots_settings import OotsConfigError, oots_settings
 
     try:
-        oots_settings(value, base_url)
+        oots_settings(value, base_url, sealed=sealed)
     except OotsConfigError as error:
         raise EmpConfigError(str(error)) from None
     return dict(value)
+
+
+def _seal(table: Any) -> SealSettings | None:
+    """The [seal] table: the EDC seal's files and issuer (the certificate is checked at start)."""
+    if table is None:
+        return None
+    if not isinstance(table, Mapping):
+        raise EmpConfigError("seal: expected a table")
+    r = _Reader(table, "seal.")
+    try:
+        return seal_settings(
+            Path(r.text("key_file")),
+            Path(r.text("cert_file")),
+            r.text("issuer_name"),
+            r.text("issuer_country"),
+            r.text("issuer_id"),
+            where="seal",
+        )
+    except SealSetupError as error:
+        raise EmpConfigError(str(error)) from None
 
 
 def _ewp(table: Any, base_url: Any) -> EwpServing | None:

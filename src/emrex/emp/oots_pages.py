@@ -4,7 +4,9 @@ An evidence requester (an admissions office anywhere in the EU) asked through OO
 transcript; our evidence provider answered "preview required" with ``<base_url>/oots/preview/<token>``.
 The person opens it here, logs in with the EMP's normal login, sees the whole transcript the SIS holds
 (the evidence type is the transcript of records: nothing is picked out of it), and agrees or cancels.
-Agreeing builds the signed ELMO and its PDF as an EMREX transfer does and hands them to the provider
+Agreeing builds the signed ELMO and its PDF as an EMREX transfer does, and, when the EMP has a
+``[seal]`` table and the evidence type offers ``application/json``, the sealed European Digital
+Credential (Converted profile, the signed ELMO inside), and hands them to the provider
 (``EvidenceProvider.approve``); the requester's repeated request then collects them.
 
     GET  /oots/preview/<token>              who asks, log in / the evidence and the consent
@@ -31,10 +33,11 @@ from emrex.elmo import model as m
 from emrex.elmo.errors import ElmoError
 from emrex.emp.config import EmpSettings
 from emrex.emp.document import DocumentError, build
-from emrex.emp.oots_settings import PREVIEW_PATH, oots_settings
+from emrex.emp.oots_settings import EDC, PREVIEW_PATH, oots_settings
 from emrex.emp.selection import Catalogue, catalogue
 from emrex.emp.sources.base import PersonNotFound, PersonQuery, ResultsSource, SourceError
 from emrex.oots import (
+    Document,
     EvidenceProvider,
     EvidenceRefused,
     ExchangeConflict,
@@ -50,9 +53,11 @@ from emrex.web import current_language, render
 from emrex.web.auth import Person, current_person
 
 if TYPE_CHECKING:
+    from emrex.elm.edc_seal import CredentialSealer
     from emrex.seal.pdf import PdfSealer
 
 logger = logging.getLogger("emrex.emp.oots")
+EDC_TITLE = "Transcript of records (European Digital Credential, sealed)"
 
 
 class EmpParts(Protocol):
@@ -68,6 +73,8 @@ class EmpParts(Protocol):
     def signer(self) -> Signer: ...
     @property
     def transcript_sealer(self) -> PdfSealer | None: ...
+    @property
+    def credential_sealer(self) -> CredentialSealer | None: ...
 
 
 @dataclass(frozen=True)
@@ -81,7 +88,8 @@ def oots_service(emp: EmpParts, store: ExchangeStore | None = None) -> OotsServi
     from emrex.oots.tables import DatabaseExchangeStore
 
     assert emp.settings.oots is not None
-    settings = oots_settings(emp.settings.oots, emp.settings.base_url, emp.settings.http_hosts)
+    sealed = emp.credential_sealer is not None
+    settings = oots_settings(emp.settings.oots, emp.settings.base_url, emp.settings.http_hosts, sealed=sealed)
     provider = EvidenceProvider(settings.provider, store or DatabaseExchangeStore(emp.database))
     backend = None
     if settings.access_point is not None:
@@ -203,23 +211,48 @@ class _Pages:
             return found
         if not consent:
             return self.evidence_page(request, session, found, missing_consent=True)
+        language = current_language(request)
         try:
-            built = await run_in_threadpool(
-                build,
-                found,
-                found.selectable_keys,
-                self.emp.signer,
-                language=current_language(request),
-                zone=self.emp.settings.zone,
-                transcript_sealer=self.emp.transcript_sealer,
-            )
-            pdf = _transcript_pdf(built.elmo)
+            elmo, pdf, extra = await run_in_threadpool(self.evidence, found, session, language)
         except DocumentError as error:
             logger.error("OOTS evidence not made: %s", error)
             return await self.step(request, token, lambda: self.provider.fail(token, "document not made"))
+        subject = person.subject
         return await self.step(
-            request, token, lambda: self.provider.approve(token, person.subject, elmo=built.xml, pdf=pdf)
+            request, token, lambda: self.provider.approve(token, subject, elmo=elmo, pdf=pdf, extra=extra)
         )
+
+    def evidence(
+        self, found: Catalogue, session: PreviewSession, language: str
+    ) -> tuple[bytes, bytes, list[Document]]:
+        """The signed ELMO, its PDF transcript and, when this EMP seals and the evidence type offers it,
+        the sealed EDC; DocumentError when one of them cannot be made."""
+        built = build(
+            found,
+            found.selectable_keys,
+            self.emp.signer,
+            language=language,
+            zone=self.emp.settings.zone,
+            transcript_sealer=self.emp.transcript_sealer,
+        )
+        pdf = _transcript_pdf(built.elmo)
+        sealer = self.emp.credential_sealer
+        if sealer is None or not self.offers_edc(session):
+            return built.xml, pdf, []
+        from emrex.elm.edc_seal import SealFailed
+
+        try:
+            edc = sealer.seal(built.xml, built.elmo)
+        except SealFailed as error:
+            raise DocumentError(str(error)) from None
+        return built.xml, pdf, [Document(edc, EDC, EDC_TITLE)]
+
+    def offers_edc(self, session: PreviewSession) -> bool:
+        """Whether the evidence type asked for is offered (configured) with the sealed EDC among its
+        formats; the requester's request names the format it wants first, not every one it takes."""
+        asked = session.evidence_type.identifier
+        offered = (t for t in self.provider.config.evidence_types if t.identifier == asked)
+        return any(EDC in t.formats for t in offered)
 
     async def no_results(self, request: Request, token: str) -> Response:
         """The person tells the requester that the SIS holds nothing for them (checked: it does not)."""

@@ -13,7 +13,11 @@
     identifier = "8f0a9a0e-5a3e-4a5c-9f10-7b2b5b1d3c41"   # the DSD's DataServiceEvidenceType id
     classification = "https://sr.oots.tech.ec.europa.eu/evidencetypeclassifications/EL/…"
     title = "Transcript of records"
-    formats = ["application/xml", "application/pdf"]
+    formats = ["application/xml", "application/pdf", "application/json"]
+
+``application/json`` is the sealed European Digital Credential (the signed ELMO embedded), offered only
+with the EMP's ``[seal]`` table (``sealed``); without ``formats`` a type offers the ELMO and the PDF,
+and the EDC too when the EMP seals.
 
 The PreviewLocation is the EMP's own ``/oots/preview/<token>`` under ``base_url``. Every error names
 the setting.
@@ -32,6 +36,7 @@ from emrex.oots import Agent, EvidenceType, Identifier, ProviderConfig, Text
 from emrex.oots.names import PROCEDURES_V2
 
 PREVIEW_PATH = "/oots/preview/"
+ELMO, PDF, EDC = "application/xml", "application/pdf", "application/json"
 _KEYS = frozenset(
     {
         "provider_id",
@@ -59,9 +64,10 @@ class OotsSettings:
 
 
 def oots_settings(
-    data: Mapping[str, Any], base_url: str, http_hosts: frozenset[str] = frozenset()
+    data: Mapping[str, Any], base_url: str, http_hosts: frozenset[str] = frozenset(), *, sealed: bool = False
 ) -> OotsSettings:
-    """``http_hosts``: where plain http is allowed (development), for the requester's ReturnLocation."""
+    """``http_hosts``: where plain http is allowed (development), for the requester's ReturnLocation;
+    ``sealed``: the EMP has a ``[seal]`` table, so its evidence may carry the sealed EDC."""
     unknown = sorted(set(data) - _KEYS)
     if unknown:
         raise OotsConfigError(f"oots.{unknown[0]}: unknown setting")
@@ -86,7 +92,7 @@ def oots_settings(
     try:
         config = ProviderConfig(
             provider=provider,
-            evidence_types=tuple(_evidence_type(t, i) for i, t in enumerate(types)),
+            evidence_types=tuple(_evidence_type(t, i, sealed) for i, t in enumerate(types)),
             preview_base=base_url.rstrip("/") + PREVIEW_PATH,
             preview_ttl=dt.timedelta(minutes=_minutes(data, "preview_minutes")),
             delivery_ttl=dt.timedelta(minutes=_minutes(data, "delivery_minutes")),
@@ -98,18 +104,16 @@ def oots_settings(
     return OotsSettings(config, access_point)
 
 
-def _evidence_type(data: Mapping[str, Any], index: int) -> EvidenceType:
+def _evidence_type(data: Mapping[str, Any], index: int, sealed: bool) -> EvidenceType:
     where = f"oots.evidence_types[{index}]"
     unknown = sorted(set(data) - _TYPE_KEYS)
     if unknown:
         raise OotsConfigError(f"{where}.{unknown[0]}: unknown setting")
-    formats = data.get("formats", ["application/xml", "application/pdf"])
-    if (
-        not isinstance(formats, list)
-        or not formats
-        or not all(f in ("application/xml", "application/pdf") for f in formats)
-    ):
-        raise OotsConfigError(f"{where}.formats: application/xml and/or application/pdf")
+    formats = data.get("formats", [ELMO, PDF, EDC] if sealed else [ELMO, PDF])
+    if not isinstance(formats, list) or not formats or not all(f in (ELMO, PDF, EDC) for f in formats):
+        raise OotsConfigError(f"{where}.formats: {ELMO}, {PDF} and/or {EDC} (the sealed EDC)")
+    if EDC in formats and not sealed:
+        raise OotsConfigError(f"{where}.formats: {EDC} (the sealed EDC) needs the EMP's [seal] table")
     description = data.get("description")
     return EvidenceType(
         identifier=_text(data, "identifier", where),

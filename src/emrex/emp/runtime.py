@@ -15,6 +15,7 @@ from emrex.errors import EmrexError
 from emrex.trust.signer import Signer
 
 if TYPE_CHECKING:
+    from emrex.elm.edc_seal import CredentialSealer
     from emrex.seal.pdf import PdfSealer
 
 SOURCE_TYPES = ("sql", "rest", "virta")
@@ -50,6 +51,18 @@ def transcript_sealer(signer: Signer) -> PdfSealer:
         return PdfSealer(signer.key, signer.certificate)
     except EmrexError as error:
         raise EmpConfigError(f"seal_transcript: {error}") from None
+
+
+def credential_sealer(settings: EmpSettings) -> CredentialSealer | None:
+    """The EDC seal of the ``[seal]`` table, its certificate checked against the issuer (None without)."""
+    if settings.seal is None:
+        return None
+    from emrex.elm.edc_seal import CredentialSealer, SealSetupError
+
+    try:
+        return CredentialSealer.from_settings(settings.seal, where="seal")
+    except SealSetupError as error:
+        raise EmpConfigError(str(error)) from None
 
 
 def build_source(config: Mapping[str, Any], database: Database) -> ResultsSource:

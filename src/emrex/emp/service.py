@@ -16,6 +16,7 @@ from emrex.trust.signer import Signer
 from emrex.web.auth import Person
 
 if TYPE_CHECKING:
+    from emrex.elm.edc_seal import CredentialSealer
     from emrex.seal.pdf import PdfSealer
 
 
@@ -31,6 +32,7 @@ class EmpService:
     rules: EntryRules
     results: ResultsCache[Catalogue]
     transcript_sealer: PdfSealer | None = None  # settings.seal_transcript
+    credential_sealer: CredentialSealer | None = None  # settings.seal: the OOTS evidence's sealed EDC
 
     def fetch(self, flow: Flow, person: Person) -> Catalogue:
         """What the source holds for ``person``, as this flow may offer it (cached per flow)."""
