@@ -39,6 +39,9 @@ from emrex.oots import (
     Text,
     WsClient,
 )
+from emrex.oots.access_point import HttpWsPlugin, create_access_point
+from emrex.oots.evidence import read_signed_elmo
+from emrex.oots.request import new_request_id
 
 logger = logging.getLogger("emrex.demo.oots")
 PROVIDER_ACRONYM = "OLYMPOS"
@@ -99,8 +102,6 @@ def emp_table(access_point: str) -> dict[str, Any]:
 
 
 def access_point_app() -> Any:
-    from emrex.oots.access_point import create_access_point
-
     app = create_access_point(Network([REQUESTER_AP.id, PROVIDER_AP.id]))
     app.add_route("/health", lambda request: PlainTextResponse("ok"))
     return app
@@ -157,9 +158,6 @@ class Application:
 
 def requester_app(portal_url: str, access_point: str, *, answer_seconds: float = ANSWER_SECONDS) -> Any:
     """The admissions portal: an OOTS evidence requester with three pages and no login (a demo)."""
-    from emrex.oots.access_point import HttpWsPlugin
-    from emrex.oots.request import new_request_id
-
     plugin = HttpWsPlugin(access_point.rstrip("/") + f"/{REQUESTER_AP.id}/wsplugin", timeout=10)
     requester = EvidenceRequester(WsClient(plugin), party=REQUESTER_AP)
     applications: dict[str, Application] = {}
@@ -299,7 +297,6 @@ def _evidence_html(application: Application) -> str:
 def _courses(elmo: bytes | None) -> list[str]:
     if elmo is None:
         return []
-    from emrex.oots.evidence import read_signed_elmo
 
     try:
         model = read_signed_elmo(elmo)

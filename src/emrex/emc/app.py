@@ -27,7 +27,7 @@ from emrex.emc.student import student_router
 from emrex.emc.verify_page import VERIFY_PATH
 from emrex.emc.webhook import WebhookSender
 from emrex.web import create_web_app
-from emrex.web.auth import person_context
+from emrex.web.auth import current_person, person_context
 from emrex.web.login import (
     LOCALE_DIR,
     LOGIN_PATHS,
@@ -115,8 +115,6 @@ def create_emc_app(
 
 
 def _nav_context(request: Any) -> dict[str, Any]:
-    from emrex.web.auth import current_person
-
     try:
         person = current_person(request)
     except RuntimeError:

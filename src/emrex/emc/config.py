@@ -24,6 +24,8 @@ from emrex.config import ConfigError, Loaded, from_mapping, read
 from emrex.config.services import EMC
 from emrex.elmo.codec import DEFAULT_LIMITS, CodecLimits
 from emrex.identity import DEFAULT_IDENTITY_POLICY, IdentityPolicy
+from emrex.trust.errors import OrganizationIdentifierError
+from emrex.trust.orgid import parse_organization_identifier
 from emrex.trust.policy import DEFAULT_POLICY, VerifyPolicy
 from emrex.web.login.settings import LoginConfigError, LoginSettings, with_service_base_url
 from emrex.web.server import ServerTimeouts
@@ -269,9 +271,6 @@ def _ewp(r: _Table, base_dir: Path | None) -> EwpClientSettings:
 
 
 def _seal(r: _Table, base_dir: Path | None) -> SealSettings:
-    from emrex.trust.errors import OrganizationIdentifierError
-    from emrex.trust.orgid import parse_organization_identifier
-
     country = r.string("issuer_country").strip().upper()
     if not re.fullmatch(r"[A-Z]{2}", country):
         raise EmcConfigError("emc.seal.issuer_country: a two-letter ISO 3166 code, like SE")

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from emrex.config import ConfigError, Loaded, from_mapping, read
 from emrex.config.services import EMP
 from emrex.emp.ewp_settings import EwpServing, EwpSettingsError, ewp_serving
+from emrex.emp.oots_settings import OotsConfigError, oots_settings
 from emrex.web.server import ServerTimeouts
 from emrex.web.settings import LOCAL_HOSTS
 
@@ -144,6 +145,8 @@ def _settings(data: Mapping[str, Any]) -> EmpSettings:
         base = data.get("base_url")
         if isinstance(base, str):
             login["oidc"] = {**oidc, "redirect_uri": base.strip().rstrip("/") + "/login/callback"}
+    # Kept here: emrex.web.login brings in the whole login stack (this module alone 800 modules,
+    # with it 1190); `emrex emp check-config` and the CLI's other config readers stay light.
     from emrex.web.login.settings import with_service_base_url
 
     login = dict(with_service_base_url(login, data.get("base_url")))
@@ -190,7 +193,7 @@ def _settings(data: Mapping[str, Any]) -> EmpSettings:
         oots=_oots_table(data.get("oots"), r.text("base_url")),
         ewp=_ewp(data.get("ewp"), data.get("base_url")),
     )
-    from emrex.web.login import LoginConfigError, LoginSettings
+    from emrex.web.login import LoginConfigError, LoginSettings  # kept lazy: see with_service_base_url above
 
     try:
         LoginSettings.from_mapping(settings.login)
@@ -205,8 +208,6 @@ def _oots_table(value: Any, base_url: str) -> Mapping[str, Any] | None:
         return None
     if not isinstance(value, Mapping):
         raise EmpConfigError("oots: expected a table")
-    from emrex.emp.oots_settings import OotsConfigError, oots_settings
-
     try:
         oots_settings(value, base_url)
     except OotsConfigError as error:

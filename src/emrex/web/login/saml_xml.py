@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from lxml import etree
 
 from emrex.errors import EmrexError
+from emrex.trust.c14n import check_namespace_load
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
@@ -63,8 +64,6 @@ def qname(namespace: str, name: str) -> str:
 def check_load(root: etree._Element) -> None:
     """Bound the work xmlsec1 and pysaml2 will do: pysaml2's schema validation is slow per element, and
     libxml2's canonicalization grows with the namespace declarations in scope."""
-    from emrex.trust.c14n import check_namespace_load
-
     elements = int(root.xpath("count(//*)"))  # type: ignore[arg-type]
     if elements > MAX_ELEMENTS:
         raise SamlXmlError(f"the document has {elements} elements; a SAML message needs far fewer")
