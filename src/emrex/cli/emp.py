@@ -14,8 +14,7 @@ from typing import Any
 
 from emrex.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, CliError
 from emrex.cli.stats_export import add_period_options, export_period, print_export
-
-CONFIG_ENV = "EMREX_EMP_CONFIG"  # as emrex.emp.config.CONFIG_ENV (kept light: no import at start)
+from emrex.envnames import EMP_CONFIG_ENV as CONFIG_ENV
 
 
 def register(commands: Any) -> None:

@@ -25,7 +25,6 @@ from emrex.web.server import ServerTimeouts
 from emrex.web.settings import LOCAL_HOSTS
 
 ENV_PREFIX = "EMREX_EMP_"
-CONFIG_ENV = "EMREX_EMP_CONFIG"  # the path of the file, not a setting
 DEFAULT_DATABASE_URL = "sqlite:///emrex-emp.db"
 
 
