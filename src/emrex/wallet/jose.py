@@ -10,6 +10,7 @@ from __future__ import annotations
 import binascii
 import json
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,16 +70,7 @@ def dumps(value: Any) -> bytes:
 
 def loads(data: bytes | str, what: str) -> Any:
     """JSON read strictly: UTF-8, no NaN or Infinity, no member given twice in one object."""
-    try:
-        return json.loads(data, object_pairs_hook=unique_members, parse_constant=refuse_constant)
-    except DuplicateMember as exc:
-        raise Unreadable(f"{what}: the member {exc.key[:40]!r} appears twice in one object") from None
-    except RecursionError:
-        raise Unreadable(f"{what}: the JSON is nested too deeply") from None
-    except UnicodeDecodeError:
-        raise Unreadable(f"{what} is not UTF-8 text") from None
-    except ValueError as exc:  # JSONDecodeError, and numbers with too many digits
-        raise Unreadable(f"{what} is not valid JSON ({str(exc).splitlines()[0][:80]})") from None
+    return _strict(data, what, unique_members)
 
 
 def loads_noting(data: bytes, what: str, first: str, second: str) -> tuple[Any, bool]:
@@ -94,15 +86,20 @@ def loads_noting(data: bytes, what: str, first: str, second: str) -> tuple[Any, 
             seen = True
         return members
 
+    value = _strict(data, what, unique_noting)
+    return value, seen
+
+
+def _strict(data: bytes | str, what: str, hook: Callable[[list[tuple[str, Any]]], Json]) -> Any:
     try:
-        return json.loads(data, object_pairs_hook=unique_noting, parse_constant=refuse_constant), seen
+        return json.loads(data, object_pairs_hook=hook, parse_constant=refuse_constant)
     except DuplicateMember as exc:
         raise Unreadable(f"{what}: the member {exc.key[:40]!r} appears twice in one object") from None
     except RecursionError:
         raise Unreadable(f"{what}: the JSON is nested too deeply") from None
     except UnicodeDecodeError:
         raise Unreadable(f"{what} is not UTF-8 text") from None
-    except ValueError as exc:
+    except ValueError as exc:  # JSONDecodeError, and numbers with too many digits
         raise Unreadable(f"{what} is not valid JSON ({str(exc).splitlines()[0][:80]})") from None
 
 
