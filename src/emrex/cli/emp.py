@@ -134,7 +134,12 @@ def _check_config(args: argparse.Namespace) -> int:
     except EmpConfigError as error:
         raise CliError(str(error), EXIT_USAGE if error.kind == "unreadable" else EXIT_INVALID) from None
     print(f"# {settings.name}: {path or 'no file, the environment only'}")
-    print(report(loaded))
+    oidc = settings.login.get("oidc")
+    derived = {
+        "login.production": settings.login.get("production"),
+        "login.oidc.redirect_uri": oidc.get("redirect_uri") if isinstance(oidc, dict) else None,
+    }
+    print(report(loaded, derived))
     return EXIT_OK
 
 
