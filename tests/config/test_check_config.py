@@ -118,3 +118,38 @@ def test_registry_check_config(
     assert main(["registry", "check-config", str(path)]) == 1
     assert "prot: unknown setting (did you mean port?)" in capsys.readouterr().err
     assert main(["registry", "check-config", str(tmp_path / "none.toml")]) == 2
+
+
+def test_emp_shows_derived_values_as_derived(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "emp.toml"
+    path.write_text("production = false\n" + EMP_TOML, encoding="utf-8")
+    assert main(["emp", "check-config", "--config", str(path)]) == 0
+    lines = {line.split(" = ")[0]: line for line in capsys.readouterr().out.splitlines() if " = " in line}
+    redirect = lines["login.oidc.redirect_uri"]
+    assert redirect.startswith('login.oidc.redirect_uri = "https://emp.uni.example/login/callback"')
+    assert redirect.endswith("# derived")
+    assert lines["login.production"].startswith("login.production = false")
+    assert lines["login.production"].endswith("# derived")
+    assert lines["production"].endswith(f"# file {path}")
+
+
+def test_emp_a_given_value_is_not_called_derived(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "emp.toml"
+    given = EMP_TOML.replace('client_id = "emp"', 'client_id = "emp"\nredirect_uri = "https://x.example/cb"')
+    path.write_text(given, encoding="utf-8")
+    assert main(["emp", "check-config", "--config", str(path)]) == 0
+    lines = {line.split(" = ")[0]: line for line in capsys.readouterr().out.splitlines() if " = " in line}
+    assert lines["login.oidc.redirect_uri"].startswith('login.oidc.redirect_uri = "https://x.example/cb"')
+    assert lines["login.oidc.redirect_uri"].endswith(f"# file {path}")
+
+
+def test_emc_shows_its_default_language_as_derived(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "emc.toml"
+    path.write_text(EMC_TOML.replace("[emc.registry]", 'languages = ["sv", "en"]\n[emc.registry]'))
+    monkeypatch.setenv("EMREX_EMC_DATABASE_URL", "sqlite:///emc.db")
+    assert main(["emc", "check-config", "--config", str(path)]) == 0
+    lines = {line.split(" = ")[0]: line for line in capsys.readouterr().out.splitlines() if " = " in line}
+    assert lines["emc.default_language"].startswith('emc.default_language = "sv"')
+    assert lines["emc.default_language"].endswith("# derived")

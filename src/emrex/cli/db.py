@@ -7,8 +7,7 @@ import os
 from typing import Any
 
 from emrex.cli import EXIT_OK, CliError
-
-DATABASE_ENV = "EMREX_DATABASE_URL"
+from emrex.envnames import DATABASE_ENV
 
 
 def register(commands: Any) -> None:

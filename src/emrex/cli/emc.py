@@ -146,7 +146,7 @@ def _check(args: argparse.Namespace) -> int:
         f"{recognition.appeal_weeks} weeks, attachments up to {recognition.max_attachment_bytes // 2**20} MB"
     )
     print("\n# every setting, with its source (secrets masked)")
-    print(report(loaded))
+    print(report(loaded, {"default_language": settings.web.default_language}))
     return EXIT_OK
 
 

@@ -14,8 +14,7 @@ from typing import Any
 
 from emrex.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, CliError
 from emrex.cli.stats_export import add_period_options, export_period, print_export
-
-CONFIG_ENV = "EMREX_EMP_CONFIG"  # as emrex.emp.config.CONFIG_ENV (kept light: no import at start)
+from emrex.envnames import EMP_CONFIG_ENV as CONFIG_ENV
 
 
 def register(commands: Any) -> None:
@@ -136,7 +135,12 @@ def _check_config(args: argparse.Namespace) -> int:
     except EmpConfigError as error:
         raise CliError(str(error), EXIT_USAGE if error.kind == "unreadable" else EXIT_INVALID) from None
     print(f"# {settings.name}: {path or 'no file, the environment only'}")
-    print(report(loaded))
+    oidc = settings.login.get("oidc")
+    derived = {
+        "login.production": settings.login.get("production"),
+        "login.oidc.redirect_uri": oidc.get("redirect_uri") if isinstance(oidc, dict) else None,
+    }
+    print(report(loaded, derived))
     return EXIT_OK
 
 

@@ -12,8 +12,7 @@ from typing import Any
 
 from emrex.cli import EXIT_OK, EXIT_USAGE, CliError
 from emrex.cli.io import read_bytes, report_problems
-
-DATABASE_ENV = "EMREX_DATABASE_URL"
+from emrex.envnames import DATABASE_ENV
 
 
 def add_import(sub: Any) -> None:

@@ -17,8 +17,8 @@ import threading
 from typing import Any
 
 from emrex.cli import EXIT_INVALID, EXIT_OK, EXIT_USAGE, CliError
+from emrex.envnames import EMP_CONFIG_ENV as CONFIG_ENV
 
-CONFIG_ENV = "EMREX_EMP_CONFIG"
 logger = logging.getLogger("emrex.emp.oots")
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from emrex.db.base import Base, UtcDateTime, utcnow
 from emrex.db.engine import Database, DatabaseError, make_engine, normalize_url
+from emrex.db.migrate import current, heads
 
 SERVICES = {"emp": "an EMP's", "emc": "the EMC's"}
 # Tables that only a service of that kind fills, for databases written before they were marked.
@@ -64,8 +65,6 @@ def open_for_reading(url: str, service: str, *, write: bool = False) -> Database
     """The database at ``url``, checked to be ``service``'s ("emp" or "emc") at this version's schema;
     DatabaseError with one line otherwise. Nothing is created or migrated; the checks write nothing.
     ``write``: the database is returned for a command that changes rows (``emc purge``)."""
-    from emrex.db.migrate import current, heads
-
     require_file(url)
     db = Database(make_engine(url, reading=True))
     try:

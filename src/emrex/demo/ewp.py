@@ -14,6 +14,11 @@ from typing import Any
 
 from emrex.demo.folder import DataFolder, DemoCa, key_pair
 from emrex.demo.network import EMC, EMPS
+from emrex.emp.ewp_serving import manifest_of
+from emrex.emp.ewp_settings import ewp_serving
+from emrex.ewp import Institution, ManifestHost, SigningKey, manifest_xml
+from emrex.trust import load_private_key
+from emrex.trust.certs import load_certificate
 from emrex.trust.keys import CERT, KEY
 
 FJORDBY = "fjordby.example.no"
@@ -81,12 +86,6 @@ def write_manifests(
     emc_url: str,
 ) -> list[str]:
     """Both hosts' manifests in the registry's folder; their names for ``ewp_manifests``."""
-    from emrex.emp.ewp_serving import manifest_of
-    from emrex.emp.ewp_settings import ewp_serving
-    from emrex.ewp import Institution, ManifestHost, SigningKey, manifest_xml
-    from emrex.trust import load_private_key
-    from emrex.trust.certs import load_certificate
-
     serving = ewp_serving(emp_table(keys, registry), emp_url)
     assert serving is not None
     fjordby = manifest_of(

@@ -16,6 +16,7 @@ import httpx
 
 from emrex.demo.folder import DataFolder, DemoCa, key_pair
 from emrex.demo.network import Account, EmpPlan
+from emrex.demo.saml_idp import IdentityProvider, IdpAccount
 
 IDP_TITLE = "Demo identity provider (SAML)"
 
@@ -57,8 +58,6 @@ def emp_login(plan: EmpPlan, emp_url: str, idp_url: str, keys: FederationKeys) -
 
 def idp_app(plan: EmpPlan, emp_url: str, idp_url: str, keys: FederationKeys) -> Any:
     """The demo identity provider's ASGI app, knowing the EMP's metadata at its URL."""
-    from emrex.demo.saml_idp import IdentityProvider
-
     metadata_url = emp_url.rstrip("/") + "/login/saml/metadata"
 
     def sp_metadata() -> list[str]:
@@ -83,8 +82,6 @@ def idp_app(plan: EmpPlan, emp_url: str, idp_url: str, keys: FederationKeys) -> 
 
 def idp_account(plan: EmpPlan, account: Account) -> Any:
     """What the identity provider knows of a demo account: the usual eduPerson and SCHAC attributes."""
-    from emrex.demo.saml_idp import IdpAccount
-
     domain = plan.saml_domain
     staff = account.role == "staff"
     attributes: dict[str, list[str]] = {

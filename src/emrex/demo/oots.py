@@ -41,6 +41,9 @@ from emrex.oots import (
     Text,
     WsClient,
 )
+from emrex.oots.access_point import HttpWsPlugin, create_access_point
+from emrex.oots.evidence import read_signed_elmo
+from emrex.oots.request import new_request_id
 
 if TYPE_CHECKING:
     from cryptography import x509
@@ -108,8 +111,6 @@ def emp_table(access_point: str) -> dict[str, Any]:
 
 
 def access_point_app() -> Any:
-    from emrex.oots.access_point import create_access_point
-
     app = create_access_point(Network([REQUESTER_AP.id, PROVIDER_AP.id]))
     app.add_route("/health", lambda request: PlainTextResponse("ok"))
     return app
@@ -173,9 +174,6 @@ def requester_app(
 ) -> Any:
     """The admissions portal: an OOTS evidence requester with three pages and no login (a demo).
     ``seal_trust``: the CA certificates it accepts EDC seals up to (the demo CA)."""
-    from emrex.oots.access_point import HttpWsPlugin
-    from emrex.oots.request import new_request_id
-
     plugin = HttpWsPlugin(access_point.rstrip("/") + f"/{REQUESTER_AP.id}/wsplugin", timeout=10)
     requester = EvidenceRequester(WsClient(plugin), party=REQUESTER_AP)
     applications: dict[str, Application] = {}
@@ -364,7 +362,6 @@ def _credential_html(
 def _courses(elmo: bytes | None) -> list[str]:
     if elmo is None:
         return []
-    from emrex.oots.evidence import read_signed_elmo
 
     try:
         model = read_signed_elmo(elmo)

@@ -23,8 +23,22 @@ from emrex.emc.recognition.cases import Actor, ItemDecision
 from emrex.emc.recognition.foreign import student_results
 from emrex.emc.recognition.models import Case, Outcome
 from emrex.emc.recognition.web import make_decision_documents
+from emrex.emc.returns import read_signed
 from emrex.emc.service import Service
+from emrex.emc.store import (
+    confirm_import,
+    local_person,
+    pinned_certificates,
+    record_received,
+    start_transfer,
+)
+from emrex.emp.document import build
+from emrex.emp.selection import catalogue
+from emrex.emp.sources import PersonQuery
+from emrex.registry.model import Country, Emp
+from emrex.sis.source import SqlSource
 from emrex.trust.certs import load_certificate
+from emrex.trust.signer import Signer
 from emrex.web.auth import Person
 
 CATALOGUE = "catalogue-lindholm.json"
@@ -79,12 +93,6 @@ def _chloe() -> Person:
 
 
 def _kyklades_document(emp_dir: Path, key: Path, cert: Path, when: dt.datetime) -> bytes:
-    from emrex.emp.document import build
-    from emrex.emp.selection import catalogue
-    from emrex.emp.sources import PersonQuery
-    from emrex.sis.source import SqlSource
-    from emrex.trust.signer import Signer
-
     chloe = next(a for a in KYKLADES.accounts if a.username == "chloe")
     database = Database(f"sqlite:///{(emp_dir / 'emp.db').resolve()}")
     try:
@@ -97,16 +105,6 @@ def _kyklades_document(emp_dir: Path, key: Path, cert: Path, when: dt.datetime) 
 
 def _imported(service: Service, xml: bytes, entry_url: str, cert_file: Path, when: dt.datetime) -> int:
     """The document received and confirmed as the return path and the transfer page do; its transfer."""
-    from emrex.emc.returns import read_signed
-    from emrex.emc.store import (
-        confirm_import,
-        local_person,
-        pinned_certificates,
-        record_received,
-        start_transfer,
-    )
-    from emrex.registry.model import Country, Emp
-
     plan = next(c for c in COUNTRIES if c.code == KYKLADES.country)
     certificate = load_certificate(cert_file.read_bytes())
     emp = Emp(KYKLADES.acronym, KYKLADES.country, entry_url, KYKLADES.institutions, (certificate,))

@@ -13,6 +13,7 @@ from typing import Any
 
 from emrex.demo.folder import DemoError
 from emrex.demo.services import Service
+from emrex.web.server import server_config
 
 LOOPBACK = "127.0.0.1"
 READY_SECONDS = 10.0
@@ -87,8 +88,6 @@ async def _serve(
     on_ready: Callable[[], None],
     on_stop: Callable[[], None],
 ) -> None:
-    from emrex.web.server import server_config
-
     server_class = _server_class()
     servers = [
         server_class(

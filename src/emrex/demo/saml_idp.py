@@ -32,6 +32,8 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from emrex.errors import EmrexError
+from emrex.trust.algorithms import EXC_C14N, RSA_SHA256, SHA256
+from emrex.xml import DSIG_NS as DS
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -40,11 +42,7 @@ with warnings.catch_warnings():
     from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_TRANSIENT, NameID
     from saml2.server import Server
 
-DS = "http://www.w3.org/2000/09/xmldsig#"
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
-RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
-EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 PASSWORD_CLASS = "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"  # noqa: S105
 MAX_PENDING = 200
 DEMO_NOTICE = (

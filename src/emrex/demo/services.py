@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from emrex.db import Database, upgrade
+from emrex.db.migrate import current, heads
 from emrex.demo.config_files import api_token, write_config
 from emrex.demo.ewp import HOST_PLAN as EWP_HOST_PLAN
 from emrex.demo.ewp import emc_table, ewp_keys, write_manifests
@@ -27,8 +29,20 @@ from emrex.demo.folder import SEED_STAMP, DataFolder, DemoCa, DemoError, emp_key
 from emrex.demo.network import COUNTRIES, EMC, EMPS, Account, EmpPlan, seed_bytes
 from emrex.demo.oots import OOTS_SEAL_ID, PROVIDER_ACRONYM, access_point_app, requester_app
 from emrex.demo.oots import emp_table as oots_emp_table
+from emrex.demo.recognition import KYKLADES, seed
+from emrex.demo.recognition import SETTINGS as RECOGNITION
+from emrex.emc.app import create_emc_app
+from emrex.emc.config import hash_token
+from emrex.emc.config import load_settings as load_emc_settings
+from emrex.emp.app import create_emp_app
+from emrex.emp.config import load_settings as load_emp_settings
 from emrex.errors import EmrexError
+from emrex.registry.config import load_server_config
+from emrex.registry.server import create_app
+from emrex.sis.format import parse_sis_json
+from emrex.sis.importer import import_sis
 from emrex.trust.keys import CA_CERT
+from emrex.web.login.demo import hash_password
 
 if TYPE_CHECKING:
     from emrex.db import Database
@@ -115,8 +129,6 @@ class Addresses:
 
 def build_services(folder: DataFolder, addresses: Addresses) -> list[Service]:
     """Keys, databases, seed data and configuration in ``folder``; the apps ready to serve."""
-    from emrex.web.login.demo import hash_password
-
     ca = DemoCa(folder)
     keys = [emp_key(folder, ca, plan) for plan in EMPS]
     hashes: dict[str, str] = {}
@@ -184,9 +196,6 @@ class _Databases:
         self._blank: sqlite3.Connection | None = None
 
     def open(self, path: Path) -> Database:
-        from emrex.db import Database, upgrade
-        from emrex.db.migrate import current, heads
-
         new = not path.exists()
         if new and self._blank is not None:
             with contextlib.closing(sqlite3.connect(path)) as target:
@@ -244,9 +253,6 @@ def _toml(text: str) -> str:
 def _registry_app(
     folder: DataFolder, addresses: Addresses, certificates: list[Path], manifests: list[str]
 ) -> Any:
-    from emrex.registry.config import load_server_config
-    from emrex.registry.server import create_app
-
     certs = folder.registry_dir / "certs"
     certs.mkdir(parents=True, exist_ok=True)
     for cert in certificates:
@@ -269,11 +275,6 @@ def _emp_app(
     ewp: dict[str, Any] | None = None,
     seal: dict[str, Any] | None = None,
 ) -> Any:
-    from emrex.emp.app import create_emp_app
-    from emrex.emp.config import load_settings
-    from emrex.sis.format import parse_sis_json
-    from emrex.sis.importer import import_sis
-
     directory = folder.emp_dir(plan)
     mapping = {
         "name": plan.title,
@@ -292,7 +293,7 @@ def _emp_app(
     config = write_config(
         directory / "emp.toml", mapping, f"Written by 'emrex demo' at each start: {plan.title}."
     )
-    settings = _checked(lambda: load_settings(config, {}))
+    settings = _checked(lambda: load_emp_settings(config, {}))
     if not (directory / "emp.db").exists():
         (directory / SEED_STAMP).unlink(missing_ok=True)  # a new database needs the seed again
     database = _checked(lambda: databases.open(directory / "emp.db"))
@@ -326,10 +327,6 @@ def _emc_app(
     ca: DemoCa,
     ewp: dict[str, Any] | None = None,
 ) -> Any:
-    from emrex.demo.recognition import SETTINGS as RECOGNITION
-    from emrex.emc.app import create_emc_app
-    from emrex.emc.config import hash_token, load_settings
-
     folder.emc_dir.mkdir(parents=True, exist_ok=True)
     seal_key, seal_cert = key_pair(
         ca, folder.emc_dir / "seal", f"{EMC.institution} EDC seal (demo)", EMC.institution, EMC.country,
@@ -366,7 +363,7 @@ def _emc_app(
     config = write_config(
         folder.emc_dir / "emc.toml", {"emc": mapping}, f"Written by 'emrex demo' at each start: {EMC.title}."
     )
-    settings = _checked(lambda: load_settings(config))  # EMREX_EMC_* variables apply, as to any EMC
+    settings = _checked(lambda: load_emc_settings(config))  # EMREX_EMC_* variables apply, as to any EMC
     database = _checked(lambda: databases.open(folder.emc_dir / "emc.db"))
     return _checked(lambda: create_emc_app(settings, database=database, migrate=False))
 
@@ -375,8 +372,6 @@ def _seed_recognition(
     folder: DataFolder, addresses: Addresses, emc: Any, keys: list[tuple[Path, Path]]
 ) -> None:
     """Lindholm's course catalogue, and chloe's decided case resting on her Kyklades results."""
-    from emrex.demo.recognition import KYKLADES, seed
-
     index = EMPS.index(KYKLADES)
     key, cert = keys[index]
     seed(

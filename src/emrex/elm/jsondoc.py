@@ -13,6 +13,7 @@ from typing import Any
 
 from emrex.elm.errors import ElmParseError
 from emrex.errors import InputTooLarge
+from emrex.jsonstrict import DuplicateMember, RefusedConstant, refuse_constant, unique_members, without_bom
 
 DEFAULT_MAX_JSON_BYTES = 32 * 1024 * 1024
 DEFAULT_MAX_DEPTH = 64
@@ -25,16 +26,18 @@ def load_json(
     if len(data) > max_bytes:
         raise InputTooLarge(f"the JSON document is {len(data)} bytes, more than the limit of {max_bytes}")
     if isinstance(data, bytes):
-        if data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]
         try:
-            text = data.decode("utf-8")
+            text = without_bom(data).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ElmParseError(f"the document is not UTF-8 text (byte {exc.start})") from None
     else:
         text = data
     try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
+        value = json.loads(text, object_pairs_hook=unique_members, parse_constant=refuse_constant)
+    except DuplicateMember as exc:
+        raise ElmParseError(f"the member {exc.key[:60]!r} is given twice in one JSON object") from None
+    except RefusedConstant as exc:
+        raise ElmParseError(f"{exc.name} is not a JSON number") from None
     except json.JSONDecodeError as exc:
         raise ElmParseError(f"not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     except RecursionError:
@@ -54,15 +57,3 @@ def check_depth(value: Any, max_depth: int) -> None:
         elif isinstance(item, list):
             stack.extend((v, depth + 1) for v in item if isinstance(v, (dict, list)))
 
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ElmParseError(f"the member {key[:60]!r} is given twice in one JSON object")
-        result[key] = value
-    return result
-
-
-def _no_constant(name: str) -> Any:
-    raise ElmParseError(f"{name} is not a JSON number")

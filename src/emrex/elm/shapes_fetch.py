@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from emrex.download import fetch_bounded
 from emrex.elm.contexts import CONTEXT_FILE
 from emrex.elm.errors import BadFetchRequest, FetchError, ShapesUnavailable, ShapesUnsupported
 from emrex.elm.jsondoc import load_json
@@ -111,24 +112,7 @@ def _check_base_url(base_url: str) -> str:
 
 
 def _download(client: httpx.Client, url: str) -> bytes:
-    import httpx  # lazy: httpx is +94 modules here, needed only when fetching
-
-    try:
-        with client.stream("GET", url) as response:
-            if response.status_code != 200:
-                raise FetchError(url, f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > MAX_FILE_BYTES:
-                    raise FetchError(url, f"larger than {MAX_FILE_BYTES} bytes, not a shapes file")
-                chunks.append(chunk)
-    except httpx.TimeoutException:
-        raise FetchError(url, "timed out") from None
-    except httpx.HTTPError as exc:
-        raise FetchError(url, f"download failed ({type(exc).__name__}: {exc})") from None
-    return b"".join(chunks)
+    return fetch_bounded(client, url, MAX_FILE_BYTES, "a shapes file", FetchError)
 
 
 def _check(tree: Path, downloads: list[Download]) -> None:

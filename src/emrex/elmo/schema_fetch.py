@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from emrex.download import fetch_bounded
 from emrex.elmo.errors import BadFetchRequest, FetchError, SchemaUnavailable
 from emrex.elmo.schema import (
     IMPORTS,
@@ -168,24 +169,7 @@ def _check_base_url(base_url: str) -> str:
 
 
 def _download(client: httpx.Client, url: str) -> bytes:
-    import httpx  # lazy: httpx is +99 modules here, needed only when fetching
-
-    try:
-        with client.stream("GET", url) as response:
-            if response.status_code != 200:
-                raise FetchError(url, f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > MAX_FILE_BYTES:
-                    raise FetchError(url, f"larger than {MAX_FILE_BYTES} bytes, not a schema file")
-                chunks.append(chunk)
-    except httpx.TimeoutException:
-        raise FetchError(url, "timed out") from None
-    except httpx.HTTPError as exc:
-        raise FetchError(url, f"download failed ({type(exc).__name__}: {exc})") from None
-    return b"".join(chunks)
+    return fetch_bounded(client, url, MAX_FILE_BYTES, "a schema file", FetchError)
 
 
 def _check_schema_document(url: str, data: bytes) -> None:

@@ -28,7 +28,7 @@ from emrex.emc.verify_page import VERIFY_PATH
 from emrex.emc.webhook import WebhookSender
 from emrex.wallet.statuslist import Fetch
 from emrex.web import create_web_app
-from emrex.web.auth import person_context
+from emrex.web.auth import current_person, person_context
 from emrex.web.login import (
     LOCALE_DIR,
     LOGIN_PATHS,
@@ -132,8 +132,6 @@ def create_emc_app(
 
 
 def _nav_context(request: Any) -> dict[str, Any]:
-    from emrex.web.auth import current_person
-
     try:
         person = current_person(request)
     except RuntimeError:

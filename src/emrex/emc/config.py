@@ -25,6 +25,8 @@ from emrex.config.services import EMC
 from emrex.elm.edc_seal import SealSettings, SealSetupError, seal_settings
 from emrex.elmo.codec import DEFAULT_LIMITS, CodecLimits
 from emrex.identity import DEFAULT_IDENTITY_POLICY, IdentityPolicy
+from emrex.trust.errors import OrganizationIdentifierError
+from emrex.trust.orgid import parse_organization_identifier
 from emrex.trust.policy import DEFAULT_POLICY, VerifyPolicy
 from emrex.web.login.settings import LoginConfigError, LoginSettings, with_service_base_url
 from emrex.web.server import ServerTimeouts

@@ -195,6 +195,8 @@ def _elmo_refused(changed: Answer, listed: Answer, reason: str) -> Inspection:
 def _edc(
     data: bytes, registry: Registry | None, trust: Sequence[x509.Certificate], language: str
 ) -> Inspection:
+    # Kept here with _pdf's: the EDC and PDF verifiers (rdflib, pyhanko) would take the EMC's every
+    # start and CLI command from 1422 to 1682 modules; they load on the first EDC or PDF checked.
     from emrex.elm.edc import verify_edc
     from emrex.elm.errors import ElmError
     from emrex.elm.from_elm import credential_model
@@ -228,7 +230,7 @@ def _edc(
 
 
 def _pdf(data: bytes, registry: Registry | None, trust: Sequence[x509.Certificate]) -> Inspection:
-    from emrex.seal import PdfNotSealed, PdfSealError
+    from emrex.seal import PdfNotSealed, PdfSealError  # kept lazy: see _edc
     from emrex.seal.pdf import verify_pdf_seal
 
     try:

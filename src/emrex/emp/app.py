@@ -21,6 +21,7 @@ from emrex.emp.config import EmpSettings
 from emrex.emp.ewp_serving import mount_ewp, signed_paths
 from emrex.emp.protocol import EntryRules
 from emrex.emp.results_cache import ResultsCache
+from emrex.emp.runtime import build_source, credential_sealer, load_signer, transcript_sealer
 from emrex.emp.service import EmpService
 from emrex.emp.sources.base import ResultsSource
 from emrex.emp.stats_pages import stats_router
@@ -46,8 +47,6 @@ def create_emp_app(
     migrate: bool = True,
 ) -> FastAPI:
     """The ASGI app of one EMP. Unset parts are built from ``settings`` (database, source, key)."""
-    from emrex.emp.runtime import build_source, credential_sealer, load_signer, transcript_sealer
-
     database = database or Database(settings.database_url)
     if migrate:
         upgrade(database)
@@ -95,6 +94,7 @@ def create_emp_app(
     app.include_router(stats_router(service))
     mount_ewp(app, service)  # when [ewp] is configured: emrex.emp.ewp_serving
     if settings.oots is not None:  # also an OOTS evidence provider: emp.oots_pages
+        # Kept here: the OOTS pages and access point cost an EMP without OOTS about 190 modules.
         from emrex.emp.oots_pages import mount_oots
 
         mount_oots(app, service)

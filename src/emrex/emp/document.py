@@ -14,6 +14,7 @@ from emrex.elmo import model as m
 from emrex.elmo.writer import write_elmo
 from emrex.emp.selection import Catalogue
 from emrex.errors import EmrexError
+from emrex.transcript import attach, render_transcript
 from emrex.trust.signer import Signer
 
 if TYPE_CHECKING:
@@ -51,8 +52,6 @@ def build(
 ) -> Built:
     """The signed, transport-encoded document of the picked results with its PDF transcript (sealed
     with PAdES when a ``transcript_sealer`` is given)."""
-    from emrex.transcript import attach, render_transcript
-
     moment = (now or dt.datetime.now(dt.UTC)).astimezone(zone).replace(microsecond=0)
     elmo = selected_elmo(catalogue, picked, now=moment)
     if not elmo.reports:

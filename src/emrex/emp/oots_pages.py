@@ -48,6 +48,8 @@ from emrex.oots import (
     State,
     WsClient,
 )
+from emrex.oots.access_point import HttpWsPlugin
+from emrex.oots.tables import DatabaseExchangeStore
 from emrex.trust.signer import Signer
 from emrex.web import current_language, render
 from emrex.web.auth import Person, current_person
@@ -85,16 +87,12 @@ class OotsService:
 
 def oots_service(emp: EmpParts, store: ExchangeStore | None = None) -> OotsService:
     """The evidence provider of this EMP (exchanges in its database unless ``store`` is given)."""
-    from emrex.oots.tables import DatabaseExchangeStore
-
     assert emp.settings.oots is not None
     sealed = emp.credential_sealer is not None
     settings = oots_settings(emp.settings.oots, emp.settings.base_url, emp.settings.http_hosts, sealed=sealed)
     provider = EvidenceProvider(settings.provider, store or DatabaseExchangeStore(emp.database))
     backend = None
     if settings.access_point is not None:
-        from emrex.oots.access_point import HttpWsPlugin
-
         backend = ProviderBackend(provider, WsClient(HttpWsPlugin(settings.access_point)))
     return OotsService(provider, backend)
 

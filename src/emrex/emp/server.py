@@ -7,7 +7,8 @@ import os
 from fastapi import FastAPI
 
 from emrex.emp.app import create_emp_app
-from emrex.emp.config import CONFIG_ENV, load_settings
+from emrex.emp.config import load_settings
+from emrex.envnames import EMP_CONFIG_ENV as CONFIG_ENV
 
 
 def app_from_environment() -> FastAPI:

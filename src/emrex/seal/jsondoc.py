@@ -6,9 +6,8 @@ import json
 from typing import Any
 
 from emrex.errors import InputTooLarge
+from emrex.jsonstrict import DuplicateMember, refuse_constant, unique_members, without_bom
 from emrex.seal.errors import SealUnreadable
-
-_BOM = b"\xef\xbb\xbf"
 
 
 def load_json(data: bytes | str, *, what: str, max_bytes: int) -> Any:
@@ -17,8 +16,7 @@ def load_json(data: bytes | str, *, what: str, max_bytes: int) -> Any:
     if size > max_bytes:
         raise InputTooLarge(f"{what} is {size} bytes, more than the limit of {max_bytes}")
     if isinstance(data, bytes):
-        if data.startswith(_BOM):
-            data = data[len(_BOM) :]
+        data = without_bom(data)
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -26,8 +24,8 @@ def load_json(data: bytes | str, *, what: str, max_bytes: int) -> Any:
     if not data.strip():
         raise SealUnreadable(f"{what} is empty")
     try:
-        return json.loads(data, parse_constant=_refuse_constant, object_pairs_hook=_unique_members)
-    except _Duplicate as exc:
+        return json.loads(data, parse_constant=refuse_constant, object_pairs_hook=unique_members)
+    except DuplicateMember as exc:
         raise SealUnreadable(f"{what}: the member {exc.key[:40]!r} appears twice in one object") from None
     except json.JSONDecodeError as exc:
         raise SealUnreadable(
@@ -44,23 +42,3 @@ def dump_compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
 
-class _Duplicate(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # Tools disagree which copy of a doubled member counts: what one verifier checks, another shows.
-    members = dict(pairs)  # built in C; the rare doubled member is looked for only when sizes differ
-    if len(members) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _Duplicate(key)
-            seen.add(key)
-    return members
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")

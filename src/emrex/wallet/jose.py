@@ -10,6 +10,7 @@ from __future__ import annotations
 import binascii
 import json
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from joserfc.jwk import ECKey, RSAKey
 from joserfc.jwk import thumbprint as jwk_thumbprint
 from joserfc.jws import JWSRegistry
 
+from emrex.jsonstrict import DuplicateMember, refuse_constant, unique_members
 from emrex.wallet.errors import SignatureRefused, Unreadable, WalletKeyError
 
 Json = dict[str, Any]
@@ -68,16 +70,7 @@ def dumps(value: Any) -> bytes:
 
 def loads(data: bytes | str, what: str) -> Any:
     """JSON read strictly: UTF-8, no NaN or Infinity, no member given twice in one object."""
-    try:
-        return json.loads(data, object_pairs_hook=_unique, parse_constant=_no_constant)
-    except _Duplicate as exc:
-        raise Unreadable(f"{what}: the member {exc.key[:40]!r} appears twice in one object") from None
-    except RecursionError:
-        raise Unreadable(f"{what}: the JSON is nested too deeply") from None
-    except UnicodeDecodeError:
-        raise Unreadable(f"{what} is not UTF-8 text") from None
-    except ValueError as exc:  # JSONDecodeError, and numbers with too many digits
-        raise Unreadable(f"{what} is not valid JSON ({str(exc).splitlines()[0][:80]})") from None
+    return _strict(data, what, unique_members)
 
 
 def loads_noting(data: bytes, what: str, first: str, second: str) -> tuple[Any, bool]:
@@ -88,20 +81,25 @@ def loads_noting(data: bytes, what: str, first: str, second: str) -> tuple[Any, 
         nonlocal seen
         members = dict(pairs)
         if len(members) != len(pairs):
-            _unique(pairs)
+            unique_members(pairs)
         if not seen and (first in members or second in members):
             seen = True
         return members
 
+    value = _strict(data, what, unique_noting)
+    return value, seen
+
+
+def _strict(data: bytes | str, what: str, hook: Callable[[list[tuple[str, Any]]], Json]) -> Any:
     try:
-        return json.loads(data, object_pairs_hook=unique_noting, parse_constant=_no_constant), seen
-    except _Duplicate as exc:
+        return json.loads(data, object_pairs_hook=hook, parse_constant=refuse_constant)
+    except DuplicateMember as exc:
         raise Unreadable(f"{what}: the member {exc.key[:40]!r} appears twice in one object") from None
     except RecursionError:
         raise Unreadable(f"{what}: the JSON is nested too deeply") from None
     except UnicodeDecodeError:
         raise Unreadable(f"{what} is not UTF-8 text") from None
-    except ValueError as exc:
+    except ValueError as exc:  # JSONDecodeError, and numbers with too many digits
         raise Unreadable(f"{what} is not valid JSON ({str(exc).splitlines()[0][:80]})") from None
 
 
@@ -110,27 +108,6 @@ def loads_object(data: bytes | str, what: str) -> Json:
     if not isinstance(value, dict):
         raise Unreadable(f"{what} is not a JSON object")
     return value
-
-
-class _Duplicate(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
-def _unique(pairs: list[tuple[str, Any]]) -> Json:
-    members = dict(pairs)
-    if len(members) != len(pairs):
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _Duplicate(key)
-            seen.add(key)
-    return members
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from emrex.web.pages import STATE_KEY, ContextProcessor, Pages
 from emrex.web.ratelimit import RateLimitMiddleware, RequestLimiter
 from emrex.web.requestlog import RequestLogMiddleware
 from emrex.web.security import FAVICON_PATH, STATIC_PREFIX, SecurityHeadersMiddleware
+from emrex.web.server import run
 from emrex.web.sessions import SessionMiddleware
 from emrex.web.settings import WebSettings
 from emrex.web.store import Lifetimes, SessionStore
@@ -145,6 +146,4 @@ def serve(app: FastAPI, *, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run ``app`` in one uvicorn process with our settings (``emrex.web.server``): no access log (it
     logs query strings, ours does not), no proxy headers, read timeouts. For several workers use
     ``emrex.web.server.run`` with an import string and ``factory=True``."""
-    from emrex.web.server import run
-
     run(app, host=host, port=port)

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 from fastapi import HTTPException, Request
 
 from emrex.errors import EmrexError
+from emrex.web.sessions import CSRF_KEY, get_session
 
 Source = Literal["oidc", "headers", "demo", "saml", "staff"]  # staff: described by staff (EWP fetch)
 SOURCES = ("oidc", "headers", "demo", "saml", "staff")
@@ -103,8 +104,6 @@ class Person:
 
 
 def session_of(request: Request) -> SessionLike:
-    from emrex.web.sessions import get_session
-
     session: SessionLike = get_session(request)
     return session
 
@@ -130,8 +129,6 @@ def person_context(request: Request) -> dict[str, Any]:
 
 def login_person(request: Request, person: Person) -> None:
     """Start a logged-in session: new session id (the old one stops working), then the person."""
-    from emrex.web.sessions import CSRF_KEY
-
     session = session_of(request)
     session.rotate()
     # Whoever planted the old session knew its CSRF token: the logged-in session gets a new one.

@@ -25,6 +25,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import RedirectResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from emrex.web.auth import safe_next
 from emrex.web.sessions import read_cookie
 from emrex.web.settings import WebSettings
 
@@ -145,8 +146,6 @@ def _query_language(query: bytes) -> str | None:
 def language_router() -> APIRouter:
     """``GET /language?lang=..&next=..``: the language picker's target. ``LocaleMiddleware`` has
     remembered ``lang`` already; this leads back to ``next``, when it is a path on this site."""
-    from emrex.web.auth import safe_next
-
     router = APIRouter()
 
     @router.get(LANGUAGE_PATH, include_in_schema=False)

@@ -17,6 +17,7 @@ from markupsafe import Markup
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse
 
+from emrex.web.auth import safe_next
 from emrex.web.i18n import LANGUAGE_NAMES, Catalogs, current_language
 from emrex.web.sessions import SCOPE_KEY as SESSION_SCOPE_KEY
 from emrex.web.sessions import WebSession
@@ -137,8 +138,6 @@ class Pages:
 def _this_page(request: Request) -> str:
     """Where the language picker leads back to: this page when a GET shows it (its path normalised,
     ``lang`` left out), else the home page; a page shown for a POST names its own (``language_next``)."""
-    from emrex.web.auth import safe_next
-
     if request.method not in ("GET", "HEAD"):
         return "/"
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]

@@ -26,6 +26,7 @@ from emrex.web.login.oidc import OidcClient, OidcError, PendingLogin
 from emrex.web.login.saml_routes import SamlLogin
 from emrex.web.login.settings import DemoAccount, LoginSettings
 from emrex.web.login.throttle import Keys, LoginThrottle, TooManyAttempts
+from emrex.web.pages import render
 
 logger = logging.getLogger("emrex.web.login")
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -159,8 +160,6 @@ def login_router(
 
     @router.get("/logout", name="logout")
     async def logout_page(request: Request) -> Response:
-        from emrex.web.pages import render
-
         person = current_person(request)
         return render(request, "login/logout.html", {"person": person.display_name if person else None})
 
@@ -202,8 +201,6 @@ def _field(value: object) -> str:
 
 
 def _demo_form(request: Request, target: str, *, username: str = "", failed: bool = False) -> Response:
-    from emrex.web.pages import render
-
     context = {"next": target, "username": username, "failed": failed}
     if failed:  # shown for a POST: the picker leads to the login page again
         context["language_next"] = "/login?" + urlencode({"next": target})
@@ -211,14 +208,10 @@ def _demo_form(request: Request, target: str, *, username: str = "", failed: boo
 
 
 def _message(request: Request, template: str, status: int, **extra: Any) -> Response:
-    from emrex.web.pages import render
-
     return render(request, template, extra, status_code=status)
 
 
 def _too_many(request: Request, error: TooManyAttempts) -> Response:
-    from emrex.web.pages import render
-
     minutes = max(1, -(-error.retry_after // 60))
     return render(
         request,
@@ -230,7 +223,5 @@ def _too_many(request: Request, error: TooManyAttempts) -> Response:
 
 
 def _attribute_problem(request: Request, error: AttributeProblem) -> Response:
-    from emrex.web.pages import render
-
     template = "login/missing.html" if isinstance(error, MissingAttributes) else "login/oidc_error.html"
     return render(request, template, {"names": error.names, "detail": str(error)}, status_code=400)

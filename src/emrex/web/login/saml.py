@@ -30,6 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from lxml import etree
 
 from emrex.errors import EmrexError
+from emrex.trust.algorithms import RSA_SHA256, SHA256
 from emrex.web.auth import Person
 from emrex.web.login.attributes import build_person
 from emrex.web.login.saml_attributes import collect
@@ -43,10 +44,8 @@ from emrex.web.login.saml_metadata import (
 )
 from emrex.web.login.saml_xml import (
     DS,
-    RSA_SHA256,
     SAML,
     SAMLP,
-    SHA256,
     SamlXmlError,
     check_ids,
     check_load,

@@ -20,7 +20,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from emrex.db import Database
-from emrex.web.auth import Person, PersonError, current_person, login_person, logout_person, session_of
+from emrex.web.auth import (
+    Person,
+    PersonError,
+    current_person,
+    login_person,
+    logout_person,
+    safe_next,
+    session_of,
+)
 from emrex.web.login.attributes import AttributeProblem, MissingAttributes
 from emrex.web.login.saml import REQUEST_LIFETIME, SamlError, ServiceProvider
 from emrex.web.login.saml_logout import check_logout_response, logout_request
@@ -28,6 +36,7 @@ from emrex.web.login.saml_metadata import MetadataError
 from emrex.web.login.saml_store import LOGIN, LOGOUT, Replayed, SamlStore
 from emrex.web.login.settings import LoginSettings
 from emrex.web.login.throttle import Keys, LoginThrottle, TooManyAttempts
+from emrex.web.pages import autopost, render
 
 logger = logging.getLogger("emrex.web.login.saml")
 ACS_PATH = "/login/saml/acs"
@@ -77,8 +86,6 @@ class SamlLogin:
         waiting[request_id] = {"next": target, "started": time.time()}
         session.set(PENDING_KEY, dict(list(waiting.items())[-MAX_PENDING:]))
         if outgoing.fields:
-            from emrex.web.pages import autopost
-
             return autopost(request, outgoing.url, outgoing.fields, target_name="your identity provider")
         return RedirectResponse(outgoing.url, status_code=303)
 
@@ -168,7 +175,6 @@ class SamlLogin:
                 SESSION_KEY,
                 {"name_id": data.get("name_id") or {}, "session_index": data.get("session_index", "")},
             )
-            from emrex.web.auth import safe_next
 
             return RedirectResponse(safe_next(str(pending.get("next") or "/")), status_code=303)
 
@@ -230,6 +236,4 @@ def _unreachable(error: Exception) -> str:
 
 
 def _page(request: Request, template: str, status: int, **context: Any) -> Response:
-    from emrex.web.pages import render
-
     return render(request, template, context, status_code=status)

@@ -18,15 +18,16 @@ from collections.abc import Iterable
 from lxml import etree
 
 from emrex.errors import EmrexError
+from emrex.trust.algorithms import ENVELOPED, EXC_C14N, EXC_C14N_COMMENTS
+from emrex.trust.c14n import check_namespace_load
+from emrex.xml import DSIG_NS
 
-DS = "http://www.w3.org/2000/09/xmldsig#"
+DS = DSIG_NS  # the short name the SAML modules use
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"
 SAML = "urn:oasis:names:tc:SAML:2.0:assertion"
 SAMLP = "urn:oasis:names:tc:SAML:2.0:protocol"
 XENC = "http://www.w3.org/2001/04/xmlenc#"
-ENVELOPED = DS + "enveloped-signature"
-EXC_C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
-CANONICALIZATIONS = frozenset({EXC_C14N, EXC_C14N + "WithComments"})
+CANONICALIZATIONS = frozenset({EXC_C14N, EXC_C14N_COMMENTS})
 SIGNATURE_METHODS = frozenset(
     {
         "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
@@ -44,8 +45,6 @@ DIGEST_METHODS = frozenset(
         "http://www.w3.org/2001/04/xmlenc#sha512",
     }
 )
-RSA_SHA256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"
-SHA256 = "http://www.w3.org/2001/04/xmlenc#sha256"
 XMLSEC_TIMEOUT = 20
 # A login answer has well under a hundred elements; a few hundred entitlements stay below this. pysaml2's
 # schema validation takes about 0.15 ms per element (5500 attribute values: 0.8 s).
@@ -63,8 +62,6 @@ def qname(namespace: str, name: str) -> str:
 def check_load(root: etree._Element) -> None:
     """Bound the work xmlsec1 and pysaml2 will do: pysaml2's schema validation is slow per element, and
     libxml2's canonicalization grows with the namespace declarations in scope."""
-    from emrex.trust.c14n import check_namespace_load
-
     elements = int(root.xpath("count(//*)"))  # type: ignore[arg-type]
     if elements > MAX_ELEMENTS:
         raise SamlXmlError(f"the document has {elements} elements; a SAML message needs far fewer")
