@@ -28,7 +28,7 @@ def test_defaults() -> None:
     assert settings.entry_path == "/emrex"
     assert settings.session_lifetime == timedelta(minutes=30)
     assert settings.http_hosts == frozenset()
-    assert settings.languages == ("en", "sv")
+    assert settings.languages == ("en", "sv", "fi", "nb", "da")
     assert settings.results_cache == timedelta(minutes=10)
     assert _settings(results_cache_minutes=0).results_cache == timedelta(0)
 

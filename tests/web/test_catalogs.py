@@ -15,7 +15,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
 import emrex
-from emrex.web.i18n import LANGUAGES
+from emrex.web.settings import LANGUAGES
 
 SRC = Path(emrex.__file__).parent
 # Where each service's messages come from, and the packages whose catalogs its pages merge.

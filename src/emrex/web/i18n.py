@@ -34,8 +34,8 @@ BUILTIN_LOCALE_DIR = Path(__file__).parent / "locale"
 SCOPE_KEY = "emrex.language"
 LANGUAGE_PATH = "/language"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
-# The languages whose catalogs are complete (a test holds every catalog to the English source).
-LANGUAGES = ("en", "sv", "fi", "nb", "da")
+# Browsers set to Norwegian often say "no" (or "nn", Nynorsk): Bokmål is the nearest catalog.
+_WRITTEN_AS = {"no": "nb", "nn": "nb"}
 _ACCEPT_ITEM = re.compile(r"^\s*([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")
 
 
@@ -110,6 +110,7 @@ def negotiate(settings: WebSettings, chosen: str | None, accept_language: str | 
         return chosen
     for tag in parse_accept_language(accept_language or ""):
         primary = tag.split("-")[0]
+        primary = _WRITTEN_AS.get(primary, primary)
         if primary in settings.languages:
             return primary
     return settings.default_language
