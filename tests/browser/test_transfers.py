@@ -129,7 +129,7 @@ def test_identity_review_approved_by_staff(pages: Pages, demo: Demo) -> None:
     assert "Ensemble Playing: Jazz" in overview and "Nordkapp School of Music and Arts" in overview
     page.goto(emc_url(demo) + "staff/statistics")
     pages.check("staff-statistics")
-    assert "Nordkapp School of Music and Arts (NO)" in page.inner_text("main")
+    assert "Nordkapp School of Music and Arts (Norway)" in page.inner_text("main")
 
 
 def test_student_cancels_a_transfer_left_at_the_data_provider(pages: Pages, demo: Demo) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import socket
@@ -16,7 +17,7 @@ from typing import Any
 from emrex.demo.services import Addresses
 
 # The issue promises 5 seconds; the budget here allows for a loaded CI machine (bench/ measures).
-START_TIMEOUT = 30.0
+START_TIMEOUT = float(os.environ.get("EMREX_DEMO_START_TIMEOUT", "30"))  # longer on a loaded machine
 COMMAND = [sys.executable, "-c", "import sys; from emrex.cli import main; sys.exit(main())", "demo"]
 
 

@@ -74,7 +74,7 @@ def test_results_of_the_second_institution_are_named_after_it(
     for path in ("/staff", "/staff/student?subject=asa", f"/staff/transfers/{transfer_id}"):
         assert SECOND in text_of(staff, path), path
     stats = text_of(staff, "/staff/statistics")
-    assert f"<td>{SECOND} (SE)</td><td>1</td>" in stats  # courses imported, by institution
+    assert f"<td>{SECOND} (Sweden)</td><td>1</td>" in stats  # courses imported, by institution
     assert f"<td>{EMP_TITLE}</td>" in stats  # transfers, by data provider
 
     transfer = staff.get(f"/api/v1/transfers/{transfer_id}", headers=AUTH).json()

@@ -434,3 +434,25 @@ def test_plain_xml_with_any_letters_is_tolerated(emc: TestClient, keys: Keys) ->
     assert response.status_code == 303, response.text[:300]
     assert transfer_of(emc, session_id).elmo_xml == document
     assert "Αρχαία φιλοσοφία — 古代哲学" in emc.get(response.headers["location"]).text
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("sv", "signaturen godtogs inte: "),
+        ("fi", "allekirjoitusta ei hyväksytty: "),
+        ("da", "signaturen blev ikke"),
+    ],
+)
+def test_a_refusal_is_worded_in_the_page_language(
+    emc: TestClient, keys: Keys, language: str, words: str
+) -> None:
+    login(emc)
+    emc.get(f"/?lang={language}")
+    session_id = start(emc)
+    response = answer(emc, session_id, elmo=encode(signed(keys.stranger)))
+    assert response.status_code == 400
+    assert words in response.text and "signature was not accepted" not in response.text
+    assert "signature was not accepted" in (
+        transfer_of(emc, session_id).failure or ""
+    )  # the record stays English

@@ -83,9 +83,9 @@ def test_the_student_overview_lists_transfers_and_credentials(
     login(staff, "staff")
     overview = staff.get("/staff/student?subject=asa").text
     assert "Italian Language B1" in overview
-    assert "Nordvik School of Music (SE)" in overview
+    assert "Nordvik School of Music (Sweden)" in overview
     assert f'href="/staff/transfers/{transfer_id}"' in overview
-    assert "<td>valid</td>" in overview and "<td>match</td>" in overview
+    assert "<td>valid</td>" in overview and "<td>Matches</td>" in overview
     assert staff.get(f"/staff/transfers/{transfer_id}/transcript.pdf").content.startswith(b"%PDF-")
 
 
@@ -101,5 +101,5 @@ def test_statistics_count_transfers_and_imported_credits(
     login(staff, "staff")
     stats = staff.get("/staff/statistics").text
     assert "2 transfers started, 8 courses imported, 67.5 ECTS credits imported (passed courses)." in stats
-    assert "<td>SE</td><td>Imported</td><td>1</td>" in stats
-    assert "<td>IT</td><td>Waiting for the data provider</td><td>1</td>" in stats
+    assert "<td>Sweden</td><td>Imported</td><td>1</td>" in stats
+    assert "<td>Italy</td><td>Waiting for the data provider</td><td>1</td>" in stats

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -283,3 +284,15 @@ def test_changing_language_on_the_page_that_goes_to_the_provider_is_no_405(emc: 
 def test_head_and_favicon(emc: TestClient) -> None:
     assert emc.head("/").status_code == 200
     assert emc.get("/favicon.ico").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("language", "sweden"),
+    [("en", "Sweden"), ("sv", "Sverige"), ("fi", "Ruotsi"), ("nb", "Sverige"), ("da", "Sverige")],
+)
+def test_country_names_come_from_cldr_in_the_page_language(
+    emc: TestClient, language: str, sweden: str
+) -> None:
+    login(emc)
+    page = emc.get(f"/?lang={language}").text
+    assert f'<option value="SE">{sweden}</option>' in page

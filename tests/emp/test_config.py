@@ -28,7 +28,7 @@ def test_defaults() -> None:
     assert settings.entry_path == "/emrex"
     assert settings.session_lifetime == timedelta(minutes=30)
     assert settings.http_hosts == frozenset()
-    assert settings.languages == ("en", "sv")
+    assert settings.languages == ("en", "sv", "fi", "nb", "da")
     assert settings.results_cache == timedelta(minutes=10)
     assert _settings(results_cache_minutes=0).results_cache == timedelta(0)
 
@@ -42,7 +42,7 @@ def test_defaults() -> None:
         ({"entry_path": "emrex"}, "entry_path"),
         ({"dev_http_hosts": ["localhost"]}, "dev_http_hosts"),
         ({"session_minutes": 0}, "session_minutes"),
-        ({"default_language": "fi"}, "default_language"),
+        ({"default_language": "de"}, "default_language"),
         ({"timezone": "Nowhere/Land"}, "timezone"),
         ({"whole_programme_only": "yes"}, "whole_programme_only"),
         ({"results_cache_minutes": -1}, "results_cache_minutes"),

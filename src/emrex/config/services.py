@@ -164,7 +164,7 @@ EMP = Service(
             "certificate_file": S("path", "the signing certificate (PEM), as in the registry"),
             "key_password": S("text", "the signing key's password", "", secret=True),
             "institutions": S("list", "SCHAC codes of the institutions served", []),
-            "languages": S("list", "page languages", ["en", "sv"]),
+            "languages": S("list", "page languages", ["en", "sv", "fi", "nb", "da"]),
             "default_language": S("text", "the language when the browser names none of them", "en"),
             "session_minutes": S("int", "how long a student's session lasts", 30),
             "dev_http_hosts": S("list", "plain-http hosts allowed outside production", []),
@@ -210,7 +210,7 @@ EMC = Service(
         {
             "base_url": S("url", "the public root URL, like https://emc.uni.example"),
             "database_url": S("text", "SQLAlchemy URL of the EMC's database"),
-            "languages": S("list", "page languages", ["en", "sv"]),
+            "languages": S("list", "page languages", ["en", "sv", "fi", "nb", "da"]),
             "default_language": S(
                 "text", "the language when the browser names none (default: the first)", ""
             ),

@@ -25,12 +25,10 @@ from emrex.config.services import EMC
 from emrex.elm.edc_seal import SealSettings, SealSetupError, seal_settings
 from emrex.elmo.codec import DEFAULT_LIMITS, CodecLimits
 from emrex.identity import DEFAULT_IDENTITY_POLICY, IdentityPolicy
-from emrex.trust.errors import OrganizationIdentifierError
-from emrex.trust.orgid import parse_organization_identifier
 from emrex.trust.policy import DEFAULT_POLICY, VerifyPolicy
 from emrex.web.login.settings import LoginConfigError, LoginSettings, with_service_base_url
 from emrex.web.server import ServerTimeouts
-from emrex.web.settings import LOCAL_HOSTS, MB, WebConfigError, WebSettings
+from emrex.web.settings import LANGUAGES, LOCAL_HOSTS, MB, WebConfigError, WebSettings
 
 ENV_PREFIX = "EMREX_EMC_"
 DEFAULT_POST_MB = DEFAULT_LIMITS.max_encoded_bytes // MB
@@ -171,7 +169,7 @@ def settings_from_loaded(loaded: Loaded, *, base_dir: Path | None = None) -> Emc
 def _settings(merged: Mapping[str, Any], base_dir: Path | None) -> EmcSettings:
     r = _Table(merged, "emc")
     base_url = r.string("base_url")
-    languages = tuple(r.strings("languages", ["en", "sv"]))
+    languages = tuple(r.strings("languages", list(LANGUAGES)))
     dev_hosts = tuple(r.strings("dev_http_hosts", []))
     try:
         web = WebSettings(

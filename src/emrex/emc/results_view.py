@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -32,6 +32,22 @@ FORMAT = 1
 Row = tuple[int, str, str, str, str, str, str, str]
 _COURSE_TEXTS = (0, 3, 7)  # issuer, title, grading scheme: the course values that depend on the language
 _SHARED = (0, 7)  # issuer, grading scheme: the same for many courses, stored once (``shared``)
+
+
+def _(message: str) -> str:
+    return message  # marks a message for extraction; the page translates it
+
+
+# The course types and result statuses of ELMO, as the results table words them.
+ROW_WORDS = {
+    str(m.LosType.DEGREE_PROGRAMME): _("Degree programme"),
+    str(m.LosType.MODULE): _("Module"),
+    str(m.LosType.COURSE): _("Course"),
+    str(m.LosType.CLASS): _("Class"),
+    str(m.LoiStatus.PASSED): _("passed"),
+    str(m.LoiStatus.FAILED): _("failed"),
+    str(m.LoiStatus.IN_PROGRESS): _("in progress"),
+}
 
 
 class ViewError(ValueError):
@@ -61,12 +77,19 @@ class ReportView:
 
     @cached_property
     def rows_html(self) -> Markup:
-        """The table's rows as HTML, every value escaped: a thousand rows cost a page a few milliseconds
-        here, several times that as template expressions."""
+        return self.rows_html_in(str)
+
+    def rows_html_in(self, translate: Callable[[str], str]) -> Markup:
+        """The table's rows as HTML, every value escaped, the types and statuses in the page's
+        language (``translate``): a thousand rows cost a page a few milliseconds here, several
+        times that as template expressions."""
         lang = self.language
         out = []
-        for depth, title, *cells in self.stored_rows:
+        for depth, title, code, kind, grade, credits, status, date in self.stored_rows:
             first = "&nbsp;&nbsp;" * int(depth) + _escape(str(_pick(title, lang)))
+            kind_text = translate(ROW_WORDS[kind]) if kind in ROW_WORDS else kind
+            status_text = translate(ROW_WORDS[status]) if status in ROW_WORDS else status
+            cells = (code, kind_text, grade, credits, status_text, date)
             shown = "</td><td>".join([first, *[_escape(str(cell)) for cell in cells]])
             out.append(f'<tr class="depth-{int(depth)}"><td>{shown}</td></tr>')
         return Markup("\n".join(out))  # noqa: S704 - every value in it was escaped above

@@ -20,7 +20,7 @@ from emrex.elmo import model as m
 from emrex.elmo.codec import CodecLimits, decode
 from emrex.elmo.errors import ElmoError
 from emrex.elmo.reader import read_elmo
-from emrex.errors import EmrexError, InputTooLarge, TransportError, XmlError
+from emrex.errors import N_, EmrexError, InputTooLarge, TransportError, XmlError
 from emrex.identity import IdentityPolicy, IdentityResult, LocalPerson, Verdict, match_identity
 from emrex.registry.issuers import issuer_problems
 from emrex.registry.model import Emp
@@ -57,14 +57,21 @@ class ReturnRefused(EmrexError):
         super().__init__(message)
         self.stage = stage
 
+    @classmethod
+    def said(cls, text: str, stage: str, **values: object) -> ReturnRefused:
+        """A refusal worded by the catalog message ``text`` (marked with ``N_``) and its values."""
+        return cls(text, stage).worded(text, **values)
+
 
 def outcome_of(return_code: str) -> Outcome:
     try:
         return RETURN_CODES[return_code.strip()]
     except KeyError:
         shown = return_code.strip()[:40] or "(empty)"
-        raise ReturnRefused(
-            f"the data provider answered with an unknown return code {shown!r}", "protocol"
+        raise ReturnRefused.said(
+            N_("the data provider answered with an unknown return code %(code)s"),
+            "protocol",
+            code=repr(shown),
         ) from None
 
 
@@ -159,8 +166,10 @@ def receive_elmo(
     if window is not None:
         check_fresh(received.elmo.generated_date, window)
     if received.identity.verdict is Verdict.MISMATCH:
-        raise ReturnRefused(
-            "the results belong to someone else: " + "; ".join(received.identity.reasons), "identity"
+        raise ReturnRefused.said(
+            N_("the results belong to someone else: %(reasons)s"),
+            "identity",
+            reasons="; ".join(received.identity.reasons),
         )
     return xml, received
 
@@ -173,9 +182,11 @@ def check_fresh(generated: dt.datetime | None, window: Window) -> None:
     """ReturnRefused ("stale") unless the document was generated while its transfer was open: a signed
     answer of another transfer (the student can download each) or an old document is not taken again."""
     if generated is None:
-        raise ReturnRefused(
-            "the results carry no generation date (generatedDate), so they cannot be told apart "
-            "from an earlier document",
+        raise ReturnRefused.said(
+            N_(
+                "the results carry no generation date (generatedDate), so they cannot be told apart "
+                "from an earlier document"
+            ),
             "stale",
         )
     shown = generated.isoformat(sep=" ", timespec="minutes")
@@ -186,30 +197,43 @@ def check_fresh(generated: dt.datetime | None, window: Window) -> None:
         else:
             earliest = latest = generated.astimezone(dt.UTC)
     except OverflowError:
-        raise ReturnRefused(f"the results carry an impossible generation date ({shown})", "stale") from None
+        raise ReturnRefused.said(
+            N_("the results carry an impossible generation date (%(date)s)"), "stale", date=shown
+        ) from None
     if latest < window.started - window.skew:
         started = window.started.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
-        raise ReturnRefused(
-            f"the results were generated on {shown}, before this transfer started ({started} UTC): "
-            "an earlier document is not accepted again",
+        raise ReturnRefused.said(
+            N_(
+                "the results were generated on %(date)s, before this transfer started (%(started)s UTC): "
+                "an earlier document is not accepted again"
+            ),
             "stale",
+            date=shown,
+            started=started,
         )
     if earliest > window.arrived + window.skew:
-        raise ReturnRefused(
-            f"the results are dated {shown}, later than their arrival: the data provider's clock is wrong",
+        raise ReturnRefused.said(
+            N_(
+                "the results are dated %(date)s, later than their arrival: the data provider's clock is wrong"
+            ),
             "stale",
+            date=shown,
         )
 
 
 def decode_value(value: str, limits: CodecLimits) -> bytes:
     if not value.strip():
-        raise ReturnRefused("the data provider reported success but sent no results", "transport")
+        raise ReturnRefused.said(N_("the data provider reported success but sent no results"), "transport")
     try:
         return decode(value, limits)
     except InputTooLarge as error:
-        raise ReturnRefused(f"the results are too large: {error}", "transport") from None
+        raise ReturnRefused.said(
+            N_("the results are too large: %(detail)s"), "transport", detail=error
+        ) from None
     except TransportError as error:
-        raise ReturnRefused(f"the results could not be unpacked: {error}", "transport") from None
+        raise ReturnRefused.said(
+            N_("the results could not be unpacked: %(detail)s"), "transport", detail=error
+        ) from None
 
 
 def read_signed(
@@ -227,18 +251,26 @@ def read_signed(
     try:
         verified = verify(xml, tuple(certificates), policy)
     except SignatureError as error:
-        raise ReturnRefused(f"the signature was not accepted: {error}", "signature") from None
+        raise ReturnRefused.said(
+            N_("the signature was not accepted: %(detail)s"), "signature", detail=error
+        ) from None
     except XmlError as error:
-        raise ReturnRefused(f"the results are not a readable document: {error}", "document") from None
+        raise ReturnRefused.said(
+            N_("the results are not a readable document: %(detail)s"), "document", detail=error
+        ) from None
     except EmrexError as error:
-        raise ReturnRefused(f"the signature could not be checked: {error}", "signature") from None
+        raise ReturnRefused.said(
+            N_("the signature could not be checked: %(detail)s"), "signature", detail=error
+        ) from None
     try:
         signed = verified.signed_xml
         elmo = read_elmo(
             signed, max_bytes=max(policy.max_bytes, len(signed)), max_elements=policy.max_elements
         ).elmo
     except (ElmoError, XmlError) as error:
-        raise ReturnRefused(f"the signed document is not ELMO we can read: {error}", "document") from None
+        raise ReturnRefused.said(
+            N_("the signed document is not ELMO we can read: %(detail)s"), "document", detail=error
+        ) from None
     identity = match_identity(elmo.learner, person, identity_policy)
     problems = issuer_problems(elmo.reports, emp, language) if emp is not None else ()
     return Received(

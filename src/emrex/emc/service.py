@@ -18,6 +18,7 @@ from emrex.emc.registries import Registries
 from emrex.emc.results_view import ResultsView, ViewError, load_view, results_of
 from emrex.emc.returns import Course, Received, ReturnRefused, read_signed
 from emrex.emc.store import imported_elsewhere, issuers_data, local_person, pinned_certificates, pinned_emp
+from emrex.errors import N_
 from emrex.identity import Verdict, basis_of, neutral_reason, neutral_text
 from emrex.trust.certs import CertificateError
 
@@ -70,7 +71,9 @@ def verify_stored(service: Service, transfer: Transfer, language: str = "en") ->
     try:
         certificates = pinned_certificates(transfer)
     except CertificateError as error:
-        raise ReturnRefused(f"the pinned certificates cannot be read: {error}", "signature") from None
+        raise ReturnRefused.said(
+            N_("the pinned certificates cannot be read: %(detail)s"), "signature", detail=error
+        ) from None
     with service.gate.slot():
         return read_signed(
             transfer.elmo_xml,
@@ -129,7 +132,7 @@ def page_values(
     try:
         received = stored_received(service, transfer, language)
     except ReturnRefused as error:
-        problem = str(error)
+        problem = error.translated(translate)
     return view_of(transfer, translate, staff=staff) | {
         "received": received,
         "problem": problem,

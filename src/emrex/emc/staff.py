@@ -20,7 +20,8 @@ from emrex.emc.service import Service, page_values, stored_received, view_of
 from emrex.emc.store import TransferError, review, valid_id
 from emrex.emc.student import document_response
 from emrex.emc.wallet_issue import staff_values as wallet_values
-from emrex.web import current_language, flash, gettext, render
+from emrex.errors import N_
+from emrex.web import current_language, error_text, flash, gettext, render
 from emrex.web.auth import Person, require_role
 
 log = logging.getLogger("emrex.emc")
@@ -130,7 +131,7 @@ def staff_router(service: Service) -> APIRouter:
         def find(s: Session) -> Transfer:
             transfer = s.get(Transfer, transfer_id) if valid_id(transfer_id) else None
             if transfer is None:
-                raise TransferError("no such transfer", "not_found")
+                raise TransferError(N_("no such transfer"), "not_found")
             return transfer
 
         def run() -> None:
@@ -154,7 +155,9 @@ def staff_router(service: Service) -> APIRouter:
         try:
             await run_in_threadpool(run)
         except (TransferError, ReturnRefused) as error:
-            return render(request, "emc/problem.html", {"problem": str(error)}, status_code=409)
+            return render(
+                request, "emc/problem.html", {"problem": error_text(request, error)}, status_code=409
+            )
         log.info("transfer %d reviewed: %s", transfer_id, decision)
         if decision == "approve" and service.webhook_kick is not None:
             service.webhook_kick()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -18,6 +17,7 @@ from emrex.figures import institution_id
 from emrex.web import current_language, gettext, render
 from emrex.web.auth import Person, require_role
 from emrex.web.charts import number_text
+from emrex.web.i18n import country_name
 from emrex.web.statistics import download, period_fields, period_of, refused
 
 StaffDep = Annotated[Person, Depends(require_role("staff"))]
@@ -38,7 +38,7 @@ def stats_router(service: Service) -> APIRouter:
         language = current_language(request)
 
         def country(code: str) -> str:
-            return territory(language, code)
+            return country_name(language, code)
 
         context = period_fields(request, period) | {
             "period_error": False,
@@ -68,15 +68,3 @@ def stats_router(service: Service) -> APIRouter:
 def institution(settings: EmcSettings) -> tuple[str, str]:
     """The EMC's id in the export (the host of its public URL: it has no SCHAC setting) and its name."""
     return institution_id((), settings.web.base_url), settings.recognition.institution or settings.title
-
-
-@lru_cache(maxsize=1024)
-def territory(language: str, code: str) -> str:
-    """The country's name in the page's language (CLDR through Babel), else its code."""
-    from babel import Locale, UnknownLocaleError
-
-    try:
-        name = Locale.parse(language).territories.get(code)
-    except (ValueError, UnknownLocaleError):
-        name = None
-    return str(name) if name else code

@@ -31,7 +31,7 @@ from emrex.emc.registries import emp_title
 from emrex.emc.results_view import ResultsView, view_json
 from emrex.emc.returns import Outcome, Received, ResultKey, ReturnRefused, result_key
 from emrex.emc.student_record import read_record, record_of
-from emrex.errors import EmrexError
+from emrex.errors import N_, EmrexError
 from emrex.identity import LocalPerson, neutral_reason, neutral_text
 from emrex.registry.model import Country, Emp
 from emrex.trust.certs import load_certificates
@@ -50,9 +50,10 @@ def valid_id(value: int) -> bool:
 class TransferError(EmrexError):
     """A transfer cannot be found or used as asked; ``kind`` names the reason for the page."""
 
-    def __init__(self, message: str, kind: str) -> None:
+    def __init__(self, message: str, kind: str, **values: object) -> None:
         super().__init__(message)
         self.kind = kind
+        self.worded(message, **values)
 
 
 def new_session_id() -> str:
@@ -69,7 +70,7 @@ def start_transfer(
 ) -> Transfer:
     if not emp.certificates:
         raise TransferError(
-            f"{emp_title(emp)} publishes no certificate; its results cannot be verified", "emp"
+            N_("%(emp)s publishes no certificate; its results cannot be verified"), "emp", emp=emp_title(emp)
         )
     now = utcnow()
     pems = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in emp.certificates).decode("ascii")
@@ -101,9 +102,12 @@ def start_transfer(
         )
         if (waiting or 0) >= max_open:
             raise TransferError(
-                f"you have {waiting} transfers waiting for their data provider, the most at once; "
-                "finish or delete one of them, or wait until they expire",
+                N_(
+                    "you have %(count)s transfers waiting for their data provider, the most at once; "
+                    "finish or delete one of them, or wait until they expire"
+                ),
                 "limit",
+                count=waiting,
             )
         s.add(transfer)
     return transfer
@@ -138,16 +142,16 @@ def local_person(transfer: Transfer) -> LocalPerson:
 def open_for_return(s: Session, session_id: str, now: dt.datetime) -> Transfer:
     """The transfer waiting for this ``sessionId`` (locked for update), or TransferError."""
     if not session_id or len(session_id) > 64:
-        raise TransferError("the answer carries no valid sessionId", "unknown")
+        raise TransferError(N_("the answer carries no valid sessionId"), "unknown")
     transfer = s.scalars(select(Transfer).where(Transfer.session_id == session_id).with_for_update()).first()
     if transfer is None:
-        raise TransferError("no transfer was started with this sessionId", "unknown")
+        raise TransferError(N_("no transfer was started with this sessionId"), "unknown")
     if transfer.status == Status.WITHDRAWN:
-        raise TransferError("the student cancelled this transfer before the answer came", "cancelled")
+        raise TransferError(N_("the student cancelled this transfer before the answer came"), "cancelled")
     if transfer.status != Status.STARTED:
-        raise TransferError("this transfer has been answered already; a sessionId is used once", "used")
+        raise TransferError(N_("this transfer has been answered already; a sessionId is used once"), "used")
     if transfer.expires_at <= now:
-        raise TransferError("this transfer expired before the answer came; start a new one", "expired")
+        raise TransferError(N_("this transfer expired before the answer came; start a new one"), "expired")
     return transfer
 
 
@@ -225,8 +229,10 @@ def storable_refusal(received: Received) -> ReturnRefused | None:
     columns = ForeignCredential.__table__.columns
     total = str(received.credits)
     if len(total) > _length(Transfer.__table__.columns["credits"]):
-        return ReturnRefused(
-            f"the results cannot be stored: their credits add up to {total[:40]}…", "document"
+        return ReturnRefused.said(
+            N_("the results cannot be stored: their credits add up to %(total)s…"),
+            "document",
+            total=total[:40],
         )
     for course in received.courses:
         for name, words in _STORED.items():
@@ -234,10 +240,16 @@ def storable_refusal(received: Received) -> ReturnRefused | None:
             text = str(value) if value is not None else ""
             limit = _length(columns[name])
             if len(text) > limit:
-                return ReturnRefused(
-                    f"the results cannot be stored: {course.title[:80]!r} has {words} of {len(text)} "
-                    f"characters (at most {limit} are stored)",
+                return ReturnRefused.said(
+                    N_(
+                        "the results cannot be stored: %(title)s has %(field)s of %(length)s "
+                        "characters (at most %(limit)s are stored)"
+                    ),
                     "document",
+                    title=repr(course.title[:80]),
+                    field=words,
+                    length=len(text),
+                    limit=limit,
                 )
     return None
 
@@ -273,18 +285,26 @@ def duplicate_refusal(s: Session, transfer: Transfer, received: Received) -> Ret
         .order_by(Transfer.id)
     ).first()
     if earlier is not None:
-        return ReturnRefused(
-            f"these results were received already in transfer {earlier.id} ({earlier.status}); "
-            "they are not imported twice",
+        return ReturnRefused.said(
+            N_(
+                "these results were received already in transfer %(id)s (%(status)s); "
+                "they are not imported twice"
+            ),
             "duplicate",
+            id=earlier.id,
+            status=earlier.status,
         )
     found = imported_elsewhere(s, transfer, [c.key for c in received.courses])
     if received.courses and len(found) == len({c.key for c in received.courses}):
         ids = ", ".join(str(i) for i in sorted(set(found.values())))
-        return ReturnRefused(
-            f"all {len(received.courses)} results in this document were imported already "
-            f"(transfer {ids}); there is nothing new to import",
+        return ReturnRefused.said(
+            N_(
+                "all %(count)s results in this document were imported already "
+                "(transfer %(ids)s); there is nothing new to import"
+            ),
             "duplicate",
+            count=len(received.courses),
+            ids=ids,
         )
     return None
 
@@ -347,7 +367,7 @@ def owned(s: Session, transfer_id: int, student: str) -> Transfer:
     """The student's own transfer; another student's or a missing one is "not found" alike."""
     transfer = s.get(Transfer, transfer_id) if valid_id(transfer_id) else None
     if transfer is None or transfer.student != student:
-        raise TransferError("there is no such transfer among yours", "not_found")
+        raise TransferError(N_("there is no such transfer among yours"), "not_found")
     return transfer
 
 
@@ -357,9 +377,9 @@ def confirm_import(
     """The student confirms: imported at once on an identity MATCH from listed issuers, else queued
     for staff review."""
     if transfer.status != Status.RECEIVED:
-        raise TransferError("these results are not waiting for your decision", "state")
+        raise TransferError(N_("these results are not waiting for your decision"), "state")
     if transfer.elmo_xml is None:  # purged since it was verified: the evidence is gone
-        raise TransferError("the results are no longer stored", "state")
+        raise TransferError(N_("the results are no longer stored"), "state")
     transfer.decided_at = now
     if not received.needs_review:
         _import(s, transfer, received, now)
@@ -371,14 +391,14 @@ def confirm_import(
 def withdraw(transfer: Transfer, now: dt.datetime) -> None:
     """The student gives up a transfer that waits for the data provider; its answer is refused later."""
     if transfer.status != Status.STARTED:
-        raise TransferError("only a transfer that waits for the data provider can be cancelled", "state")
+        raise TransferError(N_("only a transfer that waits for the data provider can be cancelled"), "state")
     transfer.status = Status.WITHDRAWN
     transfer.decided_at = now
 
 
 def discard(transfer: Transfer, now: dt.datetime) -> None:
     if transfer.status != Status.RECEIVED:
-        raise TransferError("these results are not waiting for your decision", "state")
+        raise TransferError(N_("these results are not waiting for your decision"), "state")
     session = object_session(transfer)
     if session is not None:
         revoke_wallet_credentials(session, transfer.id)
@@ -392,7 +412,7 @@ def discard(transfer: Transfer, now: dt.datetime) -> None:
 
 def delete_transfer(s: Session, transfer: Transfer) -> None:
     if transfer.status not in DELETABLE:
-        raise TransferError("imported results and results waiting for review stay on record", "state")
+        raise TransferError(N_("imported results and results waiting for review stay on record"), "state")
     revoke_wallet_credentials(s, transfer.id)
     s.delete(transfer)
 
@@ -418,16 +438,18 @@ def review(
     now: dt.datetime,
 ) -> None:
     if transfer.status != Status.REVIEW:
-        raise TransferError("this transfer is not waiting for review", "state")
+        raise TransferError(N_("this transfer is not waiting for review"), "state")
     if not reason.strip():
-        raise TransferError("give a reason for the decision", "reason")
+        raise TransferError(N_("give a reason for the decision"), "reason")
     transfer.review_decision = "approved" if approve else "rejected"
     transfer.review_reason = reason.strip()[:2000]
     transfer.reviewed_by = staff[:255]
     transfer.reviewed_at = now
     if approve:
         if received is None:
-            raise TransferError("the received document is no longer stored; it cannot be imported", "state")
+            raise TransferError(
+                N_("the received document is no longer stored; it cannot be imported"), "state"
+            )
         _import(s, transfer, received, now)
     else:
         transfer.status = Status.REJECTED

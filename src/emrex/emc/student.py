@@ -50,8 +50,9 @@ from emrex.emc.store import (
     storable_refusal,
     withdraw,
 )
+from emrex.errors import N_
 from emrex.registry import RegistryError
-from emrex.web import autopost, current_language, flash, gettext, render
+from emrex.web import autopost, current_language, error_text, flash, gettext, render
 from emrex.web.auth import Person, current_person, require_person
 
 log = logging.getLogger("emrex.emc")
@@ -105,7 +106,9 @@ def student_router(service: Service) -> APIRouter:
         try:
             country, emps = service.registries.choices(code)
         except RegistryError as error:
-            return render(request, "emc/problem.html", {"problem": str(error)}, status_code=404)
+            return render(
+                request, "emc/problem.html", {"problem": error_text(request, error)}, status_code=404
+            )
         titles = {emp.url: emp_title(emp) for emp in emps}
         serves = {emp.url: ", ".join(served(emp)) for emp in emps}
         context = {"country": country, "emps": emps, "titles": titles, "serves": serves}
@@ -129,7 +132,10 @@ def student_router(service: Service) -> APIRouter:
         except (RegistryError, TransferError) as error:
             limited = isinstance(error, TransferError) and error.kind == "limit"
             return render(
-                request, "emc/problem.html", {"problem": str(error)}, status_code=429 if limited else 400
+                request,
+                "emc/problem.html",
+                {"problem": error_text(request, error)},
+                status_code=429 if limited else 400,
             )
         log.info("transfer %d started towards %s", transfer.id, emp.acronym)
         return autopost(
@@ -159,7 +165,7 @@ def student_router(service: Service) -> APIRouter:
             return render(
                 request,
                 "emc/refused.html",
-                {"kind": error.stage, "problem": str(error), "transfer_id": None},
+                {"kind": error.stage, "problem": error_text(request, error), "transfer_id": None},
                 status_code=503,
                 headers={"Retry-After": "60"},
             )
@@ -168,14 +174,14 @@ def student_router(service: Service) -> APIRouter:
             return render(
                 request,
                 "emc/refused.html",
-                {"kind": error.kind, "problem": str(error), "transfer_id": None},
+                {"kind": error.kind, "problem": error_text(request, error), "transfer_id": None},
                 status_code=REFUSED_STATUS.get(error.kind, 400),
             )
         if refusal is not None:
             return render(
                 request,
                 "emc/refused.html",
-                {"kind": refusal.stage, "problem": str(refusal), "transfer_id": transfer_id},
+                {"kind": refusal.stage, "problem": error_text(request, refusal), "transfer_id": transfer_id},
                 status_code=400,
             )
         return RedirectResponse(request.url_for("transfer", transfer_id=transfer_id).path, status_code=303)
@@ -186,7 +192,9 @@ def student_router(service: Service) -> APIRouter:
             try:
                 transfer = owned(s, transfer_id, person.subject)
             except TransferError as error:
-                return render(request, "emc/problem.html", {"problem": str(error)}, status_code=404)
+                return render(
+                    request, "emc/problem.html", {"problem": error_text(request, error)}, status_code=404
+                )
         context = page_values(
             service, transfer, current_language(request), lambda text: gettext(request, text)
         )
@@ -206,14 +214,16 @@ def student_router(service: Service) -> APIRouter:
             with db.session(readonly=True) as s:
                 received = stored_received(service, owned(s, transfer_id, person.subject))
             if received is None:
-                raise TransferError("the results are no longer stored", "state")
+                raise TransferError(N_("the results are no longer stored"), "state")
             with db.session() as s:
                 return confirm_import(s, owned(s, transfer_id, person.subject), received, utcnow())
 
         try:
             status = await run_in_threadpool(run)
         except (TransferError, ReturnRefused) as error:
-            return render(request, "emc/problem.html", {"problem": str(error)}, status_code=409)
+            return render(
+                request, "emc/problem.html", {"problem": error_text(request, error)}, status_code=409
+            )
         if status is Status.IMPORTED:
             flash(request, gettext(request, "Your results were imported."), "success")
             if service.webhook_kick is not None:
@@ -234,7 +244,9 @@ def student_router(service: Service) -> APIRouter:
         try:
             await run_in_threadpool(run)
         except TransferError as error:
-            return render(request, "emc/problem.html", {"problem": str(error)}, status_code=409)
+            return render(
+                request, "emc/problem.html", {"problem": error_text(request, error)}, status_code=409
+            )
         flash(request, gettext(request, "The results were discarded."))
         return RedirectResponse(request.url_for("transfer", transfer_id=transfer_id).path, status_code=303)
 
@@ -248,7 +260,9 @@ def student_router(service: Service) -> APIRouter:
             await run_in_threadpool(run)
         except TransferError as error:
             status = 404 if error.kind == "not_found" else 409
-            return render(request, "emc/problem.html", {"problem": str(error)}, status_code=status)
+            return render(
+                request, "emc/problem.html", {"problem": error_text(request, error)}, status_code=status
+            )
         log.info("transfer %d cancelled by the student", transfer_id)
         flash(request, gettext(request, "The transfer was cancelled."))
         return RedirectResponse(request.url_for("transfer", transfer_id=transfer_id).path, status_code=303)
@@ -262,7 +276,9 @@ def student_router(service: Service) -> APIRouter:
         try:
             await run_in_threadpool(run)
         except TransferError as error:
-            return render(request, "emc/problem.html", {"problem": str(error)}, status_code=409)
+            return render(
+                request, "emc/problem.html", {"problem": error_text(request, error)}, status_code=409
+            )
         flash(request, gettext(request, "The transfer was deleted."))
         return RedirectResponse("/", status_code=303)
 
@@ -281,10 +297,14 @@ def student_router(service: Service) -> APIRouter:
                 transfer = owned(s, transfer_id, person.subject)
             data = sealed_download(service, transfer)
         except TransferError as error:
-            return render(request, "emc/problem.html", {"problem": str(error)}, status_code=404)
+            return render(
+                request, "emc/problem.html", {"problem": error_text(request, error)}, status_code=404
+            )
         except (CredentialUnavailable, ReturnRefused) as error:
             status = refused_status(error)
-            return render(request, "emc/problem.html", {"problem": str(error)}, status_code=status)
+            return render(
+                request, "emc/problem.html", {"problem": error_text(request, error)}, status_code=status
+            )
         return credential_response(data, transfer_id)
 
     return router
@@ -310,7 +330,7 @@ def _handle_return(
     with db.session(readonly=True) as s:
         transfer = open_for_return(s, session_id, utcnow())
         if viewer is not None and viewer.subject != transfer.student:
-            raise TransferError("this transfer was started by someone else", "other")
+            raise TransferError(N_("this transfer was started by someone else"), "other")
         certificates = pinned_certificates(transfer)
         person = local_person(transfer)
         started = transfer.created_at
@@ -369,7 +389,9 @@ def _download(request: Request, service: Service, transfer_id: int, person: Pers
         try:
             transfer = owned(s, transfer_id, person.subject)
         except TransferError as error:
-            return render(request, "emc/problem.html", {"problem": str(error)}, status_code=404)
+            return render(
+                request, "emc/problem.html", {"problem": error_text(request, error)}, status_code=404
+            )
     return document_response(request, transfer, kind)
 
 

@@ -23,7 +23,7 @@ from emrex.elm.edc_seal import SealSettings, SealSetupError, seal_settings
 from emrex.emp.ewp_settings import EwpServing, EwpSettingsError, ewp_serving
 from emrex.emp.oots_settings import OotsConfigError, oots_settings
 from emrex.web.server import ServerTimeouts
-from emrex.web.settings import LOCAL_HOSTS
+from emrex.web.settings import LANGUAGES, LOCAL_HOSTS
 
 ENV_PREFIX = "EMREX_EMP_"
 DEFAULT_DATABASE_URL = "sqlite:///emrex-emp.db"
@@ -54,7 +54,7 @@ class EmpSettings:
     database_url: str = DEFAULT_DATABASE_URL
     key_password: str | None = field(default=None, repr=False)
     institutions: tuple[str, ...] = ()
-    languages: tuple[str, ...] = ("en", "sv")
+    languages: tuple[str, ...] = LANGUAGES
     default_language: str = "en"
     session_lifetime: timedelta = timedelta(minutes=30)
     dev_http_hosts: tuple[str, ...] = ()
@@ -179,7 +179,7 @@ def _settings(data: Mapping[str, Any]) -> EmpSettings:
         certificate_file=Path(r.text("certificate_file")),
         key_password=key_password,
         institutions=r.texts("institutions", ()),
-        languages=r.texts("languages", ("en", "sv")),
+        languages=r.texts("languages", LANGUAGES),
         default_language=r.text("default_language", "en"),
         session_lifetime=timedelta(minutes=r.integer("session_minutes", 30, 1, 24 * 60)),
         dev_http_hosts=tuple(h.lower() for h in r.texts("dev_http_hosts", ())),
@@ -317,7 +317,7 @@ database_url = "postgresql://emrex@db.nordvik.example/emrex"
 key_file = "/etc/emrex/emp-key.pem"
 certificate_file = "/etc/emrex/emp-cert.pem"
 institutions = ["nordvik.example"]
-languages = ["en", "sv"]
+languages = ["en", "sv", "fi", "nb", "da"]
 session_minutes = 30
 client_hosts = []              # empty: any EMREX client may use this EMP
 whole_programme_only = false

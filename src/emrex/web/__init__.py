@@ -11,7 +11,7 @@ from __future__ import annotations
 from emrex.web.app import create_web_app, serve
 from emrex.web.errors import error_page
 from emrex.web.i18n import current_language
-from emrex.web.pages import autopost, flash, gettext, render
+from emrex.web.pages import autopost, error_text, flash, gettext, render
 from emrex.web.security import script_hash
 from emrex.web.sessions import WebSession, get_session
 from emrex.web.settings import WebConfigError, WebSettings
@@ -24,6 +24,7 @@ __all__ = [
     "create_web_app",
     "current_language",
     "error_page",
+    "error_text",
     "flash",
     "get_session",
     "gettext",

@@ -15,8 +15,10 @@ import gettext as gettext_module
 import io
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
+from babel import Locale, UnknownLocaleError
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -33,8 +35,29 @@ BUILTIN_LOCALE_DIR = Path(__file__).parent / "locale"
 SCOPE_KEY = "emrex.language"
 LANGUAGE_PATH = "/language"
 LANGUAGE_COOKIE_MAX_AGE = 365 * 24 * 3600
-LANGUAGE_NAMES = {"en": "English", "sv": "Svenska", "fi": "Suomi", "nb": "Norsk bokmål", "da": "Dansk"}
+# Browsers set to Norwegian often say "no" (or "nn", Nynorsk): Bokmål is the nearest catalog.
+_WRITTEN_AS = {"no": "nb", "nn": "nb"}
 _ACCEPT_ITEM = re.compile(r"^\s*([A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*|\*)\s*(?:;\s*q\s*=\s*([0-9.]+))?\s*$")
+
+
+@lru_cache(maxsize=64)
+def language_name(code: str) -> str:
+    """The language's own name for itself (CLDR through Babel, "Svenska"), else its code."""
+    try:
+        name = Locale.parse(code).get_display_name(code)
+    except (ValueError, UnknownLocaleError):
+        name = None
+    return name[:1].upper() + name[1:] if name else code
+
+
+@lru_cache(maxsize=4096)
+def country_name(language: str, code: str) -> str:
+    """The country's name in ``language`` (CLDR through Babel), else the code as given."""
+    try:
+        name = Locale.parse(language).territories.get(code.upper())
+    except (ValueError, UnknownLocaleError):
+        name = None
+    return str(name) if name else code
 
 
 def _compile(po_file: Path, language: str) -> Translations:
@@ -88,6 +111,7 @@ def negotiate(settings: WebSettings, chosen: str | None, accept_language: str | 
         return chosen
     for tag in parse_accept_language(accept_language or ""):
         primary = tag.split("-")[0]
+        primary = _WRITTEN_AS.get(primary, primary)
         if primary in settings.languages:
             return primary
     return settings.default_language

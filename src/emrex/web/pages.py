@@ -17,8 +17,9 @@ from markupsafe import Markup
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import HTMLResponse
 
+from emrex.errors import EmrexError
 from emrex.web.auth import safe_next
-from emrex.web.i18n import LANGUAGE_NAMES, Catalogs, current_language
+from emrex.web.i18n import Catalogs, country_name, current_language, language_name
 from emrex.web.sessions import SCOPE_KEY as SESSION_SCOPE_KEY
 from emrex.web.sessions import WebSession
 from emrex.web.settings import WebSettings
@@ -67,6 +68,15 @@ def _flashed_messages(context: Context) -> list[tuple[str, str]]:
     return [(str(category), str(text)) for category, text in stored] if isinstance(stored, list) else []
 
 
+@jinja2.pass_context
+def _country_name(context: Context, code: str | None, fallback: str = "") -> str:
+    """The country's name in the page's language (CLDR), else ``fallback`` or the code."""
+    if not code:
+        return fallback
+    name = country_name(str(context.get("lang") or "en"), code)
+    return fallback if name == code and fallback else name
+
+
 class Pages:
     def __init__(
         self,
@@ -91,7 +101,9 @@ class Pages:
             lstrip_blocks=True,
         )
         self.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
-        self.env.globals.update(csrf_field=_csrf_field, flashed_messages=_flashed_messages)
+        self.env.globals.update(
+            csrf_field=_csrf_field, flashed_messages=_flashed_messages, country_name=_country_name
+        )
 
     def context(
         self, request: Request, extra: Mapping[str, Any] | None = None, *, processors: bool = True
@@ -102,7 +114,7 @@ class Pages:
             "lang": language,
             "_translations": self.catalogs.get(language),
             "service_title": self.title,
-            "languages": [(code, LANGUAGE_NAMES.get(code, code)) for code in self.settings.languages],
+            "languages": [(code, language_name(code)) for code in self.settings.languages],
             "language_next": _this_page(request),
             "person": None,
             "request_id": request.scope.get("emrex.request_id", ""),
@@ -194,6 +206,11 @@ def autopost(
 def gettext(request: HTTPConnection, message: str) -> str:
     """``message`` in the visitor's language (for strings made in Python code)."""
     return str(pages_of(request).catalogs.get(current_language(request)).gettext(message))
+
+
+def error_text(request: HTTPConnection, error: EmrexError) -> str:
+    """The error's message in the visitor's language (as far as the catalogs have it)."""
+    return error.translated(lambda text: gettext(request, text))
 
 
 def flash(request: HTTPConnection, message: str, category: str = "info") -> None:

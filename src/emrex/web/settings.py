@@ -11,6 +11,9 @@ from emrex.errors import EmrexError
 MB = 1024 * 1024
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
+# The page languages with complete catalogs (a test holds every catalog to the English source).
+LANGUAGES = ("en", "sv", "fi", "nb", "da")
+
 
 class WebConfigError(EmrexError):
     """The web settings contradict each other or a security rule."""
@@ -27,7 +30,7 @@ class WebSettings:
     # Ordinary forms; the protocol endpoints (elmo posts with PDFs inside) get the larger limit.
     max_form_bytes: int = 2 * MB
     max_protocol_bytes: int = 48 * MB
-    languages: tuple[str, ...] = ("en", "sv")
+    languages: tuple[str, ...] = LANGUAGES
     default_language: str = "en"
 
     def __post_init__(self) -> None:
