@@ -15,6 +15,7 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.pofile import read_po
 
 import emrex
+from emrex.identity import all_neutral_reasons, all_reasons
 from emrex.web.settings import LANGUAGES
 
 SRC = Path(emrex.__file__).parent
@@ -44,6 +45,9 @@ def extracted(service: str) -> dict[Message, str]:
             key = message if isinstance(message, str) else (message[0], message[1])
             if key and all(key):
                 found.setdefault(key, f"{directory}/{name}")
+    if service == "emc":  # fixed sentences built in emrex.identity, translated where the pages show them
+        for reason in (*all_reasons(), *all_neutral_reasons()):
+            found.setdefault(reason, "identity.py")
     return found
 
 
