@@ -14,23 +14,25 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from emrex.elm import vocab as v
 from emrex.elm.contexts import check_context_names
 from emrex.elm.converted import extract_original
 from emrex.elm.errors import ConversionRefused, ElmParseError
-from emrex.elm.to_elm import (
-    LOS_TYPE_SCHEME,
-    MARK_ATTACHMENT,
-    MARK_CREDIT_LEVEL,
-    MARK_CREDIT_SCHEME,
-    MARK_GROUPING,
-    MARK_REPORT,
-    UNDETERMINED,
+from emrex.elm.node_builder import LOS_TYPE_SCHEME, MARK_ATTACHMENT, MARK_GROUPING
+from emrex.elm.node_reader import IGNORED
+from emrex.elm.result_reader import (
+    STATUS,
+    ReportParts,
+    ResultReader,
+    grouping_of,
+    iso_day,
+    los_type_of,
+    parse_date,
+    parse_datetime,
+    parse_decimal,
 )
 from emrex.elmo import model as m
 from emrex.elmo.errors import ElmoParseError, ElmoValidationError
@@ -38,17 +40,6 @@ from emrex.elmo.reader import read_elmo
 from emrex.elmo.writer import write_elmo
 
 MAX_TREE_DEPTH = 32
-_MARKERS = {
-    LOS_TYPE_SCHEME,
-    MARK_ATTACHMENT,
-    MARK_GROUPING,
-    MARK_REPORT,
-    MARK_CREDIT_LEVEL,
-    MARK_CREDIT_SCHEME,
-    "elmo:isced",
-}
-# Members read elsewhere or that only describe the credential itself (not its ELMO content).
-_IGNORED = {"id", "type", "@context", "@id", "@type"}
 _CREDENTIAL_MEMBERS = {
     "credentialProfiles",
     "credentialSchema",
@@ -64,12 +55,6 @@ _CREDENTIAL_MEMBERS = {
     "proof",
     "identifier",
     "termsOfUse",
-}
-_STATUS = {"passed": m.LoiStatus.PASSED, "failed": m.LoiStatus.FAILED, "in-progress": m.LoiStatus.IN_PROGRESS}
-_STATUS_LABELS = {
-    "pass": m.LoiStatus.PASSED,
-    "fail": m.LoiStatus.FAILED,
-    "in progress": m.LoiStatus.IN_PROGRESS,
 }
 
 
@@ -121,110 +106,7 @@ def _is_credential(value: dict[str, Any]) -> bool:
     )
 
 
-def _list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-class _Reader:
-    def __init__(self, credential: dict[str, Any]) -> None:
-        self.credential = credential
-        self.index: dict[str, dict[str, Any]] = {}
-        self.read: dict[int, set[str]] = {}
-        self.paths: dict[int, str] = {}
-        self.objects: dict[int, dict[str, Any]] = {}
-        self.warnings: list[str] = []
-        self.problems: list[str] = []
-        self._index(credential)
-
-    def _index(self, root: Any) -> None:
-        stack = [root]
-        while stack:
-            item = stack.pop()
-            if isinstance(item, dict):
-                ident = item.get("id")
-                if isinstance(ident, str) and len(item) > 1 and (ident not in self.index or len(item) > 2):
-                    self.index.setdefault(ident, item)
-                stack.extend(item.values())
-            elif isinstance(item, list):
-                stack.extend(item)
-
-    # --- access that remembers what was read ---------------------------------------------------------
-
-    def node(self, value: Any, path: str) -> dict[str, Any] | None:
-        if isinstance(value, str):
-            value = {"id": value}
-        if not isinstance(value, dict):
-            return None
-        node: dict[str, Any] = value
-        if set(node) <= {"id", "type"} and isinstance(node.get("id"), str):
-            node = self.index.get(node["id"], node)
-        self.paths.setdefault(id(node), path)
-        self.objects[id(node)] = node
-        self.read.setdefault(id(node), set())
-        return node
-
-    def get(self, node: dict[str, Any] | None, key: str) -> Any:
-        if node is None:
-            return None
-        self.read.setdefault(id(node), set()).add(key)
-        return node.get(key)
-
-    def nodes(self, node: dict[str, Any] | None, key: str, path: str) -> Iterator[dict[str, Any]]:
-        value = self.get(node, key)
-        where = f"{path}.{key}" if path else key
-        for i, item in enumerate(_list(value)):
-            child = self.node(item, f"{where}[{i + 1}]" if isinstance(value, list) else where)
-            if child is not None:
-                yield child
-
-    def first(self, node: dict[str, Any] | None, key: str, path: str) -> dict[str, Any] | None:
-        return next(self.nodes(node, key, path), None)
-
-    def texts(self, node: dict[str, Any] | None, key: str) -> tuple[m.LangText, ...]:
-        value = self.get(node, key)
-        out: list[m.LangText] = []
-        if isinstance(value, dict):
-            for lang, texts in value.items():
-                for text in _list(texts):
-                    if isinstance(text, str):
-                        out.append(m.LangText(text, None if lang in (UNDETERMINED, "@none") else lang))
-        elif isinstance(value, str):
-            out.append(m.LangText(value))
-        return tuple(out)
-
-    def text(self, node: dict[str, Any] | None, key: str) -> str | None:
-        texts = self.texts(node, key)
-        return texts[0].text if texts else None
-
-    def string(self, node: dict[str, Any] | None, key: str) -> str | None:
-        value = self.get(node, key)
-        if isinstance(value, list):
-            value = value[0] if value else None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return str(value)
-        return value if isinstance(value, str) else None
-
-    def unread(self) -> None:
-        consumed = {
-            node["id"]
-            for key_id, node in self.objects.items()
-            if self.read.get(key_id) and isinstance(node.get("id"), str)
-        }
-        for key_id, path in self.paths.items():
-            node = self.objects[key_id]
-            if not self.read.get(key_id) and node.get("id") in consumed:
-                continue  # another copy of a node already read (JSON repeats shared nodes)
-            kind = node.get("type")
-            kind = kind[0] if isinstance(kind, list) and kind else kind
-            if kind in ("Concept", "ConceptScheme"):
-                continue  # a vocabulary entry: its labels and scheme are not data of the credential
-            read = self.read.get(key_id, set())
-            for key in node:
-                if key not in read and key not in _IGNORED:
-                    self.warnings.append(f"{path}.{key} ({kind}): no ELMO home; left out")
-
+class _Reader(ResultReader):
     # --- the document --------------------------------------------------------------------------------
 
     def elmo(self, now: dt.datetime) -> m.Elmo:
@@ -233,7 +115,7 @@ class _Reader:
         if subject is None:
             raise ElmParseError("the credential has no credentialSubject")
         learner = self.learner(subject)
-        reports: dict[str, _Report] = {}
+        reports: dict[str, ReportParts] = {}
         for i, claim in enumerate(self.nodes(subject, "hasClaim", "credentialSubject")):
             path = self.paths.get(id(claim), f"credentialSubject.hasClaim[{i + 1}]")
             org, process = self.awarding(claim, path)
@@ -241,10 +123,10 @@ class _Reader:
             key = ident if isinstance(ident, str) else json.dumps(org, sort_keys=True)
             report = reports.get(key)
             if report is None:
-                report = reports[key] = _Report(self.issuer(org, self.paths.get(id(org), path)))
+                report = reports[key] = ReportParts(self.issuer(org, self.paths.get(id(org), path)))
             issued = self.string(process, "dateIssued")
             if issued and report.issue_date is None:
-                report.issue_date = _datetime(issued)
+                report.issue_date = parse_datetime(issued)
             report.los.append(self.los(claim, path, report, 0))
         issued_at = (
             self.string(cred, "issued") or self.string(cred, "issuanceDate") or self.string(cred, "validFrom")
@@ -252,7 +134,7 @@ class _Reader:
         attachments, by_report = self.attachments()
         built = []
         for r, report in enumerate(reports.values(), 1):
-            issue_date = report.issue_date or (_datetime(issued_at) if issued_at else None)
+            issue_date = report.issue_date or (parse_datetime(issued_at) if issued_at else None)
             if issue_date is None:
                 self.problems.append(f"report[{r}]: no issue date (neither the claim's nor the credential's)")
             built.append(
@@ -269,7 +151,7 @@ class _Reader:
         for key in cred:
             if (
                 key not in _CREDENTIAL_MEMBERS
-                and key not in _IGNORED
+                and key not in IGNORED
                 and key not in ("credentialSubject", "attachment")
             ):
                 self.warnings.append(f"{key}: no ELMO home; left out")
@@ -315,7 +197,7 @@ class _Reader:
             family_name=family or "",
             citizenship=v.country_code(self.first(subject, "citizenshipCountry", "credentialSubject")),
             identifiers=tuple(identifiers),
-            birth_date=_date(birth) if birth else None,
+            birth_date=parse_date(birth) if birth else None,
             place_of_birth=place_text,
             birth_name=self.text(subject, "birthName"),
             current_address=address,
@@ -378,7 +260,7 @@ class _Reader:
     # --- learning opportunities ----------------------------------------------------------------------
 
     def los(
-        self, claim: dict[str, Any], path: str, report: _Report, depth: int
+        self, claim: dict[str, Any], path: str, report: ReportParts, depth: int
     ) -> m.LearningOpportunitySpecification:
         spec = self.first(claim, "specifiedBy", path)
         spec_path = f"{path}.specifiedBy"
@@ -390,7 +272,7 @@ class _Reader:
         spec_ids, spec_markers = self.identifiers(spec, spec_path)
         identifiers = identifiers or spec_ids
         markers = markers or spec_markers
-        los_type = next((_los_type(x) for k, x in markers if k == LOS_TYPE_SCHEME), None)
+        los_type = next((los_type_of(x) for k, x in markers if k == LOS_TYPE_SCHEME), None)
         isced = self.concept_code(self.first(spec, "thematicArea", spec_path))
         area = self.concept_code(self.first(spec, "educationSubject", spec_path))
         html: list[m.LangText] = []
@@ -423,31 +305,8 @@ class _Reader:
             has_part=tuple(children),
         )
 
-    def identifiers(
-        self, node: dict[str, Any] | None, path: str
-    ) -> tuple[list[m.Identifier], list[tuple[str, str]]]:
-        found, markers = [], []
-        for ident in self.nodes(node, "identifier", path):
-            scheme, notation = self.string(ident, "schemeName") or "local", self.string(ident, "notation")
-            if notation is None:
-                continue
-            if scheme in _MARKERS:
-                markers.append((scheme, notation))
-            else:
-                found.append(m.Identifier(scheme, notation))
-        return found, markers
-
-    def concept_code(self, concept: dict[str, Any] | None) -> str | None:
-        if concept is None:
-            return None
-        notation = self.string(concept, "notation")
-        if notation:
-            return notation
-        iri = concept.get("id")
-        return iri.rsplit("/", 1)[-1].rsplit(":", 1)[-1] if isinstance(iri, str) else None
-
     def loi(
-        self, claim: dict[str, Any], spec: dict[str, Any] | None, path: str, report: _Report
+        self, claim: dict[str, Any], spec: dict[str, Any] | None, path: str, report: ReportParts
     ) -> m.LearningOpportunityInstance:
         opportunity = self.first(claim, "learningOpportunity", path)
         op_path = f"{path}.learningOpportunity"
@@ -472,7 +331,7 @@ class _Reader:
             else self.string(assessment, "grade")
         )
         self.get(grade_node, "noteFormat")
-        status = _STATUS.get(status_text or "")
+        status = STATUS.get(status_text or "")
         graded = (
             self.status(self.first(assessment, "gradeStatus", a_path)) if assessment is not None else None
         )
@@ -486,7 +345,8 @@ class _Reader:
         activity = self.first(claim, "influencedBy", path)
         term = self.term(self.first(activity, "temporal", f"{path}.influencedBy"))
         if term is not None and not (term.titles and term.start and term.end):
-            start, end = start or _iso(term.start), end or _iso(term.end)  # a period, not an academic term
+            # a period, not an academic term
+            start, end = start or iso_day(term.start), end or iso_day(term.end)
             term = None
         activity_spec = self.first(activity, "specifiedBy", f"{path}.influencedBy")
         self.get(activity, "title")
@@ -495,12 +355,12 @@ class _Reader:
         language = v.language_code(self.first(activity_spec, "language", f"{path}.influencedBy.specifiedBy"))
         if language is None:  # DC4EU gives the language of instruction on the specification
             language = v.language_code(self.first(spec, "language", f"{path}.specifiedBy"))
-        hours = _decimal(self.string(activity_spec, "contactHour"))
-        grouping = next((_grouping(x) for k, x in markers if k == MARK_GROUPING), None)
+        hours = parse_decimal(self.string(activity_spec, "contactHour"))
+        grouping = next((grouping_of(x) for k, x in markers if k == MARK_GROUPING), None)
         return m.LearningOpportunityInstance(
             identifiers=tuple(identifiers),
-            start=_date(start) if start else None,
-            date=_date(end) if end else (_date(awarded) if awarded else None),
+            start=parse_date(start) if start else None,
+            date=parse_date(end) if end else (parse_date(awarded) if awarded else None),
             academic_term=term,
             status=status,
             grading_scheme_local_id=scheme_id,
@@ -514,214 +374,3 @@ class _Reader:
             attachment_refs=tuple(x for k, x in markers if k == MARK_ATTACHMENT),
             grouping=grouping,
         )
-
-    def status(self, concept: dict[str, Any] | None) -> m.LoiStatus | None:
-        if concept is None:
-            return None
-        notation = self.string(concept, "notation")
-        if notation in _STATUS:
-            return _STATUS[notation]
-        if concept.get("id") == v.GRADE_PASS:
-            return m.LoiStatus.PASSED
-        label = (self.text(concept, "prefLabel") or "").strip().lower()
-        return _STATUS_LABELS.get(label)
-
-    def grading_scheme(self, spec: dict[str, Any] | None, path: str, report: _Report) -> str | None:
-        self.get(spec, "title")
-        scheme = self.first(spec, "gradingScheme", f"{path}.specifiedBy")
-        if scheme is None:
-            return None
-        ids, _ = self.identifiers(scheme, f"{path}.specifiedBy.gradingScheme")
-        local = next((i.value for i in ids if i.type == "local"), None) or self.text(scheme, "title")
-        self.get(scheme, "title")
-        if local is None:
-            return None
-        descriptions = self.texts(scheme, "description")
-        if local not in report.schemes:
-            report.schemes[local] = m.GradingScheme(local, descriptions)
-        return local
-
-    def term(self, period: dict[str, Any] | None) -> m.AcademicTerm | None:
-        if period is None:
-            return None
-        start, end = self.string(period, "startDate"), self.string(period, "endDate")
-        return m.AcademicTerm(
-            titles=self.texts(period, "prefLabel"),
-            start=_date(start) if start else None,
-            end=_date(end) if end else None,
-        )
-
-    def shortened(self, node: dict[str, Any] | None) -> m.ShortenedGrading | None:
-        if node is None:
-            return None
-        values = [
-            _decimal(self.string(node, k)) for k in ("percentageLower", "percentageEqual", "percentageHigher")
-        ]
-        if any(x is None for x in values):
-            return None
-        lower, equal, higher = (x for x in values if x is not None)
-        return m.ShortenedGrading(lower, equal, higher)
-
-    def distribution(self, node: dict[str, Any] | None) -> m.ResultDistribution | None:
-        if node is None:
-            return None
-        categories = []
-        for category in self.nodes(node, "resultCategory", "resultDistribution"):
-            label, count = self.string(category, "label"), self.string(category, "count")
-            if label is not None and count is not None and count.isdigit():
-                categories.append(m.DistributionCategory(label, int(count)))
-        return m.ResultDistribution(tuple(categories), self.texts(node, "description"))
-
-    def credits(self, claim: dict[str, Any], spec: dict[str, Any] | None, path: str) -> tuple[m.Credit, ...]:
-        points = list(self.nodes(claim, "creditReceived", path)) or list(
-            self.nodes(spec, "creditPoint", path)
-        )
-        out = []
-        for point in points:
-            framework = self.first(point, "framework", path)
-            value = _decimal(self.string(point, "point"))
-            scheme = None
-            if framework is not None:
-                label = (self.text(framework, "prefLabel") or "").strip()
-                if framework.get("id") == v.ECTS or label.upper() == "ECTS":
-                    spelled = [x for k, x in self.identifiers(point, path)[1] if k == MARK_CREDIT_SCHEME]
-                    scheme = spelled[0] if spelled else "ECTS"
-                else:
-                    scheme = self.string(framework, "notation") or label or None
-            level_ids = [x for k, x in self.identifiers(point, path)[1] if k == MARK_CREDIT_LEVEL]
-            level = next((lv for lv in m.CreditLevel if lv.value in level_ids), None)
-            if scheme is not None:
-                out.append(m.Credit(scheme, value, level))
-        return tuple(out)
-
-    def levels(self, spec: dict[str, Any] | None, path: str) -> tuple[m.Level, ...]:
-        out: list[m.Level] = []
-        eqf = {self.concept_code(c) for c in self.nodes(spec, "eqfLevel", path)}
-        for concept in self.nodes(spec, "educationLevel", path):
-            ident = concept.get("id")
-            iri = ident if isinstance(ident, str) else ""
-            scheme = self.first(concept, "inScheme", path)
-            scheme_iri = scheme.get("id", "") if scheme is not None else ""
-            label = self.texts(concept, "prefLabel")
-            description = label[0] if label else None
-            if scheme_iri == v.EQF_SCHEME and not iri.startswith(f"{v.SNB}/eqf/"):
-                out.append(m.Level("EQF", description, self.string(concept, "notation")))
-            elif iri.startswith(f"{v.SNB}/eqf/"):
-                value = iri.rsplit("/", 1)[-1]
-                eqf.discard(value)
-                out.append(m.Level("EQF", description, value))
-            elif isinstance(scheme_iri, str) and scheme_iri.startswith(f"{v.EMREX}:level-type:"):
-                notation = self.string(concept, "notation")
-                out.append(m.Level(scheme_iri.split(":", 3)[3], description, notation or None))
-            else:
-                out.append(
-                    m.Level(
-                        self.text(scheme, "prefLabel") or "other", description, self.concept_code(concept)
-                    )
-                )
-        out.extend(m.Level("EQF", None, value) for value in sorted(x for x in eqf if x))
-        for concept in self.nodes(spec, "nqfLevel", path):
-            label = self.texts(concept, "prefLabel")
-            out.append(m.Level("NQF", label[0] if label else None, self.concept_code(concept)))
-        return tuple(out)
-
-    # --- attachments ---------------------------------------------------------------------------------
-
-    def attachments(self) -> tuple[list[m.Attachment], dict[int, list[m.Attachment]]]:
-        top: list[m.Attachment] = []
-        by_report: dict[int, list[m.Attachment]] = {}
-        for i, media in enumerate(self.nodes(self.credential, "attachment", "")):
-            path = f"attachment[{i + 1}]"
-            ids, markers = self.identifiers(media, path)
-            content = self.string(media, "content")
-            kind = v.media_type(self.first(media, "contentType", path)) or "application/octet-stream"
-            self.get(media, "contentEncoding")
-            if content is None:
-                continue
-            lang = v.language_code(self.first(media, "language", path))
-            type_concept = self.first(media, "attachmentType", path)
-            type_name = self.string(type_concept, "notation")
-            att_type = next((t for t in m.AttachmentType if t.value == type_name), None)
-            attachment = m.Attachment(
-                identifiers=tuple(ids),
-                titles=self.texts(media, "title"),
-                type=att_type,
-                descriptions=self.texts(media, "description"),
-                contents=(m.LangText(f"data:{kind};base64,{content}", lang),),
-            )
-            report = next((int(x) for k, x in markers if k == MARK_REPORT and x.isdigit()), None)
-            (by_report.setdefault(report, []) if report else top).append(attachment)
-        return _merge_languages(top), {k: _merge_languages(a) for k, a in by_report.items()}
-
-
-@dataclass
-class _Report:
-    issuer: m.Issuer
-    los: list[m.LearningOpportunitySpecification] = field(default_factory=list)
-    issue_date: dt.datetime | None = None
-    schemes: dict[str, m.GradingScheme] = field(default_factory=dict)
-
-
-def _merge_languages(attachments: list[m.Attachment]) -> list[m.Attachment]:
-    """One ELMO attachment per ELM media object, except language variants of the same attachment."""
-    out: list[m.Attachment] = []
-    for attachment in attachments:
-        previous = out[-1] if out else None
-        if (
-            previous is not None
-            and attachment.identifiers
-            and previous.identifiers == attachment.identifiers
-            and previous.titles == attachment.titles
-            and previous.type == attachment.type
-        ):
-            out[-1] = m.Attachment(
-                previous.identifiers,
-                previous.titles,
-                previous.type,
-                previous.descriptions,
-                previous.contents + attachment.contents,
-            )
-        else:
-            out.append(attachment)
-    return out
-
-
-def _los_type(value: str) -> m.LosType | None:
-    return next((t for t in m.LosType if t.value.casefold() == value.casefold()), None)
-
-
-def _grouping(value: str) -> m.Grouping | None:
-    try:
-        typeref, idref, text = json.loads(value)
-    except (ValueError, TypeError):
-        return None
-    return m.Grouping(typeref, idref, text or "")
-
-
-def _iso(value: dt.date | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-def _date(value: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
-def _datetime(value: str) -> dt.datetime | None:
-    try:
-        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=dt.UTC)
-
-
-def _decimal(value: str | None) -> Decimal | None:
-    if value is None:
-        return None
-    try:
-        number = Decimal(value)
-    except InvalidOperation:
-        return None
-    return number if number.is_finite() else None

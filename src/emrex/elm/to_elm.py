@@ -13,14 +13,11 @@ within and across credentials, and cheap to make for documents with a thousand c
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -28,16 +25,33 @@ import orjson
 from emrex.elm import vocab as v
 from emrex.elm.converted import evidence_node
 from emrex.elm.errors import ConversionRefused
+from emrex.elm.node_builder import (
+    LOS_TYPE_SCHEME,
+    MARK_ATTACHMENT,
+    MARK_CREDIT_LEVEL,
+    MARK_CREDIT_SCHEME,
+    MARK_GROUPING,
+    MARK_REPORT,
+    UNDETERMINED,
+    day,
+    timestamp,
+)
+from emrex.elm.result_builder import ReportContext, ResultBuilder
 from emrex.elmo import model as m
-from emrex.elmo.errors import DataUriError
 
-UNDETERMINED = "und"  # ISO 639-2 for a text whose language ELMO does not give
-LOS_TYPE_SCHEME = "elmo:type:los"  # the DC4EU marker for the ELMO LOS type
-MARK_ATTACHMENT = "elmo:attachment"  # an LOI's reference to an attachment (internal id)
-MARK_GROUPING = "elmo:grouping"  # an LOI's grouping: "typeref", "idref" and text, JSON-encoded
-MARK_REPORT = "elmo:report"  # which report an attachment belongs to (1-based)
-MARK_CREDIT_LEVEL = "elmo:credit-level"
-MARK_CREDIT_SCHEME = "elmo:credit-scheme"
+__all__ = [
+    "LOS_TYPE_SCHEME",
+    "MARK_ATTACHMENT",
+    "MARK_CREDIT_LEVEL",
+    "MARK_CREDIT_SCHEME",
+    "MARK_GROUPING",
+    "MARK_REPORT",
+    "UNDETERMINED",
+    "ElmResult",
+    "Sealer",
+    "elmo_to_elm",
+]
+
 EVIDENCE_STATEMENT = (
     "Every claim inside this credential is to be construed as having been made by the indicated "
     "awarding body, who maintains sole responsibility for said claim. By applying its electronic seal, "
@@ -107,84 +121,7 @@ def elmo_to_elm(
     return builder.credential(elmo, sealer, original, issued, credential_id or f"urn:credential:{base}")
 
 
-def _timestamp(value: dt.datetime) -> str:
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC)
-        return value.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
-    return value.replace(microsecond=0).isoformat()
-
-
-def _day(value: dt.date) -> str:
-    return f"{value.isoformat()}T00:00:00"
-
-
-def _decimal(value: Decimal) -> str:
-    text = format(value, "f")
-    return "0" if text == "-0" else text
-
-
-class _Builder:
-    def __init__(self, base: str, display_language: str) -> None:
-        self.base = base
-        self.count = 0
-        self.warnings: list[str] = []
-        self.display_language = display_language
-        self.note_formats: dict[str, dict[str, Any]] = {}
-        self.status_concepts: dict[str, dict[str, Any]] = {}
-        self.credit_frameworks: dict[str, dict[str, Any]] = {}
-
-    def id(self, kind: str) -> str:
-        self.count += 1
-        return f"urn:epass:{kind}:{self.base}-{self.count}"
-
-    def warn(self, where: str, what: str) -> None:
-        self.warnings.append(f"{where}: {what}")
-
-    # --- texts ---------------------------------------------------------------------------------------
-
-    def texts(self, texts: Sequence[m.LangText], where: str) -> dict[str, str]:
-        out: dict[str, str] = {}
-        for text in texts:
-            lang = text.lang or UNDETERMINED
-            if lang in out:
-                self.warn(where, f"a second text in {lang!r} is dropped (ELM allows one per language)")
-                continue
-            out[lang] = text.text
-        return out
-
-    def note(self, text: str, fmt: str = "text/plain", lang: str = UNDETERMINED) -> dict[str, Any]:
-        node_format = self.note_formats.get(fmt)
-        if node_format is None:
-            node_format = {
-                "id": f"urn:emrex:note-format:{fmt}",
-                "type": "Concept",
-                "definition": {UNDETERMINED: v.NOTE_FORMAT},
-                "notation": fmt,
-            }
-            self.note_formats[fmt] = node_format
-        return {"id": self.id("note"), "type": "Note", "noteFormat": node_format, "noteLiteral": {lang: text}}
-
-    def identifiers(self, identifiers: Sequence[m.Identifier]) -> list[dict[str, Any]]:
-        return [self.identifier(i.type, i.value) for i in identifiers]
-
-    def identifier(self, scheme_name: str, notation: str) -> dict[str, Any]:
-        return {
-            "id": self.id("identifier"),
-            "type": "Identifier",
-            "schemeName": scheme_name,
-            "notation": notation,
-        }
-
-    def location(self, country: str | None, full_address: str | None, where: str) -> dict[str, Any] | None:
-        concept = v.country(country) if country else None
-        if concept is None:
-            self.warn(where, "has no country, which an ELM location requires; left out")
-            return None
-        address: dict[str, Any] = {"id": self.id("address"), "type": "Address", "countryCode": concept}
-        if full_address:
-            address["fullAddress"] = self.note(full_address)
-        return {"id": self.id("location"), "type": "Location", "address": address}
-
+class _Builder(ResultBuilder):
     # --- the credential ------------------------------------------------------------------------------
 
     def credential(
@@ -195,7 +132,7 @@ class _Builder:
         issued: dt.datetime | None,
         credential_id: str,
     ) -> ElmResult:
-        now = _timestamp(issued or dt.datetime.now(dt.UTC))
+        now = timestamp(issued or dt.datetime.now(dt.UTC))
         schemas = [{"id": v.GENERIC_FULL, "type": "ShaclValidator2017"}]
         cred: dict[str, Any] = {
             "@context": [v.VC_CONTEXT, v.EDC_CONTEXT],
@@ -273,9 +210,6 @@ class _Builder:
             org["homepage"] = self.web(sealer.homepage)
         return org
 
-    def web(self, url: str) -> dict[str, Any]:
-        return {"id": self.id("webResource"), "type": "WebResource", "contentURL": url}
-
     # --- the learner ---------------------------------------------------------------------------------
 
     def person(self, elmo: m.Elmo) -> dict[str, Any]:
@@ -286,7 +220,7 @@ class _Builder:
         if learner.family_name:
             person["familyName"] = {UNDETERMINED: learner.family_name}
         if learner.birth_date is not None:
-            person["dateOfBirth"] = _day(learner.birth_date)
+            person["dateOfBirth"] = day(learner.birth_date)
         citizenship = v.country(learner.citizenship) if learner.citizenship else None
         if citizenship is not None:
             person["citizenshipCountry"] = citizenship
@@ -336,7 +270,7 @@ class _Builder:
     def report(self, report: m.Report, number: int) -> list[dict[str, Any]]:
         where = f"report[{number}]"
         org = self.organisation(report.issuer, where)
-        context = _ReportContext(number, org, report, {})
+        context = ReportContext(number, org, report, {})
         if report.result_of_recognition:
             self.warn(f"{where}.resultOfRecognition", "ELMO 2.x data, not carried")
         used = {
@@ -368,7 +302,7 @@ class _Builder:
         return org
 
     def achievement(
-        self, los: m.LearningOpportunitySpecification, ctx: _ReportContext, where: str
+        self, los: m.LearningOpportunitySpecification, ctx: ReportContext, where: str
     ) -> dict[str, Any]:
         titles = self.texts(los.titles, f"{where}.title")
         node: dict[str, Any] = {
@@ -387,7 +321,7 @@ class _Builder:
             "awardingBody": ctx.org,
         }
         if ctx.report.issue_date is not None:
-            process["dateIssued"] = _timestamp(ctx.report.issue_date)
+            process["dateIssued"] = timestamp(ctx.report.issue_date)
         node["awardedBy"] = process
         if loi is not None:
             self.instance(loi, los, node, spec, process, titles, ctx, where)
@@ -443,7 +377,7 @@ class _Builder:
         spec: dict[str, Any],
         process: dict[str, Any],
         titles: dict[str, str],
-        ctx: _ReportContext,
+        ctx: ReportContext,
         where: str,
     ) -> None:
         where = f"{where}.loi"
@@ -458,15 +392,15 @@ class _Builder:
         if loi.start is not None or loi.date is not None:
             period: dict[str, Any] = {"id": self.id("period"), "type": "PeriodOfTime"}
             if loi.start is not None:
-                period["startDate"] = _day(loi.start)
+                period["startDate"] = day(loi.start)
             if loi.date is not None:
-                period["endDate"] = _day(loi.date)
+                period["endDate"] = day(loi.date)
             opportunity["temporal"] = period
         if loi.status is not None:
             opportunity["status"] = loi.status.value
         node["learningOpportunity"] = opportunity
         if loi.date is not None:
-            process["awardingDate"] = _day(loi.date)
+            process["awardingDate"] = day(loi.date)
         markers = [self.identifier(MARK_ATTACHMENT, ref) for ref in loi.attachment_refs]
         if loi.grouping is not None:
             g = loi.grouping
@@ -503,239 +437,3 @@ class _Builder:
             self.warn(f"{where}.extension", "has no ELM home")
         if loi.grading_scheme_external_id is not None:
             self.warn(f"{where}.gradingSchemeExternalId", "ELMO 2.x data, not carried")
-
-    def credits(self, credits: Sequence[m.Credit], where: str) -> list[dict[str, Any]]:
-        out = []
-        for credit in credits:
-            if credit.value is None:
-                self.warn(
-                    f"{where}.credit[{credit.scheme}]", "has no value, which an ELM credit point requires"
-                )
-                continue
-            framework = self.credit_frameworks.get(credit.scheme)
-            if framework is None:
-                if credit.is_ects:
-                    framework = v.concept(v.ECTS, v.CREDIT_SCHEME, "ECTS", "ECTS")
-                else:
-                    framework = v.concept(
-                        f"{v.EMREX}:credit-scheme:{credit.scheme}",
-                        f"{v.EMREX}:credit-scheme",
-                        notation=credit.scheme,
-                    )
-                self.credit_frameworks[credit.scheme] = framework
-            point: dict[str, Any] = {
-                "id": self.id("creditPoint"),
-                "type": "CreditPoint",
-                "framework": framework,
-                "point": _decimal(credit.value),
-            }
-            marks = []
-            if credit.level is not None:
-                marks.append(self.identifier(MARK_CREDIT_LEVEL, credit.level.value))
-            if credit.is_ects and credit.scheme != "ECTS":  # the concept has one notation: keep the spelling
-                marks.append(self.identifier(MARK_CREDIT_SCHEME, credit.scheme))
-            if marks:
-                point["identifier"] = marks
-            out.append(point)
-        return out
-
-    def levels(self, levels: Sequence[m.Level], spec: dict[str, Any], qualification: bool) -> None:
-        concepts = []
-        for level in levels:
-            eqf = level.type == "EQF" and level.value in {str(n) for n in range(1, 9)}
-            value = level.value or ""
-            if eqf and level.description is None:
-                concept = v.concept(f"{v.SNB}/eqf/{value}", v.EQF_SCHEME, notation=value)
-                if qualification:
-                    spec["eqfLevel"] = concept
-            else:
-                # a concept of our own, named by its description too: one concept, one label per language
-                described = level.description.text if level.description is not None else ""
-                digest = hashlib.sha256(described.encode()).hexdigest()[:12]
-                scheme = v.EQF_SCHEME if eqf else f"{v.EMREX}:level-type:{level.type}"
-                concept = v.concept(f"{v.EMREX}:level:{level.type}:{value}:{digest}", scheme, notation=value)
-                if level.description is not None:
-                    concept["prefLabel"] = {level.description.lang or UNDETERMINED: level.description.text}
-            concepts.append(concept)
-        if concepts:
-            spec["educationLevel"] = concepts
-
-    def activity(
-        self, loi: m.LearningOpportunityInstance, titles: dict[str, str], process: dict[str, Any]
-    ) -> dict[str, Any] | None:
-        term = loi.academic_term
-        if term is None and loi.language_of_instruction is None and loi.engagement_hours is None:
-            return None
-        activity: dict[str, Any] = {
-            "id": self.id("learningActivity"),
-            "type": "LearningActivity",
-            "title": titles,
-            "awardedBy": {"id": process["id"]},
-        }
-        if term is not None:
-            period: dict[str, Any] = {"id": self.id("period"), "type": "PeriodOfTime"}
-            if term.titles:
-                period["prefLabel"] = self.texts(term.titles, "academicTerm.title")
-            if term.start is not None:
-                period["startDate"] = _day(term.start)
-            if term.end is not None:
-                period["endDate"] = _day(term.end)
-            activity["temporal"] = period
-        if loi.language_of_instruction is not None or loi.engagement_hours is not None:
-            spec: dict[str, Any] = {
-                "id": self.id("learningActivitySpec"),
-                "type": "LearningActivitySpecification",
-                "title": titles,
-            }
-            if loi.language_of_instruction is not None:
-                spec["language"] = v.language(loi.language_of_instruction)
-            if loi.engagement_hours is not None:
-                spec["contactHour"] = _decimal(loi.engagement_hours)
-            activity["specifiedBy"] = spec
-        return activity
-
-    def assessment(
-        self,
-        loi: m.LearningOpportunityInstance,
-        titles: dict[str, str],
-        process: dict[str, Any],
-        spec: dict[str, Any],
-        where: str,
-    ) -> dict[str, Any]:
-        assert loi.result_label is not None
-        node: dict[str, Any] = {
-            "id": self.id("learningAssessment"),
-            "type": "LearningAssessment",
-            "title": titles,
-            "awardedBy": {"id": process["id"]},
-            "grade": self.note(loi.result_label),
-        }
-        if loi.date is not None:
-            node["dateIssued"] = _day(loi.date)
-        if loi.status is not None:
-            node["gradeStatus"] = self.grade_status(loi.status)
-        if "provenBy" in spec:
-            node["specifiedBy"] = spec["provenBy"]
-        if loi.shortened_grading is not None:
-            node["shortenedGrading"] = self.shortened(loi.shortened_grading, where)
-        if loi.result_distribution is not None:
-            node["resultDistribution"] = self.distribution(loi.result_distribution, where)
-        return node
-
-    def grade_status(self, status: m.LoiStatus) -> dict[str, Any]:
-        concept = self.status_concepts.get(status.value)
-        if concept is None:
-            iri = v.GRADE_PASS if status is m.LoiStatus.PASSED else f"{v.EMREX}:grade-status:{status.value}"
-            concept = v.concept(iri, v.GRADE_STATUS_SCHEME, v.LOI_STATUS_LABELS[status.value], status.value)
-            self.status_concepts[status.value] = concept
-        return concept
-
-    def grading_scheme(self, local_id: str, ctx: _ReportContext) -> dict[str, Any]:
-        node = ctx.schemes.get(local_id)
-        if node is None:
-            node = {
-                "id": self.id("gradingScheme"),
-                "type": "GradingScheme",
-                "title": {UNDETERMINED: local_id},
-                "identifier": [self.identifier("local", local_id)],
-            }
-            scheme = ctx.report.grading_scheme(local_id)
-            if scheme is not None and scheme.descriptions:
-                node["description"] = self.texts(
-                    scheme.descriptions, f"gradingScheme[{local_id}].description"
-                )
-            ctx.schemes[local_id] = node
-        return node
-
-    def shortened(self, grading: m.ShortenedGrading, where: str) -> dict[str, Any]:
-        values = (grading.percentage_lower, grading.percentage_equal, grading.percentage_higher)
-        if any(x != x.to_integral_value() for x in values):
-            self.warn(f"{where}.shortenedGrading", "ELM takes whole percentages; rounded")
-        lower, equal, higher = (int(x.to_integral_value()) for x in values)
-        return {
-            "id": self.id("shortenedGrading"),
-            "type": "ShortenedGrading",
-            "percentageLower": lower,
-            "percentageEqual": equal,
-            "percentageHigher": higher,
-        }
-
-    def distribution(self, dist: m.ResultDistribution, where: str) -> dict[str, Any]:
-        node: dict[str, Any] = {"id": self.id("resultDistribution"), "type": "ResultDistribution"}
-        categories = []
-        for category in dist.categories:
-            if category.count < 1:
-                self.warn(
-                    f"{where}.resultDistribution",
-                    f"category {category.label!r} with no students left out (ELM counts from 1)",
-                )
-                continue
-            categories.append(
-                {
-                    "id": self.id("resultCategory"),
-                    "type": "ResultCategory",
-                    "label": category.label,
-                    "count": category.count,
-                }
-            )
-        if categories:
-            node["resultCategory"] = categories
-        if dist.descriptions:
-            node["description"] = self.texts(dist.descriptions, f"{where}.resultDistribution.description")
-        return node
-
-    # --- attachments ---------------------------------------------------------------------------------
-
-    def attachments(self, elmo: m.Elmo) -> list[dict[str, Any]]:
-        out = [self.attachment(a, None, f"attachment[{i}]") for i, a in enumerate(elmo.attachments, 1)]
-        for r, report in enumerate(elmo.reports, 1):
-            out += [
-                self.attachment(a, r, f"report[{r}].attachment[{i}]")
-                for i, a in enumerate(report.attachments, 1)
-            ]
-        return [a for node in out for a in node]
-
-    def attachment(self, attachment: m.Attachment, report: int | None, where: str) -> list[dict[str, Any]]:
-        nodes = []
-        for c, content in enumerate(attachment.contents):
-            try:
-                media_type, raw = attachment.payload(c)
-            except DataUriError as exc:
-                self.warn(where, f"content {c + 1} left out: {exc}")
-                continue
-            identifiers = [self.identifier(i.type, i.value) for i in attachment.identifiers]
-            if report is not None:
-                identifiers.append(self.identifier(MARK_REPORT, str(report)))
-            node: dict[str, Any] = {
-                "id": self.id("mediaObject"),
-                "type": "MediaObject",
-                "content": base64.b64encode(raw).decode("ascii"),
-                "contentEncoding": v.concept(v.BASE64, v.ENCODING_SCHEME, "base64"),
-                "contentType": v.file_type(media_type),
-            }
-            if identifiers:
-                node["identifier"] = identifiers
-            if attachment.titles:
-                node["title"] = self.texts(attachment.titles, f"{where}.title")
-            if attachment.descriptions:
-                node["description"] = self.texts(attachment.descriptions, f"{where}.description")
-            if attachment.type is not None:
-                node["attachmentType"] = v.concept(
-                    f"{v.EMREX}:attachment-type:{attachment.type.value.replace(' ', '-')}",
-                    f"{v.EMREX}:attachment-type",
-                    notation=attachment.type.value,
-                )
-            if content.lang:
-                node["language"] = v.language(content.lang)
-            nodes.append(node)
-        if attachment.extension is not None:
-            self.warn(f"{where}.extension", "has no ELM home")
-        return nodes
-
-
-@dataclass
-class _ReportContext:
-    number: int
-    org: dict[str, Any]
-    report: m.Report
-    schemes: dict[str, dict[str, Any]]
