@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from emrex.emc.wallet_import import PAGE_PATH, WalletImport, WalletImportError
+from emrex.wallet.urls import at_wallet
 from emrex.web import current_language, render
 from emrex.web.auth import Person, require_person
 from emrex.web.wallet import verifier_router
@@ -72,10 +73,18 @@ def wallet_pages(importer: WalletImport) -> APIRouter:
         context: dict[str, object] = {"refused": outcome.reason, "refresh": None}
         if outcome.status == "pending":
             link = importer.link(session_id)
-            context.update(link=link, qr=qr_svg(link), refresh=REFRESH_SECONDS)
+            context.update(
+                link=link, qr=qr_svg(link), refresh=REFRESH_SECONDS, web_wallet=_web_wallet(importer, link)
+            )
         return render(request, "emc/wallet_import.html", context, headers={"Cache-Control": "no-store"})
 
     return router
+
+
+def _web_wallet(importer: WalletImport, link: str) -> str | None:
+    """The request at the web wallet ``emc.wallet_import.web_wallet_url`` names, if any."""
+    settings = importer.service.settings.wallet_import
+    return at_wallet(link, settings.web_wallet_url) if settings and settings.web_wallet_url else None
 
 
 def _problem(request: Request, error: WalletImportError) -> Response:
