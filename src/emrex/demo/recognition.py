@@ -151,7 +151,9 @@ def _decided_case(service: Service, transfer_id: int, when: dt.datetime, day: dt
         add("PHIL210", "FI1101"),
         lambda s, v: cases.save_motivation(s, student, case_id, v, _MOTIVATION, when),
         lambda s, v: cases.submit(s, student, case_id, v, prefix, when + day),
-        lambda s, v: cases.send_to_expert(s, staff, case_id, v, "Dr Anders Holm, Philosophy", when + 3 * day),
+        lambda s, v: cases.send_to_expert(
+            s, staff, case_id, v, "Dr Anders Holm, Philosophy", when + 3 * day
+        ),
         lambda s, v: cases.record_statement(s, staff, case_id, v, _STATEMENT, when + 8 * day),
         lambda s, v: cases.decide(s, staff, case_id, v, _decisions(s, case_id), when + 10 * day),
     ]
