@@ -204,3 +204,39 @@ def test_the_configuration_is_checked(
     wrong = {**tables["wallet_import"], "cert_file": tables["wallet_import"]["trust"][0]}
     with pytest.raises(WalletImportError, match="wallet_import"):
         make_emc(make_settings(wallet_import=wrong))
+
+
+def test_a_web_wallet_is_offered_the_same_request(
+    make_emc: Callable[..., TestClient], make_settings: Callable[..., EmcSettings], net: WalletNet
+) -> None:
+    tables = net.tables()
+    tables["wallet_import"]["web_wallet_url"] = "https://wallet.example/vp/authorize"
+    client = make_emc(make_settings(**tables), wallet_status_fetch=net.status_fetch)
+    login(client)
+    page_path, link = start_import(client)
+    page = client.get(page_path).text
+    web = re.search(r'href="(https://wallet\.example/[^"]+)"', page)
+    assert web and "Open in my web wallet" in page
+    query = link.split("?", 1)[1]
+    assert web.group(1).replace("&amp;", "&") == "https://wallet.example/vp/authorize?" + query
+    assert "Öppna i min webbplånbok" in client.get(page_path + "?lang=sv").text
+
+
+def test_without_a_web_wallet_only_the_wallet_scheme_is_linked(wallet_emc: TestClient) -> None:
+    login(wallet_emc)
+    page_path, _ = start_import(wallet_emc)
+    page = wallet_emc.get(page_path).text
+    assert "Open in my web wallet" not in page and "openid4vp://" in page
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://wallet.example/vp", "https://wallet.example/vp?x=1", "https://wallet.example/vp#f", "ftp://w/"],
+)
+def test_a_web_wallet_url_must_be_https_without_query(
+    make_settings: Callable[..., EmcSettings], net: WalletNet, url: str
+) -> None:
+    tables = net.tables()
+    tables["wallet_import"]["web_wallet_url"] = url
+    with pytest.raises(EmcConfigError, match=r"^emc\.wallet_import\.web_wallet_url: expected an https URL"):
+        make_settings(**tables)
