@@ -107,9 +107,19 @@ def test_a_presentation_post_is_bounded(wallet: TestClient) -> None:
         "/present", data={"csrf_token": token, "link": request, "some": "1", "course": "x"}
     )
     assert bad_course.status_code == 400 and "not readable" in bad_course.text
+    superscript = {"csrf_token": token, "link": request, "some": "1", "course": "²"}
+    assert wallet.post("/present", data=superscript).status_code == 400  # a digit to isdigit, not to int
     none_ticked = wallet.post("/present", data={"csrf_token": token, "link": request, "some": "1"})
     assert none_ticked.status_code == 400 and "Tick at least one course" in none_ticked.text
     unreachable = wallet.post("/present", data={"csrf_token": token, "link": request})
     assert unreachable.status_code == 409 and "did not go through" in unreachable.text
     offer = wallet.post("/present", data={"csrf_token": token, "link": OFFER})
     assert offer.status_code == 400
+
+
+def test_a_damaged_credential_file_is_said_not_a_crash(wallet: TestClient, tmp_path: Path) -> None:
+    folder = tmp_path / "wallet" / "credentials"
+    folder.mkdir(parents=True)
+    (folder / "1-broken.json").write_text("{not json")
+    page = wallet.get("/")
+    assert page.status_code == 500 and "folder cannot be read: " in page.text

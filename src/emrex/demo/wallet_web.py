@@ -18,9 +18,9 @@ those of every service (``emrex.web.create_web_app``); English only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -48,6 +48,7 @@ MAX_LINK = 4000  # a link by reference is a few hundred characters
 MAX_CODE = 32
 MAX_COURSES = 2000
 TIMEOUT = 15.0
+T = TypeVar("T")
 # What a presentation discloses, in words, by claim path (other paths are shown as they are).
 CLAIM_WORDS: dict[ClaimPath, str] = {
     (*SUBJECT, "givenName"): "your given names",
@@ -88,8 +89,12 @@ def create_wallet_app(
 
 def _routes(app: FastAPI, holder: Holder) -> None:
     @app.get("/", name="wallet_home")
-    def home(request: Request) -> Response:
-        return render(request, "wallet/home.html", {"held": holder.credentials()})
+    async def home(request: Request) -> Response:
+        try:
+            held = await _call(holder.credentials)
+        except WalletError as error:
+            return _problem(request, f"The wallet's folder cannot be read: {error}", 500)
+        return render(request, "wallet/home.html", {"held": held})
 
     @app.get("/offer", name="wallet_offer")
     def offer(request: Request) -> Response:
@@ -108,7 +113,7 @@ def _routes(app: FastAPI, holder: Holder) -> None:
         if len(link) > MAX_LINK or len(tx_code) > MAX_CODE or not link.startswith(OFFER_SCHEME):
             return _problem(request, "This is not a credential offer link of usable length.", 400)
         try:
-            held = await run_in_threadpool(holder.accept_offer, link, tx_code.strip() or None)
+            held = await _call(lambda: holder.accept_offer(link, tx_code.strip() or None))
         except WalletError as error:
             context = {"link": link, "issuer": _offer_host(link), "error": str(error)}
             return render(request, "wallet/offer.html", context, status_code=409)
@@ -119,7 +124,7 @@ def _routes(app: FastAPI, holder: Holder) -> None:
     async def ask(request: Request) -> Response:
         try:
             link = _link(request, REQUEST_SCHEME, "request_uri")
-            asked = await run_in_threadpool(holder.ask, link)
+            asked = await _call(lambda: holder.ask(link))
         except Problem as problem:
             return _problem(request, str(problem), 400)
         except WalletError as error:
@@ -133,21 +138,30 @@ def _routes(app: FastAPI, holder: Holder) -> None:
         courses = [str(v) for v in form.getlist("course")]
         if len(link) > MAX_LINK or len(credential) > 64 or not link.startswith(REQUEST_SCHEME):
             return _problem(request, "This is not a presentation request link of usable length.", 400)
-        if not all(c.isdigit() and len(c) < 6 for c in courses):
+        if not all(c.isascii() and c.isdigit() and len(c) < 6 for c in courses):
             return _problem(request, "The ticked courses are not readable.", 400)
         picked = [int(c) for c in courses] if form.get("some") else None
         if picked == []:
             return _problem(request, "Tick at least one course to present, or go back.", 400)
         try:
-            done = await run_in_threadpool(
-                lambda: holder.present(link, courses=picked, credential=credential or None)
-            )
+            done = await _call(lambda: holder.present(link, courses=picked, credential=credential or None))
         except WalletError as error:
             return _problem(request, f"The presentation did not go through: {error}", 409)
         if done.redirect_uri and _http(done.redirect_uri):
             return RedirectResponse(done.redirect_uri, status_code=303)  # the verifier's page goes on
         flash(request, f"Presented to {done.verifier}.", "success")
         return RedirectResponse("/", status_code=303)
+
+
+async def _call(action: Callable[[], T]) -> T:
+    """``action`` (the holder's HTTP exchanges) off the event loop; an answer of an unexpected shape
+    from the other side becomes a WalletError that says so, like the holder's own refusals."""
+    try:
+        return await run_in_threadpool(action)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+        raise WalletError(
+            f"the other side answered in a form the protocol does not describe ({type(error).__name__})"
+        ) from None
 
 
 def _link(request: Request, scheme: str, marker: str) -> str:
