@@ -51,12 +51,20 @@ def test_without_the_table_the_start_page_offers_no_wallet(emc: TestClient) -> N
     assert emc.post("/wallet-import/start").status_code in (403, 404)
 
 
-def test_the_request_page_shows_a_qr_code_and_a_link_and_refreshes(wallet_emc: TestClient) -> None:
+def test_the_request_page_shows_a_qr_code_and_a_link_and_waits_without_refreshing(
+    wallet_emc: TestClient,
+) -> None:
     login(wallet_emc)
     page_path, link = start_import(wallet_emc)
     page = wallet_emc.get(page_path).text
     assert "<svg" in page and 'class="qr"' in page
-    assert '<meta http-equiv="refresh" content="4">' in page
+    # No timed refresh (it disturbs screen readers): a script asks the status address, "Check now" without.
+    assert 'http-equiv="refresh"' not in page
+    assert '<script src="/static/emrex-wallet-wait.js">' in page
+    assert f'data-emrex-wallet-status="{page_path}/status" data-emrex-interval="4000"' in page
+    assert wallet_emc.get("/static/emrex-wallet-wait.js").status_code == 200
+    status = wallet_emc.get(page_path + "/status")
+    assert status.json() == {"pending": True} and status.headers["cache-control"] == "no-store"
     assert link.startswith("openid4vp://?client_id=x509_san_dns%3Aemc.example.org&request_uri=")
     with database_of(wallet_emc).session(readonly=True) as s:
         row = s.scalars(select(WalletRequestRow)).one()
@@ -102,6 +110,22 @@ def test_a_presented_credential_becomes_a_transfer_from_the_wallet(
     assert len(_transfers(wallet_emc)) == 1
     page = wallet_emc.get(shown.headers["location"]).text
     assert "Nordvik University wallet issuer" in page and "Import these results" in page
+
+
+def test_the_status_says_when_the_answer_is_there_and_only_to_its_student(
+    make_emc: Callable[..., TestClient], wallet_emc: TestClient, net: WalletNet, keys: Keys, tmp_path: Path
+) -> None:
+    login(wallet_emc)
+    wallet = net.wallet(tmp_path / "phone", wallet_emc)
+    held = wallet.receive(converted_elm(keys))
+    page_path, link = start_import(wallet_emc)
+    intruder = make_emc(wallet_emc.app.state.emc_service.settings)
+    login(intruder, "bo")
+    assert intruder.get(page_path + "/status").status_code == 404
+    wallet.holder().present(link, credential=held.id)
+    assert wallet_emc.get(page_path + "/status").json() == {"pending": False}
+    assert wallet_emc.get(page_path, follow_redirects=False).status_code == 303  # to the transfer
+    assert wallet_emc.get("/wallet-import/no-such-request/status").status_code == 404
 
 
 def test_another_students_request_is_not_shown_nor_taken(
@@ -204,3 +228,39 @@ def test_the_configuration_is_checked(
     wrong = {**tables["wallet_import"], "cert_file": tables["wallet_import"]["trust"][0]}
     with pytest.raises(WalletImportError, match="wallet_import"):
         make_emc(make_settings(wallet_import=wrong))
+
+
+def test_a_web_wallet_is_offered_the_same_request(
+    make_emc: Callable[..., TestClient], make_settings: Callable[..., EmcSettings], net: WalletNet
+) -> None:
+    tables = net.tables()
+    tables["wallet_import"]["web_wallet_url"] = "https://wallet.example/vp/authorize"
+    client = make_emc(make_settings(**tables), wallet_status_fetch=net.status_fetch)
+    login(client)
+    page_path, link = start_import(client)
+    page = client.get(page_path).text
+    web = re.search(r'href="(https://wallet\.example/[^"]+)"', page)
+    assert web and "Open in my web wallet" in page
+    query = link.split("?", 1)[1]
+    assert web.group(1).replace("&amp;", "&") == "https://wallet.example/vp/authorize?" + query
+    assert "Öppna i min webbplånbok" in client.get(page_path + "?lang=sv").text
+
+
+def test_without_a_web_wallet_only_the_wallet_scheme_is_linked(wallet_emc: TestClient) -> None:
+    login(wallet_emc)
+    page_path, _ = start_import(wallet_emc)
+    page = wallet_emc.get(page_path).text
+    assert "Open in my web wallet" not in page and "openid4vp://" in page
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://wallet.example/vp", "https://wallet.example/vp?x=1", "https://wallet.example/vp#f", "ftp://w/"],
+)
+def test_a_web_wallet_url_must_be_https_without_query(
+    make_settings: Callable[..., EmcSettings], net: WalletNet, url: str
+) -> None:
+    tables = net.tables()
+    tables["wallet_import"]["web_wallet_url"] = url
+    with pytest.raises(EmcConfigError, match=r"^emc\.wallet_import\.web_wallet_url: expected an https URL"):
+        make_settings(**tables)

@@ -203,3 +203,28 @@ def test_the_wallet_certificate_must_name_the_organisation(
         make_emc(make_settings(wallet={**table, "key_file": str(tmp_path / "none.pem")}))
     with pytest.raises(EmcConfigError, match=r"emc\.wallet\.cert_file: missing"):
         make_settings(wallet={"key_file": "k.pem"})
+
+
+def test_the_offer_links_a_web_wallet_when_one_is_configured(
+    make_emc: Callable[..., TestClient],
+    make_settings: Callable[..., EmcSettings],
+    keys: Keys,
+    seal_keys: SealKeys,
+    tmp_path: Path,
+) -> None:
+    table = {**wallet_table(tmp_path, seal_keys), "web_wallet_url": "https://wallet.example/offer"}
+    student = make_emc(make_settings(wallet=table))
+    transfer_id = imported_transfer(student, keys)
+    response = offer_page(student, transfer_id, scope="all")
+    link, _ = offer_of(response.text)
+    web = re.search(r'href="(https://wallet\.example/offer\?[^"]+)"', response.text)
+    assert web and "Open in my web wallet" in response.text
+    assert web.group(1).replace("&amp;", "&") == "https://wallet.example/offer?" + link.split("?", 1)[1]
+
+
+def test_without_a_web_wallet_the_offer_links_only_the_wallet_scheme(
+    make_emc: Callable[..., TestClient], issuing: EmcSettings, keys: Keys
+) -> None:
+    student = make_emc(issuing)
+    response = offer_page(student, imported_transfer(student, keys), scope="all")
+    assert "Open in my web wallet" not in response.text and "openid-credential-offer://" in response.text

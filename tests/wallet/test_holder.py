@@ -13,6 +13,7 @@ from emrex.trust.ca import make_ca
 from emrex.wallet import HolderError, TrustAnchors, UntrustedIssuer
 from emrex.wallet.holder import Holder
 from emrex.wallet.jose import Json
+from emrex.wallet.typemeta import COURSES, SUBJECT
 from tests.wallet.conftest import Live, Pki
 
 
@@ -67,6 +68,28 @@ def test_present_all_and_then_only_one_course(
     holder.present(one.link, courses=[2])
     subject = live.verifier.result(one.session_id).result["elm"]["credentialSubject"]  # type: ignore[union-attr,index]
     assert [c["title"]["en"] for c in subject["hasClaim"]] == ["Trade in the west"]
+
+
+def test_asking_shows_the_verifier_and_what_each_credential_would_disclose_and_sends_nothing(
+    live: Live, hierarchy_elm: Json, uio_elm: Json, pki: Pki, tmp_path: Path
+) -> None:
+    holder = Holder(tmp_path, verifier_anchors=pki.anchors)
+    request = live.verifier.start()
+    assert holder.ask(request.link).matches == ()  # nothing held yet
+    for elm in (hierarchy_elm, uio_elm):
+        offer = live.issuer.create_offer(elm, subject_ref="t")
+        holder.accept_offer(offer.link, offer.tx_code)
+    asked = holder.ask(request.link)
+    assert asked.client_id == "x509_san_dns:localhost" and asked.verifier
+    assert {held.id for held, _ in asked.matches} == {c.id for c in holder.credentials()}
+    for _, paths in asked.matches:
+        assert COURSES in paths and (*SUBJECT, "familyName") in paths
+    result = live.verifier.result(request.session_id)
+    assert result is not None and result.status == "pending"  # asking answered nothing
+    holder.present(request.link, credential=asked.matches[0][0].id, courses=[0])
+    assert live.verifier.result(request.session_id).status == "verified"  # type: ignore[union-attr]
+    with pytest.raises(HolderError, match="x509_san_dns"):
+        holder.ask("openid4vp://?client_id=redirect_uri%3Ahttps%3A%2F%2Fx&request_uri=https%3A%2F%2Fx")
 
 
 def test_presenting_with_nothing_held_or_a_foreign_link(live: Live, tmp_path: Path) -> None:

@@ -246,6 +246,9 @@ EMC = Service(
                     ),
                     "trust": S("list", "CA certificates of the credential issuers accepted (PEM files)", []),
                     "name": S("text", "the name wallets show for the EMC", ""),
+                    "web_wallet_url": S(
+                        "url", "a web wallet's authorization endpoint: the request page links there too", ""
+                    ),
                 },
                 optional=True,
             ),
@@ -255,6 +258,9 @@ EMC = Service(
                     "key_file": S("path", "the key that signs wallet credentials (PEM, EC P-256 or RSA)"),
                     "cert_file": S("path", "its certificate (PEM; O, C, organizationIdentifier), then CAs"),
                     "name": S("text", "the issuer's name shown in wallets (default: the title)", ""),
+                    "web_wallet_url": S(
+                        "url", "a web wallet's credential offer endpoint: the offer page links there too", ""
+                    ),
                 },
                 optional=True,
             ),

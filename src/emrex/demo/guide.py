@@ -10,9 +10,10 @@ from typing import Any
 from emrex.demo.ewp import HOST_PLAN as EWP_HOST_PLAN
 from emrex.demo.ewp import facts as ewp_facts
 from emrex.demo.folder import DataFolder
-from emrex.demo.network import COUNTRIES, EMC, EMPS, PASSWORD, EmpPlan
+from emrex.demo.network import ADMISSIONS, COUNTRIES, EMC, EMPS, PASSWORD, EmpPlan
 from emrex.demo.oots import PROVIDER_ACRONYM
 from emrex.demo.services import Addresses
+from emrex.demo.wallet import wallet_folder
 
 RETURN_PATH = "/emrex/return"
 
@@ -64,6 +65,20 @@ def facts(addresses: Addresses, data_dir: Path, api_token: str) -> dict[str, Any
             "simulated": "the eDelivery network (AS4 security, receipts, discovery) and the Common Services",
         },
         "ewp": ewp_facts(folder, addresses.registry, addresses.emp(EMPS.index(EWP_HOST_PLAN))),
+        "admissions": {
+            "url": addresses.admissions,
+            "title": ADMISSIONS.title,
+            "institution": ADMISSIONS.institution,
+            "accounts": [a.public() for a in ADMISSIONS.accounts],
+            "config": str(folder.root / ADMISSIONS.folder / "emc.toml"),
+        },
+        "wallet": {
+            "url": addresses.wallet,
+            "offer_endpoint": addresses.wallet + "offer",
+            "request_endpoint": addresses.wallet + "present",
+            "folder": str(wallet_folder(folder)),
+            "simulated": "a wallet for the demo (emrex.wallet.holder behind a web page), not an EUDI wallet",
+        },
         "data_dir": str(data_dir.resolve()),
         "pid": os.getpid(),
     }
@@ -103,6 +118,9 @@ def text(content: dict[str, Any]) -> str:
     lines += [
         f"  OOTS requester (demo)   {content['oots']['requester']}   admissions portal asking through OOTS",
         f"  OOTS access point       {content['oots']['access_point']}   simulated eDelivery",
+        f"  Second EMC              {content['admissions']['url']}   {content['admissions']['institution']}"
+        " (imports from wallets)",
+        f"  Demo wallet (simulated) {content['wallet']['url']}   not a real EU Digital Identity wallet",
         f"  Registry (EMREG JSON)   {content['registry']['url']}",
         "",
         f"Every password is '{PASSWORD}'. Try one transfer:",
@@ -120,12 +138,18 @@ def text(content: dict[str, Any]) -> str:
         f"{content['ewp']['mobility']['omobility_id']}) at {emc['url'].rstrip('/')}/staff/ewp.",
         "  Credit recognition: with imported results, 'chloe' applies at /recognition (a decided case",
         "  is there already); 'staff' handles the cases at /staff/recognition.",
+        "  Wallet: as 'chloe' at the EMC, open imported results, 'Add to my wallet', 'Open in my web",
+        "  wallet', enter the transaction code. Then log in as 'chloe' at the second EMC",
+        f"  ({content['admissions']['url']}), 'Import from my wallet', 'Open in my web wallet', tick the",
+        "  courses, present: it checks the credential and shows the results, vouched for by Lindholm.",
         f"  OOTS (EU Once-Only): open {content['oots']['requester']} (an admissions portal), ask for",
         "  eleni's transcript, log in at Olympos as 'eleni', agree: the portal shows the evidence.",
         "",
         "Accounts at the EMC:",
     ]
     lines += [f"  {a['username']:<8} {a['purpose']}" for a in emc["accounts"]]
+    lines.append(f"Accounts at the second EMC ({content['admissions']['institution']}):")
+    lines += [f"  {a['username']:<8} {a['purpose']}" for a in content["admissions"]["accounts"]]
     for emp in content["emps"]:
         via = " (log in at the demo SAML identity provider)" if "saml_idp_metadata" in emp else ""
         lines.append(f"Accounts at {emp['acronym']} ({emp['country_name']}){via}:")

@@ -82,6 +82,7 @@ class EmcPlan:
     country: str = "SE"
     # The organizationIdentifier of its EDC seal certificate (ETSI form; a made-up register entry).
     seal_id: str = "NTRSE-2021009999"
+    folder: str = "emc"  # in the data folder
 
 
 def _ids(**values: str) -> MappingProxyType[str, str]:
@@ -188,6 +189,26 @@ EMC = EmcPlan(
             "cases (/staff/recognition)",
             "Karin", "Registrar",
         ),
+    ),
+)  # fmt: skip
+
+
+# A second home institution, where chloe applies for a master's programme: the place her wallet is for.
+# It imports from wallets only what Lindholm (or any issuer of the demo CA) vouched for.
+ADMISSIONS = EmcPlan(
+    title="Sundby University – master's admissions (demo)",
+    institution="Sundby University",
+    folder="emc-sundby",
+    seal_id="NTRSE-2021008888",
+    accounts=(
+        Account(
+            "chloe", "student",
+            "Apply with results from your wallet: 'Import from my wallet' (issued at Lindholm, where they "
+            "were imported)",
+            "Chloé Åsa", "Lindqvist Núñez", CHLOE_BIRTH,
+        ),
+        Account("staff", "staff", "Staff: the applicants' transfers and where they came from (/staff)",
+                "Lars", "Admissions"),
     ),
 )  # fmt: skip
 

@@ -1,10 +1,12 @@
 """Building the demo's services from its data folder: the registry, the EMPs and the EMC.
 
 Addresses: the registry at port-base, the EMC at port-base+1, the EMPs from port-base+2 on, then the demo
-SAML identity provider, the OOTS access point and the OOTS evidence requester (``emrex.demo.oots``),
-all bound to the loopback interface. The EMC is reached as ``localhost`` and the EMPs as
-``127.0.0.1``: browsers keep cookies per host name, not per port, and the services' session cookies
-share one name, so the student's EMC login would otherwise be overwritten by the EMP's session cookie.
+SAML identity provider, the OOTS access point, the OOTS evidence requester (``emrex.demo.oots``), the
+demo wallet (``emrex.demo.wallet_web``) and a second EMC (Sundby University, where a student presents
+from the wallet), all bound to the loopback interface. The EMC is reached as
+``localhost`` and the EMPs as ``127.0.0.1``: browsers keep cookies per host name, not per port, and the
+services' session cookies share one name, so the student's EMC login would otherwise be overwritten by
+the EMP's session cookie.
 """
 
 from __future__ import annotations
@@ -26,11 +28,14 @@ from emrex.demo.ewp import emc_table, ewp_keys, write_manifests
 from emrex.demo.ewp import emp_table as ewp_emp_table
 from emrex.demo.federation import emp_login, federation_keys, idp_app
 from emrex.demo.folder import SEED_STAMP, DataFolder, DemoCa, DemoError, emp_key, key_pair, seed_once
-from emrex.demo.network import COUNTRIES, EMC, EMPS, Account, EmpPlan, seed_bytes
+from emrex.demo.network import ADMISSIONS, COUNTRIES, EMC, EMPS, Account, EmcPlan, EmpPlan, seed_bytes
 from emrex.demo.oots import OOTS_SEAL_ID, PROVIDER_ACRONYM, access_point_app, requester_app
 from emrex.demo.oots import emp_table as oots_emp_table
 from emrex.demo.recognition import KYKLADES, seed
 from emrex.demo.recognition import SETTINGS as RECOGNITION
+from emrex.demo.wallet import WALLET_DB, wallet_folder
+from emrex.demo.wallet import emc_tables as wallet_tables
+from emrex.demo.wallet_web import create_wallet_app
 from emrex.emc.app import create_emc_app
 from emrex.emc.config import hash_token
 from emrex.emc.config import load_settings as load_emc_settings
@@ -77,7 +82,7 @@ class Addresses:
 
     @property
     def count(self) -> int:
-        return 5 + len(EMPS)
+        return 7 + len(EMPS)
 
     @property
     def registry(self) -> str:
@@ -105,6 +110,8 @@ class Addresses:
             *emps,
             idp,
             *oots,
+            ("demo wallet", EMP_HOST, self.port_base + 5 + len(EMPS)),
+            ("EMC Sundby", EMC_HOST, self.port_base + 6 + len(EMPS)),
         ]
 
     @property
@@ -119,6 +126,16 @@ class Addresses:
     def oots_requester(self) -> str:
         """The demo's OOTS evidence requester: an admissions portal."""
         return f"http://{EMP_HOST}:{self.port_base + 4 + len(EMPS)}/"
+
+    @property
+    def wallet(self) -> str:
+        """The demo wallet (simulated): a web page over ``emrex.wallet.holder``."""
+        return f"http://{EMP_HOST}:{self.port_base + 5 + len(EMPS)}/"
+
+    @property
+    def admissions(self) -> str:
+        """The second EMC (Sundby University), where the wallet's results are presented."""
+        return f"http://{EMC_HOST}:{self.port_base + 6 + len(EMPS)}/"
 
     def emp(self, index: int) -> str:
         return f"http://{EMP_HOST}:{self.port_base + 2 + index}/"
@@ -154,8 +171,11 @@ def build_services(folder: DataFolder, addresses: Addresses) -> list[Service]:
     databases = _Databases()
     try:
         apps = [_registry_app(folder, addresses, [cert for _, cert in keys], manifests)]
+        wallet = wallet_tables(folder, ca, EMC, EMC_HOST, addresses.wallet, issuing=True)
         apps.append(
-            _emc_app(folder, addresses, databases, password_hash, ca, emc_table(ewp, addresses.registry))
+            _emc_app(
+                folder, addresses, databases, password_hash, ca, emc_table(ewp, addresses.registry), wallet
+            )
         )
         for index, (plan, (key, cert)) in enumerate(zip(EMPS, keys, strict=True)):
             login = (
@@ -178,6 +198,9 @@ def build_services(folder: DataFolder, addresses: Addresses) -> list[Service]:
         apps.append(
             requester_app(addresses.oots_requester, addresses.oots_access_point, seal_trust=(ca.certificate,))
         )
+        apps.append(_wallet_app(folder, addresses, databases, ca))
+        admissions = wallet_tables(folder, ca, ADMISSIONS, EMC_HOST, addresses.wallet, issuing=False)
+        apps.append(_admissions_app(folder, addresses, databases, password_hash, admissions))
         _checked(lambda: _seed_recognition(folder, addresses, apps[1], keys))
     finally:
         databases.close()
@@ -326,6 +349,7 @@ def _emc_app(
     password_hash: Callable[[Account], str],
     ca: DemoCa,
     ewp: dict[str, Any] | None = None,
+    wallet: dict[str, Any] | None = None,
 ) -> Any:
     folder.emc_dir.mkdir(parents=True, exist_ok=True)
     seal_key, seal_cert = key_pair(
@@ -333,18 +357,7 @@ def _emc_app(
         EMC.seal_id,
     )  # fmt: skip
     mapping = {
-        "base_url": addresses.emc.rstrip("/"),
-        "title": EMC.title,
-        "database_url": f"sqlite:///{(folder.emc_dir / 'emc.db').resolve()}",
-        # Plain http for itself and, in its Content-Security-Policy form-action, towards the EMPs.
-        "dev_http_hosts": [EMC_HOST, EMP_HOST],
-        # Read at each page (no cache folder): the demo's registry is on this machine.
-        "registry": {"sources": [addresses.registry_list], "max_age_minutes": 1, "timeout_seconds": 5},
-        "login": {
-            "method": "demo",
-            "production": False,
-            "demo": {"accounts": [a.login_table(password_hash(a)) for a in EMC.accounts]},
-        },
+        **_emc_basics(EMC, folder.emc_dir, addresses.emc, addresses, password_hash),
         # The SIS API with a token of this data folder (demo.json names it), and a retention to purge.
         "api": {"token_hashes": [hash_token(api_token(folder.emc_dir))]},
         "retention": {"raw_days": 30},
@@ -359,13 +372,69 @@ def _emc_app(
             "issuer_id": EMC.seal_id,
         },
         "verification": {"seal_trust": [str(folder.ca_dir / CA_CERT)]},
+        # Add to my wallet and Import from my wallet, with demo keys, linked to the demo wallet.
+        **(wallet or {}),
     }
+    return _emc_from(EMC, folder.emc_dir, mapping, databases, None)  # EMREX_EMC_* variables apply
+
+
+def _admissions_app(
+    folder: DataFolder,
+    addresses: Addresses,
+    databases: _Databases,
+    password_hash: Callable[[Account], str],
+    wallet: dict[str, Any],
+) -> Any:
+    """The second EMC (Sundby University): where chloe imports from her wallet what Lindholm issued."""
+    directory = folder.root / ADMISSIONS.folder
+    directory.mkdir(parents=True, exist_ok=True)
+    mapping = {**_emc_basics(ADMISSIONS, directory, addresses.admissions, addresses, password_hash), **wallet}
+    return _emc_from(ADMISSIONS, directory, mapping, databases, {})  # EMREX_EMC_* configure the first
+
+
+def _emc_basics(
+    plan: EmcPlan,
+    directory: Path,
+    base_url: str,
+    addresses: Addresses,
+    password_hash: Callable[[Account], str],
+) -> dict[str, Any]:
+    return {
+        "base_url": base_url.rstrip("/"),
+        "title": plan.title,
+        "database_url": f"sqlite:///{(directory / 'emc.db').resolve()}",
+        # Plain http for itself and, in its Content-Security-Policy form-action, towards the EMPs.
+        "dev_http_hosts": [EMC_HOST, EMP_HOST],
+        # Read at each page (no cache folder): the demo's registry is on this machine.
+        "registry": {"sources": [addresses.registry_list], "max_age_minutes": 1, "timeout_seconds": 5},
+        "login": {
+            "method": "demo",
+            "production": False,
+            "demo": {"accounts": [a.login_table(password_hash(a)) for a in plan.accounts]},
+        },
+    }
+
+
+def _emc_from(
+    plan: EmcPlan,
+    directory: Path,
+    mapping: dict[str, Any],
+    databases: _Databases,
+    environ: dict[str, str] | None,
+) -> Any:
     config = write_config(
-        folder.emc_dir / "emc.toml", {"emc": mapping}, f"Written by 'emrex demo' at each start: {EMC.title}."
+        directory / "emc.toml", {"emc": mapping}, f"Written by 'emrex demo' at each start: {plan.title}."
     )
-    settings = _checked(lambda: load_emc_settings(config))  # EMREX_EMC_* variables apply, as to any EMC
-    database = _checked(lambda: databases.open(folder.emc_dir / "emc.db"))
+    settings = _checked(lambda: load_emc_settings(config, environ))
+    database = _checked(lambda: databases.open(directory / "emc.db"))
     return _checked(lambda: create_emc_app(settings, database=database, migrate=False))
+
+
+def _wallet_app(folder: DataFolder, addresses: Addresses, databases: _Databases, ca: DemoCa) -> Any:
+    directory = wallet_folder(folder)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    database = _checked(lambda: databases.open(directory / WALLET_DB))
+    return create_wallet_app(addresses.wallet, directory, database, [ca.certificate])
 
 
 def _seed_recognition(

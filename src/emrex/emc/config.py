@@ -80,6 +80,7 @@ class WalletImportSettings:
     cert_file: Path
     trust: tuple[Path, ...]
     name: str = ""  # shown to the student in the wallet; default: the EMC's title
+    web_wallet_url: str = ""  # a web wallet's authorization endpoint: the request page links there too
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class WalletSettings:
     key_file: Path
     cert_file: Path
     name: str = ""
+    web_wallet_url: str = ""  # a web wallet's credential offer endpoint: the offer page links there too
 
 
 @dataclass(frozen=True)
@@ -268,12 +270,14 @@ def _settings(merged: Mapping[str, Any], base_dir: Path | None) -> EmcSettings:
         ewp=_ewp(r.sub("ewp"), base_dir) if "ewp" in merged else None,
         seal=_seal(r.sub("seal"), base_dir) if "seal" in merged else None,
         seal_trust=tuple(Path(_resolve(f, base_dir)) for f in verification.strings("seal_trust", [])),
-        wallet_import=_wallet_import(r.sub("wallet_import"), base_dir) if "wallet_import" in merged else None,
-        wallet=_wallet(r.sub("wallet"), base_dir) if "wallet" in merged else None,
+        wallet_import=(
+            _wallet_import(r.sub("wallet_import"), base_dir, dev_hosts) if "wallet_import" in merged else None
+        ),
+        wallet=_wallet(r.sub("wallet"), base_dir, dev_hosts) if "wallet" in merged else None,
     )
 
 
-def _wallet_import(r: _Table, base_dir: Path | None) -> WalletImportSettings:
+def _wallet_import(r: _Table, base_dir: Path | None, dev_hosts: tuple[str, ...]) -> WalletImportSettings:
     trust = tuple(Path(_resolve(f, base_dir)) for f in r.strings("trust", []))
     if not trust:
         raise EmcConfigError("emc.wallet_import.trust: name at least one CA certificate file of an issuer")
@@ -282,15 +286,39 @@ def _wallet_import(r: _Table, base_dir: Path | None) -> WalletImportSettings:
         cert_file=Path(_resolve(r.string("cert_file"), base_dir)),
         trust=trust,
         name=" ".join(r.string("name", "").split())[:200],
+        web_wallet_url=_web_wallet(r, "emc.wallet_import", dev_hosts),
     )
 
 
-def _wallet(r: _Table, base_dir: Path | None) -> WalletSettings:
+def _wallet(r: _Table, base_dir: Path | None, dev_hosts: tuple[str, ...]) -> WalletSettings:
     return WalletSettings(
         key_file=Path(_resolve(r.string("key_file"), base_dir)),
         cert_file=Path(_resolve(r.string("cert_file"), base_dir)),
         name=" ".join(r.string("name", "").split())[:200],
+        web_wallet_url=_web_wallet(r, "emc.wallet", dev_hosts),
     )
+
+
+def _web_wallet(r: _Table, where: str, dev_hosts: tuple[str, ...]) -> str:
+    """A web wallet's endpoint, to which the wallet links are also offered with their query (OpenID4VCI
+    and OpenID4VP let a wallet publish an https endpoint instead of the custom scheme): an https URL
+    without query or fragment; plain http only on a development host."""
+    url = r.string("web_wallet_url", "")
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if (
+        parts.scheme not in ("https", "http")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or (parts.scheme == "http" and parts.hostname not in dev_hosts)
+    ):
+        raise EmcConfigError(
+            f"{where}.web_wallet_url: expected an https URL without query or fragment (plain http only on "
+            f"a host of dev_http_hosts), got {url[:100]!r}"
+        )
+    return url
 
 
 def _ewp(r: _Table, base_dir: Path | None) -> EwpClientSettings:

@@ -42,6 +42,7 @@ from emrex.wallet.errors import Unreadable, WalletError
 from emrex.wallet.holder import titles
 from emrex.wallet.issuer import CredentialIssuer, IssuerConfig, Offer
 from emrex.wallet.jose import Json, load_private_key, public_jwk, signing_key
+from emrex.wallet.urls import at_wallet
 from emrex.web import flash, gettext, render
 from emrex.web.auth import Person, require_person, require_role
 from emrex.web.wallet import issuer_router
@@ -193,6 +194,7 @@ def wallet_router(service: Service, issuing: WalletIssuing) -> APIRouter:
             "offer": made,
             "qr": qr_svg(made.link),
             "minutes": issuing.issuer.config.offer_seconds // 60,
+            "web_wallet": web_wallet_link(service, made.link),
         }
         return render(request, "emc/wallet_offer.html", context, headers=NO_STORE)
 
@@ -215,6 +217,12 @@ def wallet_router(service: Service, issuing: WalletIssuing) -> APIRouter:
         )
 
     return router
+
+
+def web_wallet_link(service: Service, link: str) -> str | None:
+    """The offer at the web wallet ``emc.wallet.web_wallet_url`` names, if any."""
+    endpoint = service.settings.wallet.web_wallet_url if service.settings.wallet else ""
+    return at_wallet(link, endpoint) if endpoint else None
 
 
 def staff_values(service: Service, transfer_id: int) -> dict[str, int]:

@@ -2,8 +2,10 @@
 routes wallets use (``emrex.web.wallet.verifier_router``).
 
 ``POST /wallet-import/start`` makes a request and sends the student to its page, which shows a QR code
-and a same-device link and refreshes itself until the wallet has answered; then it sends the student to
-the transfer page (preview, import). A same-device wallet sends the browser to ``/wallet-import/done``
+and a same-device link; a small script asks ``/wallet-import/{id}/status`` every few seconds and reloads
+the page once the wallet has answered (the page itself stays still for screen readers: no timed refresh;
+without script, the "Check now" link does the same); then it sends the student to the transfer page
+(preview, import). A same-device wallet sends the browser to ``/wallet-import/done``
 with a response code, which leads to the same page.
 """
 
@@ -17,9 +19,10 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from markupsafe import Markup
 from reportlab.graphics.barcode import qrencoder
 from starlette.concurrency import run_in_threadpool
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from emrex.emc.wallet_import import PAGE_PATH, WalletImport, WalletImportError
+from emrex.wallet.urls import at_wallet
 from emrex.web import current_language, render
 from emrex.web.auth import Person, require_person
 from emrex.web.wallet import verifier_router
@@ -27,7 +30,8 @@ from emrex.web.wallet import verifier_router
 log = logging.getLogger("emrex.emc")
 StudentDep = Annotated[Person, Depends(require_person)]
 DONE_PATH = f"{PAGE_PATH}/done"
-REFRESH_SECONDS = 4
+POLL_SECONDS = 4
+NO_STORE = {"Cache-Control": "no-store"}
 NOT_FOUND = {"not_found": 404, "other": 404, "setup": 503}
 
 
@@ -69,13 +73,30 @@ def wallet_pages(importer: WalletImport) -> APIRouter:
         if outcome.status == "transfer" and outcome.transfer_id is not None:
             target = request.url_for("transfer", transfer_id=outcome.transfer_id).path
             return RedirectResponse(target, status_code=303)
-        context: dict[str, object] = {"refused": outcome.reason, "refresh": None}
+        context: dict[str, object] = {"refused": outcome.reason, "poll": None}
         if outcome.status == "pending":
             link = importer.link(session_id)
-            context.update(link=link, qr=qr_svg(link), refresh=REFRESH_SECONDS)
+            status = request.url_for("wallet_import_status", session_id=session_id).path
+            context.update(link=link, qr=qr_svg(link), poll=status, web_wallet=_web_wallet(importer, link))
+        context["poll_ms"] = POLL_SECONDS * 1000
         return render(request, "emc/wallet_import.html", context, headers={"Cache-Control": "no-store"})
 
+    @router.get("/{session_id}/status", name="wallet_import_status")
+    def status(request: Request, session_id: str, person: StudentDep) -> Response:
+        """Whether the page has something new to show (the wallet answered, or the request is gone)."""
+        try:
+            outcome = importer.outcome(session_id[:64], person, current_language(request))
+        except WalletImportError:
+            return JSONResponse({"pending": False}, status_code=404, headers=NO_STORE)
+        return JSONResponse({"pending": outcome.status == "pending"}, headers=NO_STORE)
+
     return router
+
+
+def _web_wallet(importer: WalletImport, link: str) -> str | None:
+    """The request at the web wallet ``emc.wallet_import.web_wallet_url`` names, if any."""
+    settings = importer.service.settings.wallet_import
+    return at_wallet(link, settings.web_wallet_url) if settings and settings.web_wallet_url else None
 
 
 def _problem(request: Request, error: WalletImportError) -> Response:

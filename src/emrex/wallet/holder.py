@@ -96,6 +96,16 @@ class Presented:
     disclosed: tuple[ClaimPath, ...]
 
 
+@dataclass(frozen=True)
+class Asked:
+    """A checked presentation request: who asks (its client identifier and the name it gives) and, for
+    each held credential that answers it, the claim paths presenting it would disclose."""
+
+    client_id: str
+    verifier: str
+    matches: tuple[tuple[HeldCredential, tuple[ClaimPath, ...]], ...]
+
+
 class Holder:
     def __init__(
         self,
@@ -227,14 +237,7 @@ class Holder:
         """Answer the presentation request at ``request_url`` with the newest credential that fits (or
         the one with id ``credential``); ``courses`` (indexes, as ``list`` shows them) limits which
         courses are shown."""
-        query = parse_qs(urlsplit(request_url.strip()).query)
-        client_id = (query.get("client_id") or [""])[0]
-        request_uri = (query.get("request_uri") or [""])[0]
-        if not client_id.startswith("x509_san_dns:") or not request_uri:
-            raise HolderError(
-                "this holder answers only signed requests by reference with an x509_san_dns: client id"
-            )
-        request = self._request_object(self._get_text(request_uri, REQUEST_MEDIA_TYPE), client_id)
+        client_id, request = self._read_request(request_url)
         held = [c for c in self.credentials() if credential is None or c.id == credential]
         if not held:
             raise HolderError(f"this wallet holds no credential {credential or 'yet'}")
@@ -258,6 +261,31 @@ class Holder:
                 raise HolderError(f"the verifier refused the presentation: {_error_text(answer)}")
             return Presented(client_id, answer.status_code, redirect, paths)
         raise HolderError("no credential in this wallet has what the verifier asks for")
+
+    def ask(self, request_url: str) -> Asked:
+        """What the presentation request at ``request_url`` asks of this wallet, before anything is sent:
+        the verifier (its request object checked as ``present`` checks it) and, for each held credential
+        that answers the query, the claims it would disclose."""
+        client_id, request = self._read_request(request_url)
+        matches = []
+        for candidate in self.credentials():
+            try:
+                matches.append((candidate, wanted_from(request.get("dcql_query"), candidate.claims).paths))
+            except HolderError:
+                continue
+        metadata = request.get("client_metadata")
+        name = metadata.get("client_name") if isinstance(metadata, dict) else None
+        return Asked(client_id, _text(name) or client_id.removeprefix("x509_san_dns:"), tuple(matches))
+
+    def _read_request(self, request_url: str) -> tuple[str, Json]:
+        query = parse_qs(urlsplit(request_url.strip()).query)
+        client_id = (query.get("client_id") or [""])[0]
+        request_uri = (query.get("request_uri") or [""])[0]
+        if not client_id.startswith("x509_san_dns:") or not request_uri:
+            raise HolderError(
+                "this holder answers only signed requests by reference with an x509_san_dns: client id"
+            )
+        return client_id, self._request_object(self._get_text(request_uri, REQUEST_MEDIA_TYPE), client_id)
 
     def _request_object(self, text: str, client_id: str) -> Json:
         jwt = parse_jwt(text.strip(), "the request object", typ=REQUEST_TYP)

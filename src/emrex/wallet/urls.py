@@ -44,3 +44,10 @@ class ServiceUrls:
     def route(self, url: str) -> str:
         """The path part of one of these URLs, as a router sees it."""
         return urlsplit(url).path
+
+
+def at_wallet(link: str, endpoint: str) -> str:
+    """The wallet link ``link`` (``openid-credential-offer://?…``, ``openid4vp://?…``) addressed to a web
+    wallet's ``endpoint`` instead: the same query, as OpenID4VCI and OpenID4VP let a wallet publish an
+    https endpoint in place of the custom scheme."""
+    return f"{endpoint}?{urlsplit(link).query}"
