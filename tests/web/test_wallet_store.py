@@ -118,3 +118,16 @@ def test_what_is_not_elm_is_not_offered(issuer: CredentialIssuer, database: Data
         issuer.create_offer({"not": "elm"}, subject_ref="t")
     with database.session(readonly=True) as s:
         assert s.scalar(select(func.count()).select_from(WalletOfferRow)) == 0
+
+
+def test_a_list_fills_to_its_last_entry_then_says_it_is_full(database: Database) -> None:
+    from emrex.wallet.statuslist import StatusListFull
+
+    store = DatabaseIssuerStore(database)
+    assert store.latest_status_list() is None
+    taken = {store.allocate_status("9", 16, "transfer:1", 1_000) for _ in range(16)}
+    assert taken == set(range(16))  # the last entries are found among the free ones, not by luck
+    with pytest.raises(StatusListFull, match="full"):
+        store.allocate_status("9", 16, "transfer:1", 1_000)
+    store.allocate_status("10", 16, "transfer:1", 1_000)
+    assert store.latest_status_list() == "10"  # by number, not by text
