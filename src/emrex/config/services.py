@@ -246,6 +246,12 @@ EMC = Service(
                     ),
                     "trust": S("list", "CA certificates of the credential issuers accepted (PEM files)", []),
                     "name": S("text", "the name wallets show for the EMC", ""),
+                    "accept_without_signed_elmo": S(
+                        "bool",
+                        "import plain ELM credentials (no data provider's signed ELMO), marked as vouched "
+                        "for by the wallet issuer alone",
+                        False,
+                    ),
                 },
                 optional=True,
             ),

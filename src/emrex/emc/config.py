@@ -80,6 +80,10 @@ class WalletImportSettings:
     cert_file: Path
     trust: tuple[Path, ...]
     name: str = ""  # shown to the student in the wallet; default: the EMC's title
+    # A credential that carries no original ELMO signed by its data provider (plain ELM, as DC4EU
+    # issues): refused (False), or converted to ELMO and stored marked as vouched for by the wallet
+    # issuer alone (True).
+    accept_without_signed_elmo: bool = False
 
 
 @dataclass(frozen=True)
@@ -282,6 +286,7 @@ def _wallet_import(r: _Table, base_dir: Path | None) -> WalletImportSettings:
         cert_file=Path(_resolve(r.string("cert_file"), base_dir)),
         trust=trust,
         name=" ".join(r.string("name", "").split())[:200],
+        accept_without_signed_elmo=r.boolean("accept_without_signed_elmo", False),
     )
 
 

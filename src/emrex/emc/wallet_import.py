@@ -9,6 +9,10 @@ credential carries (the EDC Converted profile) is verified as an EMREX answer is
 XML signature against the registry, what is signed read, the learner against the logged-in student,
 every issuer against the institutions the provider serves. The result is a transfer whose source is
 "wallet", naming who vouched for the credential, with the same preview, import and staff pages.
+
+A credential without that original (plain ELM) is refused, unless ``accept_without_signed_elmo`` is
+set: then ``emrex.emc.wallet_plain`` converts it and stores it as "wallet-elm", vouched for by the
+wallet issuer alone.
 """
 
 from __future__ import annotations
@@ -19,12 +23,14 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives import serialization
 
 from emrex.db import utcnow
 from emrex.elm import ElmError, extract_original
+from emrex.emc import wallet_plain as plain
 from emrex.emc.config import WalletImportSettings
 from emrex.emc.models import Source, Status, Transfer
 from emrex.emc.registries import emp_title
@@ -126,6 +132,8 @@ class WalletImport:
         self, service: Service, config: VerifierConfig, *, clock: Callable[[], float] = time.time
     ) -> None:
         self.service = service
+        settings = service.settings.wallet_import
+        self.settings = settings if settings is not None else WalletImportSettings(Path(), Path(), ())
         self.store = DatabaseVerifierStore(service.database)
         self.clock = clock
         self.verifier = PresentationVerifier(config, self.store, clock=clock)  # checks the certificate
@@ -171,10 +179,21 @@ class WalletImport:
             return Outcome("refused", reason=str(error))
 
     def _store(self, session_id: str, result: dict[str, object], person: Person, language: str) -> int:
-        original = _original(result.get("elm"))
-        received, emp = self._verify_original(original, person, language)
+        elm = result.get("elm")
+        original = _original(elm, self.settings.accept_without_signed_elmo)
+        if original is not None:
+            received, emp = self._verify_original(original, person, language)
+            xml, origin = original, _signed_origin(emp)
+        else:
+            assert isinstance(elm, dict)
+            try:
+                xml, received = plain.convert(
+                    elm, result, person, self.service.settings.identity_policy, language
+                )
+            except plain.PlainRefused as error:
+                raise WalletImportError(str(error), "refused") from None
+            origin = plain.origin(result, received)
         now = utcnow()
-        pems = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in emp.certificates)
         transfer = Transfer(
             session_id=new_session_id(),
             student=person.subject,
@@ -183,16 +202,10 @@ class WalletImport:
             status=Status.STARTED,
             created_at=now,
             expires_at=now,
-            country_code=emp.country_code[:2],
-            emp_acronym=emp.acronym[:255],
-            emp_name=emp_title(emp)[:255],
-            emp_url=emp.url[:2048],
-            emp_certificates=pems.decode("ascii"),
-            emp_institutions=json.dumps(list(emp.institutions), ensure_ascii=False),
             courses=0,
             credits="0",
-            source=Source.WALLET,
             vouched_by=f"{result.get('vouched_by')} ({result.get('issuer')})"[:1000],
+            **origin,
         )
         with self.service.database.session() as s:
             s.add(transfer)
@@ -203,7 +216,9 @@ class WalletImport:
             if refusal is not None:
                 record_failure(transfer, str(refusal), "", now)
             else:
-                record_received(transfer, original, received, "", now, self.service.settings.web.languages)
+                record_received(transfer, xml, received, "", now, self.service.settings.web.languages)
+                if original is None:
+                    plain.unsigned(transfer)
             transfer_id, status = transfer.id, transfer.status
         log.info("wallet: transfer %d from a credential of %s: %s", transfer_id, result.get("issuer"), status)
         return transfer_id
@@ -241,7 +256,8 @@ class _Taken(WalletImportError):
         super().__init__("this answer was stored by another request already", "taken")
 
 
-def _original(elm: object) -> bytes:
+def _original(elm: object, accept_without: bool) -> bytes | None:
+    """The original signed ELMO the credential carries; None for plain ELM when the policy takes it."""
     if not isinstance(elm, dict):
         raise WalletImportError("the credential disclosed no ELM content", "refused")
     try:
@@ -250,10 +266,24 @@ def _original(elm: object) -> bytes:
         raise WalletImportError(
             f"the credential's original document is unreadable: {error}", "refused"
         ) from None
-    if original is None:
+    if original is None and not accept_without:
         raise WalletImportError(
             "the credential carries no original ELMO signed by its data provider, "
             "which this EMC needs to import results",
             "refused",
         )
     return original
+
+
+def _signed_origin(emp: Emp) -> dict[str, object]:
+    """The transfer's fields naming the data provider whose signature the original carries."""
+    pems = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in emp.certificates)
+    return {
+        "country_code": emp.country_code[:2],
+        "emp_acronym": emp.acronym[:255],
+        "emp_name": emp_title(emp)[:255],
+        "emp_url": emp.url[:2048],
+        "emp_certificates": pems.decode("ascii"),
+        "emp_institutions": json.dumps(list(emp.institutions), ensure_ascii=False),
+        "source": Source.WALLET,
+    }
