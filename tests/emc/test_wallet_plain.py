@@ -21,9 +21,11 @@ from emrex.emc.models import ForeignCredential, Source, Status, Transfer
 from emrex.emc.returns import ReturnRefused
 from emrex.emc.service import verify_stored
 from emrex.wallet.jose import Json
-from tests.emc.conftest import Keys, config, csrf, database_of, login
+from tests.emc.conftest import Keys, SealKeys, config, csrf, database_of, login, seal_keys
+from tests.emc.test_wallet_issue import wallet_table
 from tests.emc.wallet_network import WalletNet, converted_elm, make_net, plain_elm, start_import
 
+__all__ = ["seal_keys"]
 POLICY = {"accept_without_signed_elmo": True}
 
 
@@ -54,9 +56,12 @@ def plain_emc(
     tmp_path: Path,
     keys: Keys,
     password_hash: str,
+    seal_keys: SealKeys,
 ) -> TestClient:
     settings = make_settings(
-        **net.tables(**POLICY), login=accounts_with_testesen(tmp_path, keys, password_hash)
+        **net.tables(**POLICY),
+        login=accounts_with_testesen(tmp_path, keys, password_hash),
+        wallet=wallet_table(tmp_path, seal_keys),  # the EMC issues too: nothing unsigned is reissued
     )
     return make_emc(settings, wallet_status_fetch=net.status_fetch)
 
@@ -112,6 +117,10 @@ def test_a_plain_elm_credential_becomes_a_transfer_vouched_for_by_the_wallet_iss
         assert stored is not None and stored.status == Status.IMPORTED
         credentials = s.scalars(select(ForeignCredential).where(ForeignCredential.transfer_id == transfer.id))
         assert len(list(credentials)) == transfer.courses
+    imported = plain_emc.get(f"/transfers/{transfer.id}").text
+    assert "Add to my wallet" not in imported  # not offered: it would carry no data provider's signature
+    refused = plain_emc.get(f"/transfers/{transfer.id}/wallet")
+    assert refused.status_code == 409 and "only the wallet issuer vouched" in html.unescape(refused.text)
 
     staff = make_emc(plain_emc.app.state.emc_service.settings)  # type: ignore[attr-defined]
     login(staff, "staff")
