@@ -28,6 +28,7 @@ from emrex.trust.keys import certificate_pem
 from emrex.wallet import TrustAnchors, VerifyPolicy, http_fetch, verify_presentation
 from emrex.wallet.jose import Json, new_ec_key
 from emrex.web.wallet_store import WalletOfferRow
+from tests.db.conftest import postgres_admin, postgres_schema
 from tests.emc.conftest import (
     NORDVIK,
     Keys,
@@ -45,7 +46,15 @@ from tests.emc.test_wallet_issue import offer_of, wallet_table
 from tests.emc.wallet_network import converted_elm, make_net
 from tests.wallet.helpers import listening, oracle, serving
 
-__all__ = ["keys", "make_settings", "migrated_template", "password_hash", "seal_keys"]
+__all__ = [
+    "keys",
+    "make_settings",
+    "migrated_template",
+    "password_hash",
+    "postgres_admin",
+    "postgres_schema",
+    "seal_keys",
+]
 
 
 @dataclass
@@ -71,13 +80,23 @@ class LiveEmc:
         return {uri: httpx.get(uri, headers={"Accept": "application/statuslist+jwt"}).text}
 
 
-@pytest.fixture
-def emc(make_settings: Callable[..., EmcSettings], seal_keys: SealKeys, tmp_path: Path) -> Iterator[LiveEmc]:
-    # The EMC issues with its seal key and, as verifier, trusts the CA of that key.
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def emc(
+    request: pytest.FixtureRequest,
+    make_settings: Callable[..., EmcSettings],
+    seal_keys: SealKeys,
+    tmp_path: Path,
+) -> Iterator[LiveEmc]:
+    # The EMC issues with its seal key and, as verifier, trusts the CA of that key; its state is in
+    # SQLite, or in a fresh PostgreSQL schema.
     net = make_net(tmp_path)
+    database = (
+        {} if request.param == "sqlite" else {"database_url": request.getfixturevalue("postgres_schema")()}
+    )
     with listening() as (sockets, port):
         base = f"http://localhost:{port}"
         settings = make_settings(
+            **database,
             base_url=base,
             dev_http_hosts=["localhost"],
             wallet=wallet_table(tmp_path, seal_keys),
