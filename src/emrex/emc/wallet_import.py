@@ -23,7 +23,6 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlencode
 
 from cryptography.hazmat.primitives import serialization
@@ -133,7 +132,7 @@ class WalletImport:
     ) -> None:
         self.service = service
         settings = service.settings.wallet_import
-        self.settings = settings if settings is not None else WalletImportSettings(Path(), Path(), ())
+        self.accept_without_signed_elmo = settings is not None and settings.accept_without_signed_elmo
         self.store = DatabaseVerifierStore(service.database)
         self.clock = clock
         self.verifier = PresentationVerifier(config, self.store, clock=clock)  # checks the certificate
@@ -180,17 +179,18 @@ class WalletImport:
 
     def _store(self, session_id: str, result: dict[str, object], person: Person, language: str) -> int:
         elm = result.get("elm")
-        original = _original(elm, self.settings.accept_without_signed_elmo)
+        original = _original(elm, self.accept_without_signed_elmo)
         if original is not None:
             received, emp = self._verify_original(original, person, language)
             xml, origin = original, _signed_origin(emp)
         else:
             assert isinstance(elm, dict)
             try:
-                xml, received = plain.convert(
-                    elm, result, person, self.service.settings.identity_policy, language
-                )
-            except plain.PlainRefused as error:
+                with self.service.gate.slot():  # converting is work of the size of a verification
+                    xml, received = plain.convert(
+                        elm, result, person, self.service.settings.identity_policy, language
+                    )
+            except (plain.PlainRefused, ReturnRefused) as error:  # ReturnRefused: the gate is busy
                 raise WalletImportError(str(error), "refused") from None
             origin = plain.origin(result, received)
         now = utcnow()
