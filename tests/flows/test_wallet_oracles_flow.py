@@ -10,7 +10,10 @@ revoke. Without node or the npm packages (``./run test-tools``) these tests skip
 from __future__ import annotations
 
 import contextlib
+import html
+import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +28,7 @@ from emrex.emc.config import EmcSettings
 from emrex.emc.models import Source, Status, Transfer
 from emrex.emc.service import Service
 from emrex.trust.keys import certificate_pem
-from emrex.wallet import TrustAnchors, VerifyPolicy, http_fetch, verify_presentation
+from emrex.wallet import TrustAnchors, VerifyPolicy, http_fetch, issue_certificate, verify_presentation
 from emrex.wallet.jose import Json, new_ec_key
 from emrex.web.wallet_store import WalletOfferRow
 from tests.db.conftest import postgres_admin, postgres_schema
@@ -43,6 +46,7 @@ from tests.emc.conftest import (
     seal_keys,
 )
 from tests.emc.test_wallet_issue import offer_of, wallet_table
+from tests.emc.test_wallet_plain import accounts_with_testesen
 from tests.emc.wallet_network import converted_elm, make_net
 from tests.wallet.helpers import listening, oracle, serving
 
@@ -86,6 +90,8 @@ def emc(
     make_settings: Callable[..., EmcSettings],
     seal_keys: SealKeys,
     tmp_path: Path,
+    keys: Keys,
+    password_hash: str,
 ) -> Iterator[LiveEmc]:
     # The EMC issues with its seal key and, as verifier, trusts the CA of that key; its state is in
     # SQLite, or in a fresh PostgreSQL schema.
@@ -100,7 +106,8 @@ def emc(
             base_url=base,
             dev_http_hosts=["localhost"],
             wallet=wallet_table(tmp_path, seal_keys),
-            **net.tables("localhost", trust=seal_keys.ca),
+            login=accounts_with_testesen(tmp_path, keys, password_hash),
+            **net.tables("localhost", trust=seal_keys.ca, accept_without_signed_elmo=True),
         )
         app = create_emc_app(settings, background=False)  # status lists are read over HTTP
         with serving(app, sockets):
@@ -229,3 +236,52 @@ def test_an_openid4vp_wallet_answering_another_verifier_stores_nothing(emc: Live
         page = student.get(page_path).text
         assert "was not accepted" in page and "not for us" in page
     assert _transfers(emc) == []
+
+
+def test_a_plain_elm_credential_of_a_third_party_issuer_is_imported_from_an_openid4vp_wallet(
+    emc: LiveEmc, seal_keys: SealKeys, shared_dir: Path
+) -> None:
+    """As a DC4EU issuer would: @sd-jwt/sd-jwt-vc issues the DC4EU converter's ELM (no signed ELMO in
+    it) under a CA the EMC trusts; the npm wallet presents it; with accept_without_signed_elmo the EMC
+    converts it to ELMO and stores it as vouched for by that issuer alone."""
+    issuer, _ = issue_certificate(seal_keys.ca, "DC4EU test issuer", dns_names=["issuer.dc4eu.example"])
+    holder = new_ec_key().as_dict(private=True)
+    sample = shared_dir / "samples-elm" / "converter-dc4eu" / "uio-tor.elm.json"
+    elm: Json = json.loads(sample.read_text(encoding="utf-8"))
+    claims = {
+        "iss": "https://issuer.dc4eu.example",
+        "vct": "urn:eudi:elm:1",
+        "iat": int(time.time()),
+        "elm": elm,
+    }
+    courses = list(range(len(elm["credentialSubject"]["hasClaim"])))
+    subject = ["givenName", "familyName", "dateOfBirth", "identifier"]
+    frame = {"elm": {"credentialSubject": {"_sd": subject, "hasClaim": {"_sd": courses}}}}
+    made = oracle(
+        "sdjwt",
+        {
+            "command": "issue",
+            "claims": claims,
+            "frame": frame,
+            "issuerKeyPem": issuer.key.as_pem(private=True).decode("ascii"),
+            "x5c": list(issuer.x5c),
+            "holderJwk": holder,
+        },
+    )
+    assert "error" not in made, made
+    with emc.client("testesen") as student:
+        page_path, link = _start_import(student)
+        answered = oracle("vp_wallet", {"link": link, "credential": made["credential"], "holderJwk": holder})
+        assert answered.get("status") == 200, answered
+        arrived = student.get(page_path)
+        assert arrived.status_code == 303, arrived.text
+        preview = html.unescape(student.get(arrived.headers["location"]).text)
+        assert (
+            "No data provider's signature backs these results" in preview
+            and "CN=DC4EU test issuer" in preview
+        )
+    (transfer,) = _transfers(emc)
+    assert (transfer.source, transfer.identity_verdict, transfer.signer) == (Source.WALLET_ELM, "match", None)
+    assert (
+        transfer.elmo_xml is not None and b"INF4000" in transfer.elmo_xml and b"HMS0507" in transfer.elmo_xml
+    )
