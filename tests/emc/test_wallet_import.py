@@ -204,3 +204,24 @@ def test_the_configuration_is_checked(
     wrong = {**tables["wallet_import"], "cert_file": tables["wallet_import"]["trust"][0]}
     with pytest.raises(WalletImportError, match="wallet_import"):
         make_emc(make_settings(wallet_import=wrong))
+
+
+def test_an_answer_that_finds_every_verification_slot_taken_waits_and_is_stored_later(
+    wallet_emc: TestClient, net: WalletNet, keys: Keys, tmp_path: Path
+) -> None:
+    from emrex.emc.gate import VerificationGate
+
+    service = wallet_emc.app.state.emc_service  # type: ignore[attr-defined]
+    service.gate = VerificationGate(1, wait_seconds=0.05)
+    login(wallet_emc)
+    wallet = net.wallet(tmp_path / "wallet", wallet_emc)
+    held = wallet.receive(converted_elm(keys))
+    page_path, link = start_import(wallet_emc)
+    wallet.holder().present(link, credential=held.id)
+    with service.gate.slot():  # another verification holds the only slot
+        busy = wallet_emc.get(page_path, follow_redirects=False)
+        assert busy.status_code == 200 and "The service is busy" in busy.text
+        assert '<meta http-equiv="refresh"' in busy.text and "openid4vp://" not in busy.text
+        assert _transfers(wallet_emc) == []
+    assert wallet_emc.get(page_path, follow_redirects=False).status_code == 303  # the next refresh
+    assert [t.status for t in _transfers(wallet_emc)] == [Status.RECEIVED]

@@ -31,6 +31,7 @@ from emrex.db import utcnow
 from emrex.elm import ElmError, extract_original
 from emrex.emc import wallet_plain as plain
 from emrex.emc.config import WalletImportSettings
+from emrex.emc.gate import Busy
 from emrex.emc.models import Source, Status, Transfer
 from emrex.emc.registries import emp_title
 from emrex.emc.returns import Received, ReturnRefused, read_signed
@@ -75,7 +76,7 @@ class WalletImportError(EmrexError):
 class Outcome:
     """Where a request stands for its student: still waiting, refused (why), or a transfer."""
 
-    status: str  # "pending", "refused" or "transfer"
+    status: str  # "pending", "busy" (answered; waits for a verification slot), "refused" or "transfer"
     reason: str | None = None
     transfer_id: int | None = None
 
@@ -173,6 +174,8 @@ class WalletImport:
         except _Taken:
             taken = self.store.owner(session_id)
             return Outcome("transfer", transfer_id=taken[1] if taken else None)
+        except Busy:  # every verification slot is taken: nothing stored, the page asks again shortly
+            return Outcome("busy")
         except WalletImportError as error:
             self.store.save_session(dataclasses.replace(session, status=REFUSED, reason=str(error)))
             return Outcome("refused", reason=str(error))
@@ -190,7 +193,9 @@ class WalletImport:
                     xml, received = plain.convert(
                         elm, result, person, self.service.settings.identity_policy, language
                     )
-            except (plain.PlainRefused, ReturnRefused) as error:  # ReturnRefused: the gate is busy
+            except Busy:
+                raise
+            except plain.PlainRefused as error:
                 raise WalletImportError(str(error), "refused") from None
             origin = plain.origin(result, received)
         now = utcnow()
@@ -243,6 +248,8 @@ class WalletImport:
                     identity_policy=settings.identity_policy,
                     language=language,
                 )
+        except Busy:
+            raise
         except ReturnRefused as error:
             raise WalletImportError(f"the original document in the credential: {error}", "refused") from None
         signer = received.verified.certificate

@@ -69,8 +69,10 @@ def wallet_pages(importer: WalletImport) -> APIRouter:
         if outcome.status == "transfer" and outcome.transfer_id is not None:
             target = request.url_for("transfer", transfer_id=outcome.transfer_id).path
             return RedirectResponse(target, status_code=303)
-        context: dict[str, object] = {"refused": outcome.reason, "refresh": None}
-        if outcome.status == "pending":
+        context: dict[str, object] = {"refused": outcome.reason, "refresh": None, "busy": False}
+        if outcome.status == "busy":
+            context.update(busy=True, refresh=REFRESH_SECONDS)
+        elif outcome.status == "pending":
             link = importer.link(session_id)
             context.update(link=link, qr=qr_svg(link), refresh=REFRESH_SECONDS)
         return render(request, "emc/wallet_import.html", context, headers={"Cache-Control": "no-store"})
