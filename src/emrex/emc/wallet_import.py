@@ -193,8 +193,6 @@ class WalletImport:
                     xml, received = plain.convert(
                         elm, result, person, self.service.settings.identity_policy, language
                     )
-            except Busy:
-                raise
             except plain.PlainRefused as error:
                 raise WalletImportError(str(error), "refused") from None
             origin = plain.origin(result, received)
