@@ -92,6 +92,7 @@ class CredentialIssuer:
         self.store = store
         self.clock = clock
         self.urls = ServiceUrls(config.url)
+        self._list_id: str | None = None  # the list issuing goes on in, once known (lists only fill up)
 
     def now(self) -> int:
         return int(self.clock())
@@ -293,16 +294,21 @@ class CredentialIssuer:
 
     def _allocate(self, subject_ref: str) -> tuple[str, int]:
         """An entry for a new credential in the newest list; a full list is followed by its successor."""
-        first = self.config.status_list_id
-        latest = self.store.latest_status_list() or first
-        list_id = latest if int(latest) > int(first) else first
+        list_id = self._list_id
+        if list_id is None:
+            first = self.config.status_list_id
+            latest = self.store.latest_status_list() or first
+            list_id = latest if int(latest) > int(first) else first
         while True:
             try:
-                return list_id, self.store.allocate_status(
+                index = self.store.allocate_status(
                     list_id, self.config.status_list_size, subject_ref, self.now()
                 )
-            except StatusListFull:
+            except StatusListFull:  # another worker may have moved on already: it is full for us too
                 list_id = successor(list_id)
+                continue
+            self._list_id = list_id
+            return list_id, index
 
     def _offer_of_token(self, authorization: str | None) -> OfferRecord:
         scheme, _, token = (authorization or "").partition(" ")

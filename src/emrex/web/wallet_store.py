@@ -19,7 +19,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import BigInteger, Integer, String, Text, delete, func, select, update
+from sqlalchemy import BigInteger, Integer, String, Text, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -154,12 +154,6 @@ class DatabaseIssuerStore:
             return bool(getattr(result, "rowcount", 0) == 1)
 
     def allocate_status(self, list_id: str, size: int, subject_ref: str, now: int) -> int:
-        with self._reading() as s:
-            taken = s.execute(
-                select(func.count()).select_from(WalletStatusRow).where(WalletStatusRow.list_id == list_id)
-            ).scalar_one()
-        if taken >= size:
-            raise StatusListFull(f"the status list {list_id} is full")
         for attempt in range(ALLOCATION_TRIES):
             # Random draws; once they keep hitting taken entries, a random one of those still free.
             index = secrets.randbelow(size) if attempt < RANDOM_DRAWS else self._free_entry(list_id, size)
