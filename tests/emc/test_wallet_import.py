@@ -264,3 +264,24 @@ def test_a_web_wallet_url_must_be_https_without_query(
     tables["wallet_import"]["web_wallet_url"] = url
     with pytest.raises(EmcConfigError, match=r"^emc\.wallet_import\.web_wallet_url: expected an https URL"):
         make_settings(**tables)
+def test_an_answer_that_finds_every_verification_slot_taken_waits_and_is_stored_later(
+    wallet_emc: TestClient, net: WalletNet, keys: Keys, tmp_path: Path
+) -> None:
+    from emrex.emc.gate import VerificationGate
+
+    service = wallet_emc.app.state.emc_service  # type: ignore[attr-defined]
+    service.gate = VerificationGate(1, wait_seconds=0.05)
+    login(wallet_emc)
+    wallet = net.wallet(tmp_path / "wallet", wallet_emc)
+    held = wallet.receive(converted_elm(keys))
+    page_path, link = start_import(wallet_emc)
+    wallet.holder().present(link, credential=held.id)
+    with service.gate.slot():  # another verification holds the only slot
+        busy = wallet_emc.get(page_path, follow_redirects=False)
+        assert busy.status_code == 200 and "The service is busy" in busy.text
+        assert "data-emrex-wallet-status=" in busy.text and "openid4vp://" not in busy.text
+        status = wallet_emc.get(page_path + "/status")
+        assert status.json() == {"pending": False}  # the script reloads the page, which tries again
+        assert _transfers(wallet_emc) == []
+    assert wallet_emc.get(page_path, follow_redirects=False).status_code == 303  # the next reload
+    assert [t.status for t in _transfers(wallet_emc)] == [Status.RECEIVED]

@@ -50,12 +50,12 @@ class WalletNet:
     stranger: CredentialIssuer
     stranger_client: TestClient
 
-    def tables(self) -> dict[str, Any]:
-        """The ``wallet_import`` table of an EMC verifying as emc.example.org, trusting ``ca``."""
+    def tables(
+        self, host: str = "emc.example.org", trust: Issued | None = None, **extra: Any
+    ) -> dict[str, Any]:
+        """The ``wallet_import`` table of an EMC verifying as ``host``, trusting ``ca`` (or ``trust``)."""
         key = ec.generate_private_key(ec.SECP256R1())
-        _, certificate = issue_certificate(
-            self.ca, "Lindholm EMC verifier", dns_names=["emc.example.org"], key=key
-        )
+        _, certificate = issue_certificate(self.ca, "Lindholm EMC verifier", dns_names=[host], key=key)
         key_file, cert_file = self.directory / "verifier-key.pem", self.directory / "verifier-cert.pem"
         key_file.write_bytes(
             key.private_bytes(
@@ -63,14 +63,15 @@ class WalletNet:
             )
         )
         cert_file.write_bytes(certificate_pem(certificate))
-        trust = self.directory / "issuers-ca.pem"
-        trust.write_bytes(certificate_pem(self.ca.certificate))
+        anchor = self.directory / "issuers-ca.pem"
+        anchor.write_bytes(certificate_pem((trust or self.ca).certificate))
         return {
             "wallet_import": {
                 "key_file": str(key_file),
                 "cert_file": str(cert_file),
-                "trust": [str(trust)],
+                "trust": [str(anchor)],
                 "name": "Lindholm University",
+                **extra,
             }
         }
 

@@ -1243,6 +1243,31 @@ CASES += tuple(
             "a cross-site post to `/wallet-import/start` without or with a wrong CSRF token",
             "403 page; no request stored",
         ),
+        (
+            "emc-wallet-plain-elm-policy-off",
+            "a credential without its data provider's signed ELMO (plain ELM) from a trusted issuer, while "
+            "`accept_without_signed_elmo` is off",
+            "the student's page says the credential carries no signed original ELMO; the request is refused, "
+            "no transfer stored",
+        ),
+        (
+            "emc-wallet-plain-elm-untrusted",
+            "a plain ELM credential of an issuer outside `[emc.wallet_import].trust`, with the policy on",
+            "400 `invalid_request`: no configured trust anchor; the page says why; no transfer stored",
+        ),
+        (
+            "emc-wallet-plain-elm-unconvertible",
+            "a plain ELM credential crafted so the ELM → ELMO converter refuses it (no awarding body), "
+            "with the policy on",
+            "the page says in one line why it cannot be converted; the request is refused, "
+            "no transfer stored",
+        ),
+        (
+            "emc-wallet-plain-elm-someone-else",
+            "a plain ELM credential about another person presented by a logged-in student, "
+            "with the policy on",
+            "the identity check refuses it (\"belong to someone else\"); no transfer stored",
+        ),
     )
     + _cases(
         "EMC pages",

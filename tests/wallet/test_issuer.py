@@ -319,3 +319,45 @@ def test_what_is_not_elm_is_not_offered(issuer: CredentialIssuer) -> None:
     with pytest.raises(Unreadable):
         issuer.create_offer({"not": "elm"}, subject_ref="t")
     assert issuer.store.offers == {}  # type: ignore[attr-defined]
+
+
+def test_a_full_status_list_is_followed_by_a_new_list_and_revoking_works_in_both(
+    issuer: CredentialIssuer, uio_elm: Json, pki: Pki, holder_key: SigningKey, clock: Clock
+) -> None:
+    import dataclasses
+    import datetime as dt
+
+    from emrex.wallet import CredentialRevoked
+
+    small = CredentialIssuer(
+        dataclasses.replace(issuer.config, status_list_size=4), issuer.store, clock=clock
+    )
+
+    def issue(subject: str) -> str:
+        offer = small.create_offer(uio_elm, subject_ref=subject)
+        token = _token(small, _code(small, offer.offer_id), offer.tx_code).body["access_token"]
+        reply = small.credential_reply(f"Bearer {token}", _request([_proof(holder_key, _nonce(small))]))
+        assert reply.status == 200, reply.body
+        return str(reply.body["credentials"][0]["credential"])  # type: ignore[index]
+
+    def fetch(uri: str) -> str:
+        reply = small.status_list_reply(uri.removeprefix(f"{URL}/wallet/status/"))
+        assert reply.status == 200, uri
+        return str(reply.body)
+
+    policy = VerifyPolicy(pki.anchors, status_fetch=fetch)
+    at = dt.datetime.fromtimestamp(clock.now, dt.UTC)
+    credentials = [issue(f"t-{i}") for i in range(6)]
+    references = [verify_presentation(c, policy, at=at).claims["status"]["status_list"] for c in credentials]
+    assert [r["uri"] for r in references] == [f"{URL}/wallet/status/1"] * 4 + [f"{URL}/wallet/status/2"] * 2
+    assert sorted(r["idx"] for r in references[:4]) == [0, 1, 2, 3]  # the first list, every entry
+    assert len({r["idx"] for r in references[4:]}) == 2
+    assert small.status_list_reply("3").status == 404 and small.status_list_reply("02").status == 404
+
+    assert small.revoke_subject("t-1") == 1 and small.revoke_subject("t-5") == 1
+    for i, credential in enumerate(credentials):
+        if i in (1, 5):
+            with pytest.raises(CredentialRevoked):
+                verify_presentation(credential, policy, at=at)
+        else:
+            assert verify_presentation(credential, policy, at=at).status == "valid"

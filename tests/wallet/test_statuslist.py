@@ -87,3 +87,19 @@ def test_fetch_failures_and_bad_references_say_what_is_wrong(pki: Pki) -> None:
         check_status({"status_list": {"uri": URI, "idx": -1}}, down, pki.anchors, now)
     with pytest.raises(StatusUnavailable, match="uri"):
         check_status({"status_list": {"idx": 1}}, down, pki.anchors, now)
+
+
+def test_list_ids_are_numbers_and_a_full_list_has_a_successor() -> None:
+    from emrex.wallet.statuslist import list_number, successor
+
+    assert [list_number(i) for i in ("1", "12", "01", "1a", "", "٣", "9" * 10)] == [1, 12] + [None] * 5
+    assert successor("9") == "10"
+
+
+def test_an_issuer_config_with_an_unnumbered_or_empty_list_is_refused(pki: Pki) -> None:
+    from emrex.wallet import IssuerConfig, WalletError
+
+    with pytest.raises(WalletError, match="number"):
+        IssuerConfig("https://x.example", pki.issuer, "X", status_list_id="main")
+    with pytest.raises(WalletError, match="entries"):
+        IssuerConfig("https://x.example", pki.issuer, "X", status_list_size=0)

@@ -14,7 +14,8 @@ import pytest
 
 from emrex.db import Database
 from emrex.db.models import load_models
-from emrex.wallet import CredentialIssuer, IssuerConfig
+from emrex.wallet import CredentialIssuer, IssuerConfig, SigningKey
+from emrex.wallet.jose import Json
 from emrex.wallet.store import LOCKED, TOKEN, OfferRecord
 from emrex.web.wallet_store import DatabaseIssuerStore, issued_count, revoke_subject_in
 from tests.wallet.conftest import Pki, elm_dir, hierarchy_elm, holder_key, pki, uio_elm  # noqa: F401
@@ -118,3 +119,44 @@ def test_what_is_not_elm_is_not_offered(issuer: CredentialIssuer, database: Data
         issuer.create_offer({"not": "elm"}, subject_ref="t")
     with database.session(readonly=True) as s:
         assert s.scalar(select(func.count()).select_from(WalletOfferRow)) == 0
+
+
+def test_a_list_fills_to_its_last_entry_then_says_it_is_full(database: Database) -> None:
+    from emrex.wallet.statuslist import StatusListFull
+
+    store = DatabaseIssuerStore(database)
+    assert store.latest_status_list() is None
+    taken = {store.allocate_status("9", 16, "transfer:1", 1_000) for _ in range(16)}
+    assert taken == set(range(16))  # the last entries are found among the free ones, not by luck
+    with pytest.raises(StatusListFull, match="full"):
+        store.allocate_status("9", 16, "transfer:1", 1_000)
+    store.allocate_status("10", 16, "transfer:1", 1_000)
+    assert store.latest_status_list() == "10"  # by number, not by text
+
+
+def test_two_workers_move_on_to_the_successor_list_together(
+    database: Database,
+    pki: Pki,  # noqa: F811
+    uio_elm: Json,  # noqa: F811
+    holder_key: SigningKey,  # noqa: F811
+    clock: Clock,
+) -> None:
+    from emrex.wallet.jose import parse_jwt
+    from tests.wallet.test_issuer import _code, _nonce, _proof, _request, _token
+
+    config = IssuerConfig(URL, pki.issuer, "Lindholm University", status_list_size=2)
+    workers = [CredentialIssuer(config, DatabaseIssuerStore(database), clock=clock) for _ in range(2)]
+
+    def issue(worker: CredentialIssuer) -> str:
+        offer = worker.create_offer(uio_elm, subject_ref="transfer:1")
+        token = _token(worker, _code(worker, offer.offer_id), offer.tx_code).body["access_token"]
+        reply = worker.credential_reply(f"Bearer {token}", _request([_proof(holder_key, _nonce(worker))]))
+        credential = reply.body["credentials"][0]["credential"]  # type: ignore[index]
+        uri: str = parse_jwt(credential.split("~")[0], "c").payload["status"]["status_list"]["uri"]
+        return uri.rsplit("/", 1)[1]
+
+    first, second = workers
+    assert [issue(first), issue(first)] == ["1", "1"]
+    assert issue(second) == "2"  # a worker starting now begins at the newest list
+    assert issue(first) == "2"  # the other finds its list full and follows
+    assert [issue(second), issue(first)] == ["3", "3"]

@@ -249,6 +249,12 @@ EMC = Service(
                     "web_wallet_url": S(
                         "url", "a web wallet's authorization endpoint: the request page links there too", ""
                     ),
+                    "accept_without_signed_elmo": S(
+                        "bool",
+                        "import plain ELM credentials (no data provider's signed ELMO), marked as vouched "
+                        "for by the wallet issuer alone",
+                        False,
+                    ),
                 },
                 optional=True,
             ),

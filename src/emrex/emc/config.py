@@ -81,6 +81,10 @@ class WalletImportSettings:
     trust: tuple[Path, ...]
     name: str = ""  # shown to the student in the wallet; default: the EMC's title
     web_wallet_url: str = ""  # a web wallet's authorization endpoint: the request page links there too
+    # A credential that carries no original ELMO signed by its data provider (plain ELM, as DC4EU
+    # issues): refused (False), or converted to ELMO and stored marked as vouched for by the wallet
+    # issuer alone (True).
+    accept_without_signed_elmo: bool = False
 
 
 @dataclass(frozen=True)
@@ -287,6 +291,7 @@ def _wallet_import(r: _Table, base_dir: Path | None, dev_hosts: tuple[str, ...])
         trust=trust,
         name=" ".join(r.string("name", "").split())[:200],
         web_wallet_url=_web_wallet(r, "emc.wallet_import", dev_hosts),
+        accept_without_signed_elmo=r.boolean("accept_without_signed_elmo", False),
     )
 
 

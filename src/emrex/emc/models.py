@@ -44,6 +44,9 @@ class Source(StrEnum):
     EMREX = "emrex"
     EWP = "ewp"
     WALLET = "wallet"  # presented from the student's EU wallet (emrex.emc.wallet_import)
+    # From the wallet, a credential without its data provider's signed ELMO: converted from its ELM,
+    # vouched for by the wallet issuer alone ([emc.wallet_import] accept_without_signed_elmo).
+    WALLET_ELM = "wallet-elm"
 
 
 FINISHED_WITHOUT_IMPORT = (

@@ -13,7 +13,7 @@ from emrex.db import Database, utcnow
 from emrex.emc.config import EmcSettings
 from emrex.emc.credential import SEALABLE, CredentialSealer, sealed_credential
 from emrex.emc.gate import VerificationGate
-from emrex.emc.models import Transfer, shown_status
+from emrex.emc.models import Source, Transfer, shown_status
 from emrex.emc.registries import Registries
 from emrex.emc.results_view import ResultsView, ViewError, load_view, results_of
 from emrex.emc.returns import Course, Received, ReturnRefused, read_signed
@@ -61,8 +61,14 @@ def stored_received(service: Service, transfer: Transfer, language: str = "en") 
 
 
 def verify_stored(service: Service, transfer: Transfer, language: str = "en") -> Received:
-    """The stored document verified again and read; ReturnRefused if it no longer verifies."""
+    """The stored document verified again and read; ReturnRefused if it no longer verifies, or if no
+    data provider signed it (a plain ELM credential from a wallet: ``emrex.emc.wallet_plain``)."""
     assert transfer.elmo_xml is not None
+    if transfer.source == Source.WALLET_ELM:
+        raise ReturnRefused.said(
+            N_("no data provider's signature backs these results: only the wallet issuer vouched for them"),
+            "signature",
+        )
     policy = dataclasses.replace(
         service.settings.verify_policy,
         at=transfer.returned_at,

@@ -20,7 +20,7 @@ from emrex.db import utcnow
 from emrex.emc.config import RETURN_PATH
 from emrex.emc.credential import MEDIA_TYPE, SEALABLE, CredentialUnavailable, file_name, refused_status
 from emrex.emc.gate import Busy
-from emrex.emc.models import DELETABLE, Status, Transfer
+from emrex.emc.models import DELETABLE, Source, Status, Transfer
 from emrex.emc.registries import emp_title, served
 from emrex.emc.returns import (
     RETURN_CODES,
@@ -201,9 +201,10 @@ def student_router(service: Service) -> APIRouter:
         context["deletable"] = transfer.status in DELETABLE
         context["cancellable"] = context["status"] is Status.STARTED
         sealer = service.credential_sealer
-        context["sealable"] = sealer is not None and transfer.status in SEALABLE
+        signed = transfer.source != Source.WALLET_ELM  # plain ELM from a wallet: nothing to seal or reissue
+        context["sealable"] = signed and sealer is not None and transfer.status in SEALABLE
         context["sealer_name"] = sealer.issuer.legal_name.get("en", "") if sealer else ""
-        context["walletable"] = service.wallet is not None and transfer.status == Status.IMPORTED
+        context["walletable"] = signed and service.wallet is not None and transfer.status == Status.IMPORTED
         return render(request, "emc/transfer.html", context)
 
     @router.post("/transfers/{transfer_id}/confirm", name="confirm")

@@ -9,6 +9,10 @@ credential carries (the EDC Converted profile) is verified as an EMREX answer is
 XML signature against the registry, what is signed read, the learner against the logged-in student,
 every issuer against the institutions the provider serves. The result is a transfer whose source is
 "wallet", naming who vouched for the credential, with the same preview, import and staff pages.
+
+A credential without that original (plain ELM) is refused, unless ``accept_without_signed_elmo`` is
+set: then ``emrex.emc.wallet_plain`` converts it and stores it as "wallet-elm", vouched for by the
+wallet issuer alone.
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ from cryptography.hazmat.primitives import serialization
 
 from emrex.db import utcnow
 from emrex.elm import ElmError, extract_original
+from emrex.emc import wallet_plain as plain
 from emrex.emc.config import WalletImportSettings
+from emrex.emc.gate import Busy
 from emrex.emc.models import Source, Status, Transfer
 from emrex.emc.registries import emp_title
 from emrex.emc.returns import Received, ReturnRefused, read_signed
@@ -70,7 +76,7 @@ class WalletImportError(EmrexError):
 class Outcome:
     """Where a request stands for its student: still waiting, refused (why), or a transfer."""
 
-    status: str  # "pending", "refused" or "transfer"
+    status: str  # "pending", "busy" (answered; waits for a verification slot), "refused" or "transfer"
     reason: str | None = None
     transfer_id: int | None = None
 
@@ -126,6 +132,8 @@ class WalletImport:
         self, service: Service, config: VerifierConfig, *, clock: Callable[[], float] = time.time
     ) -> None:
         self.service = service
+        settings = service.settings.wallet_import
+        self.accept_without_signed_elmo = settings is not None and settings.accept_without_signed_elmo
         self.store = DatabaseVerifierStore(service.database)
         self.clock = clock
         self.verifier = PresentationVerifier(config, self.store, clock=clock)  # checks the certificate
@@ -166,15 +174,29 @@ class WalletImport:
         except _Taken:
             taken = self.store.owner(session_id)
             return Outcome("transfer", transfer_id=taken[1] if taken else None)
+        except Busy:  # every verification slot is taken: nothing stored, the page asks again shortly
+            return Outcome("busy")
         except WalletImportError as error:
             self.store.save_session(dataclasses.replace(session, status=REFUSED, reason=str(error)))
             return Outcome("refused", reason=str(error))
 
     def _store(self, session_id: str, result: dict[str, object], person: Person, language: str) -> int:
-        original = _original(result.get("elm"))
-        received, emp = self._verify_original(original, person, language)
+        elm = result.get("elm")
+        original = _original(elm, self.accept_without_signed_elmo)
+        if original is not None:
+            received, emp = self._verify_original(original, person, language)
+            xml, origin = original, _signed_origin(emp)
+        else:
+            assert isinstance(elm, dict)
+            try:
+                with self.service.gate.slot():  # converting is work of the size of a verification
+                    xml, received = plain.convert(
+                        elm, result, person, self.service.settings.identity_policy, language
+                    )
+            except plain.PlainRefused as error:
+                raise WalletImportError(str(error), "refused") from None
+            origin = plain.origin(result, received)
         now = utcnow()
-        pems = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in emp.certificates)
         transfer = Transfer(
             session_id=new_session_id(),
             student=person.subject,
@@ -183,16 +205,10 @@ class WalletImport:
             status=Status.STARTED,
             created_at=now,
             expires_at=now,
-            country_code=emp.country_code[:2],
-            emp_acronym=emp.acronym[:255],
-            emp_name=emp_title(emp)[:255],
-            emp_url=emp.url[:2048],
-            emp_certificates=pems.decode("ascii"),
-            emp_institutions=json.dumps(list(emp.institutions), ensure_ascii=False),
             courses=0,
             credits="0",
-            source=Source.WALLET,
             vouched_by=f"{result.get('vouched_by')} ({result.get('issuer')})"[:1000],
+            **origin,
         )
         with self.service.database.session() as s:
             s.add(transfer)
@@ -203,7 +219,9 @@ class WalletImport:
             if refusal is not None:
                 record_failure(transfer, str(refusal), "", now)
             else:
-                record_received(transfer, original, received, "", now, self.service.settings.web.languages)
+                record_received(transfer, xml, received, "", now, self.service.settings.web.languages)
+                if original is None:
+                    plain.unsigned(transfer)
             transfer_id, status = transfer.id, transfer.status
         log.info("wallet: transfer %d from a credential of %s: %s", transfer_id, result.get("issuer"), status)
         return transfer_id
@@ -228,6 +246,8 @@ class WalletImport:
                     identity_policy=settings.identity_policy,
                     language=language,
                 )
+        except Busy:
+            raise
         except ReturnRefused as error:
             raise WalletImportError(f"the original document in the credential: {error}", "refused") from None
         signer = received.verified.certificate
@@ -241,7 +261,8 @@ class _Taken(WalletImportError):
         super().__init__("this answer was stored by another request already", "taken")
 
 
-def _original(elm: object) -> bytes:
+def _original(elm: object, accept_without: bool) -> bytes | None:
+    """The original signed ELMO the credential carries; None for plain ELM when the policy takes it."""
     if not isinstance(elm, dict):
         raise WalletImportError("the credential disclosed no ELM content", "refused")
     try:
@@ -250,10 +271,24 @@ def _original(elm: object) -> bytes:
         raise WalletImportError(
             f"the credential's original document is unreadable: {error}", "refused"
         ) from None
-    if original is None:
+    if original is None and not accept_without:
         raise WalletImportError(
             "the credential carries no original ELMO signed by its data provider, "
             "which this EMC needs to import results",
             "refused",
         )
     return original
+
+
+def _signed_origin(emp: Emp) -> dict[str, object]:
+    """The transfer's fields naming the data provider whose signature the original carries."""
+    pems = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in emp.certificates)
+    return {
+        "country_code": emp.country_code[:2],
+        "emp_acronym": emp.acronym[:255],
+        "emp_name": emp_title(emp)[:255],
+        "emp_url": emp.url[:2048],
+        "emp_certificates": pems.decode("ascii"),
+        "emp_institutions": json.dumps(list(emp.institutions), ensure_ascii=False),
+        "source": Source.WALLET,
+    }

@@ -73,10 +73,12 @@ def wallet_pages(importer: WalletImport) -> APIRouter:
         if outcome.status == "transfer" and outcome.transfer_id is not None:
             target = request.url_for("transfer", transfer_id=outcome.transfer_id).path
             return RedirectResponse(target, status_code=303)
-        context: dict[str, object] = {"refused": outcome.reason, "poll": None}
-        if outcome.status == "pending":
+        context: dict[str, object] = {"refused": outcome.reason, "poll": None, "busy": False}
+        status = request.url_for("wallet_import_status", session_id=session_id).path
+        if outcome.status == "busy":  # the answer is in; the page asks again until a slot is free
+            context.update(busy=True, poll=status)
+        elif outcome.status == "pending":
             link = importer.link(session_id)
-            status = request.url_for("wallet_import_status", session_id=session_id).path
             context.update(link=link, qr=qr_svg(link), poll=status, web_wallet=_web_wallet(importer, link))
         context["poll_ms"] = POLL_SECONDS * 1000
         return render(request, "emc/wallet_import.html", context, headers={"Cache-Control": "no-store"})

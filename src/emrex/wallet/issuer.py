@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from emrex.wallet.credential import DEFAULT_LIFETIME, elm_claims, issue_elm_credential
-from emrex.wallet.errors import ProtocolError, Unreadable
+from emrex.wallet.errors import ProtocolError, Unreadable, WalletError
 from emrex.wallet.jose import Json, SigningKey, loads_object
 from emrex.wallet.metadata import (
     CONFIGURATION_ID,
@@ -29,7 +29,17 @@ from emrex.wallet.metadata import (
 )
 from emrex.wallet.proof import PROOF_MAX_AGE, check_proof
 from emrex.wallet.reply import NO_STORE, Reply, error_reply, ok
-from emrex.wallet.statuslist import INVALID, MEDIA_TYPE, StatusList, status_list_token, status_reference
+from emrex.wallet.statuslist import (
+    INVALID,
+    MAX_ENTRIES,
+    MEDIA_TYPE,
+    StatusList,
+    StatusListFull,
+    list_number,
+    status_list_token,
+    status_reference,
+    successor,
+)
 from emrex.wallet.store import ISSUED, LOCKED, OFFERED, TOKEN, IssuerStore, OfferRecord
 from emrex.wallet.typemeta import type_metadata
 from emrex.wallet.urls import ServiceUrls
@@ -50,8 +60,14 @@ class IssuerConfig:
     credential_lifetime: int = DEFAULT_LIFETIME
     tx_code_digits: int = 6
     max_wrong_tx_codes: int = 5
-    status_list_id: str = "1"
+    status_list_id: str = "1"  # the first list; when it is full, "2" follows at a new URI, and so on
     status_list_size: int = 1 << 17  # 16 KB at one bit per credential: a crowd to hide in
+
+    def __post_init__(self) -> None:
+        if list_number(self.status_list_id) is None:
+            raise WalletError(f"the status list id must be a number, not {self.status_list_id[:20]!r}")
+        if not 1 <= self.status_list_size <= MAX_ENTRIES:
+            raise WalletError(f"a status list has 1 to {MAX_ENTRIES} entries")
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,7 @@ class CredentialIssuer:
         self.store = store
         self.clock = clock
         self.urls = ServiceUrls(config.url)
+        self._list_id: str | None = None  # the list issuing goes on in, once known (lists only fill up)
 
     def now(self) -> int:
         return int(self.clock())
@@ -105,7 +122,10 @@ class CredentialIssuer:
         return ok(type_metadata())
 
     def status_list_reply(self, list_id: str) -> Reply:
-        if list_id != self.config.status_list_id:
+        """A list of this issuer: the first one, or a successor opened since."""
+        number, first = list_number(list_id[:20]), int(self.config.status_list_id)
+        latest = list_number(self.store.latest_status_list() or self.config.status_list_id) or first
+        if number is None or not first <= number <= latest:
             return Reply(404, {"error": "not_found", "error_description": "no such status list"})
         statuses = StatusList.of(self.config.status_list_size, self.store.statuses(list_id))
         token = status_list_token(statuses, self.status_uri(list_id), self.config.key, now=self.now())
@@ -260,19 +280,35 @@ class CredentialIssuer:
         # Claim the offer first: a token raced twice must not yield two credentials.
         if not self.store.save_offer(replace(offer, state=ISSUED, token_hash=None, content={})):
             raise ProtocolError("the access token was used already", "invalid_token", 401)
-        index = self.store.allocate_status(
-            self.config.status_list_id, self.config.status_list_size, offer.subject_ref, self.now()
-        )
+        list_id, index = self._allocate(offer.subject_ref)
         credential = issue_elm_credential(
             offer.content,
             self.config.key,
             holder,
             issuer=self.urls.base,
-            status=status_reference(self.status_uri(self.config.status_list_id), index),
+            status=status_reference(self.status_uri(list_id), index),
             lifetime=self.config.credential_lifetime,
             now=self.now(),
         )
         return Reply(200, {"credentials": [{"credential": credential}]}, headers=NO_STORE)
+
+    def _allocate(self, subject_ref: str) -> tuple[str, int]:
+        """An entry for a new credential in the newest list; a full list is followed by its successor."""
+        list_id = self._list_id
+        if list_id is None:
+            first = self.config.status_list_id
+            latest = self.store.latest_status_list() or first
+            list_id = latest if int(latest) > int(first) else first
+        while True:
+            try:
+                index = self.store.allocate_status(
+                    list_id, self.config.status_list_size, subject_ref, self.now()
+                )
+            except StatusListFull:  # another worker may have moved on already: it is full for us too
+                list_id = successor(list_id)
+                continue
+            self._list_id = list_id
+            return list_id, index
 
     def _offer_of_token(self, authorization: str | None) -> OfferRecord:
         scheme, _, token = (authorization or "").partition(" ")

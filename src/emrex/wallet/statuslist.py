@@ -1,5 +1,8 @@
 """Token Status List (``statuslist+jwt``): a compressed bit string of credential states, signed by the
-issuer, and the reference (``status.status_list``: ``idx``, ``uri``) a credential carries into it."""
+issuer, and the reference (``status.status_list``: ``idx``, ``uri``) a credential carries into it.
+
+An issuer's lists are numbered "1", "2", …: when every entry of one is taken (``StatusListFull``), the
+next credential opens its successor (``successor``), at a new URI; each credential names its own list."""
 
 from __future__ import annotations
 
@@ -81,6 +84,22 @@ class StatusList:
         if inflater.unconsumed_tail:
             raise StatusUnavailable(f"the status list inflates to more than {limit} bytes")
         return cls(bits, bytearray(data))
+
+
+class StatusListFull(Exception):
+    """Every entry of a status list is taken: issuing goes on in its successor."""
+
+
+def successor(list_id: str) -> str:
+    """The list opened when ``list_id`` is full: the next number."""
+    return str(int(list_id) + 1)
+
+
+def list_number(list_id: str) -> int | None:
+    """The number of a list id ("1", "2", …), or None for anything else (no list, not even "01")."""
+    if not (list_id.isascii() and list_id.isdigit()) or len(list_id) > 9 or list_id != str(int(list_id)):
+        return None
+    return int(list_id)
 
 
 def _check_bits(bits: int) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from emrex.wallet.jose import Json
+from emrex.wallet.statuslist import StatusListFull, list_number
 
 # Offer states, in order: offered -> token (access token handed out) -> issued; locked after too many
 # wrong transaction codes or a second use of the pre-authorized code.
@@ -82,7 +83,11 @@ class IssuerStore(Protocol):
 
     def allocate_status(self, list_id: str, size: int, subject_ref: str, now: int) -> int:
         """A free index of the list, chosen at random (neighbours say nothing about each other), kept
-        with ``subject_ref`` as an IssuedRecord."""
+        with ``subject_ref`` as an IssuedRecord; StatusListFull when none is left."""
+        ...
+
+    def latest_status_list(self) -> str | None:
+        """The highest-numbered list with an entry taken (where issuing goes on), or None."""
         ...
 
     def set_status(self, list_id: str, index: int, status: int) -> None: ...
@@ -153,13 +158,17 @@ class MemoryStore:
         with self.lock:
             used = self.used.setdefault(list_id, set())
             if len(used) >= size:
-                raise RuntimeError(f"the status list {list_id} is full")
+                raise StatusListFull(f"the status list {list_id} is full")
             index = secrets.randbelow(size)
-            while index in used:
-                index = secrets.randbelow(size)
+            if index in used:  # draw again among the free entries only: a nearly full list stays cheap
+                index = secrets.choice([i for i in range(size) if i not in used])
             used.add(index)
             self.issued.append(IssuedRecord(list_id, index, subject_ref, now))
             return index
+
+    def latest_status_list(self) -> str | None:
+        numbers = [n for n in map(list_number, (k for k, v in self.used.items() if v)) if n is not None]
+        return str(max(numbers)) if numbers else None
 
     def set_status(self, list_id: str, index: int, status: int) -> None:
         with self.lock:

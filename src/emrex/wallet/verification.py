@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from emrex.trust.certs import subject_text
 from emrex.wallet.certificates import TrustAnchors, leaf_key, parse_x5c, verify_chain
@@ -59,6 +60,7 @@ class VerifiedCredential:
         return {
             "issuer": self.issuer,
             "vouched_by": self.vouched_by,
+            "certificate": self.certificate.public_bytes(serialization.Encoding.PEM).decode("ascii"),
             "vct": self.claims.get("vct"),
             "status": self.status,
             "key_binding": None

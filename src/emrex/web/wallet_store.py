@@ -25,10 +25,11 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from emrex.db import Base, Database
 from emrex.wallet.jose import Json
-from emrex.wallet.statuslist import INVALID
+from emrex.wallet.statuslist import INVALID, StatusListFull, list_number
 from emrex.wallet.store import ISSUED, LOCKED, IssuedRecord, OfferRecord
 
 ALLOCATION_TRIES = 20
+RANDOM_DRAWS = 10
 
 
 class WalletOfferRow(Base):
@@ -153,8 +154,9 @@ class DatabaseIssuerStore:
             return bool(getattr(result, "rowcount", 0) == 1)
 
     def allocate_status(self, list_id: str, size: int, subject_ref: str, now: int) -> int:
-        for _ in range(ALLOCATION_TRIES):
-            index = secrets.randbelow(size)
+        for attempt in range(ALLOCATION_TRIES):
+            # Random draws; once they keep hitting taken entries, a random one of those still free.
+            index = secrets.randbelow(size) if attempt < RANDOM_DRAWS else self._free_entry(list_id, size)
             try:
                 with self.database.session() as s, s.begin_nested():
                     s.add(
@@ -164,8 +166,22 @@ class DatabaseIssuerStore:
                     )
                 return index
             except IntegrityError:
-                continue  # taken: draw again
+                continue  # taken (perhaps by another worker just now): draw again
         raise RuntimeError(f"the status list {list_id} has no free entry after {ALLOCATION_TRIES} draws")
+
+    def _free_entry(self, list_id: str, size: int) -> int:
+        with self._reading() as s:
+            used = set(s.scalars(select(WalletStatusRow.idx).where(WalletStatusRow.list_id == list_id)))
+        free = [i for i in range(size) if i not in used]
+        if not free:
+            raise StatusListFull(f"the status list {list_id} is full")
+        return secrets.choice(free)
+
+    def latest_status_list(self) -> str | None:
+        with self._reading() as s:
+            ids = s.scalars(select(WalletStatusRow.list_id).distinct()).all()
+        numbers = [n for n in map(list_number, ids) if n is not None]
+        return str(max(numbers)) if numbers else None
 
     def set_status(self, list_id: str, index: int, status: int) -> None:
         with self.database.session() as s:
