@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from emrex.elmo import codec
 from emrex.elmo import model as m
+from emrex.elmo.errors import ElmoError
 from emrex.elmo.writer import write_elmo
 from emrex.emp.selection import Catalogue
 from emrex.errors import EmrexError
@@ -66,3 +67,16 @@ def build(
     except EmrexError as error:
         raise DocumentError(f"the document could not be made: {error}") from error
     return Built(elmo=elmo, xml=signed, transport=codec.encode(signed))
+
+
+def transcript_pdf(elmo: m.Elmo) -> bytes:
+    """The PDF transcript ``build`` attached to the ELMO."""
+    for attachment in elmo.all_attachments():
+        for index in range(len(attachment.contents)):
+            try:
+                media_type, data = attachment.payload(index)
+            except ElmoError:
+                continue
+            if media_type == "application/pdf" and data.startswith(b"%PDF-"):
+                return data
+    raise DocumentError("the document carries no PDF transcript")
