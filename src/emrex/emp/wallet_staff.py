@@ -47,7 +47,7 @@ def wallet_staff_router(service: EmpService) -> APIRouter:
         if denied is not None:
             return denied
         issued, revoked = await run_in_threadpool(_totals, service)
-        context = {"issued": issued, "revoked": revoked}
+        context = {"issued": issued, "revoked": revoked, "problem": ""}
         return render(request, "emp/wallet_staff.html", context)
 
     @router.post(PATH + "/revoke", name="emp_wallet_revoke")
