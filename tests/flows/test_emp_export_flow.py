@@ -48,8 +48,16 @@ from emrex.wallet import (
 )
 from emrex.web.login import hash_password
 from tests.emc.conftest import BASE_URL as EMC_URL
-from tests.emc.conftest import Keys, database_of, keys, login, make_emc, make_settings, migrated_template
-from tests.emc.conftest import password_hash as emc_password_hash
+from tests.emc.conftest import (
+    Keys,
+    database_of,
+    keys,
+    login,
+    make_emc,
+    make_settings,
+    migrated_template,
+    password_hash,
+)
 from tests.emc.wallet_network import start_import
 from tests.emp.conftest import BASE_URL as EMP_URL
 from tests.emp.conftest import SEAL_ID, config, seal_table
@@ -58,8 +66,7 @@ from tests.emp.helpers import csrf, items
 from tests.emp.helpers import login as emp_login
 from tests.emp.test_export import export, offer_of, wallet_table
 
-__all__ = ["emc_password_hash", "keys", "make_emc", "make_settings", "migrated_template"]
-password_hash = emc_password_hash
+__all__ = ["keys", "make_emc", "make_settings", "migrated_template", "password_hash"]
 
 
 @pytest.fixture
