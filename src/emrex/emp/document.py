@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 from emrex.elmo import codec
 from emrex.elmo import model as m
-from emrex.elmo.errors import ElmoError
 from emrex.elmo.writer import write_elmo
 from emrex.emp.selection import Catalogue
 from emrex.errors import EmrexError
 from emrex.transcript import attach, render_transcript
+from emrex.transcript.attachment import transcript_pdf as attached_pdf
 from emrex.trust.signer import Signer
 
 if TYPE_CHECKING:
@@ -71,12 +71,7 @@ def build(
 
 def transcript_pdf(elmo: m.Elmo) -> bytes:
     """The PDF transcript ``build`` attached to the ELMO."""
-    for attachment in elmo.all_attachments():
-        for index in range(len(attachment.contents)):
-            try:
-                media_type, data = attachment.payload(index)
-            except ElmoError:
-                continue
-            if media_type == "application/pdf" and data.startswith(b"%PDF-"):
-                return data
-    raise DocumentError("the document carries no PDF transcript")
+    pdf = attached_pdf(elmo)
+    if pdf is None:
+        raise DocumentError("the document carries no PDF transcript")
+    return pdf
