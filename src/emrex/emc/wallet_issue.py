@@ -2,9 +2,10 @@
 issued for it.
 
 The student picks the whole transfer or some of its courses; the page then shows the credential offer
-as a QR code (SVG made here, nothing fetched), a same-device ``openid-credential-offer://`` link and the
-transaction code the wallet asks for. The issuer's state lives in the database
-(``emrex.web.wallet_store``), so any worker answers the wallet. Each credential is recorded under the
+as a QR code (SVG made on the server, nothing fetched), a same-device ``openid-credential-offer://``
+link and the transaction code the wallet asks for. The issuer, loaded from ``emc.wallet``, and the offer
+page's parts are the ones the EMP shares (``emrex.web.wallet_issuing``); its state lives in the
+database (``emrex.web.wallet_store``), so any worker answers the wallet. Each credential is recorded under the
 transfer (``subject_ref`` ``transfer:<id>``); staff revoke them from the transfer's page, and deleting
 or discarding a transfer revokes them in the same transaction (``emrex.emc.store``,
 ``revoke_wallet_credentials``).
