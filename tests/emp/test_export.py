@@ -126,7 +126,7 @@ def test_a_student_adds_ticked_results_to_a_wallet(
     response = export(client, "wallet", ["0:C1", "0:C3"])
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
-    assert "<svg" in response.text and "The credential holds the 2 results you ticked." in response.text
+    assert "<svg" in response.text and "The credential holds the results you ticked (2)." in response.text
     link, tx_code = offer_of(response.text)
     anchors = TrustAnchors((emp_ca.certificate,))
     held = Holder(tmp_path / "holder", client=issuing(), issuer_anchors=anchors).accept_offer(link, tx_code)
