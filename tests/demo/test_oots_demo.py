@@ -1,7 +1,8 @@
 """The demo's OOTS exchange over real HTTP, without a browser: the admissions portal asks Olympos
 Polytechnic for eleni's transcript through the loopback access point, eleni previews it at Olympos
 (logging in at the demo identity provider) and agrees, and the portal shows the evidence it received:
-the signed ELMO, the PDF transcript and Olympos's sealed European Digital Credential."""
+the signed ELMO, the PDF transcript and Olympos's sealed European Digital Credential. Olympos also
+offers eleni her own export, with a wallet issuer."""
 
 from __future__ import annotations
 
@@ -78,6 +79,12 @@ def test_the_admissions_portal_gets_elenis_transcript_after_her_preview(tmp_path
             assert b'"payload"' in edc.content
             again = browser.get(back.group(1))  # a reload shows what arrived, not "sent already"
             assert "Structural Dynamics" in again.text
+            # Olympos also lets eleni take her results herself, into a wallet too ([wallet]).
+            export = browser.get(home + "export")
+            assert export.status_code == 200
+            assert 'value="wallet"' in export.text and 'value="edc"' in export.text
+            metadata = browser.get(home.rstrip("/") + "/.well-known/openid-credential-issuer")
+            assert metadata.status_code == 200 and metadata.json()["credential_issuer"] == home.rstrip("/")
     finally:
         code, out, err = demo.stop(signal.SIGINT)
     assert code == 0, err

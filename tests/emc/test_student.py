@@ -215,7 +215,8 @@ def test_every_message_of_the_pages_has_a_swedish_translation() -> None:
     found = {m[2] for m in extracted if isinstance(m[2], str)}
     assert "Your results were imported." in found and "Import these results" in found
     translated: set[str] = set()
-    for folder in (package, package / "recognition"):  # the EMC's catalog and credit recognition's
+    # the EMC's catalog, credit recognition's and the shared one of emrex.web (merged at run time)
+    for folder in (package, package / "recognition", package.parent / "web"):
         with (folder / "locale" / "sv" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
             translated |= {m.id for m in read_po(handle, locale="sv") if m.id and m.string}
     from emrex.identity import all_neutral_reasons, all_reasons

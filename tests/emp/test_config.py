@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -200,3 +201,35 @@ def test_seal_errors_name_the_setting(change: dict[str, Any], message: str) -> N
     del incomplete["issuer_id"]
     with pytest.raises(EmpConfigError, match=r"seal\.issuer_id"):
         _settings(seal=incomplete)
+
+
+def test_the_wallet_table() -> None:
+    assert _settings().wallet is None
+    wallet = {"key_file": "/etc/emrex/wallet-key.pem", "cert_file": "/etc/emrex/wallet-cert.pem"}
+    read = _settings(wallet={**wallet, "name": "  Nordvik   University "}).wallet
+    assert read is not None and read.key_file == Path("/etc/emrex/wallet-key.pem")
+    assert read.name == "Nordvik University"
+    env = {
+        "EMREX_EMP_BASE_URL": "https://emp.uni.example",
+        "EMREX_EMP_KEY_FILE": "k",
+        "EMREX_EMP_CERTIFICATE_FILE": "c",
+        "EMREX_EMP_LOGIN__METHOD": "headers",
+        "EMREX_EMP_LOGIN__HEADERS__TRUSTED_PROXIES": '["127.0.0.1"]',
+        "EMREX_EMP_WALLET__KEY_FILE": "wk.pem",
+        "EMREX_EMP_WALLET__CERT_FILE": "wc.pem",
+    }
+    from_env = load_settings(None, env).wallet
+    assert from_env is not None and from_env.cert_file == Path("wc.pem") and from_env.name == ""
+
+
+@pytest.mark.parametrize(
+    ("wallet", "message"),
+    [
+        ({"cert_file": "c.pem"}, "wallet.key_file: missing"),
+        ({"key_file": "k.pem", "cert_file": 7}, "wallet.cert_file"),
+        ({"key_file": "k.pem", "cert_file": "c.pem", "colour": "blue"}, "wallet.colour"),
+    ],
+)
+def test_wallet_errors_name_the_setting(wallet: dict[str, Any], message: str) -> None:
+    with pytest.raises(EmpConfigError, match=re.escape(message)):
+        _settings(wallet=wallet)

@@ -98,3 +98,29 @@ def test_the_edc_seal_is_checked_against_its_certificate_at_start(
         sealer_of(key_file=str(key_files[0]), cert_file=str(key_files[1]))  # the signing key: no org id
     with pytest.raises(EmpConfigError, match=r"^seal: .*cannot read"):
         sealer_of(key_file=str(tmp_path / "missing.pem"))
+
+
+def test_the_wallet_issuer_is_checked_at_start(
+    tmp_path: Path, seal_key: Issued, password_hash: str, key_files: tuple[Path, Path]
+) -> None:
+    from emrex.db import Database
+    from emrex.emp.runtime import wallet_issuing
+    from tests.emp.test_export import wallet_table
+
+    database = Database(f"sqlite:///{tmp_path}/unused.db")
+    plain = settings_from_mapping(config(password_hash, key_files))
+    assert wallet_issuing(plain, database) is None
+    table = wallet_table(tmp_path, seal_key)
+    issuing = wallet_issuing(settings_from_mapping(config(password_hash, key_files, wallet=table)), database)
+    assert issuing is not None and issuing.elm_issuer.eidas_identifier == SEAL_ID
+    assert issuing.issuer.config.url == "https://emp.nordvik.example"
+    signing = {**table, "key_file": str(key_files[0]), "cert_file": str(key_files[1])}  # no org id
+    with pytest.raises(EmpConfigError, match=r"^wallet.cert_file: .* must name the issuing organisation"):
+        wallet_issuing(settings_from_mapping(config(password_hash, key_files, wallet=signing)), database)
+    other = {**table, "key_file": str(key_files[0])}  # the signing key with the wallet certificate
+    with pytest.raises(EmpConfigError, match=r"^wallet.key_file: .* is not the key of its certificate"):
+        wallet_issuing(settings_from_mapping(config(password_hash, key_files, wallet=other)), database)
+    with pytest.raises(EmpConfigError, match=r"^wallet: .*cannot read"):
+        missing = {**table, "key_file": str(tmp_path / "missing.pem")}
+        wallet_issuing(settings_from_mapping(config(password_hash, key_files, wallet=missing)), database)
+    database.dispose()

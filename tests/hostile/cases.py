@@ -1318,6 +1318,57 @@ CASES += tuple(
         ),
     )
     + _cases(
+        "EMP pages",
+        (
+            "emp-export-without-login",
+            "a post to the EMP's `/export` (a download or a wallet offer) with a valid CSRF token but nobody "
+            "logged in",
+            "303 to `/export`, which asks to log in; no document made, nothing stored or counted",
+        ),
+        (
+            "emp-export-csrf",
+            "the export form posted cross-site, without and with a forged `csrf_token`",
+            FORGED_POST,
+        ),
+        (
+            "emp-export-another-students-results",
+            "a logged-in student (or one without records) posts the result keys another student's page "
+            "lists, unknown keys, 900 or 20 000 keys",
+            "only the logged-in person's results are read; keys not theirs are dropped: 400 page (tick at "
+            "least one result) or 404 (no records); past the form's field limit 403; nothing stored",
+        ),
+        (
+            "emp-export-unknown-format",
+            "an export `action` that is unknown, or a sealed EDC or wallet offer from an EMP without "
+            "`[seal]` / `[wallet]`",
+            "400 page: this export is not offered here; nothing stored or counted",
+        ),
+        (
+            "emp-wallet-revoke-as-student",
+            "a student posts the EMP staff form that revokes a student's wallet credentials",
+            "403 page; nothing revoked",
+        ),
+    )
+    + _cases(
+        "wallet",
+        (
+            "emp-wallet-code-used-twice-workers",
+            "the EMP's pre-authorized code redeemed twice, the second time at another worker (another app on "
+            "the same database)",
+            "400 `invalid_grant`; the offer is locked and the first access token gets no credential",
+        ),
+        (
+            "emp-wallet-tx-code-guessing",
+            "transaction codes of an EMP export offer guessed at two workers in turn",
+            "every wrong guess counts; the fifth locks the offer, the right code is then refused",
+        ),
+        (
+            "emp-wallet-offer-after-revoke",
+            "an EMP export offer shown before staff revoked the student's credentials, redeemed afterwards",
+            "400 `invalid_grant` (locked); nothing issued",
+        ),
+    )
+    + _cases(
         "ELM/EDC library",
         (
             "elm-remote-context",

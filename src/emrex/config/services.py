@@ -150,6 +150,20 @@ def _edc_seal(doc: str) -> Table:
     )
 
 
+def _wallet_issuer(doc: str, *, web_wallet: bool = False) -> Table:
+    """A service as an OpenID4VCI credential issuer (emrex.web.wallet_issuing)."""
+    settings = {
+        "key_file": S("path", "the key that signs wallet credentials (PEM, EC P-256 or RSA)"),
+        "cert_file": S("path", "its certificate (PEM; O, C, organizationIdentifier), then CAs"),
+        "name": S("text", "the issuer's name shown in wallets (default: the service's name)", ""),
+    }
+    if web_wallet:
+        settings["web_wallet_url"] = S(
+            "url", "a web wallet's credential offer endpoint: the offer page links there too", ""
+        )
+    return Table(doc, settings, optional=True)
+
+
 EMP = Service(
     "emp",
     Table(
@@ -198,7 +212,10 @@ EMP = Service(
                 free=True,
                 optional=True,
             ),
-            "seal": _edc_seal("the EDC seal: OOTS evidence adds a sealed European Digital Credential"),
+            "seal": _edc_seal(
+                "the EDC seal: OOTS evidence and exports get a sealed European Digital Credential"
+            ),
+            "wallet": _wallet_issuer("the EMP as an OpenID4VCI issuer: exports to a wallet (docs/EMP.md)"),
         },
     ),
 )
@@ -258,17 +275,8 @@ EMC = Service(
                 },
                 optional=True,
             ),
-            "wallet": Table(
-                "the EMC as an OpenID4VCI issuer: Add to my wallet (docs/WALLET.md)",
-                {
-                    "key_file": S("path", "the key that signs wallet credentials (PEM, EC P-256 or RSA)"),
-                    "cert_file": S("path", "its certificate (PEM; O, C, organizationIdentifier), then CAs"),
-                    "name": S("text", "the issuer's name shown in wallets (default: the title)", ""),
-                    "web_wallet_url": S(
-                        "url", "a web wallet's credential offer endpoint: the offer page links there too", ""
-                    ),
-                },
-                optional=True,
+            "wallet": _wallet_issuer(
+                "the EMC as an OpenID4VCI issuer: Add to my wallet (docs/WALLET.md)", web_wallet=True
             ),
             "identity": Table(
                 "how the results' person is matched to the student",

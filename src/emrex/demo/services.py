@@ -312,6 +312,8 @@ def _emp_app(
         **({"oots": oots} if oots is not None else {}),
         "ewp": ewp,  # None (no table) but for the EWP host
         "seal": seal,  # None (no table) but for the OOTS evidence provider
+        # That one also issues its students' exports to wallets, signing with its seal's organisation.
+        "wallet": {"key_file": seal["key_file"], "cert_file": seal["cert_file"]} if seal else None,
     }
     config = write_config(
         directory / "emp.toml", mapping, f"Written by 'emrex demo' at each start: {plan.title}."

@@ -69,7 +69,7 @@ def create_emc_app(
     sender: WebhookSender | None = None
     if settings.webhook is not None:
         sender = WebhookSender(db, settings.webhook, webhook_transport)
-    wallet = wallet_issue.WalletIssuing.from_settings(settings, DatabaseIssuerStore(db))
+    wallet = wallet_issue.load_issuing(settings, DatabaseIssuerStore(db))
     service = Service(
         settings,
         db,

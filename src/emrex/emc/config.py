@@ -28,7 +28,7 @@ from emrex.identity import DEFAULT_IDENTITY_POLICY, IdentityPolicy
 from emrex.trust.policy import DEFAULT_POLICY, VerifyPolicy
 from emrex.web.login.settings import LoginConfigError, LoginSettings, with_service_base_url
 from emrex.web.server import ServerTimeouts
-from emrex.web.settings import LANGUAGES, LOCAL_HOSTS, MB, WebConfigError, WebSettings
+from emrex.web.settings import LANGUAGES, LOCAL_HOSTS, MB, WalletSettings, WebConfigError, WebSettings
 
 ENV_PREFIX = "EMREX_EMC_"
 DEFAULT_POST_MB = DEFAULT_LIMITS.max_encoded_bytes // MB
@@ -85,19 +85,6 @@ class WalletImportSettings:
     # issues): refused (False), or converted to ELMO and stored marked as vouched for by the wallet
     # issuer alone (True).
     accept_without_signed_elmo: bool = False
-
-
-@dataclass(frozen=True)
-class WalletSettings:
-    """The EMC as an OpenID4VCI credential issuer (``emrex.emc.wallet_issue``): the key that signs the
-    SD-JWT VCs and the status list, and its certificate (then any CA certificates), which must carry
-    the organisation (O, C and organizationIdentifier) the ELM names as issuer; ``name`` is shown by
-    wallets (default: the service title)."""
-
-    key_file: Path
-    cert_file: Path
-    name: str = ""
-    web_wallet_url: str = ""  # a web wallet's credential offer endpoint: the offer page links there too
 
 
 @dataclass(frozen=True)

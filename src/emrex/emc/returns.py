@@ -24,10 +24,10 @@ from emrex.errors import N_, EmrexError, InputTooLarge, TransportError, XmlError
 from emrex.identity import IdentityPolicy, IdentityResult, LocalPerson, Verdict, match_identity
 from emrex.registry.issuers import issuer_problems
 from emrex.registry.model import Emp
+from emrex.transcript.attachment import transcript_pdf
 from emrex.trust import SignatureError, Verified, VerifyPolicy, verify
 
 MAX_RETURN_MESSAGE = 500
-PDF_TYPES = (m.AttachmentType.EMREX_TRANSCRIPT, m.AttachmentType.TRANSCRIPT_OF_RECORDS)
 COURSE_TYPES = (m.LosType.COURSE, m.LosType.CLASS)
 
 
@@ -325,20 +325,3 @@ def _course(
         end=loi.date or (term.end if term else None),
         status=str(loi.effective_status),
     )
-
-
-def transcript_pdf(elmo: m.Elmo) -> bytes | None:
-    """The human-readable PDF (an EMREX transcript or transcript of records), if it really is a PDF."""
-    attachments = list(elmo.all_attachments())
-    ranked = [a for a in attachments if a.type in PDF_TYPES] + [
-        a for a in attachments if a.type not in PDF_TYPES
-    ]
-    for attachment in ranked:
-        for index in range(len(attachment.contents)):
-            try:
-                media_type, data = attachment.payload(index)
-            except ElmoError:
-                continue
-            if media_type == "application/pdf" and data.startswith(b"%PDF-"):
-                return data
-    return None

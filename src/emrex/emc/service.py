@@ -23,7 +23,7 @@ from emrex.identity import Verdict, basis_of, neutral_reason, neutral_text
 from emrex.trust.certs import CertificateError
 
 if TYPE_CHECKING:
-    from emrex.emc.wallet_issue import WalletIssuing
+    from emrex.web.wallet_issuing import WalletIssuing
 
 log = logging.getLogger("emrex.emc")
 

@@ -2,9 +2,10 @@
 issued for it.
 
 The student picks the whole transfer or some of its courses; the page then shows the credential offer
-as a QR code (SVG made here, nothing fetched), a same-device ``openid-credential-offer://`` link and the
-transaction code the wallet asks for. The issuer's state lives in the database
-(``emrex.web.wallet_store``), so any worker answers the wallet. Each credential is recorded under the
+as a QR code (SVG made on the server, nothing fetched), a same-device ``openid-credential-offer://``
+link and the transaction code the wallet asks for. The issuer, loaded from ``emc.wallet``, and the offer
+page's parts are the ones the EMP shares (``emrex.web.wallet_issuing``); its state lives in the
+database (``emrex.web.wallet_store``), so any worker answers the wallet. Each credential is recorded under the
 transfer (``subject_ref`` ``transfer:<id>``); staff revoke them from the transfer's page, and deleting
 or discarding a transfer revokes them in the same transaction (``emrex.emc.store``,
 ``revoke_wallet_credentials``).
@@ -17,17 +18,12 @@ part, it carries neither that nor the rendering of every result, which would sho
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Annotated
 
-import segno
-from cryptography.x509.oid import NameOID
 from fastapi import APIRouter, Depends, FastAPI, Request
-from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
-from emrex.elm import Sealer as ElmIssuer
 from emrex.elm.errors import ElmError
 from emrex.elm.to_elm import elmo_to_elm
 from emrex.emc.config import EmcConfigError, EmcSettings
@@ -35,17 +31,13 @@ from emrex.emc.models import Status, Transfer
 from emrex.emc.returns import ReturnRefused
 from emrex.emc.service import Service, verify_stored
 from emrex.emc.store import TransferError, owned, revoke_wallet_credentials, valid_id, wallet_subject
-from emrex.trust.certs import CertificateError, load_certificates
-from emrex.trust.orgid import organization_identifier_of
-from emrex.wallet.certificates import leaf_key, x5c_of
-from emrex.wallet.errors import Unreadable, WalletError
+from emrex.wallet.errors import Unreadable
 from emrex.wallet.holder import titles
-from emrex.wallet.issuer import CredentialIssuer, IssuerConfig, Offer
-from emrex.wallet.jose import Json, load_private_key, public_jwk, signing_key
-from emrex.wallet.urls import at_wallet
+from emrex.wallet.issuer import Offer
+from emrex.wallet.jose import Json
 from emrex.web import flash, gettext, render
 from emrex.web.auth import Person, require_person, require_role
-from emrex.web.wallet import issuer_router
+from emrex.web.wallet_issuing import NO_STORE, WalletIssuing, mount_issuer
 from emrex.web.wallet_store import DatabaseIssuerStore, issued_count
 
 log = logging.getLogger("emrex.emc")
@@ -53,51 +45,10 @@ StudentDep = Annotated[Person, Depends(require_person)]
 StaffDep = Annotated[Person, Depends(require_role("staff"))]
 ISSUABLE = (Status.IMPORTED,)
 MAX_COURSES = 2000
-NO_STORE = {"Cache-Control": "no-store"}
 
 
 class OfferRefused(Exception):
     """No offer can be made; the message says why (shown to the student)."""
-
-
-@dataclass(frozen=True)
-class WalletIssuing:
-    issuer: CredentialIssuer
-    elm_issuer: ElmIssuer  # the organisation the ELM names: the certificate's
-
-    @classmethod
-    def from_settings(cls, settings: EmcSettings, store: DatabaseIssuerStore) -> WalletIssuing | None:
-        """The issuer of ``emc.wallet``, its key and certificate loaded and checked; None when not set."""
-        config = settings.wallet
-        if config is None:
-            return None
-        try:
-            certificates = load_certificates(config.cert_file.read_bytes())
-            key = signing_key(
-                load_private_key(config.key_file.read_bytes(), str(config.key_file)), x5c_of(certificates)
-            )
-        except OSError as error:
-            raise EmcConfigError(f"emc.wallet: {error.filename}: cannot read ({error.strerror})") from None
-        except (CertificateError, WalletError) as error:
-            raise EmcConfigError(f"emc.wallet: {error}") from None
-        if public_jwk(leaf_key(certificates[0])) != key.public_jwk:
-            raise EmcConfigError(f"emc.wallet.key_file: {config.key_file} is not the key of its certificate")
-        subject = certificates[0].subject
-        names = subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
-        countries = subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)
-        identifier = organization_identifier_of(certificates[0])
-        if not (names and countries and identifier):
-            raise EmcConfigError(
-                f"emc.wallet.cert_file: {config.cert_file} must name the issuing organisation (O, C and "
-                "organizationIdentifier): the credential's ELM names it as issuer"
-            )
-        elm_issuer = ElmIssuer({"en": str(names[0].value)}, str(countries[0].value).upper(), identifier)
-        name = config.name or settings.title
-        try:
-            issuer = CredentialIssuer(IssuerConfig(settings.web.base_url.rstrip("/"), key, name), store)
-        except WalletError as error:
-            raise EmcConfigError(f"emc.base_url: {error}") from None
-        return cls(issuer, elm_issuer)
 
 
 def transfer_elm(
@@ -127,12 +78,6 @@ def transfer_elm(
         subject["hasClaim"] = [courses[i] for i in sorted(set(picked))]
         elm.pop("displayParameter", None)  # its picture shows every result
     return elm
-
-
-def qr_svg(link: str) -> Markup:
-    """The link as a QR code: inline SVG, dark on white, scaled by the page."""
-    code = segno.make(link, error="m")
-    return Markup(code.svg_inline(scale=4, border=4, dark="#000", light="#fff", title="QR"))  # noqa: S704
 
 
 def _picked(values: list[str]) -> list[int]:
@@ -189,13 +134,7 @@ def wallet_router(service: Service, issuing: WalletIssuing) -> APIRouter:
             return render(request, "emc/problem.html", {"problem": str(error)}, status_code=404)
         except (OfferRefused, Unreadable) as error:
             return render(request, "emc/problem.html", {"problem": str(error)}, status_code=409)
-        context = {
-            "transfer_id": transfer_id,
-            "offer": made,
-            "qr": qr_svg(made.link),
-            "minutes": issuing.issuer.config.offer_seconds // 60,
-            "web_wallet": web_wallet_link(service, made.link),
-        }
+        context = {"transfer_id": transfer_id, **issuing.offer_values(made)}
         return render(request, "emc/wallet_offer.html", context, headers=NO_STORE)
 
     @router.post("/staff/transfers/{transfer_id}/wallet/revoke", name="staff_wallet_revoke")
@@ -219,12 +158,6 @@ def wallet_router(service: Service, issuing: WalletIssuing) -> APIRouter:
     return router
 
 
-def web_wallet_link(service: Service, link: str) -> str | None:
-    """The offer at the web wallet ``emc.wallet.web_wallet_url`` names, if any."""
-    endpoint = service.settings.wallet.web_wallet_url if service.settings.wallet else ""
-    return at_wallet(link, endpoint) if endpoint else None
-
-
 def staff_values(service: Service, transfer_id: int) -> dict[str, int]:
     """For the staff transfer page: how many wallet credentials were issued for it and how many revoked."""
     if service.wallet is None:
@@ -234,9 +167,23 @@ def staff_values(service: Service, transfer_id: int) -> dict[str, int]:
     return {"wallet_issued": issued, "wallet_revoked": revoked}
 
 
+def load_issuing(settings: EmcSettings, store: DatabaseIssuerStore) -> WalletIssuing | None:
+    """The issuer of ``emc.wallet``, its key and certificate loaded and checked; None when not set."""
+    if settings.wallet is None:
+        return None
+    return WalletIssuing.load(
+        settings.wallet,
+        base_url=settings.web.base_url,
+        title=settings.title,
+        store=store,
+        where="emc.wallet",
+        error=EmcConfigError,
+    )
+
+
 def install(app: FastAPI, service: Service) -> None:
     """The issuer's endpoints and the student's and staff's pages, when ``emc.wallet`` is configured."""
     if service.wallet is None:
         return
-    app.include_router(issuer_router(service.wallet.issuer))
+    mount_issuer(app, service.wallet)
     app.include_router(wallet_router(service, service.wallet))

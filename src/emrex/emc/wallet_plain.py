@@ -19,10 +19,11 @@ from cryptography.x509.oid import NameOID
 
 from emrex.elm import ElmError, elm_to_elmo
 from emrex.emc.models import Source, Transfer
-from emrex.emc.returns import Received, courses_of, transcript_pdf
+from emrex.emc.returns import Received, courses_of
 from emrex.emc.student_record import read_record, record_of
 from emrex.errors import EmrexError
 from emrex.identity import IdentityPolicy, Verdict, match_identity
+from emrex.transcript.attachment import transcript_pdf
 from emrex.trust import Verified
 from emrex.trust.algorithms import Algorithms
 from emrex.web.auth import Person

@@ -17,11 +17,12 @@ from fastapi import FastAPI
 
 from emrex.db import Database, upgrade
 from emrex.db.owner import mark_service
+from emrex.emp import export, wallet_staff
 from emrex.emp.config import EmpSettings
 from emrex.emp.ewp_serving import mount_ewp, signed_paths
 from emrex.emp.protocol import EntryRules
 from emrex.emp.results_cache import ResultsCache
-from emrex.emp.runtime import build_source, credential_sealer, load_signer, transcript_sealer
+from emrex.emp.runtime import build_source, credential_sealer, load_signer, transcript_sealer, wallet_issuing
 from emrex.emp.service import EmpService
 from emrex.emp.sources.base import ResultsSource
 from emrex.emp.stats_pages import stats_router
@@ -62,6 +63,7 @@ def create_emp_app(
         results=ResultsCache(settings.results_cache, weigh=lambda found: len(found.rows)),
         transcript_sealer=transcript_sealer(signer) if settings.seal_transcript else None,
         credential_sealer=credential_sealer(settings),
+        wallet=wallet_issuing(settings, database),
     )
     secure = settings.base_url.startswith("https://")
     login = LoginSettings.from_mapping(settings.login)
@@ -82,7 +84,12 @@ def create_emp_app(
         title=settings.name,
         templates_dirs=[TEMPLATES_DIR, LOGIN_TEMPLATES_DIR],
         locale_dirs=[LOGIN_LOCALE_DIR, LOCALE_DIR],
-        exempt_paths=[settings.entry_path, *cross_site_paths(login), *signed_paths(settings)],
+        exempt_paths=[
+            settings.entry_path,
+            *cross_site_paths(login),
+            *signed_paths(settings),
+            *(service.wallet.issuer.post_paths if service.wallet else ()),  # wallets post from outside
+        ],
         context_processors=[person_context],
         limited_paths=[settings.entry_path, *LOGIN_PATHS],
         requests_per_minute=login.rate_limit.requests_per_minute,
@@ -92,6 +99,9 @@ def create_emp_app(
     app.include_router(login_router(login, database))
     app.include_router(student_router(service))
     app.include_router(stats_router(service))
+    export.install(app, service)  # the student's own export, and the wallet issuer with [wallet]
+    if service.wallet is not None:
+        app.include_router(wallet_staff.wallet_staff_router(service))
     mount_ewp(app, service)  # when [ewp] is configured: emrex.emp.ewp_serving
     if settings.oots is not None:  # also an OOTS evidence provider: emp.oots_pages
         # Kept here: the OOTS pages and access point cost an EMP without OOTS about 190 modules.

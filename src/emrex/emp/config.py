@@ -23,7 +23,7 @@ from emrex.elm.edc_seal import SealSettings, SealSetupError, seal_settings
 from emrex.emp.ewp_settings import EwpServing, EwpSettingsError, ewp_serving
 from emrex.emp.oots_settings import OotsConfigError, oots_settings
 from emrex.web.server import ServerTimeouts
-from emrex.web.settings import LANGUAGES, LOCAL_HOSTS
+from emrex.web.settings import LANGUAGES, LOCAL_HOSTS, WalletSettings
 
 ENV_PREFIX = "EMREX_EMP_"
 DEFAULT_DATABASE_URL = "sqlite:///emrex-emp.db"
@@ -66,7 +66,8 @@ class EmpSettings:
     server: ServerSettings = ServerSettings()
     oots: Mapping[str, Any] | None = None  # the [oots] table: an OOTS evidence provider (emp.oots_settings)
     ewp: EwpServing | None = None  # serving transcripts over EWP (emrex.emp.ewp_settings)
-    seal: SealSettings | None = None  # [seal]: the OOTS evidence adds a sealed EDC (emrex.elm.edc_seal)
+    seal: SealSettings | None = None  # [seal]: OOTS evidence and exports get a sealed EDC (elm.edc_seal)
+    wallet: WalletSettings | None = None  # [wallet]: the EMP as a wallet issuer (emrex.emp.export)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -194,6 +195,7 @@ def _settings(data: Mapping[str, Any]) -> EmpSettings:
         oots=_oots_table(data.get("oots"), r.text("base_url"), sealed="seal" in data),
         ewp=_ewp(data.get("ewp"), data.get("base_url")),
         seal=_seal(data.get("seal")),
+        wallet=_wallet(data.get("wallet")),
     )
     from emrex.web.login import LoginConfigError, LoginSettings  # kept lazy: see with_service_base_url above
 
@@ -236,6 +238,17 @@ def _seal(table: Any) -> SealSettings | None:
         )
     except SealSetupError as error:
         raise EmpConfigError(str(error)) from None
+
+
+def _wallet(table: Any) -> WalletSettings | None:
+    """The [wallet] table: the key and certificate that sign wallet credentials (checked at start)."""
+    if table is None:
+        return None
+    if not isinstance(table, Mapping):
+        raise EmpConfigError("wallet: expected a table")
+    r = _Reader(table, "wallet.")
+    name = " ".join(r.text("name", "").split())[:200]
+    return WalletSettings(Path(r.text("key_file")), Path(r.text("cert_file")), name)
 
 
 def _ewp(table: Any, base_url: Any) -> EwpServing | None:

@@ -15,6 +15,7 @@ from emrex.elmo.writer import write_elmo
 from emrex.emp.selection import Catalogue
 from emrex.errors import EmrexError
 from emrex.transcript import attach, render_transcript
+from emrex.transcript.attachment import transcript_pdf as attached_pdf
 from emrex.trust.signer import Signer
 
 if TYPE_CHECKING:
@@ -66,3 +67,11 @@ def build(
     except EmrexError as error:
         raise DocumentError(f"the document could not be made: {error}") from error
     return Built(elmo=elmo, xml=signed, transport=codec.encode(signed))
+
+
+def transcript_pdf(elmo: m.Elmo) -> bytes:
+    """The PDF transcript ``build`` attached to the ELMO."""
+    pdf = attached_pdf(elmo)
+    if pdf is None:
+        raise DocumentError("the document carries no PDF transcript")
+    return pdf

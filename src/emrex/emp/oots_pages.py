@@ -29,13 +29,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from emrex.db import Database
-from emrex.elmo import model as m
-from emrex.elmo.errors import ElmoError
 from emrex.emp.config import EmpSettings
-from emrex.emp.document import DocumentError, build
+from emrex.emp.document import DocumentError, build, transcript_pdf
 from emrex.emp.oots_settings import EDC, PREVIEW_PATH, oots_settings
-from emrex.emp.selection import Catalogue, catalogue
-from emrex.emp.sources.base import PersonNotFound, PersonQuery, ResultsSource, SourceError
+from emrex.emp.selection import Catalogue
+from emrex.emp.service import person_catalogue
+from emrex.emp.sources.base import PersonNotFound, ResultsSource, SourceError
 from emrex.oots import (
     Document,
     EvidenceProvider,
@@ -176,17 +175,7 @@ class _Pages:
         return found
 
     def fetch(self, person: Person) -> Catalogue:
-        query = PersonQuery(
-            identifiers=dict(person.identifiers),
-            given_names=person.given_names,
-            family_name=person.family_name,
-            birth_date=person.birth_date,
-        )
-        return catalogue(
-            self.emp.source.fetch(query),
-            allow_not_passed=False,
-            whole_programme_only=self.emp.settings.whole_programme_only,
-        )
+        return person_catalogue(self.emp, person, allow_not_passed=False)
 
     def evidence_page(
         self, request: Request, session: PreviewSession, found: Catalogue, *, missing_consent: bool = False
@@ -233,7 +222,7 @@ class _Pages:
             zone=self.emp.settings.zone,
             transcript_sealer=self.emp.transcript_sealer,
         )
-        pdf = _transcript_pdf(built.elmo)
+        pdf = transcript_pdf(built.elmo)
         sealer = self.emp.credential_sealer
         if sealer is None or not self.offers_edc(session):
             return built.xml, pdf, []
@@ -337,16 +326,3 @@ def _evidence_context(found: Catalogue, language: str) -> dict[str, Any]:
         "count": len(sent),
         "allow_pick": False,
     }
-
-
-def _transcript_pdf(elmo: m.Elmo) -> bytes:
-    """The PDF transcript ``build`` attached to the ELMO."""
-    for attachment in elmo.all_attachments():
-        for index in range(len(attachment.contents)):
-            try:
-                media_type, data = attachment.payload(index)
-            except ElmoError:
-                continue
-            if media_type == "application/pdf" and data.startswith(b"%PDF-"):
-                return data
-    raise DocumentError("the document carries no PDF transcript")

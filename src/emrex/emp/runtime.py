@@ -21,6 +21,7 @@ from emrex.trust.signer import Signer
 if TYPE_CHECKING:
     from emrex.elm.edc_seal import CredentialSealer
     from emrex.seal.pdf import PdfSealer
+    from emrex.web.wallet_issuing import WalletIssuing
 
 SOURCE_TYPES = ("sql", "rest", "virta")
 _C = TypeVar("_C")
@@ -66,6 +67,24 @@ def credential_sealer(settings: EmpSettings) -> CredentialSealer | None:
         return CredentialSealer.from_settings(settings.seal, where="seal")
     except SealSetupError as error:
         raise EmpConfigError(str(error)) from None
+
+
+def wallet_issuing(settings: EmpSettings, database: Database) -> WalletIssuing | None:
+    """The wallet issuer of the ``[wallet]`` table, its key and certificate checked (None without)."""
+    if settings.wallet is None:
+        return None
+    # Kept here: the issuer (segno, the ELM converter, JOSE) is loaded only by an EMP that issues.
+    from emrex.web.wallet_issuing import WalletIssuing
+    from emrex.web.wallet_store import DatabaseIssuerStore
+
+    return WalletIssuing.load(
+        settings.wallet,
+        base_url=settings.base_url,
+        title=settings.name,
+        store=DatabaseIssuerStore(database),
+        where="wallet",
+        error=EmpConfigError,
+    )
 
 
 def build_source(config: Mapping[str, Any], database: Database) -> ResultsSource:

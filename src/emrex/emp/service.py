@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from emrex.db import Database
 from emrex.emp.config import EmpSettings
@@ -18,6 +18,7 @@ from emrex.web.auth import Person
 if TYPE_CHECKING:
     from emrex.elm.edc_seal import CredentialSealer
     from emrex.seal.pdf import PdfSealer
+    from emrex.web.wallet_issuing import WalletIssuing
 
 
 @dataclass(frozen=True)
@@ -32,22 +33,37 @@ class EmpService:
     rules: EntryRules
     results: ResultsCache[Catalogue]
     transcript_sealer: PdfSealer | None = None  # settings.seal_transcript
-    credential_sealer: CredentialSealer | None = None  # settings.seal: the OOTS evidence's sealed EDC
+    credential_sealer: CredentialSealer | None = None  # settings.seal: the sealed EDC of OOTS and exports
+    wallet: WalletIssuing | None = None  # settings.wallet: the EMP as a wallet issuer (emp.export)
 
     def fetch(self, flow: Flow, person: Person) -> Catalogue:
         """What the source holds for ``person``, as this flow may offer it (cached per flow)."""
 
         def load() -> Catalogue:
-            query = PersonQuery(
-                identifiers=dict(person.identifiers),
-                given_names=person.given_names,
-                family_name=person.family_name,
-                birth_date=person.birth_date,
-            )
-            return catalogue(
-                self.source.fetch(query),
-                allow_not_passed=flow.request.allow_not_passed,
-                whole_programme_only=self.settings.whole_programme_only,
-            )
+            return person_catalogue(self, person, allow_not_passed=flow.request.allow_not_passed)
 
         return self.results.fetch(flow.id, person.subject, load)
+
+
+class ResultsParts(Protocol):
+    """What reading a person's results takes from an EMP (``EmpService`` and the OOTS pages' parts)."""
+
+    @property
+    def settings(self) -> EmpSettings: ...
+    @property
+    def source(self) -> ResultsSource: ...
+
+
+def person_catalogue(emp: ResultsParts, person: Person, *, allow_not_passed: bool) -> Catalogue:
+    """What the source holds for the logged-in ``person``, as the student may pick from it (not cached)."""
+    query = PersonQuery(
+        identifiers=dict(person.identifiers),
+        given_names=person.given_names,
+        family_name=person.family_name,
+        birth_date=person.birth_date,
+    )
+    return catalogue(
+        emp.source.fetch(query),
+        allow_not_passed=allow_not_passed,
+        whole_programme_only=emp.settings.whole_programme_only,
+    )

@@ -35,7 +35,7 @@ def stats_router(emp: EmpService) -> APIRouter:
 
     @router.get(PATH, name="emp_statistics")
     async def stats_page(request: Request) -> Response:
-        denied = _denied(request)
+        denied = staff_only(request)
         if denied is not None:
             return denied
         period = period_of(request)
@@ -54,7 +54,7 @@ def stats_router(emp: EmpService) -> APIRouter:
 
     @router.get(PATH + ".{kind}", name="emp_statistics_download")
     async def stats_download(request: Request, kind: str) -> Response:
-        denied = _denied(request)
+        denied = staff_only(request)
         if denied is not None:
             return denied
         if kind not in ("csv", "json"):
@@ -70,7 +70,8 @@ def stats_router(emp: EmpService) -> APIRouter:
     return router
 
 
-def _denied(request: Request) -> Response | None:
+def staff_only(request: Request) -> Response | None:
+    """None for staff (or admin); else the 403 page (nobody logged in: to the login page)."""
     person = require_person(request)
     if person.has_role("staff") or person.has_role("admin"):
         return None

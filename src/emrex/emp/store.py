@@ -11,7 +11,8 @@ post it again.
 
 Statistics hold no personal data: the client's host, the institutions, counts, credits, the outcome
 and the duration. A session is counted (START) when it is stored, at login; START records that never
-got a FINISH are purged with their session.
+got a FINISH are purged with their session. A student's export at the EMP (``emp.export``) is counted
+as a session of the client ``export:<format>`` that started and ended at once.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ OPEN = "open"
 FINISHED = "finished"
 START = "START"
 FINISH = "FINISH"
+EXPORT_CLIENT = "export:"  # the client of an export's statistics records: export:elmo, export:wallet, …
 
 
 class EmpSessionRow(Base):
@@ -341,6 +343,30 @@ class FlowStore:
         if last is None or time.monotonic() - last >= PURGE_INTERVAL_SECONDS:
             self._last_purge = time.monotonic()
             self.purge(KEEP_AFTER_EXPIRY, now)
+
+    def record_export(self, kind: str, offer: Offer, now: datetime | None = None) -> None:
+        """Count a student's export at the EMP (``emp.export``): a START and a FINISH at once, under
+        the client ``export:<kind>``, so the statistics show exports beside each client's transfers."""
+        now = now or utcnow()
+        ref = _event_ref("export:" + secrets.token_urlsafe(16))
+        client = f"{EXPORT_CLIENT}{kind}"
+        with self.database.session() as db:
+            db.add(EmpEventRow(flow_hash=ref, kind=START, at=now, client_host=client, institutions=""))
+            db.add(
+                EmpEventRow(
+                    flow_hash=ref,
+                    kind=FINISH,
+                    at=now,
+                    client_host=client,
+                    institutions=",".join(offer.institutions)[:1024],
+                    items_offered=offer.items_offered,
+                    credits_offered=offer.credits_offered,
+                    items_sent=offer.items_sent,
+                    credits_sent=offer.credits_sent,
+                    outcome=ReturnCode.OK.value,
+                    duration_ms=None,
+                )
+            )
 
     def count(self) -> int:
         with self.database.session() as db:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 
 from emrex.elmo import model as m
+from emrex.elmo.errors import ElmoError
 from emrex.transcript.errors import TranscriptError
 from emrex.transcript.texts import Texts
 
 _PDF_MAGIC = b"%PDF-"
+PDF_TYPES = (m.AttachmentType.EMREX_TRANSCRIPT, m.AttachmentType.TRANSCRIPT_OF_RECORDS)
 
 
 def transcript_attachment(
@@ -55,3 +57,21 @@ def attach(elmo: m.Elmo, pdf: bytes, *, language: str = "en") -> m.Elmo:
     if not placed:
         attachments.insert(0, new)
     return dataclasses.replace(elmo, attachments=tuple(attachments), signed=False)
+
+
+def transcript_pdf(elmo: m.Elmo) -> bytes | None:
+    """The human-readable PDF the document carries (an EMREX transcript or transcript of records first),
+    if it really is a PDF."""
+    attachments = list(elmo.all_attachments())
+    ranked = [a for a in attachments if a.type in PDF_TYPES] + [
+        a for a in attachments if a.type not in PDF_TYPES
+    ]
+    for attachment in ranked:
+        for index in range(len(attachment.contents)):
+            try:
+                media_type, data = attachment.payload(index)
+            except ElmoError:
+                continue
+            if media_type == "application/pdf" and data.startswith(_PDF_MAGIC):
+                return data
+    return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from emrex.errors import EmrexError
@@ -74,3 +75,17 @@ class WebSettings:
         if max_age is not None:
             attributes += f"; Max-Age={max_age}"
         return attributes
+
+
+@dataclass(frozen=True)
+class WalletSettings:
+    """A service as an OpenID4VCI credential issuer (``[emc.wallet]``, the EMP's ``[wallet]``; used by
+    ``emrex.web.wallet_issuing``): the key that signs the SD-JWT VCs and the status list, and its
+    certificate (then any CA certificates), which must carry the organisation (O, C and
+    organizationIdentifier) the ELM names as issuer; ``name`` is shown by wallets (default: the
+    service's title)."""
+
+    key_file: Path
+    cert_file: Path
+    name: str = ""
+    web_wallet_url: str = ""  # a web wallet's credential offer endpoint: the offer page links there too
