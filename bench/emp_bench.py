@@ -256,8 +256,7 @@ def _run_child(code_root: Path | None, *, accelerated: bool = True) -> dict[str,
     if not accelerated:
         code = "import sys; sys.modules['_rl_accel'] = None  # as without rl-accel\n" + code
     env = dict(os.environ)
-    if code_root is not None:
-        env["PYTHONPATH"] = os.pathsep.join([str(code_root / "src"), str(ROOT)])
+    env["PYTHONPATH"] = os.pathsep.join([str((code_root or ROOT) / "src"), str(ROOT)])
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800
     )
