@@ -65,3 +65,21 @@ def test_a_tall_row_breaks_between_its_lines(font: str) -> None:
     assert first.wrap(200, 1000)[1] == pytest.approx(12 + 2 + 70)
     assert rest.wrap(200, 1000)[1] == pytest.approx(12 + 2 + 130 + 12)
     assert grid.split(200, 12 + 2 + 5) == [], "not even one line fits"
+
+
+def test_a_long_table_split_page_by_page_keeps_every_row_in_order_with_exact_heights(font: str) -> None:
+    rows = [row(font, "\n".join([f"row {n}"] * (n % 4 + 1))) for n in range(400)]
+    grid = Grid([200], rows, header=row(font, "Header"), style=STYLE)
+    grid.wrap(200, 300)
+    parts, rest = [], grid
+    while pieces := rest.split(200, 300):
+        first, rest = pieces
+        parts.append(first)
+    parts.append(rest)
+    assert len(parts) > 20
+    drawn = [lines[0][0] for part in parts for row_ in part._layout() for _, lines in row_.cells]
+    assert drawn == [f"row {n}" for n in range(400)]
+    for part in parts:
+        _, height = part.wrap(200, 300)
+        assert height <= 300
+        assert height == 12 + sum(row_.height for row_ in part._layout()), "summed as ever: same bytes"

@@ -118,10 +118,16 @@ def test_each_canvas_has_its_own_pen(font: str) -> None:
     assert Pen.of(first) is not Pen.of(second)
 
 
-def test_remembered_wrapping_is_the_wrapping_and_stays_bounded(font: str) -> None:
+def test_remembered_wrapping_is_the_wrapping_keeps_returning_texts_and_stays_bounded(font: str) -> None:
     run = Run("Kvantmekanik och statistisk fysik för civilingenjörer, fördjupningskurs", font, 8, 10)
-    assert wrapped(run, 90) == tuple(wrap_text(run, 90))
-    assert wrapped(run, 90) is wrapped(run, 90)
-    for n in range(grid_module._WRAPPED_MAX + 10):
+    first = wrapped(run, 90)
+    assert first == tuple(wrap_text(run, 90))
+    assert wrapped(run, 90) is first
+    for n in range(3 * grid_module._WRAPPED_MAX):  # texts seen once, like the titles of a long history
         wrapped(Run(f"text {n}", font, 8, 10), 90)
+        if n % 1000 == 0:
+            assert wrapped(run, 90) is first, "a text that keeps coming back is kept"
+    assert wrapped(run, 90) is first
     assert len(grid_module._wrapped) <= grid_module._WRAPPED_MAX
+    assert len(grid_module._wrapped_before) <= grid_module._WRAPPED_MAX
+    assert wrapped(Run("text 0", font, 8, 10), 90) == ("text 0",)

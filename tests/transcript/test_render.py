@@ -419,6 +419,26 @@ def test_the_cyclic_collector_is_off_during_layout_and_back_on_after(monkeypatch
     assert gc.isenabled()
 
 
+def test_the_pages_are_freed_at_once_not_left_to_the_collector() -> None:
+    """Without reference cycles holding the pages, the collector's first pass after a layout has no
+    transcript to walk: what it finds is a few objects, as many for 400 courses as for 3."""
+
+    def cyclic_garbage(elmo: m.Elmo) -> int:
+        gc.collect()
+        gc.disable()
+        try:
+            render(elmo)
+            return gc.collect()
+        finally:
+            gc.enable()
+
+    render(sample_elmo(400))  # fonts, subsets and locale data loaded once
+    few, many = cyclic_garbage(sample_elmo(3)), cyclic_garbage(sample_elmo(400))
+    assert many < 100, many
+    assert many <= few + 10, (few, many)
+    assert gc.isenabled()
+
+
 def test_the_collector_is_back_on_after_a_failed_layout(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: Any) -> bytes:
         raise RuntimeError("layout failed")

@@ -79,6 +79,9 @@ class Grid(Flowable):  # type: ignore[misc]
         self.style = style
         self._head: _Laid | None = None
         self._laid: list[_Laid] | None = None
+        self._heights: list[float] | None = None  # of the laid rows
+        self._rows_height: float | None = None  # their sum
+        self._pen_writes: bool | None = None  # whether the pen can write every font of the table
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -87,6 +90,11 @@ class Grid(Flowable):  # type: ignore[misc]
             self._head = self._lay(self.header) if self.header is not None else None
             self._laid = [self._lay(row) for row in self.rows]
         return self._laid
+
+    def _row_heights(self) -> list[float]:
+        if self._heights is None:
+            self._heights = [row.height for row in self._layout()]
+        return self._heights
 
     def _lay(self, row: Row) -> _Laid:
         st = self.style
@@ -111,9 +119,12 @@ class Grid(Flowable):  # type: ignore[misc]
         return self._head.height if self._head is not None else 0.0
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        laid = self._layout()
+        # The rest of a long table is wrapped again on every page it spills onto: its heights are a list
+        # sliced from the table's (no row is visited in Python again), summed in the same order as ever.
+        if self._rows_height is None:
+            self._rows_height = sum(self._row_heights())
         self.width = sum(self.widths)
-        self.height = self._head_height() + sum(row.height for row in laid)
+        self.height = self._head_height() + self._rows_height
         return self.width, self.height
 
     def split(self, avail_width: float, avail_height: float) -> list[Grid]:
@@ -128,14 +139,16 @@ class Grid(Flowable):  # type: ignore[misc]
             fits += 1
         if fits == len(laid):
             return []
+        heights = self._row_heights()
         if fits:
-            return [self._part(laid[:fits]), self._part(laid[fits:])]
+            return [self._part(laid[:fits], heights[:fits]), self._part(laid[fits:], heights[fits:])]
         if laid[0].height <= self.style.split_rows_taller_than:
             return []
         cut = self._cut(laid[0], room)
         if cut is None:
             return []
-        return [self._part([cut[0]]), self._part([cut[1], *laid[1:]])]
+        top, rest = cut
+        return [self._part([top], [top.height]), self._part([rest, *laid[1:]], [rest.height, *heights[1:]])]
 
     def _cut(self, row: _Laid, room: float) -> tuple[_Laid, _Laid] | None:
         st = self.style
@@ -162,10 +175,12 @@ class Grid(Flowable):  # type: ignore[misc]
             _Laid(tuple(rests), rest_height + pads, row.background),
         )
 
-    def _part(self, laid: list[_Laid]) -> Grid:
+    def _part(self, laid: list[_Laid], heights: list[float]) -> Grid:
         part = Grid(self.widths, (), header=self.header, style=self.style)
         part._head = self._head
         part._laid = laid
+        part._heights = heights
+        part._pen_writes = self._pen_can_write()
         return part
 
     # --- drawing ------------------------------------------------------------------------------
@@ -180,7 +195,7 @@ class Grid(Flowable):  # type: ignore[misc]
                 canvas.setFillColor(_color(row.background))
                 canvas.rect(0, top - row.height, self.width, row.height, stroke=0, fill=1)
             top -= row.height
-        if all(Pen.can_write(font) for font in self._fonts(rows)):
+        if self._pen_can_write():
             canvas._code.append(self._text(Pen.of(canvas).block(), rows))
         else:
             canvas.drawText(self._text(_TextObject(canvas.beginText()), rows))
@@ -193,9 +208,17 @@ class Grid(Flowable):  # type: ignore[misc]
                 bottoms.append((0, y, self.width, y))
             canvas.lines(bottoms)
 
-    @staticmethod
-    def _fonts(rows: Sequence[_Laid]) -> set[str]:
-        return {run.font for row in rows for _, lines in row.cells for _, run in lines}
+    def _pen_can_write(self) -> bool:
+        """Whether every font of the table is one the pen writes in (found once, for all its parts).
+
+        The pen writes the same bytes as the text object, so which of the two draws makes no difference
+        to the page: only to the time.
+        """
+        if self._pen_writes is None:
+            rows = (*self.rows, *([self.header] if self.header is not None else []))
+            fonts = {run.font for row in rows for cell in row.cells for run in cell.runs}
+            self._pen_writes = all(Pen.can_write(font) for font in fonts)
+        return self._pen_writes
 
     def _text(self, block: _Block, rows: Sequence[_Laid]) -> Any:
         """Every line of ``rows`` drawn in ``block``; returns what the block made."""
@@ -251,22 +274,30 @@ def _baseline(run: Run) -> float:
     return (run.leading - run.size) / 2 + 0.24 * run.size
 
 
-_WRAPPED_MAX = 4096
-_wrapped: dict[tuple[str, str, float, float], tuple[str, ...]] = {}
+_WRAPPED_MAX = 4096  # entries of each generation
+_wrapped: dict[tuple[str, str, float, float], tuple[str, ...]] = {}  # the young generation
+_wrapped_before: dict[tuple[str, str, float, float], tuple[str, ...]] = {}  # the one before it
 
 
 def wrapped(run: Run, width: float) -> tuple[str, ...]:
     """``wrap_text``, remembered for the last few thousand texts, fonts, sizes and widths (in every thread).
 
     Most cells of a transcript repeat from row to row and from one student to the next: course types,
-    statuses, terms, grades, credits, the labels.
+    statuses, terms, grades, credits, the labels, the titles of the courses many take. Two generations:
+    when the young one is full it becomes the old one and the one before is dropped; a text found in the
+    old generation moves to the young one. So texts that keep coming back stay, however many texts are
+    seen once in between (the titles of a long study history), and at most twice ``_WRAPPED_MAX`` are
+    kept.
     """
+    global _wrapped, _wrapped_before
     key = (run.text, run.font, run.size, width)
     lines = _wrapped.get(key)
     if lines is None:
-        lines = tuple(wrap_text(run, width))
+        lines = _wrapped_before.get(key)
+        if lines is None:
+            lines = tuple(wrap_text(run, width))
         if len(_wrapped) >= _WRAPPED_MAX:
-            _wrapped.clear()
+            _wrapped_before, _wrapped = _wrapped, {}
         _wrapped[key] = lines
     return lines
 

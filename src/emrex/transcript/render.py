@@ -84,8 +84,14 @@ def render_transcript(
     texts = Texts(language)
     styles = _styles(load_fonts(fonts))
     with collector_paused():
-        story = _Story(texts, styles, generated_at).build(elmo)
-        return _layout(story, texts, styles, generated_at, _footer_name(elmo.learner))
+        # The story and the laid-out pages die with _render's frame, before the collector is back on:
+        # its first pass then finds them gone instead of walking all of them once more.
+        return _render(elmo, texts, styles, generated_at)
+
+
+def _render(elmo: m.Elmo, texts: Texts, styles: _Styles, generated_at: dt.datetime) -> bytes:
+    story = _Story(texts, styles, generated_at).build(elmo)
+    return _layout(story, texts, styles, generated_at, _footer_name(elmo.learner))
 
 
 _pause_lock = threading.Lock()
@@ -405,44 +411,63 @@ class _Stamp:
         self.tzname = "UTC"
 
 
+@dataclass(frozen=True)
+class _Footer:
+    """What each page's footer says, and how."""
+
+    left: str  # "Transcript …  ·  name", shortened to fit
+    page: str  # "Page {page} of {pages}"
+    font: str
+    stamp: _Stamp  # the PDF's creation date
+
+
+class _PagedCanvas(Canvas):  # type: ignore[misc]
+    """Keeps every page until the end, so each footer can say "page X of Y"."""
+
+    def __init__(self, *args: Any, footer: _Footer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._doc._timeStamp = footer.stamp
+        self._emrex_footer = footer
+        self._pending: list[dict[str, Any]] = []
+
+    def showPage(self) -> None:
+        state = dict(self.__dict__)
+        del state["_pending"]  # not part of a page (and a page in the list holding the list is a cycle)
+        self._pending.append(state)
+        self._startPage()
+
+    def save(self) -> None:
+        pending, self._pending = self._pending, []
+        for number, state in enumerate(pending, 1):
+            self.__dict__.update(state)
+            self._footer(self._emrex_footer.page.format(page=number, pages=len(pending)))
+            super().showPage()
+        del pending
+        super().save()
+
+    def _footer(self, page_text: str) -> None:
+        font = self._emrex_footer.font
+        size = 7.2
+        y = _MARGIN_BOTTOM - 9
+        self.setFont(font, size)
+        self.setFillColor(colors.HexColor(_GREY))
+        self.setStrokeColor(colors.HexColor(_RULE))
+        self.setLineWidth(0.4)
+        self.line(_MARGIN_X, y + 9, _PAGE_W - _MARGIN_X, y + 9)
+        page_width = self.stringWidth(page_text, font, size)
+        self.drawRightString(_PAGE_W - _MARGIN_X, y, page_text)
+        room = _WIDTH - page_width - 12
+        left = _fit(self._emrex_footer.left, room, lambda s: self.stringWidth(s, font, size))
+        self.drawString(_MARGIN_X, y, left)
+
+
 def _layout(story: list[Any], texts: Texts, styles: _Styles, generated_at: dt.datetime, name: str) -> bytes:
-    font = styles.fonts.regular
-    footer_left = f"{texts['footer']}  ·  {name}" if name else texts["footer"]
-    stamp = _Stamp(generated_at)
-
-    class PagedCanvas(Canvas):  # type: ignore[misc]
-        """Keeps every page until the end, so each footer can say "page X of Y"."""
-
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            self._doc._timeStamp = stamp
-            self._pending: list[dict[str, Any]] = []
-
-        def showPage(self) -> None:
-            self._pending.append(dict(self.__dict__))
-            self._startPage()
-
-        def save(self) -> None:
-            pages = len(self._pending)
-            for number, state in enumerate(self._pending, 1):
-                self.__dict__.update(state)
-                self._footer(texts["page"].format(page=number, pages=pages))
-                super().showPage()
-            super().save()
-
-        def _footer(self, page_text: str) -> None:
-            size = 7.2
-            y = _MARGIN_BOTTOM - 9
-            self.setFont(font, size)
-            self.setFillColor(colors.HexColor(_GREY))
-            self.setStrokeColor(colors.HexColor(_RULE))
-            self.setLineWidth(0.4)
-            self.line(_MARGIN_X, y + 9, _PAGE_W - _MARGIN_X, y + 9)
-            page_width = self.stringWidth(page_text, font, size)
-            self.drawRightString(_PAGE_W - _MARGIN_X, y, page_text)
-            room = _WIDTH - page_width - 12
-            self.drawString(_MARGIN_X, y, _fit(footer_left, room, lambda s: self.stringWidth(s, font, size)))
-
+    footer = _Footer(
+        left=f"{texts['footer']}  ·  {name}" if name else texts["footer"],
+        page=texts["page"],
+        font=styles.fonts.regular,
+        stamp=_Stamp(generated_at),
+    )
     out = io.BytesIO()
     body = Frame(
         _MARGIN_X,
@@ -464,14 +489,31 @@ def _layout(story: list[Any], texts: Texts, styles: _Styles, generated_at: dt.da
         creator="emrex",
         lang=texts.language,
         invariant=1,
-        initialFontName=font,
+        initialFontName=footer.font,
         pageCompression=1,
     )
     try:
-        doc.build(story, canvasmaker=PagedCanvas)
+        doc.build(story, canvasmaker=functools.partial(_PagedCanvas, footer=footer))
     except LayoutError as exc:
         raise TranscriptError(f"the transcript cannot be laid out: {str(exc).splitlines()[0]}") from None
+    finally:
+        _empty(doc.__dict__.pop("canv", None))
     return out.getvalue()
+
+
+def _empty(canvas: Canvas | None) -> None:
+    """Lets go of what ``canvas`` and its PDF document hold (pages, PDF objects, the pen's strings) once
+    the PDF is made.
+
+    The document template refers to itself, and ReportLab's paragraphs leave text objects that refer to
+    themselves, the canvas and its document: without this, all of a transcript's pages would wait for the
+    cyclic garbage collector, which then walks them once more; emptied, they are freed at once.
+    """
+    if canvas is not None:
+        pdf = canvas.__dict__.get("_doc")
+        canvas.__dict__.clear()
+        if pdf is not None:
+            pdf.__dict__.clear()
 
 
 def _fit(text: str, room: float, width: Any) -> str:
