@@ -24,7 +24,7 @@ def test_the_signer_is_named_in_plain_words_with_the_certificate_one_click_away(
         transfer = s.get(Transfer, transfer_id)
         assert transfer is not None
         name, signer, fingerprint = transfer.emp_name, transfer.signer, transfer.signer_fingerprint
-    assert f"The results were signed by {name}'s data provider, as the EMREX registry lists it" in page
+    assert f"The results were signed by the data provider {name}, as the EMREX registry lists it" in page
     details = re.search(r"<details class=\"certificate\">(.*?)</details>", page, re.S)
     assert details, page
     assert "<summary>Certificate details</summary>" in details.group(1)
