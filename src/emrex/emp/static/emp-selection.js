@@ -46,6 +46,7 @@
   });
   Array.prototype.forEach.call(form.querySelectorAll("[data-without-script]"), function (element) {
     element.hidden = true;
+    element.style.display = "none"; // a stylesheet's display for buttons would override "hidden"
   });
   update();
 })();
