@@ -34,7 +34,8 @@ def test_student_fetches_results_imports_them_and_staff_see_them(pages: Pages, d
     pages.check("emp-preview")
     preview = page.inner_text("main")
     assert "Wave Mechanics" in preview and "Coastal Sediment Transport" not in preview
-    assert "localhost" in preview  # where the results go, shown before consent
+    # where the results go, shown before consent: the client by its name, not its host
+    assert "Receiver: Lindholm University" in preview and "localhost" not in preview
     page.check("input[name=consent]")
     page.click("button[value=send]")
 

@@ -55,7 +55,7 @@ def test_a_sealed_credential_is_downloaded_and_checked_at_verify(
     page.get_by_role("button", name="Check", exact=True).click()
     page.wait_for_load_state()
     text = page.inner_text("main")
-    assert "Valid." in text and "Lindholm University (SE)" in text, text[:1500]
+    assert "Valid." in text and "Lindholm University (Sweden)" in text, text[:1500]
     assert "KYKLADES" in text and "Lindqvist Núñez" in text
     both_widths(pages, "verify-valid")
 

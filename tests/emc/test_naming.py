@@ -66,7 +66,7 @@ def test_results_of_the_second_institution_are_named_after_it(
     transfer_id = ok(student, keys, start(student), from_second_institution())
     page = text_of(student, f"/transfers/{transfer_id}")
     assert f"Results from {SECOND}" in page and f"Results from {FIRST}" not in page
-    assert f"the certificate the registry lists for {EMP_TITLE}" in page
+    assert f"signed by the data provider {EMP_TITLE}, as the EMREX registry lists it" in page
     home = text_of(student, "/")
     assert SECOND in home
 

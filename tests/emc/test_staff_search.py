@@ -9,7 +9,9 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
+from emrex.emc.config import EmcSettings
 from emrex.emc.models import Status, Transfer
+from tests.db.conftest import postgres_admin, postgres_schema  # noqa: F401  (PostgreSQL fixtures)
 from tests.emc.conftest import Keys, csrf, database_of, login, start
 from tests.emc.test_staff import review_case
 
@@ -112,3 +114,32 @@ def test_an_unknown_student_is_said_to_be_unknown(make_emc: Callable[..., TestCl
         assert "No transfers." not in response.text
         assert 'action="/staff/students"' in response.text  # a way on: the search
     assert staff.get("/staff/student?subject=asa").status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [("LINDQVIST", {"asa", "asa2"}), ("åsa žofie", {"asa"}), ("Asa2", {"asa2"}), ("482913", {"asa"})],
+)
+def test_the_search_finds_the_same_students_on_postgresql(
+    make_emc: Callable[..., TestClient],
+    make_settings: Callable[..., EmcSettings],
+    postgres_schema: Callable[[], str],  # noqa: F811
+    query: str,
+    found: set[str],
+) -> None:
+    settings = make_settings(database_url=postgres_schema())
+    for username in ("asa", "asa2", "bo"):
+        student = make_emc(settings)
+        login(student, username)
+        start(student)
+    staff = make_emc(settings)
+    login(staff, "staff")
+    response = staff.get("/staff/students", params={"q": query}, follow_redirects=False)
+    if len(found) == 1:
+        assert response.headers["location"] == f"/staff/student?subject={next(iter(found))}"
+    else:
+        listed = {s for s in ("asa", "asa2", "bo") if f'href="/staff/student?subject={s}"' in response.text}
+        assert listed == found
+    unknown = staff.get("/staff/student", params={"subject": "ASA"})
+    assert unknown.status_code == 404 and "ASA is not known" in html.unescape(unknown.text)

@@ -187,7 +187,7 @@ def test_a_match_by_identifier_under_another_name_is_summarised_by_the_identifie
     learner = dataclasses.replace(sample_elmo(3).learner, given_names="Ωσα", family_name="Λιντκβιστ")
     elmo = dataclasses.replace(sample_elmo(3), learner=learner)
     page = emc.get(f"/transfers/{ok(emc, keys, start(emc), elmo)}").text
-    assert "the esi in the results is yours" in page
+    assert "the European Student Identifier (ESI) in the results is yours" in page
     assert "the name in the results differs from yours" in page
     assert "the name and birth date match" not in page
     assert "an identifier in them is yours, which decides although the name differs" in page

@@ -100,7 +100,7 @@ def test_a_sealed_credential_is_checked_with_its_original(
     status, text = check(visitor, sealed_edc(keys, seal_keys), "edc.json")
     assert status == 200
     assert "Valid." in text, text
-    assert "Lindholm University (SE)" in text
+    assert "Lindholm University (Sweden)" in text
     assert "a sealed European Digital Credential" in text
     assert "NORDVIK" in text
     assert "EU trusted lists" in text  # said not checked

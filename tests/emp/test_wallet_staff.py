@@ -57,5 +57,5 @@ def test_staff_revoke_what_a_student_added_to_a_wallet(
 
 def test_without_wallet_there_is_no_staff_page(make_emp: Callable[..., TestClient]) -> None:
     staff = make_emp()
-    login(staff, "/", "staff")
+    login(staff, "/admin/stats", "staff")
     assert staff.get("/admin/wallet").status_code == 404

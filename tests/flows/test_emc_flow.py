@@ -193,7 +193,7 @@ def test_ok_transfer_is_verified_previewed_and_imported(
     transfer_id = trip.send_all(reports=(0,))  # Nordvik University's own results
     page = emc.get(f"/transfers/{transfer_id}").text
     assert "Signature: valid" in page and "CN=EMP Nordvik" in page
-    assert "the nationalIdentifier in the results is yours" in page
+    assert "the national identity number in the results is yours" in page
     assert "Linear Algebra" in page and "Ancient Greek Philosophy" not in page
     assert "<script>alert" not in page and "issuer-problem" not in page
     pdf = emc.get(f"/transfers/{transfer_id}/transcript.pdf")
@@ -282,7 +282,11 @@ def test_cancel_at_the_emp(make_emc: Callable[..., TestClient], make_emp: Callab
     page = trip.emp.get(trip.flow).text
     transfer_id = trip.back(emp_post(trip.emp, f"{trip.flow}/cancel", page).text)
     assert stored(emc, transfer_id)[0].status == Status.CANCELLED
-    assert "Cancelled at the data provider" in emc.get(f"/transfers/{transfer_id}").text
+    page = emc.get(f"/transfers/{transfer_id}").text
+    assert "You cancelled at the data provider" in page
+    assert (
+        "<h1>You cancelled the transfer from " in page and "<title>You cancelled the transfer from " in page
+    )
 
 
 def test_no_results_at_the_emp(
@@ -294,6 +298,7 @@ def test_no_results_at_the_emp(
     page = trip.emp.get(trip.flow).text
     transfer_id = trip.back(emp_post(trip.emp, f"{trip.flow}/no-results", page).text)
     assert stored(emc, transfer_id)[0].status == Status.NO_RESULTS
+    assert "<h1>No results to fetch from " in emc.get(f"/transfers/{transfer_id}").text
 
 
 class _BrokenSource:

@@ -183,6 +183,11 @@ EMP = Service(
             "session_minutes": S("int", "how long a student's session lasts", 30),
             "dev_http_hosts": S("list", "plain-http hosts allowed outside production", []),
             "client_hosts": S("list", "EMREX clients allowed (empty: any)", []),
+            "client_names": Table(
+                "the clients' names on the pages, by the host (or host:port) of their returnUrl",
+                free=True,
+                optional=True,
+            ),
             "whole_programme_only": S("bool", "results are sent for whole programmes only", False),
             "seal_transcript": S("bool", "a PAdES seal on the PDF transcript", False),
             "results_cache_minutes": S("int", "how long a session's results are kept in memory (0: off)", 10),

@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import urlsplit
 
 from emrex.db import Database, upgrade
 from emrex.db.migrate import current, heads
@@ -189,8 +190,10 @@ def build_services(folder: DataFolder, addresses: Addresses) -> list[Service]:
             oots = oots_emp_table(addresses.oots_access_point) if plan.acronym == PROVIDER_ACRONYM else None
             serving = ewp_emp_table(ewp, addresses.registry) if plan is EWP_HOST_PLAN else None
             seal = oots_seal_table(folder, ca, plan) if oots is not None else None  # the OOTS evidence's EDC
+            extra = (login, oots, serving, seal)
+            names = {urlsplit(addresses.emc).netloc: EMC.institution}
             apps.append(
-                _emp_app(folder, plan, addresses.emp(index), key, cert, databases, login, oots, serving, seal)
+                _emp_app(folder, plan, addresses.emp(index), key, cert, databases, *extra, client_names=names)
             )
         plan = EMPS[saml_index]
         apps.append(_checked(lambda: idp_app(plan, addresses.emp(saml_index), addresses.saml_idp, saml_keys)))
@@ -297,6 +300,8 @@ def _emp_app(
     oots: dict[str, Any] | None = None,
     ewp: dict[str, Any] | None = None,
     seal: dict[str, Any] | None = None,
+    *,
+    client_names: dict[str, str] | None = None,
 ) -> Any:
     directory = folder.emp_dir(plan)
     mapping = {
@@ -309,6 +314,7 @@ def _emp_app(
         "certificate_file": str(cert),
         "timezone": TIMEZONES.get(plan.country, "UTC"),
         "login": login,
+        "client_names": client_names or {},
         **({"oots": oots} if oots is not None else {}),
         "ewp": ewp,  # None (no table) but for the EWP host
         "seal": seal,  # None (no table) but for the OOTS evidence provider

@@ -107,7 +107,7 @@ def _signature(original: bytes, registry: Registry, policy: VerifyPolicy | None)
     except EmrexError as exc:
         return Check(EMBEDDED_ELMO, Status.FAILED, f"the original ELMO's signature is not accepted: {exc}")
     emp = _owner(registry, verified.certificate)
-    name = f"{emp.display_name} ({emp.acronym}, {emp.country_code})" if emp else "an unnamed data provider"
+    name = emp.listed_name if emp else "an unnamed data provider"
     return Check(
         EMBEDDED_ELMO, Status.PASSED, f"the original ELMO is signed by {name}, as the registry lists it"
     )

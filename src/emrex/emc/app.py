@@ -100,7 +100,7 @@ def create_emc_app(
         requests_per_minute=settings.login.rate_limit.requests_per_minute,
         client_address=lambda request: request_address(settings.login, request),
     )
-    app.include_router(login_router(settings.login, db))
+    app.include_router(login_router(settings.login, db, staff_home="/staff"))
     app.include_router(student_router(service))
     app.include_router(staff_router(service))
     app.include_router(stats_router(service))

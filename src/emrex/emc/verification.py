@@ -101,6 +101,8 @@ class Inspection:
     offline: tuple[str, ...] = ()  # names of the checks that cannot be done offline
     contents: Contents | None = None
     warnings: tuple[str, ...] = field(default=())
+    signer_country: str | None = None  # the signing certificate's country (ISO 3166 code)
+    listed_country: str | None = None  # the registry's country of the data provider
 
 
 def detect(data: bytes) -> Kind:
@@ -181,6 +183,8 @@ def _elmo(
         Answer.NO,
         Answer.YES,
         listed_as=_emp_name(emp) if emp else None,
+        signer_country=country_of(verified.certificate),
+        listed_country=emp.country_code if emp else None,
         checks=(Check(SIGNATURE, Status.PASSED, f"the signature of {verified.signer} verifies"),),
         offline=(),
         contents=_contents(signed, language),
@@ -214,13 +218,16 @@ def _edc(
     contents = None
     with contextlib.suppress(ElmError, ElmoError, EmrexError):  # the page then shows no results
         contents = _contents(credential_model(dict(result.credential)), language)
+    original = _listed_emp(result, registry)
     return Inspection(
         Kind.EDC,
         _verdict(result.verdict),
         organisation(result.certificate),
         Answer.NO,
         _listed(result.check(EMBEDDED_ELMO)),
-        listed_as=_listed_as(result, registry),
+        listed_as=_emp_name(original) if original else None,
+        signer_country=country_of(result.certificate),
+        listed_country=original.country_code if original else None,
         reason=_first_problem(result.checks),
         checks=result.checks,
         offline=tuple(c.name for c in result.not_checked if not c.decisive),
@@ -251,6 +258,8 @@ def _pdf(data: bytes, registry: Registry | None, trust: Sequence[x509.Certificat
         Answer.NO if intact else Answer.YES,
         listed,
         listed_as=_emp_name(emps[0]) if emps else None,
+        signer_country=country_of(result.certificate),
+        listed_country=emps[0].country_code if emps else None,
         reason=failed[0].summary if failed else _first_problem(checks),
         checks=checks,
         offline=tuple(c.name for c in checks if c.status is Status.NOT_CHECKED),
@@ -259,13 +268,20 @@ def _pdf(data: bytes, registry: Registry | None, trust: Sequence[x509.Certificat
 
 
 def organisation(certificate: x509.Certificate) -> str:
-    """Who a certificate names, as a person reads it: the organisation (and country), else the name."""
+    """Who a certificate names, as a person reads it: the organisation, else the name (its country
+    is ``country_of``, for the page to name in words)."""
     subject = certificate.subject
     names = [str(a.value) for a in subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)]
     names = names or [str(a.value) for a in subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
-    country = [str(a.value) for a in subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)]
     text = names[0] if names else subject.rfc4514_string()
-    return printable(f"{text} ({country[0]})" if country else text)[:300]
+    return printable(text)[:300]
+
+
+def country_of(certificate: x509.Certificate) -> str | None:
+    """The certificate subject's country (two letters), if it names one."""
+    found = [str(a.value) for a in certificate.subject.get_attributes_for_oid(NameOID.COUNTRY_NAME)]
+    code = printable(found[0]).strip().upper() if found else ""
+    return code if len(code) == 2 and code.isalpha() else None
 
 
 def _verdict(status: Status) -> Verdict:
@@ -291,12 +307,14 @@ def _listed(check: Check) -> Answer:
     return Answer.UNKNOWN
 
 
-def _listed_as(result: SealVerification, registry: Registry | None) -> str | None:
+def _listed_emp(result: SealVerification, registry: Registry | None) -> Emp | None:
+    """The registry's data provider that signed the credential's original (its check names it)."""
     check = result.check(EMBEDDED_ELMO)
     if check.status is not Status.PASSED or registry is None:
         return None
     summary = check.summary.removeprefix("the original ELMO is signed by ")
-    return summary.removesuffix(", as the registry lists it")
+    named = summary.removesuffix(", as the registry lists it")
+    return next((emp for emp in registry.emps if emp.listed_name == named), None)
 
 
 def _owner(registry: Registry, certificate: x509.Certificate) -> Emp | None:
@@ -304,7 +322,7 @@ def _owner(registry: Registry, certificate: x509.Certificate) -> Emp | None:
 
 
 def _emp_name(emp: Emp) -> str:
-    return f"{emp.display_name} ({emp.acronym}, {emp.country_code})"
+    return f"{emp.display_name} ({emp.acronym})" if emp.acronym != emp.display_name else emp.display_name
 
 
 def _contents(elmo: m.Elmo, language: str) -> Contents:

@@ -96,7 +96,7 @@ def create_emp_app(
         client_address=lambda request: request_address(login, request),
     )
     app.state.emrex_emp = service
-    app.include_router(login_router(login, database))
+    app.include_router(login_router(login, database, staff_home="/admin/stats"))
     app.include_router(student_router(service))
     app.include_router(stats_router(service))
     export.install(app, service)  # the student's own export, and the wallet issuer with [wallet]

@@ -59,6 +59,9 @@ class EmpSettings:
     session_lifetime: timedelta = timedelta(minutes=30)
     dev_http_hosts: tuple[str, ...] = ()
     client_hosts: tuple[str, ...] = ()
+    # The EMREX clients' names by the host (or host:port) of their returnUrl, for the pages: "Cancel and
+    # return to Lindholm University" rather than the host. The protocol does not carry a client's name.
+    client_names: Mapping[str, str] = field(default_factory=dict)
     whole_programme_only: bool = False
     seal_transcript: bool = False  # a PAdES seal on the PDF transcript, with key_file and certificate_file
     results_cache: timedelta = timedelta(minutes=10)  # see emp.results_cache; 0 turns it off
@@ -105,6 +108,17 @@ class EmpSettings:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def client_name(self, return_url: str) -> str:
+        """The client as students know it: its configured name, else the host of its returnUrl."""
+        parts = urlsplit(return_url)
+        host = (parts.hostname or "").lower()
+        try:
+            port = parts.port
+        except ValueError:
+            port = None
+        named = self.client_names.get(f"{host}:{port}") if port else None
+        return named or self.client_names.get(host) or host
 
 
 def load_settings(path: str | Path | None, environ: Mapping[str, str] | None = None) -> EmpSettings:
@@ -185,6 +199,7 @@ def _settings(data: Mapping[str, Any]) -> EmpSettings:
         session_lifetime=timedelta(minutes=r.integer("session_minutes", 30, 1, 24 * 60)),
         dev_http_hosts=tuple(h.lower() for h in r.texts("dev_http_hosts", ())),
         client_hosts=tuple(h.lower() for h in r.texts("client_hosts", ())),
+        client_names=_client_names(data.get("client_names")),
         whole_programme_only=r.boolean("whole_programme_only", False),
         seal_transcript=r.boolean("seal_transcript", False),
         results_cache=timedelta(minutes=r.integer("results_cache_minutes", 10, 0, 24 * 60)),
@@ -204,6 +219,20 @@ def _settings(data: Mapping[str, Any]) -> EmpSettings:
     except LoginConfigError as error:
         raise EmpConfigError(str(error)) from None
     return settings
+
+
+def _client_names(table: Any) -> dict[str, str]:
+    """[client_names]: host (or host:port) = the name students know the client by."""
+    if table is None:
+        return {}
+    if not isinstance(table, Mapping):
+        raise EmpConfigError('client_names: expected a table like "emc.uni.example" = "Lindholm University"')
+    names: dict[str, str] = {}
+    for host, name in table.items():
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            raise EmpConfigError(f"client_names.{host}: expected a name (1 to 200 characters), got {name!r}")
+        names[str(host).strip().lower()] = name.strip()
+    return names
 
 
 def _oots_table(value: Any, base_url: str, *, sealed: bool) -> Mapping[str, Any] | None:
@@ -345,6 +374,9 @@ workers = 2
 header_timeout_seconds = 10    # a request's headers must be complete within this
 read_timeout_seconds = 30      # no read of a request body may wait longer
 body_timeout_seconds = 300     # the whole body (a return with its PDF) must arrive within this
+
+[client_names]                 # how the pages name a client (by its returnUrl's host), else the host
+"emrex.lindholm.example" = "Lindholm University"
 
 [source]
 type = "sql"

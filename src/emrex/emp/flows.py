@@ -47,8 +47,8 @@ DOCUMENT_FAILED = _("The document with the results could not be made. Try again 
 NOTHING_PICKED = _("Choose at least one result to send, or cancel.")
 HEADINGS = {
     ReturnCode.OK: _("Sending your results to %(host)s"),
-    ReturnCode.NO_RESULTS: _("Returning to %(host)s"),
-    ReturnCode.CANCEL: _("Returning to %(host)s"),
+    ReturnCode.NO_RESULTS: _("No results to share: returning to %(host)s"),
+    ReturnCode.CANCEL: _("You cancelled: returning to %(host)s"),
     ReturnCode.ERROR: _("Something went wrong: returning to %(host)s"),
 }
 
@@ -82,7 +82,7 @@ async def open_flow(service: EmpService, request: Request, flow_id: str) -> Flow
     if flow is None and pending is not None:
         if pending.expires_at <= _now():
             remember(request, flow_id, None)
-            host = pending.request.client_host
+            host = service.settings.client_name(pending.request.return_url)
             raise ShowPage(render(request, "emp/expired.html", {"host": host}, status_code=410))
         person = current_person(request)
         if person is None:
@@ -98,7 +98,7 @@ async def open_flow(service: EmpService, request: Request, flow_id: str) -> Flow
         raise ShowPage(await finished_page(service, request, flow))
     if flow.expired(_now()):
         raise ShowPage(
-            render(request, "emp/expired.html", {"host": flow.request.client_host}, status_code=410)
+            render(request, "emp/expired.html", {"host": client_name(service, flow)}, status_code=410)
         )
     return flow
 
@@ -112,7 +112,7 @@ async def finished_page(service: EmpService, request: Request, flow: Flow) -> Re
         answer = await run_in_threadpool(service.flows.answer, flow.id)
     context = {
         "flow": flow,
-        "host": flow.request.client_host,
+        "host": client_name(service, flow),
         "answer": answer,
         "client_site": _site_of(flow.request.return_url),
         "language_next": f"/flow/{flow.id}",
@@ -146,7 +146,7 @@ async def load(service: EmpService, request: Request, flow: Flow, person: Person
     try:
         found = await run_in_threadpool(service.fetch, flow, person)
     except PersonNotFound:
-        raise ShowPage(render(request, "emp/no_results.html", {"flow": flow, "matched": False})) from None
+        raise ShowPage(_no_results(service, request, flow, matched=False)) from None
     except SourceError as error:
         logger.warning("results source failed: %s", error)
         raise ShowPage(await finish(service, request, flow, ReturnCode.ERROR, SOURCE_FAILED)) from None
@@ -154,8 +154,18 @@ async def load(service: EmpService, request: Request, flow: Flow, person: Person
         logger.exception("results source failed unexpectedly")
         raise ShowPage(await finish(service, request, flow, ReturnCode.ERROR, SOURCE_FAILED)) from None
     if found.empty:
-        raise ShowPage(render(request, "emp/no_results.html", {"flow": flow, "matched": True}))
+        raise ShowPage(_no_results(service, request, flow, matched=True))
     return found
+
+
+def _no_results(service: EmpService, request: Request, flow: Flow, *, matched: bool) -> Response:
+    context = {"flow": flow, "matched": matched, "host": client_name(service, flow)}
+    return render(request, "emp/no_results.html", context)
+
+
+def client_name(service: EmpService, flow: Flow) -> str:
+    """The client as the student knows it (``EmpSettings.client_name``)."""
+    return service.settings.client_name(flow.request.return_url)
 
 
 async def offered(service: EmpService, flow: Flow, person: Person | None) -> Offer:
@@ -196,12 +206,13 @@ async def finish(
         code.value,
         offer.items_sent,
     )
-    heading = gettext(request, HEADINGS[code]) % {"host": flow.request.client_host}
+    name = client_name(service, flow)
+    heading = gettext(request, HEADINGS[code]) % {"host": name}
     return autopost(
         request,
         flow.request.return_url,
         fields,
-        target_name=flow.request.client_host,
+        target_name=name,
         heading=heading,
         back=f"/flow/{flow.id}",
     )

@@ -118,6 +118,37 @@ class Catalogue:
                 sent.add(row.key)
         return frozenset(sent)
 
+    def live_totals(self) -> dict[str, tuple[int, Decimal, tuple[str, ...]]]:
+        """For the selection page's running total, per selectable result: how many results choosing it
+        sends, the credits it adds, and the results above it whose own credits cover it when chosen
+        (the total counts each branch once, as ``credits`` does)."""
+        by_key = {row.key: row for row in self.rows}
+        if self.whole_programme_only:  # the selectable rows are the roots; each sends its whole tree
+            root_of: dict[str, str] = {}
+            counts: dict[str, int] = {}
+            for row in self.rows:  # tree order: a parent comes before its parts
+                root = row.key if row.parent is None else root_of[row.parent]
+                root_of[row.key] = root
+                counts[root] = counts.get(root, 0) + (1 if row.offered else 0)
+            return {
+                key: (counts.get(key, 0), m.total_ects([by_key[key].los]), ()) for key in self.selectable_keys
+            }
+        totals: dict[str, tuple[int, Decimal, tuple[str, ...]]] = {}
+        for key in self.selectable_keys:
+            row = by_key[key]
+            loi = row.loi
+            counted = loi is not None and loi.ects is not None and loi.effective_status is m.LoiStatus.PASSED
+            covering = []
+            parent = row.parent
+            while parent is not None:
+                above = by_key[parent]
+                if above.selectable and above.credits is not None:
+                    covering.append(parent)
+                parent = above.parent
+            credits = row.credits if counted and row.credits is not None else Decimal(0)
+            totals[key] = (1, credits, tuple(covering))
+        return totals
+
     def _root_of(self, row: Row) -> str:
         by_key = {r.key: r for r in self.rows}
         current = row

@@ -34,10 +34,16 @@ def student_router(service: EmpService) -> APIRouter:
     router = APIRouter()
     settings = service.settings
     css = (STATIC_DIR / "emp.css").read_bytes()
+    script = (STATIC_DIR / "emp-selection.js").read_bytes()
 
     @router.get("/emp.css")
     def stylesheet() -> Response:
         return Response(css, media_type="text/css", headers={"cache-control": "public, max-age=3600"})
+
+    @router.get("/emp-selection.js")
+    def selection_script() -> Response:
+        headers = {"cache-control": "public, max-age=3600"}
+        return Response(script, media_type="text/javascript", headers=headers)
 
     @router.get("/")
     def home(request: Request) -> Response:
@@ -64,14 +70,15 @@ def student_router(service: EmpService) -> APIRouter:
         flow = await flows.open_flow(service, request, flow_id)
         person = await flows.person_for(service, request, flow)
         if person is None:
-            return render(request, "emp/start.html", {"flow": flow, "host": flow.request.client_host})
+            host = flows.client_name(service, flow)
+            return render(request, "emp/start.html", {"flow": flow, "host": host})
         found = await flows.load(service, request, flow, person)
         if not flow.request.allow_pick:
             return RedirectResponse(f"/flow/{flow.id}/preview", status_code=303)
         picked = found.normalise(flow.selection or ())
-        return render(
-            request, "emp/select.html", _selection_context(found, flow, picked, current_language(request))
-        )
+        context = _selection_context(found, flow, picked, current_language(request))
+        context["host"] = flows.client_name(service, flow)
+        return render(request, "emp/select.html", context)
 
     @router.post("/flow/{flow_id}/select")
     async def select(request: Request, flow_id: str) -> Response:
@@ -172,6 +179,7 @@ async def _preview_page(
     if not picked:
         return _nothing_picked(request, flow)
     context = _preview_context(found, flow, picked, current_language(request))
+    context["host"] = flows.client_name(service, flow)
     context["missing_consent"] = missing_consent
     context["language_next"] = f"/flow/{flow.id}/preview"
     return render(request, "emp/preview.html", context, status_code=400 if missing_consent else 200)
@@ -183,12 +191,12 @@ def _selection_context(
     chosen = set(picked)
     return {
         "flow": flow,
-        "host": flow.request.client_host,
         "catalogue": found,
         "language": language,
         "picked": chosen,
         "picked_count": len(found.sent_keys(picked)),
         "picked_credits": found.credits(picked),
+        "totals": found.live_totals(),
         "whole_programme_only": found.whole_programme_only,
     }
 
@@ -205,7 +213,6 @@ def _preview_context(found: Catalogue, flow: Flow, picked: tuple[str, ...], lang
     institutions = [(inst, [row for row in inst.rows if row.key in shown]) for inst in found.institutions]
     return {
         "flow": flow,
-        "host": flow.request.client_host,
         "learner": found.learner,
         "language": language,
         "institutions": [(inst, rows) for inst, rows in institutions if rows],

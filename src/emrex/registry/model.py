@@ -31,6 +31,11 @@ class Emp:
         first = self.institutions[0] if self.institutions else ""
         return first if first and first.lower() != "all" else self.acronym
 
+    @property
+    def listed_name(self) -> str:
+        """The name, acronym and country together, as checks and logs name the data provider."""
+        return f"{self.display_name} ({self.acronym}, {self.country_code})"
+
 
 @dataclass(frozen=True)
 class Registry:

@@ -142,6 +142,14 @@ def logout_person(request: Request) -> None:
     session.rotate()
 
 
+def landing(target: str | None, person: Person, staff_home: str = "") -> str:
+    """Where a login ends: the local ``target``; staff sent to the home page go to ``staff_home``."""
+    path = safe_next(target)
+    if staff_home and path == "/" and (person.has_role("staff") or person.has_role("admin")):
+        return staff_home
+    return path
+
+
 def safe_next(value: str | None, default: str = "/") -> str:
     """``value`` as a path on this site with its dot segments resolved, else ``default`` (no open
     redirects). Dot segments (also ``%2e``) are resolved as browsers do, so that no ``next`` can become

@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from emrex.db import Database
-from emrex.web.auth import Person, current_person, login_person, logout_person, safe_next, session_of
+from emrex.web.auth import Person, current_person, landing, login_person, logout_person, safe_next, session_of
 from emrex.web.login.attributes import AttributeProblem, MissingAttributes
 from emrex.web.login.demo import authenticate
 from emrex.web.login.headers import UntrustedProxy, person_from_headers, request_address
@@ -45,8 +45,10 @@ def login_router(
     *,
     oidc_transport: httpx.AsyncBaseTransport | None = None,
     saml_transport: httpx.BaseTransport | None = None,
+    staff_home: str = "",
 ) -> APIRouter:
-    """Routes for the configured login method; include it in the service's app."""
+    """Routes for the configured login method; include it in the service's app. Staff whose login
+    would end on the home page land on ``staff_home`` (when given)."""
     router = APIRouter()
     throttle = LoginThrottle(database, settings.rate_limit)
     oidc = OidcClient(settings, transport=oidc_transport) if settings.method == "oidc" else None
@@ -56,11 +58,15 @@ def login_router(
 
     saml = None
     if settings.method == "saml":
-        saml = SamlLogin(settings, database, throttle, address, transport=saml_transport)
+        saml = SamlLogin(
+            settings, database, throttle, address, transport=saml_transport, staff_home=staff_home
+        )
         router.include_router(saml.router)
 
     def done(request: Request, target: str) -> Response:
-        return RedirectResponse(safe_next(target), status_code=303)
+        person = current_person(request)
+        path = landing(target, person, staff_home) if person is not None else safe_next(target)
+        return RedirectResponse(path, status_code=303)
 
     @router.get("/login", name="login")
     async def login_page(request: Request) -> Response:

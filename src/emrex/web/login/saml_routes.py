@@ -24,9 +24,9 @@ from emrex.web.auth import (
     Person,
     PersonError,
     current_person,
+    landing,
     login_person,
     logout_person,
-    safe_next,
     session_of,
 )
 from emrex.web.login.attributes import AttributeProblem, MissingAttributes
@@ -63,8 +63,10 @@ class SamlLogin:
         address: Callable[[Request], str],
         *,
         transport: Any = None,
+        staff_home: str = "",
     ) -> None:
         self.settings = settings
+        self.staff_home = staff_home
         self.provider = ServiceProvider(settings, transport=transport)
         self.store = SamlStore(database, REQUEST_LIFETIME)
         self.throttle = throttle
@@ -176,7 +178,8 @@ class SamlLogin:
                 {"name_id": data.get("name_id") or {}, "session_index": data.get("session_index", "")},
             )
 
-            return RedirectResponse(safe_next(str(pending.get("next") or "/")), status_code=303)
+            target = landing(str(pending.get("next") or "/"), person, self.staff_home)
+            return RedirectResponse(target, status_code=303)
 
         @self.router.get("/login/saml/slo", name="saml_slo")
         async def slo(request: Request) -> Response:
