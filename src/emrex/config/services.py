@@ -150,6 +150,23 @@ def _edc_seal(doc: str) -> Table:
     )
 
 
+def _look(where: str) -> Table:
+    """An institution's look on the pages (emrex.web.look, docs/DESIGN.md)."""
+    return Table(
+        f"the institution's name, logo, colours and local texts on the pages ({where})",
+        {
+            "name": S("text", "the institution's name in the page header (empty: the title only)", ""),
+            "logo": S("path", "a PNG, JPEG, WebP or SVG file shown beside it (at most 512 KB)", ""),
+            "accent": S("text", "buttons, links, step guide: #rrggbb, white text on it 4.5:1 or more", ""),
+            "header": S("text", "the header's background (default: the accent), the same rule", ""),
+            "texts": Table(
+                'local texts: <page> = "text", or <page> = { en = "…", sv = "…", default = "…" }',
+                free=True,
+            ),
+        },
+    )
+
+
 EMP = Service(
     "emp",
     Table(
@@ -199,6 +216,7 @@ EMP = Service(
                 optional=True,
             ),
             "seal": _edc_seal("the EDC seal: OOTS evidence adds a sealed European Digital Credential"),
+            "look": _look("[look]"),
         },
     ),
 )
@@ -317,6 +335,7 @@ EMC = Service(
             ),
             "server": Table("the web server's timeouts", dict(_TIMEOUTS)),
             "login": LOGIN,
+            "look": _look("[emc.look]"),
         },
     ),
     file_table="emc",

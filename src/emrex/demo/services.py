@@ -26,6 +26,7 @@ from emrex.demo.ewp import emc_table, ewp_keys, write_manifests
 from emrex.demo.ewp import emp_table as ewp_emp_table
 from emrex.demo.federation import emp_login, federation_keys, idp_app
 from emrex.demo.folder import SEED_STAMP, DataFolder, DemoCa, DemoError, emp_key, key_pair, seed_once
+from emrex.demo.looks import EMP_LOOKS, emc_look
 from emrex.demo.network import COUNTRIES, EMC, EMPS, Account, EmpPlan, seed_bytes
 from emrex.demo.oots import OOTS_SEAL_ID, PROVIDER_ACRONYM, access_point_app, requester_app
 from emrex.demo.oots import emp_table as oots_emp_table
@@ -289,6 +290,7 @@ def _emp_app(
         **({"oots": oots} if oots is not None else {}),
         "ewp": ewp,  # None (no table) but for the EWP host
         "seal": seal,  # None (no table) but for the OOTS evidence provider
+        "look": EMP_LOOKS.get(plan.acronym),  # the others keep the default look
     }
     config = write_config(
         directory / "emp.toml", mapping, f"Written by 'emrex demo' at each start: {plan.title}."
@@ -359,6 +361,7 @@ def _emc_app(
             "issuer_id": EMC.seal_id,
         },
         "verification": {"seal_trust": [str(folder.ca_dir / CA_CERT)]},
+        "look": emc_look(folder.emc_dir),  # Lindholm's own name, logo, colours and a local text
     }
     config = write_config(
         folder.emc_dir / "emc.toml", {"emc": mapping}, f"Written by 'emrex demo' at each start: {EMC.title}."
