@@ -181,7 +181,7 @@ def _logo(path_text: str, where: str, base_dir: Path | None) -> Logo:
         raise LookError(f"{where}: cannot read {path}: {error.strerror or error}") from None
     media_type, magics = kind
     if not content.lstrip().startswith(magics):
-        raise LookError(f"{where}: {path} does not hold a {media_type} image")
+        raise LookError(f"{where}: {path} does not hold the kind of image its name says ({media_type})")
     return Logo(content, media_type)
 
 
