@@ -74,7 +74,8 @@ def test_a_colour_too_light_for_white_text_stops_the_emc_at_start(tmp_path: Path
     file = tmp_path / "emc.toml"
     file.write_text(
         '[emc]\nbase_url = "https://emc.example.org"\ndatabase_url = "sqlite://"\n'
-        '[emc.registry]\nsources = ["r.json"]\n[emc.login]\nmethod = "headers"\n[emc.login.headers]\ntrusted_proxies = ["127.0.0.1"]\n'
+        '[emc.registry]\nsources = ["r.json"]\n[emc.login]\nmethod = "headers"\n'
+        '[emc.login.headers]\ntrusted_proxies = ["127.0.0.1"]\n'
         '[emc.look]\naccent = "#7a7a7a"\n',
         encoding="utf-8",
     )
