@@ -1,5 +1,6 @@
 """One whole transfer in each page language, the language taken from the browser's own
-(Accept-Language): every key page checked with axe-core, and shot at 320 px wide as well."""
+(Accept-Language): every key page checked with axe-core, and shot at 320 px wide as well, where it
+must fit without sideways scrolling."""
 
 from __future__ import annotations
 
@@ -35,6 +36,8 @@ class PhonePages(Pages):
         size = self.page.viewport_size
         self.page.set_viewport_size({"width": 320, "height": 800})
         self.page.screenshot(path=str(self.folder / f"{self.count:02d}-{name}-320.png"), full_page=True)
+        wide = self.page.evaluate("() => document.documentElement.scrollWidth")
+        assert wide <= 320, f"{name} in {self.language} ({self.page.url}) is {wide} px wide at 320 px"
         self.page.set_viewport_size(size)
 
 

@@ -85,7 +85,8 @@ def test_the_student_overview_lists_transfers_and_credentials(
     assert "Italian Language B1" in overview
     assert "Nordvik School of Music (Sweden)" in overview
     assert f'href="/staff/transfers/{transfer_id}"' in overview
-    assert "<td>valid</td>" in overview and "<td>Matches</td>" in overview
+    assert '<td data-label="Signature">valid</td>' in overview
+    assert '<td data-label="Identity">Matches</td>' in overview
     assert staff.get(f"/staff/transfers/{transfer_id}/transcript.pdf").content.startswith(b"%PDF-")
 
 

@@ -233,3 +233,15 @@ def test_the_wallet_table() -> None:
 def test_wallet_errors_name_the_setting(wallet: dict[str, Any], message: str) -> None:
     with pytest.raises(EmpConfigError, match=re.escape(message)):
         _settings(wallet=wallet)
+
+
+def test_the_look_is_read_and_a_colour_without_contrast_is_refused() -> None:
+    look = _settings(look={"name": "Olympos Polytechnic", "accent": "#8a1c1c"}).look
+    assert (look.name, dict(look.colours)) == ("Olympos Polytechnic", {"accent": "#8a1c1c"})
+    assert _settings().look.colours == {}
+    with pytest.raises(EmpConfigError, match=r"^look\.header: #ffd700 is too light: .* 1\.\d\d:1"):
+        _settings(look={"header": "#ffd700"})
+    with pytest.raises(
+        EmpConfigError, match=r"^look\.texts\.selection: no such page; the pages are .*select"
+    ):
+        _settings(look={"texts": {"selection": "x"}})

@@ -169,3 +169,30 @@ def test_changing_language_on_the_refused_consent_page_keeps_the_preview(emp: Te
 def test_head_and_favicon(emp: TestClient) -> None:
     assert emp.head("/").status_code == 200
     assert emp.get("/favicon.ico").status_code == 200
+
+
+def test_the_guide_follows_the_transfer_and_the_menu_the_person(make_emp: Callable[..., TestClient]) -> None:
+    emp, staff = make_emp(), make_emp()
+    flow = start(emp)
+    first = emp.get(flow).text
+    assert '<li class="guide-current" aria-current="step">Log in abroad</li>' in first
+    assert 'class="site-nav"' not in first  # nobody logged in: no menu
+    assert 'aria-current="step">Log in abroad' in emp.get(f"/login?next={flow}").text
+    assert 'aria-current="step"' not in emp.get("/login?next=/admin/stats").text
+    login(emp, flow)
+    select = emp.get(flow).text
+    assert '<li class="guide-current" aria-current="step">Choose the results</li>' in select
+    assert '<li><a href="/logout">Log out</a></li>' in select and "/admin/stats" not in select
+    preview = _preview(make_emp(), "0:C1")[1]
+    assert '<li class="guide-current" aria-current="step">Preview and confirm</li>' in preview
+    login(staff, start(staff), "staff")
+    stats = staff.get("/admin/stats").text
+    assert '<li><a href="/admin/stats" aria-current="page">Statistics</a></li>' in stats
+
+
+def test_the_data_providers_look(make_emp: Callable[..., TestClient]) -> None:
+    emp = make_emp(look={"name": "Olympos Polytechnic", "accent": "#8a1c1c", "texts": {"start": "Hello."}})
+    page = emp.get(start(emp)).text
+    assert '<span class="brand-name">Olympos Polytechnic</span>' in page
+    assert '<div class="local-text">Hello.</div>' in page
+    assert "--accent: #8a1c1c;" in emp.get("/look/colours.css").text

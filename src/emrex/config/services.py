@@ -164,6 +164,23 @@ def _wallet_issuer(doc: str, *, web_wallet: bool = False) -> Table:
     return Table(doc, settings, optional=True)
 
 
+def _look(where: str) -> Table:
+    """An institution's look on the pages (emrex.web.look, docs/DESIGN.md)."""
+    return Table(
+        f"the institution's name, logo, colours and local texts on the pages ({where})",
+        {
+            "name": S("text", "the institution's name in the page header (empty: the title only)", ""),
+            "logo": S("path", "a PNG, JPEG, WebP or SVG file shown beside it (at most 512 KB)", ""),
+            "accent": S("text", "buttons, links, step guide: #rrggbb, white text on it 4.5:1 or more", ""),
+            "header": S("text", "the header's background (default: the accent), the same rule", ""),
+            "texts": Table(
+                'local texts: <page> = "text", or <page> = { en = "…", sv = "…", default = "…" }',
+                free=True,
+            ),
+        },
+    )
+
+
 EMP = Service(
     "emp",
     Table(
@@ -221,6 +238,7 @@ EMP = Service(
                 "the EDC seal: OOTS evidence and exports get a sealed European Digital Credential"
             ),
             "wallet": _wallet_issuer("the EMP as an OpenID4VCI issuer: exports to a wallet (docs/EMP.md)"),
+            "look": _look("[look]"),
         },
     ),
 )
@@ -342,6 +360,7 @@ EMC = Service(
             ),
             "server": Table("the web server's timeouts", dict(_TIMEOUTS)),
             "login": LOGIN,
+            "look": _look("[emc.look]"),
         },
     ),
     file_table="emc",

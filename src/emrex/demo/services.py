@@ -30,6 +30,7 @@ from emrex.demo.ewp import emp_table as ewp_emp_table
 from emrex.demo.federation import emp_login, federation_keys, idp_app
 from emrex.demo.folder import SEED_STAMP, DataFolder, DemoCa, DemoError, emp_key, key_pair, seed_once
 from emrex.demo.network import ADMISSIONS, COUNTRIES, EMC, EMPS, Account, EmcPlan, EmpPlan, seed_bytes
+from emrex.demo.looks import EMP_LOOKS, emc_look
 from emrex.demo.oots import OOTS_SEAL_ID, PROVIDER_ACRONYM, access_point_app, requester_app
 from emrex.demo.oots import emp_table as oots_emp_table
 from emrex.demo.recognition import KYKLADES, seed
@@ -320,6 +321,7 @@ def _emp_app(
         "seal": seal,  # None (no table) but for the OOTS evidence provider
         # That one also issues its students' exports to wallets, signing with its seal's organisation.
         "wallet": {"key_file": seal["key_file"], "cert_file": seal["cert_file"]} if seal else None,
+        "look": EMP_LOOKS.get(plan.acronym),  # the others keep the default look
     }
     config = write_config(
         directory / "emp.toml", mapping, f"Written by 'emrex demo' at each start: {plan.title}."
@@ -382,6 +384,7 @@ def _emc_app(
         "verification": {"seal_trust": [str(folder.ca_dir / CA_CERT)]},
         # Add to my wallet and Import from my wallet, with demo keys, linked to the demo wallet.
         **(wallet or {}),
+        "look": emc_look(folder.emc_dir),  # Lindholm's own name, logo, colours and a local text
     }
     return _emc_from(EMC, folder.emc_dir, mapping, databases, None)  # EMREX_EMC_* variables apply
 

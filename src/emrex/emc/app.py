@@ -99,6 +99,7 @@ def create_emc_app(
         limited_paths=[*LOGIN_PATHS, VERIFY_PATH],
         requests_per_minute=settings.login.rate_limit.requests_per_minute,
         client_address=lambda request: request_address(settings.login, request),
+        look=settings.look,
     )
     app.include_router(login_router(settings.login, db, staff_home="/staff"))
     app.include_router(student_router(service))

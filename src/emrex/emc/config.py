@@ -27,10 +27,16 @@ from emrex.elmo.codec import DEFAULT_LIMITS, CodecLimits
 from emrex.identity import DEFAULT_IDENTITY_POLICY, IdentityPolicy
 from emrex.trust.policy import DEFAULT_POLICY, VerifyPolicy
 from emrex.web.login.settings import LoginConfigError, LoginSettings, with_service_base_url
+from emrex.web.look import Look, LookError, page_names, parse_look
 from emrex.web.server import ServerTimeouts
 from emrex.web.settings import LANGUAGES, LOCAL_HOSTS, MB, WalletSettings, WebConfigError, WebSettings
 
 ENV_PREFIX = "EMREX_EMC_"
+# The pages local texts may be given for (emc.look.texts): the EMC's and credit recognition's.
+PAGES = page_names(
+    Path(__file__).parent / "templates" / "emc",
+    Path(__file__).parent / "recognition" / "templates" / "recognition",
+)
 DEFAULT_POST_MB = DEFAULT_LIMITS.max_encoded_bytes // MB
 _HASH = re.compile(r"^sha256:[0-9a-f]{64}$")
 
@@ -117,6 +123,7 @@ class EmcSettings:
     seal_trust: tuple[Path, ...] = ()  # CA certificates /verify accepts seals up to
     wallet_import: WalletImportSettings | None = None  # None: no "Import from my wallet"
     wallet: WalletSettings | None = None  # None: no "Add to my wallet"
+    look: Look = field(default_factory=Look)  # name, logo, colours and local texts (emc.look)
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
@@ -265,7 +272,15 @@ def _settings(merged: Mapping[str, Any], base_dir: Path | None) -> EmcSettings:
             _wallet_import(r.sub("wallet_import"), base_dir, dev_hosts) if "wallet_import" in merged else None
         ),
         wallet=_wallet(r.sub("wallet"), base_dir, dev_hosts) if "wallet" in merged else None,
+        look=_look(merged.get("look"), languages, base_dir),
     )
+
+
+def _look(table: Any, languages: tuple[str, ...], base_dir: Path | None) -> Look:
+    try:
+        return parse_look(table, where="emc.look", pages=PAGES, languages=languages, base_dir=base_dir)
+    except LookError as error:
+        raise EmcConfigError(str(error)) from None
 
 
 def _wallet_import(r: _Table, base_dir: Path | None, dev_hosts: tuple[str, ...]) -> WalletImportSettings:

@@ -50,6 +50,10 @@ ROW_WORDS = {
 }
 
 
+# The results table's columns, as macros.html heads them.
+COLUMNS = (_("Title"), _("Code"), _("Type"), _("Grade"), _("Credits"), _("Status"), _("Date"))
+
+
 class ViewError(ValueError):
     """The stored JSON is not a results view of this format."""
 
@@ -84,14 +88,23 @@ class ReportView:
         language (``translate``): a thousand rows cost a page a few milliseconds here, several
         times that as template expressions."""
         lang = self.language
+        # Each cell names its column (a phone shows the rows as cards: emrex.css, table.stack).
+        labels = [f' data-label="{_escape(translate(header))}"' for header in COLUMNS]
+        labels[0] += ' class="title-cell"'
+        labels[-1] += ' class="date"'
         out = []
         for depth, title, code, kind, grade, credits, status, date in self.stored_rows:
             first = "&nbsp;&nbsp;" * int(depth) + _escape(str(_pick(title, lang)))
             kind_text = translate(ROW_WORDS[kind]) if kind in ROW_WORDS else kind
             status_text = translate(ROW_WORDS[status]) if status in ROW_WORDS else status
-            cells = (code, kind_text, grade, credits, status_text, date)
-            shown = "</td><td>".join([first, *[_escape(str(cell)) for cell in cells]])
-            out.append(f'<tr class="depth-{int(depth)}"><td>{shown}</td></tr>')
+            cells = (
+                first,
+                *[_escape(str(cell)) for cell in (code, kind_text, grade, credits, status_text, date)],
+            )
+            shown = "".join(
+                f"<td{attributes}>{cell}</td>" for attributes, cell in zip(labels, cells, strict=True)
+            )
+            out.append(f'<tr class="depth-{int(depth)}">{shown}</tr>')
         return Markup("\n".join(out))  # noqa: S704 - every value in it was escaped above
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -28,9 +29,10 @@ from emrex.emp.sources.base import ResultsSource
 from emrex.emp.stats_pages import stats_router
 from emrex.emp.store import FlowStore
 from emrex.emp.student import student_router
+from emrex.errors import N_
 from emrex.trust.signer import Signer
 from emrex.web import WebSettings, create_web_app
-from emrex.web.auth import person_context
+from emrex.web.auth import current_person, person_context
 from emrex.web.login import LOCALE_DIR as LOGIN_LOCALE_DIR
 from emrex.web.login import LOGIN_PATHS, LoginSettings, cross_site_paths, login_router, request_address
 from emrex.web.login import TEMPLATES_DIR as LOGIN_TEMPLATES_DIR
@@ -90,10 +92,11 @@ def create_emp_app(
             *signed_paths(settings),
             *(service.wallet.issuer.post_paths if service.wallet else ()),  # wallets post from outside
         ],
-        context_processors=[person_context],
+        context_processors=[person_context, _layout_context],
         limited_paths=[settings.entry_path, *LOGIN_PATHS],
         requests_per_minute=login.rate_limit.requests_per_minute,
         client_address=lambda request: request_address(login, request),
+        look=settings.look,
     )
     app.state.emrex_emp = service
     app.include_router(login_router(login, database, staff_home="/admin/stats"))
@@ -109,3 +112,20 @@ def create_emp_app(
 
         mount_oots(app, service)
     return app
+
+
+def _layout_context(request: Any) -> dict[str, Any]:
+    """The menu (staff see their statistics; whoever is logged in can log out) and, on the login page
+    of a transfer, its step in the guide."""
+    step = (
+        2 if request.url.path == "/login" and request.query_params.get("next", "").startswith("/flow/") else 0
+    )
+    try:
+        person = current_person(request)
+    except RuntimeError:  # an early error page, outside the sessions
+        person = None
+    if person is None:
+        return {"nav_links": [], "guide_step": step}
+    staff = person.has_role("staff") or person.has_role("admin")
+    links = [("/admin/stats", N_("Statistics"))] if staff else []
+    return {"nav_links": [*links, ("/logout", N_("Log out"))], "guide_step": step}

@@ -22,11 +22,13 @@ from emrex.config.services import EMP
 from emrex.elm.edc_seal import SealSettings, SealSetupError, seal_settings
 from emrex.emp.ewp_settings import EwpServing, EwpSettingsError, ewp_serving
 from emrex.emp.oots_settings import OotsConfigError, oots_settings
+from emrex.web.look import Look, LookError, page_names, parse_look
 from emrex.web.server import ServerTimeouts
 from emrex.web.settings import LANGUAGES, LOCAL_HOSTS, WalletSettings
 
 ENV_PREFIX = "EMREX_EMP_"
 DEFAULT_DATABASE_URL = "sqlite:///emrex-emp.db"
+PAGES = page_names(Path(__file__).parent / "templates" / "emp")  # the pages local texts may be given for
 
 
 class EmpConfigError(ConfigError):
@@ -71,6 +73,9 @@ class EmpSettings:
     ewp: EwpServing | None = None  # serving transcripts over EWP (emrex.emp.ewp_settings)
     seal: SealSettings | None = None  # [seal]: OOTS evidence and exports get a sealed EDC (elm.edc_seal)
     wallet: WalletSettings | None = None  # [wallet]: the EMP as a wallet issuer (emrex.emp.export)
+    look: Look = field(
+        default_factory=Look
+    )  # [look]: the institution's name, logo, colours and local texts (emrex.web.look)
 
     def __post_init__(self) -> None:
         parts = urlsplit(self.base_url)
@@ -211,6 +216,7 @@ def _settings(data: Mapping[str, Any]) -> EmpSettings:
         ewp=_ewp(data.get("ewp"), data.get("base_url")),
         seal=_seal(data.get("seal")),
         wallet=_wallet(data.get("wallet")),
+        look=_look(data.get("look"), r.texts("languages", LANGUAGES)),
     )
     from emrex.web.login import LoginConfigError, LoginSettings  # kept lazy: see with_service_base_url above
 
@@ -247,6 +253,13 @@ def _oots_table(value: Any, base_url: str, *, sealed: bool) -> Mapping[str, Any]
     except OotsConfigError as error:
         raise EmpConfigError(str(error)) from None
     return dict(value)
+
+
+def _look(table: Any, languages: tuple[str, ...]) -> Look:
+    try:
+        return parse_look(table, where="look", pages=PAGES, languages=languages)
+    except LookError as error:
+        raise EmpConfigError(str(error)) from None
 
 
 def _seal(table: Any) -> SealSettings | None:

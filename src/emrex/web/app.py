@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
 from emrex.db import Database
@@ -28,6 +29,7 @@ from emrex.web.head import HeadMiddleware, favicon
 from emrex.web.health import health_router
 from emrex.web.i18n import Catalogs, LocaleMiddleware, language_router
 from emrex.web.limits import BodyLimitMiddleware
+from emrex.web.look import CSS_PATH, LOGO_PATH, LOOK_PREFIX, Look
 from emrex.web.pages import STATE_KEY, ContextProcessor, Pages
 from emrex.web.ratelimit import RateLimitMiddleware, RequestLimiter
 from emrex.web.requestlog import RequestLogMiddleware
@@ -54,6 +56,7 @@ def create_web_app(
     limited_paths: Iterable[str] = (),
     requests_per_minute: int = 0,
     client_address: Callable[[Request], str] | None = None,
+    look: Look | None = None,
 ) -> FastAPI:
     """A FastAPI app with sessions, CSRF, limits, headers, i18n, error pages, /static, /health,
     /favicon.ico and /language (the language picker's target); HEAD is answered on every GET route.
@@ -64,6 +67,7 @@ def create_web_app(
     ``context_processors``: functions ``(request) -> dict`` whose values every page gets (``person``).
     ``limited_paths``: paths anyone may call anonymously (protocol entry, login), allowed
     ``requests_per_minute`` per ``client_address`` (default: the peer) and worker; 0: no limit.
+    ``look``: the institution's name, logo, colours and local texts (``emrex.web.look``).
     The database schema must be migrated (``emrex.db.upgrade``) before the app serves requests.
     """
     exempt = frozenset(exempt_paths)
@@ -74,6 +78,7 @@ def create_web_app(
         title=title,
         templates_dirs=[Path(d) for d in templates_dirs],
         context_processors=context_processors,
+        look=look,
     )
     store = SessionStore(database, Lifetimes(settings.session_idle, settings.session_absolute))
     middleware = [
@@ -83,7 +88,10 @@ def create_web_app(
         Middleware(ErrorPageMiddleware),
         *_rate_limit(limited_paths, requests_per_minute, client_address),
         Middleware(
-            SessionMiddleware, store=store, settings=settings, skip_prefixes=(STATIC_PREFIX, FAVICON_PATH)
+            SessionMiddleware,
+            store=store,
+            settings=settings,
+            skip_prefixes=(STATIC_PREFIX, FAVICON_PATH, LOOK_PREFIX),
         ),
         Middleware(
             BodyLimitMiddleware,
@@ -118,7 +126,20 @@ def create_web_app(
     app.include_router(health_router(database))
     app.include_router(language_router())
     app.add_route(FAVICON_PATH, favicon, methods=["GET"], include_in_schema=False)
+    _serve_look(app, pages.look)
     return app
+
+
+def _serve_look(app: FastAPI, look: Look) -> None:
+    """The look's stylesheet and logo, when it has them (read once: the files are checked at start)."""
+    if look.colours:
+        css = look.stylesheet().encode("ascii")
+        app.add_route(CSS_PATH, lambda _: Response(css, media_type="text/css"), methods=["GET"])
+    if look.logo is not None:
+        logo = look.logo
+        app.add_route(
+            LOGO_PATH, lambda _: Response(logo.content, media_type=logo.media_type), methods=["GET"]
+        )
 
 
 def _rate_limit(

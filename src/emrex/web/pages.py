@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse
 from emrex.errors import EmrexError
 from emrex.web.auth import safe_next
 from emrex.web.i18n import Catalogs, country_name, current_language, language_name
+from emrex.web.look import Look, page_of
 from emrex.web.sessions import SCOPE_KEY as SESSION_SCOPE_KEY
 from emrex.web.sessions import WebSession
 from emrex.web.settings import WebSettings
@@ -86,8 +87,10 @@ class Pages:
         title: str,
         templates_dirs: Iterable[Path] = (),
         context_processors: Iterable[ContextProcessor] = (),
+        look: Look | None = None,
     ) -> None:
         self.settings = settings
+        self.look = look or Look()
         self.context_processors = tuple(context_processors)
         self.catalogs = catalogs
         self.title = title
@@ -114,6 +117,7 @@ class Pages:
             "lang": language,
             "_translations": self.catalogs.get(language),
             "service_title": self.title,
+            "look": self.look,
             "languages": [(code, language_name(code)) for code in self.settings.languages],
             "language_next": _this_page(request),
             "person": None,
@@ -127,7 +131,9 @@ class Pages:
     def render_text(
         self, request: Request, name: str, extra: Mapping[str, Any] | None = None, *, processors: bool = True
     ) -> str:
-        return self.env.get_template(name).render(self.context(request, extra, processors=processors))
+        context = self.context(request, extra, processors=processors)
+        context.setdefault("page_text", self.look.text(page_of(name), context["lang"]))
+        return self.env.get_template(name).render(context)
 
     def render(
         self,

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from emrex.web.look import LOOK_PREFIX
 from emrex.web.settings import WebSettings
 
 STATIC_PREFIX = "/static/"
@@ -54,7 +55,7 @@ class SecurityHeadersMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = scope["path"].startswith(STATIC_PREFIX) or scope["path"] == FAVICON_PATH
+        static = scope["path"].startswith((STATIC_PREFIX, LOOK_PREFIX)) or scope["path"] == FAVICON_PATH
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
