@@ -199,7 +199,7 @@ def test_every_configuration_error_is_an_emrex_error() -> None:
     from emrex.emp.config import EmpConfigError
     from emrex.registry.config import ConfigFileMissing, RegistryConfigError
     from emrex.registry.model import RegistryError
-    from emrex.web.login.settings import LoginConfigError
+    from emrex.web.login.table import LoginConfigError
 
     for cls in (EmcConfigError, EmpConfigError, LoginConfigError, RegistryConfigError, ConfigFileMissing):
         assert issubclass(cls, ConfigError) and issubclass(cls, EmrexError)

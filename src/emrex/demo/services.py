@@ -29,8 +29,8 @@ from emrex.demo.ewp import emc_table, ewp_keys, write_manifests
 from emrex.demo.ewp import emp_table as ewp_emp_table
 from emrex.demo.federation import emp_login, federation_keys, idp_app
 from emrex.demo.folder import SEED_STAMP, DataFolder, DemoCa, DemoError, emp_key, key_pair, seed_once
-from emrex.demo.network import ADMISSIONS, COUNTRIES, EMC, EMPS, Account, EmcPlan, EmpPlan, seed_bytes
 from emrex.demo.looks import EMP_LOOKS, emc_look
+from emrex.demo.network import ADMISSIONS, COUNTRIES, EMC, EMPS, Account, EmcPlan, EmpPlan, seed_bytes
 from emrex.demo.oots import OOTS_SEAL_ID, PROVIDER_ACRONYM, access_point_app, requester_app
 from emrex.demo.oots import emp_table as oots_emp_table
 from emrex.demo.recognition import KYKLADES, seed

@@ -26,7 +26,8 @@ from emrex.elm.edc_seal import SealSettings, SealSetupError, seal_settings
 from emrex.elmo.codec import DEFAULT_LIMITS, CodecLimits
 from emrex.identity import DEFAULT_IDENTITY_POLICY, IdentityPolicy
 from emrex.trust.policy import DEFAULT_POLICY, VerifyPolicy
-from emrex.web.login.settings import LoginConfigError, LoginSettings, with_service_base_url
+from emrex.web.login.settings import LoginSettings, with_service_base_url
+from emrex.web.login.table import LoginConfigError
 from emrex.web.look import Look, LookError, page_names, parse_look
 from emrex.web.server import ServerTimeouts
 from emrex.web.settings import LANGUAGES, LOCAL_HOSTS, MB, WalletSettings, WebConfigError, WebSettings

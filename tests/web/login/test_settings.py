@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from emrex.web.login.demo import hash_password
-from emrex.web.login.settings import LoginConfigError, LoginSettings
+from emrex.web.login.settings import LoginSettings
+from emrex.web.login.table import LoginConfigError
 
 HASH = hash_password("correct horse", log2_n=10)
 

@@ -13,7 +13,8 @@ from emrex.web.login.demo import hash_password
 from emrex.web.login.headers import request_address
 from emrex.web.login.router import LOCALE_DIR, LOGIN_PATHS, TEMPLATES_DIR, login_router
 from emrex.web.login.saml_routes import cross_site_paths
-from emrex.web.login.settings import LoginConfigError, LoginSettings
+from emrex.web.login.settings import LoginSettings
+from emrex.web.login.table import LoginConfigError
 
 __all__ = [
     "LOCALE_DIR",

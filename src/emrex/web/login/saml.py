@@ -52,7 +52,8 @@ from emrex.web.login.saml_xml import (
     check_signatures,
     qname,
 )
-from emrex.web.login.settings import LoginConfigError, LoginSettings, SamlSettings
+from emrex.web.login.settings import LoginSettings, SamlSettings
+from emrex.web.login.table import LoginConfigError
 from emrex.xml import parse_untrusted
 
 with warnings.catch_warnings():

@@ -10,18 +10,17 @@ import ipaddress
 import shutil
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Literal, cast
 
-from emrex.config.errors import ConfigError
 from emrex.config.reader import refuse_unknown
 from emrex.config.services import LOGIN
 from emrex.web.login.demo import check_hash_format
+from emrex.web.login.table import ROLES, LoginConfigError, TableReader
 
 Method = Literal["oidc", "headers", "demo", "saml"]
 METHODS: tuple[Method, ...] = ("oidc", "headers", "demo", "saml")
-ROLES = frozenset({"student", "staff", "admin"})
 ATTRIBUTES = ("subject", "given_names", "family_name", "birth_date", "email")
 OIDC_CLAIMS = {
     "subject": "sub",
@@ -30,10 +29,6 @@ OIDC_CLAIMS = {
     "birth_date": "birthdate",
     "email": "email",
 }
-
-
-class LoginConfigError(ConfigError):
-    """A login setting is missing or has a value we cannot use."""
 
 
 @dataclass(frozen=True)
@@ -232,7 +227,7 @@ class LoginSettings:
 
     @classmethod
     def from_mapping(cls, config: Mapping[str, object], prefix: str = "login") -> LoginSettings:
-        r = _Reader(config, prefix)
+        r = TableReader(config, prefix)
         refuse_unknown(config, LOGIN, f"{prefix}.", "", LoginConfigError)
         method = r.string("method")
         production = r.boolean("production", True)
@@ -303,7 +298,7 @@ def with_service_base_url(config: Mapping[str, object], base_url: object) -> Map
     return {**config, "saml": {**saml, "base_url": base_url.strip().rstrip("/")}}
 
 
-def _oidc(r: _Reader) -> OidcSettings:
+def _oidc(r: TableReader) -> OidcSettings:
     issuer = r.url("issuer")
     claims = dict(OIDC_CLAIMS)
     claims.update(r.string_map("claims", ATTRIBUTES))
@@ -324,7 +319,7 @@ def _oidc(r: _Reader) -> OidcSettings:
     )
 
 
-def _headers(r: _Reader) -> HeaderSettings:
+def _headers(r: TableReader) -> HeaderSettings:
     proxies = []
     for i, value in enumerate(r.strings("trusted_proxies")):
         try:
@@ -356,7 +351,7 @@ def _headers(r: _Reader) -> HeaderSettings:
     )
 
 
-def _saml(r: _Reader, production: bool) -> SamlSettings:
+def _saml(r: TableReader, production: bool) -> SamlSettings:
     base_url = r.url("base_url").rstrip("/")
     if production and not base_url.startswith("https://"):
         raise LoginConfigError(f"{r.name('base_url')}: {base_url!r} must be https in production")
@@ -439,14 +434,14 @@ def _saml(r: _Reader, production: bool) -> SamlSettings:
     )
 
 
-def _contact(r: _Reader, key: str) -> str:
+def _contact(r: TableReader, key: str) -> str:
     value = r.string(key, "").removeprefix("mailto:")
     if value and ("@" not in value or any(c.isspace() for c in value)):
         raise LoginConfigError(f"{r.name(key)}: {value!r} is not an e-mail address")
     return value
 
 
-def _xmlsec(r: _Reader) -> str:
+def _xmlsec(r: TableReader) -> str:
     configured = r.string("xmlsec_binary", "")
     found = shutil.which(configured or "xmlsec1")
     if found is None:
@@ -458,7 +453,7 @@ def _xmlsec(r: _Reader) -> str:
     return found
 
 
-def _demo(r: _Reader) -> tuple[DemoAccount, ...]:
+def _demo(r: TableReader) -> tuple[DemoAccount, ...]:
     accounts = []
     seen: set[str] = set()
     for a in r.tables("accounts"):
@@ -490,7 +485,7 @@ def _demo(r: _Reader) -> tuple[DemoAccount, ...]:
     return tuple(accounts)
 
 
-def _role_rule(r: _Reader) -> RoleRule:
+def _role_rule(r: TableReader) -> RoleRule:
     role = r.string("role")
     if role not in ROLES:
         raise LoginConfigError(f"{r.name('role')}: {role!r} is not one of {', '.join(sorted(ROLES))}")
@@ -498,112 +493,3 @@ def _role_rule(r: _Reader) -> RoleRule:
     if not values:
         raise LoginConfigError(f"{r.name('values')}: give at least one value")
     return RoleRule(role=role, source=r.string("source"), values=values)
-
-
-class _Reader:
-    """Typed access to one table of the config, naming the setting in every error."""
-
-    def __init__(self, config: Mapping[str, object], prefix: str) -> None:
-        if not isinstance(config, Mapping):
-            raise LoginConfigError(f"{prefix}: expected a table of settings")
-        self.config = config
-        self.prefix = prefix
-
-    def name(self, key: str) -> str:
-        return f"{self.prefix}.{key}"
-
-    def _get(self, key: str, default: object) -> object:
-        if key in self.config:
-            return self.config[key]
-        if default is _MISSING:
-            raise LoginConfigError(f"{self.name(key)}: missing")
-        return default
-
-    def string(self, key: str, default: object = None) -> str:
-        value = self._get(key, _MISSING if default is None else default)
-        if not isinstance(value, str):
-            raise LoginConfigError(f"{self.name(key)}: expected text, got {type(value).__name__}")
-        if not value.strip() and default is None:
-            raise LoginConfigError(f"{self.name(key)}: must not be empty")
-        return value.strip()
-
-    def url(self, key: str, default: object = None) -> str:
-        value = self.string(key, default)
-        if value and not value.startswith(("https://", "http://")):
-            raise LoginConfigError(f"{self.name(key)}: {value!r} is not an http(s) URL")
-        return value
-
-    def boolean(self, key: str, default: bool) -> bool:
-        value = self._get(key, default)
-        if not isinstance(value, bool):
-            raise LoginConfigError(f"{self.name(key)}: expected true or false, got {value!r}")
-        return value
-
-    def positive(self, key: str, default: int) -> int:
-        value = self._get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise LoginConfigError(f"{self.name(key)}: expected a positive whole number, got {value!r}")
-        return value
-
-    def not_negative(self, key: str, default: int) -> int:
-        value = self._get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise LoginConfigError(f"{self.name(key)}: expected a whole number of 0 or more, got {value!r}")
-        return value
-
-    def file(self, key: str, *, optional: bool = False) -> Path | None:
-        text = self.string(key, "" if optional else None)
-        if not text:
-            return None
-        if not Path(text).is_file():
-            raise LoginConfigError(f"{self.name(key)}: {text!r} is not a file")
-        return Path(text)
-
-    def strings(self, key: str, default: Sequence[str] | None = None) -> list[str]:
-        value = self._get(key, _MISSING if default is None else list(default))
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
-            raise LoginConfigError(f"{self.name(key)}: expected a list of text values")
-        return [v.strip() for v in value]
-
-    def roles(self, key: str, default: frozenset[str]) -> frozenset[str]:
-        roles = frozenset(self.strings(key, sorted(default)))
-        unknown = roles - ROLES
-        if unknown:
-            raise LoginConfigError(
-                f"{self.name(key)}: unknown role {sorted(unknown)[0]!r} (use {', '.join(sorted(ROLES))})"
-            )
-        return roles
-
-    def string_map(self, key: str, allowed: Sequence[str] | None = None) -> dict[str, str]:
-        value = self._get(key, {})
-        if not isinstance(value, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) and v for k, v in value.items()
-        ):
-            raise LoginConfigError(f"{self.name(key)}: expected a table of names to non-empty text")
-        if allowed is not None:
-            for k in value:
-                if k not in allowed:
-                    raise LoginConfigError(f"{self.name(key)}.{k}: unknown (use {', '.join(allowed)})")
-        return dict(value)
-
-    def date_format(self, key: str, default: str) -> str:
-        fmt = self.string(key, default)
-        try:
-            datetime.strptime(date(2001, 2, 3).strftime(fmt), fmt)
-        except ValueError:
-            raise LoginConfigError(f"{self.name(key)}: {fmt!r} is not a usable date format") from None
-        return fmt
-
-    def table(self, key: str) -> _Reader:
-        return _Reader(cast(Mapping[str, object], self._get(key, _MISSING)), self.name(key))
-
-    def tables(self, key: str) -> list[_Reader]:
-        value = self._get(key, [])
-        if not isinstance(value, list | tuple):
-            raise LoginConfigError(f"{self.name(key)}: expected a list of tables")
-        return [_Reader(cast(Mapping[str, object], v), f"{self.name(key)}[{i}]") for i, v in enumerate(value)]
-
-
-_MISSING = object()

@@ -11,7 +11,7 @@ from lxml import etree
 
 from emrex.web.login.saml import ServiceProvider
 from emrex.web.login.saml_metadata import MetadataError, read_idp_metadata
-from emrex.web.login.settings import LoginConfigError
+from emrex.web.login.table import LoginConfigError
 from tests.web.login.saml.support import DS, IDP_ENTITY, Federation, resign_metadata
 
 MD = "urn:oasis:names:tc:SAML:2.0:metadata"

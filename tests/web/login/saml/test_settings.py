@@ -11,7 +11,8 @@ import pytest
 from emrex.emc.config import EmcConfigError
 from emrex.emc.config import settings_from_mapping as emc_settings
 from emrex.web.login.saml import ServiceProvider
-from emrex.web.login.settings import LoginConfigError, LoginSettings
+from emrex.web.login.settings import LoginSettings
+from emrex.web.login.table import LoginConfigError
 from tests.web.login.saml.support import Federation
 
 
