@@ -194,5 +194,6 @@ def test_one_endless_header_sent_in_pieces_is_cut_off(
 def test_headers_under_the_limit_are_served(server: tuple[str, int]) -> None:
     cookie = b"Cookie: other=" + b"c" * 8000 + b"\r\n"
     with socket.create_connection(server) as sock:
-        answer = _answer(sock, b"GET /health HTTP/1.1\r\nHost: emp\r\nConnection: close\r\n" + cookie + b"\r\n")
+        head = b"GET /health HTTP/1.1\r\nHost: emp\r\nConnection: close\r\n" + cookie
+        answer = _answer(sock, head + b"\r\n")
     assert answer.startswith(b"HTTP/1.1 200 "), answer[:100]

@@ -1,10 +1,15 @@
 """How every emrex service runs under uvicorn: our settings, and the read timeouts uvicorn lacks.
 
 uvicorn closes idle keep-alive connections (``timeout_keep_alive``) but waits forever for a request's
-headers and body. ``TimedH11Protocol`` adds three limits: the headers of a request must be complete
-within ``header_seconds`` of the connection (or of the previous response), no read of the body may
-wait longer than ``read_seconds``, and the whole body must arrive within ``body_seconds``. A connection
-over a limit is closed with one log line; the app sees the client as gone (``http.disconnect``).
+headers and body. Our protocols add three limits: the headers of a request must be complete within
+``header_seconds`` of the connection (or of the previous response), no read of the body may wait longer
+than ``read_seconds``, and the whole body must arrive within ``body_seconds``. A connection over a limit
+is closed with one log line; the app sees the client as gone (``http.disconnect``).
+
+``PROTOCOL`` is ``TimedHttpToolsProtocol`` (uvicorn's protocol on the llhttp parser, in C, with a 16 KB
+bound on a request's line and headers) and ``TimedH11Protocol`` (pure Python) where httptools is not
+installed; the event loop is uvloop where installed. A whole transfer costs the services less CPU
+with them (docs/RELIABILITY.md, "What a transfer costs the servers").
 
 Services call ``run(...)`` (several workers: an import string and ``factory=True``); tests and the
 demo build a ``uvicorn.Server`` from ``server_config(app)``.

@@ -124,7 +124,8 @@ class SessionStore:
                 connection.execute(_DELETE, {"key_hash": hash_key(replaces)})
             updated = connection.execute(_UPDATE.values(values), {"key_hash": hash_key(key)})
             if not updated.rowcount:
-                connection.execute(insert(_TABLE).values(id_hash=hash_key(key), created_at=created_at, **values))
+                row = {"id_hash": hash_key(key), "created_at": created_at, **values}
+                connection.execute(insert(_TABLE).values(row))
         self._maybe_purge(now)
 
     def touch(self, key: str, created_at: datetime, now: datetime | None = None) -> None:
