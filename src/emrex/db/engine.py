@@ -28,8 +28,6 @@ from emrex.errors import EmrexError
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 POOL_RECYCLE_SECONDS = 1800
-POOL_SIZE = 10
-POOL_OVERFLOW = 5
 
 
 class DatabaseError(EmrexError):
@@ -58,11 +56,6 @@ def make_engine(url: str | URL, *, reading: bool = False, **options: Any) -> Eng
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "postgresql":
         options.setdefault("pool_recycle", POOL_RECYCLE_SECONDS)
-        # At most POOL_SIZE + POOL_OVERFLOW connections, as with SQLAlchemy's 5 + 10, but more of them
-        # kept: an overflow connection is closed when given back, and a new backend costs the server
-        # several milliseconds of CPU (a busy minute opened one a transfer).
-        options.setdefault("pool_size", POOL_SIZE)
-        options.setdefault("max_overflow", POOL_OVERFLOW)
         engine = create_engine(parsed, **options)
         event.listen(engine, "checkout", _drop_if_closed)
         return engine
