@@ -82,8 +82,9 @@ def _content_type(scope: Scope) -> bytes:
 
 def _urlencoded_token(body: bytes) -> str | None:
     """The last ``csrf_token`` of a urlencoded form, as the app's form parser reads it; the standard
-    library's parser in C-backed steps rather than python-multipart's callbacks (the app parses the
-    form again: here only the token matters, and a parser that read it differently could only refuse)."""
+    library's parser (string splits) rather than python-multipart's callbacks byte by byte. The app
+    parses the form again: here only the token matters, and a parser that read it differently could
+    only refuse, since accepting needs the secret token."""
     try:
         fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
     except ValueError:  # more fields than any of our forms has: no token
