@@ -82,7 +82,7 @@ def _content_type(scope: Scope) -> bytes:
 
 def _urlencoded_token(body: bytes) -> str | None:
     """The last ``csrf_token`` of a urlencoded form, as the app's form parser reads it; the standard
-    library's parser (string splits) rather than python-multipart's callbacks byte by byte. The app
+    library's parser (string splits) rather than python-multipart's parser and callbacks. The app
     parses the form again: here only the token matters, and a parser that read it differently could
     only refuse, since accepting needs the secret token."""
     try:
