@@ -238,11 +238,16 @@ def start_network(folder: Path, databases: net.Databases, people: list[net.Stude
         emp_db,
         Scrypt(int(n), int(r), int(p), took),
     )
-    for process in (network.registry, network.emp, network.relay, network.emc):
-        process.start()
-    for process in (network.emp, network.emc):
-        if wait_workers(process, 2) is None:
-            raise RuntimeError(f"{process.name} did not start two workers")
+    try:
+        for process in (network.registry, network.emp, network.relay, network.emc):
+            process.start()
+        for process in (network.emp, network.emc):
+            if wait_workers(process, 2) is None:
+                raise RuntimeError(f"{process.name} did not start two workers")
+    except BaseException:  # nothing left running when the network cannot start
+        for process in (network.emc, network.relay, network.emp, network.registry):
+            process.stop()
+        raise
     return network
 
 

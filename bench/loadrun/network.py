@@ -119,6 +119,8 @@ def sis_json(people: list[Student]) -> bytes:
         )
         persons.append(entry)
     data["persons"] = persons
+    # The demo's EWP mobilities name the demo's own people (by ESI), who are not in this file.
+    data.pop("incomingMobilities", None)
     return json.dumps(data).encode()
 
 

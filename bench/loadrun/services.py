@@ -15,7 +15,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 EMREX = str(Path(sys.executable).with_name("emrex"))
-START_TIMEOUT = 60.0
+START_TIMEOUT = 120.0  # a service starts in seconds; on a machine busy with test runs, in up to a minute
 
 
 @dataclass

@@ -160,6 +160,8 @@ class Browser:
 
         async def emc_login() -> None:
             page = await c.get(emc + "/login")
+            if page.status_code == 303:  # logged in by a first try whose answer was lost
+                return
             r = await c.post(
                 emc + "/login",
                 data={"username": s.username, "password": PASSWORD, "csrf_token": _csrf(page, "emc_login")},
@@ -191,6 +193,8 @@ class Browser:
 
         async def emp_login() -> httpx.Response:
             page = await c.get(f"{emp}/login?next={flow}")
+            if page.status_code == 303:  # logged in by a first try: on to the flow, as a browser follows
+                return await c.get(emp + flow)
             r = await c.post(
                 emp + "/login",
                 data={

@@ -51,6 +51,7 @@ exercised(
     "server-stalled-body",
     "server-trickled-body",
     "server-upload-cut-off",
+    "server-huge-headers",
 )
 
 
@@ -149,3 +150,50 @@ def test_an_upload_cut_off_by_the_client_logs_one_line(
         time.sleep(0.5)  # the server notices, and logs
     lines = _one_line_logs(watch_logs)
     assert any("went away" in line for line in lines), lines
+
+
+def _answer(sock: socket.socket, request: bytes, *, piece: int = 0) -> bytes:
+    """Send ``request`` (in pieces of ``piece`` bytes, if given) and read until the server closes."""
+    sock.settimeout(5)
+    try:
+        if piece:
+            for start in range(0, len(request), piece):
+                sock.sendall(request[start : start + piece])
+        else:
+            sock.sendall(request)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # closed while we were still sending: what was answered is read below
+    chunks = []
+    try:
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    except ConnectionResetError:
+        pass
+    return b"".join(chunks)
+
+
+def test_many_headers_past_the_limit_get_a_400(
+    server: tuple[str, int], watch_logs: pytest.LogCaptureFixture
+) -> None:
+    headers = b"".join(b"X-Filler-%d: %s\r\n" % (i, b"a" * 1000) for i in range(40))
+    with socket.create_connection(server) as sock:
+        answer = _answer(sock, b"GET /health HTTP/1.1\r\nHost: emp\r\n" + headers + b"\r\n")
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:100]
+    _one_line_logs(watch_logs)
+
+
+def test_one_endless_header_sent_in_pieces_is_cut_off(
+    server: tuple[str, int], watch_logs: pytest.LogCaptureFixture
+) -> None:
+    with socket.create_connection(server) as sock:
+        answer = _answer(sock, b"GET /health HTTP/1.1\r\nHost: emp\r\nX-Big: " + b"a" * 2_000_000, piece=4096)
+    assert answer.startswith(b"HTTP/1.1 400 "), answer[:100]
+    _one_line_logs(watch_logs)
+
+
+def test_headers_under_the_limit_are_served(server: tuple[str, int]) -> None:
+    cookie = b"Cookie: other=" + b"c" * 8000 + b"\r\n"
+    with socket.create_connection(server) as sock:
+        head = b"GET /health HTTP/1.1\r\nHost: emp\r\nConnection: close\r\n" + cookie
+        answer = _answer(sock, head + b"\r\n")
+    assert answer.startswith(b"HTTP/1.1 200 "), answer[:100]

@@ -46,6 +46,23 @@ def test_the_right_token_in_the_form(client: TestClient) -> None:
     assert client.get("/data").json()["name"] == "Anna"
 
 
+def test_a_repeated_token_field_counts_as_the_form_parser_reads_it(client: TestClient) -> None:
+    # The check reads urlencoded forms with its own parser; the field's last value counts, as in the app.
+    token = csrf_token(client)
+    wrong_last = {"name": "Mallory", "csrf_token": [token, "x" * 43]}
+    assert client.post("/data", data=wrong_last).status_code == 403
+    right_last = {"name": "Anna", "csrf_token": ["x" * 43, token]}
+    assert client.post("/data", data=right_last).status_code == 200
+    assert client.get("/data").json()["name"] == "Anna"
+
+
+def test_a_form_of_more_fields_than_any_page_has_is_refused(client: TestClient) -> None:
+    token = csrf_token(client)
+    body = "&".join(f"f{i}=x" for i in range(1001)) + f"&csrf_token={token}"
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert client.post("/data", content=body, headers=headers).status_code == 403
+
+
 def test_the_right_token_in_a_multipart_form(client: TestClient) -> None:
     token = csrf_token(client)
     response = client.post("/data", files={"name": (None, "Anna"), "csrf_token": (None, token)})

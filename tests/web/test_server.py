@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from emrex.web.server import TIMEOUTS_ENV, ServerTimeouts, TimedH11Protocol, server_config
+from emrex.web.server import PROTOCOL, TIMEOUTS_ENV, ServerTimeouts, TimedHttpToolsProtocol, server_config
 
 
 def test_worker_processes_read_the_timeouts_of_their_parent(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -32,6 +32,6 @@ def test_timeouts_must_be_positive_numbers(field: str) -> None:
 
 def test_the_config_uses_our_protocol_without_access_log_or_proxy_headers() -> None:
     config = server_config("module:app", timeouts=ServerTimeouts(1, 2, 3))
-    assert config.http is TimedH11Protocol
+    assert config.http is PROTOCOL is TimedHttpToolsProtocol  # httptools is a dependency
     assert config.access_log is False and config.proxy_headers is False and config.server_header is False
     assert config.emrex_timeouts == ServerTimeouts(1, 2, 3)  # type: ignore[attr-defined]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Collection
+from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,6 +22,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 FORM_FIELD = "csrf_token"
 HEADER = b"x-csrf-token"
 FORM_TYPES = (b"application/x-www-form-urlencoded", b"multipart/form-data")
+MAX_FIELDS = 1000  # as the apps' form limits (emrex.web.app)
 
 
 class CsrfMiddleware:
@@ -57,6 +59,8 @@ class CsrfMiddleware:
         await self.app(scope, receive, send)
 
     async def _form_token(self, scope: Scope, body: bytes) -> str | None:
+        if _content_type(scope) == FORM_TYPES[0]:
+            return _urlencoded_token(body)
         request = Request(scope, _replay(body, None))
         try:
             form = await request.form(max_part_size=self.max_part_size)
@@ -67,6 +71,26 @@ class CsrfMiddleware:
             return value if isinstance(value, str) else None
         finally:
             await form.close()
+
+
+def _content_type(scope: Scope) -> bytes:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            return bytes(value.split(b";")[0].strip().lower())
+    return b""
+
+
+def _urlencoded_token(body: bytes) -> str | None:
+    """The last ``csrf_token`` of a urlencoded form, as the app's form parser reads it; the standard
+    library's parser (string splits) rather than python-multipart's parser and callbacks. The app
+    parses the form again: here only the token matters, and a parser that read it differently could
+    only refuse, since accepting needs the secret token."""
+    try:
+        fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+    except ValueError:  # more fields than any of our forms has: no token
+        return None
+    found = [value for name, value in fields if name == FORM_FIELD]
+    return found[-1] if found else None
 
 
 def _same(supplied: str, expected: str) -> bool:

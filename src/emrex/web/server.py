@@ -1,10 +1,15 @@
 """How every emrex service runs under uvicorn: our settings, and the read timeouts uvicorn lacks.
 
 uvicorn closes idle keep-alive connections (``timeout_keep_alive``) but waits forever for a request's
-headers and body. ``TimedH11Protocol`` adds three limits: the headers of a request must be complete
-within ``header_seconds`` of the connection (or of the previous response), no read of the body may
-wait longer than ``read_seconds``, and the whole body must arrive within ``body_seconds``. A connection
-over a limit is closed with one log line; the app sees the client as gone (``http.disconnect``).
+headers and body. Our protocols add three limits: the headers of a request must be complete within
+``header_seconds`` of the connection (or of the previous response), no read of the body may wait longer
+than ``read_seconds``, and the whole body must arrive within ``body_seconds``. A connection over a limit
+is closed with one log line; the app sees the client as gone (``http.disconnect``).
+
+``PROTOCOL`` is ``TimedHttpToolsProtocol`` (uvicorn's protocol on the llhttp parser, in C, with a 16 KB
+bound on a request's line and headers) and ``TimedH11Protocol`` (pure Python) where httptools is not
+installed; the event loop is uvloop where installed. A whole transfer costs the services less CPU
+with them (docs/RELIABILITY.md, "What a transfer costs the servers").
 
 Services call ``run(...)`` (several workers: an import string and ``factory=True``); tests and the
 demo build a ``uvicorn.Server`` from ``server_config(app)``.
@@ -23,11 +28,17 @@ import uvicorn
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
+try:
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+except ImportError:  # pragma: no cover - no httptools: h11, in pure Python
+    HttpToolsProtocol = None  # type: ignore[assignment,misc]
+
 from emrex.web.requestlog import logged_path
 
 logger = logging.getLogger("emrex.web.server")
 TIMEOUTS_ENV = "EMREX_SERVER_TIMEOUTS"  # how worker processes learn the timeouts of their parent
 KEEP_ALIVE_SECONDS = 5
+MAX_HEAD_BYTES = 16 * 1024  # a request's line and headers, as h11 (uvicorn's default) allows
 
 
 @dataclass(frozen=True)
@@ -53,11 +64,22 @@ class ServerTimeouts:
             return cls()
 
 
-class TimedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol with the header, read and body timeouts of ``ServerTimeouts``."""
+class HeadTooLarge(Exception):
+    """A request's line and headers are longer than ``MAX_HEAD_BYTES``."""
+
+
+class _TimedConnection:
+    """What our protocols add to uvicorn's: the header timer and (through ``_Timed``) the body limits.
+    Mixed in before a uvicorn protocol class, whose attributes it uses."""
+
+    config: Any
+    cycle: Any
+    transport: asyncio.Transport
+    loop: asyncio.AbstractEventLoop
+    app: Any
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)  # type: ignore[arg-type]
+        super().connection_made(transport)  # type: ignore[misc]
         timeouts = getattr(self.config, "emrex_timeouts", None)
         self._timeouts = timeouts if isinstance(timeouts, ServerTimeouts) else _process_timeouts()
         self._header_timer: asyncio.TimerHandle | None = None
@@ -66,10 +88,10 @@ class TimedH11Protocol(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_header_timer()
-        super().connection_lost(exc)
+        super().connection_lost(exc)  # type: ignore[misc]
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
+        super().on_response_complete()  # type: ignore[misc]
         if not self.transport.is_closing() and self.cycle is not None and self.cycle.response_complete:
             self._arm_header_timer()
 
@@ -103,10 +125,70 @@ class TimedH11Protocol(H11Protocol):
             self.transport.close()
 
 
+class TimedH11Protocol(_TimedConnection, H11Protocol):
+    """uvicorn's h11 protocol (pure Python) with the header, read and body timeouts of ``ServerTimeouts``;
+    h11 refuses request headers over 16 KB itself."""
+
+
+if HttpToolsProtocol is not None:
+
+    class TimedHttpToolsProtocol(_TimedConnection, HttpToolsProtocol):
+        """uvicorn's httptools protocol (the llhttp parser, in C) with the same timeouts, and the bound on
+        a request's head (line and headers) that h11 has and llhttp lacks: past ``MAX_HEAD_BYTES`` the
+        request gets a 400 and its connection is closed, before the app sees it."""
+
+        _head_bytes = 0  # of the request line and headers the parser has passed on
+        _raw_head_bytes = 0  # received while the head was not complete (the parser buffers a header)
+        _in_head = True
+
+        def data_received(self, data: bytes) -> None:
+            if self._in_head:
+                self._raw_head_bytes += len(data)
+            super().data_received(data)
+            if self._in_head and self._raw_head_bytes > MAX_HEAD_BYTES and not self.transport.is_closing():
+                self._head_too_large()
+
+        def on_message_begin(self) -> None:
+            self._head_bytes = 0
+            super().on_message_begin()
+
+        def on_url(self, url: bytes) -> None:
+            self._count(len(url))
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._count(len(name) + len(value) + 4)
+            super().on_header(name, value)
+
+        def on_headers_complete(self) -> None:
+            self._in_head = False
+            self._raw_head_bytes = 0
+            super().on_headers_complete()
+
+        def on_message_complete(self) -> None:
+            super().on_message_complete()
+            self._in_head = True  # what comes next on the connection is the next request's head
+
+        def _count(self, size: int) -> None:
+            self._head_bytes += size
+            if self._head_bytes > MAX_HEAD_BYTES:
+                # Raised in a parser callback: the parser stops, uvicorn answers 400 and closes.
+                logger.info("refused a request whose line and headers passed %d bytes", MAX_HEAD_BYTES)
+                raise HeadTooLarge
+
+        def _head_too_large(self) -> None:
+            logger.info("refused a request whose line and headers passed %d bytes", MAX_HEAD_BYTES)
+            self.send_400_response("Request headers too large.")
+
+    PROTOCOL: type[asyncio.Protocol] = TimedHttpToolsProtocol
+else:  # pragma: no cover - httptools has wheels wherever CPython runs
+    PROTOCOL = TimedH11Protocol
+
+
 class _Timed:
     """The app of one connection: stops the header timer when a request starts, bounds its body reads."""
 
-    def __init__(self, protocol: TimedH11Protocol, app: Any) -> None:
+    def __init__(self, protocol: _TimedConnection, app: Any) -> None:
         self.protocol = protocol
         self.inner = app
 
@@ -179,7 +261,8 @@ def run(
 
 def _settings(options: dict[str, Any]) -> dict[str, Any]:
     return {
-        "http": TimedH11Protocol,
+        "http": PROTOCOL,
+        "loop": "auto",  # uvloop where installed (a dependency where it has wheels), else asyncio
         "timeout_keep_alive": KEEP_ALIVE_SECONDS,
         # Our request log has no query strings or personal data; uvicorn's access log would.
         "access_log": False,

@@ -184,12 +184,18 @@ class SessionMiddleware:
             return
         with request_scope() as database_scope:
             cookie = read_cookie(scope, self.settings.session_cookie)
-            session = await run_in_threadpool(self._load, cookie)
+            if self._needs_database(cookie):
+                session = await run_in_threadpool(self._load, cookie)
+            else:  # no cookie, or a signed one: nothing to read, no thread to wait for
+                session = self._load(cookie)
             scope[SCOPE_KEY] = session
 
             async def send_with_session(message: Message) -> None:
                 if message["type"] == "http.response.start":
-                    set_cookie = await run_in_threadpool(self._save_and_release, session, cookie)
+                    if session.persistent or database_scope.holds_connections or self._cookies is None:
+                        set_cookie = await run_in_threadpool(self._save_and_release, session, cookie)
+                    else:  # a visitor's signed cookie, and no connection to give back
+                        set_cookie = self._save_in_cookie(session, cookie)
                     if set_cookie is not None:
                         MutableHeaders(scope=message).append("set-cookie", set_cookie)
                 await send(message)
@@ -199,6 +205,13 @@ class SessionMiddleware:
             finally:
                 if database_scope.holds_connections:  # the request failed, or used the database later
                     await run_in_threadpool(database_scope.release)
+
+    def _needs_database(self, cookie: str | None) -> bool:
+        """Whether loading the session for ``cookie`` reads the database (a stored session's key, or the
+        first signed cookie this process sees: the signing key is read once)."""
+        if cookie is None:
+            return False
+        return self._cookies is None or _KEY_PATTERN.fullmatch(cookie) is not None
 
     def _save_and_release(self, session: WebSession, cookie: str | None) -> str | None:
         """Save the session, then end the request's reads and give its connection back: the body is

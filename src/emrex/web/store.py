@@ -15,9 +15,9 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import String, Text, delete
+from sqlalchemy import String, Table, Text, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -70,6 +70,15 @@ class Lifetimes:
         return min(now + self.idle, created_at + self.absolute)
 
 
+_TABLE = cast(Table, WebSessionRow.__table__)
+_BY_HASH = _TABLE.c.id_hash == bindparam("key_hash")
+# Core statements on the block's connection: a session is read or written on most requests, and the
+# ORM's unit of work (identity map, flush) cost more than the statement itself.
+_LOAD = select(_TABLE.c.data, _TABLE.c.created_at, _TABLE.c.seen_at, _TABLE.c.expires_at).where(_BY_HASH)
+_UPDATE = update(_TABLE).where(_BY_HASH)
+_DELETE = delete(_TABLE).where(_BY_HASH)
+
+
 class SessionStore:
     """Loads and saves sessions by cookie value; every method is one short transaction."""
 
@@ -84,10 +93,9 @@ class SessionStore:
     def load(self, key: str, now: datetime | None = None) -> StoredSession | None:
         now = now or utcnow()
         with self.database.session(readonly=True) as db:
-            row = db.get(WebSessionRow, hash_key(key))
-            if row is None:
-                return None
-            found = (row.data, row.created_at, row.seen_at, row.expires_at)
+            found = db.connection().execute(_LOAD, {"key_hash": hash_key(key)}).first()
+        if found is None:
+            return None
         data_json, created_at, seen_at, expires_at = found
         try:
             data = json.loads(data_json) if expires_at > now else None
@@ -109,29 +117,26 @@ class SessionStore:
     ) -> None:
         """Insert or update the session ``key``; ``replaces`` is an old key deleted in the same step."""
         now = now or utcnow()
+        values = {"data": data_json, "seen_at": now, "expires_at": self.lifetimes.expiry(created_at, now)}
         with self.database.session() as db:
+            connection = db.connection()
             if replaces is not None:
-                db.execute(delete(WebSessionRow).where(WebSessionRow.id_hash == hash_key(replaces)))
-            row = db.get(WebSessionRow, hash_key(key))
-            if row is None:
-                row = WebSessionRow(id_hash=hash_key(key), created_at=created_at)
-                db.add(row)
-            row.data = data_json
-            row.seen_at = now
-            row.expires_at = self.lifetimes.expiry(created_at, now)
+                connection.execute(_DELETE, {"key_hash": hash_key(replaces)})
+            updated = connection.execute(_UPDATE.values(values), {"key_hash": hash_key(key)})
+            if not updated.rowcount:
+                row = {"id_hash": hash_key(key), "created_at": created_at, **values}
+                connection.execute(insert(_TABLE).values(row))
         self._maybe_purge(now)
 
     def touch(self, key: str, created_at: datetime, now: datetime | None = None) -> None:
         now = now or utcnow()
+        values = {"seen_at": now, "expires_at": self.lifetimes.expiry(created_at, now)}
         with self.database.session() as db:
-            row = db.get(WebSessionRow, hash_key(key))
-            if row is not None:
-                row.seen_at = now
-                row.expires_at = self.lifetimes.expiry(created_at, now)
+            db.connection().execute(_UPDATE.values(values), {"key_hash": hash_key(key)})
 
     def delete(self, key: str) -> None:
         with self.database.session() as db:
-            db.execute(delete(WebSessionRow).where(WebSessionRow.id_hash == hash_key(key)))
+            db.connection().execute(_DELETE, {"key_hash": hash_key(key)})
 
     def cookie_key(self) -> bytes:
         """The key that signs anonymous session cookies: made once per database, the same in every

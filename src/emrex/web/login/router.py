@@ -153,14 +153,20 @@ def login_router(
         password = _field(form.get("password"))
         target = safe_next(_field(form.get("next")))
         keys = Keys(address(request), username or None)
+
+        def check() -> DemoAccount | None:  # one trip to a worker thread: count, check, forget if right
+            attempt = throttle.attempt(keys)
+            account = authenticate(settings.demo_accounts, username, password)
+            if account is not None:
+                throttle.succeeded(attempt)
+            return account
+
         try:
-            attempt = await run_in_threadpool(throttle.attempt, keys)
+            account = await run_in_threadpool(check)
         except TooManyAttempts as error:
             return _too_many(request, error)
-        account = await run_in_threadpool(authenticate, settings.demo_accounts, username, password)
         if account is None:
             return _demo_form(request, target, username=username, failed=True)
-        await run_in_threadpool(throttle.succeeded, attempt)
         login_person(request, demo_person(settings, account))
         return done(request, target)
 
