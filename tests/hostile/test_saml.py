@@ -355,17 +355,17 @@ def test_floods_within_the_size_limit_are_refused_at_once(
     values = "<ns1:AttributeValue>x</ns1:AttributeValue>" * 1000
     flood = flood.replace("</ns1:Attribute>", values + "</ns1:Attribute>", 1)
     assert len(flood) < 256 * 1024
-    began = time.perf_counter()
+    began = time.process_time()  # CPU time: what the refusal costs, not how busy the machine is
     refused_at_acs(site, database, watch_logs, flood, "too many namespaces")
-    assert time.perf_counter() - began < 2
+    assert time.process_time() - began < 2
     _, root = _fresh(site)
     text = _signed(site, root).decode()
     many = "<ns1:AttributeValue>x</ns1:AttributeValue>" * 5000
-    began = time.perf_counter()
+    began = time.process_time()
     refused_at_acs(
         site, database, watch_logs, text.replace("</ns1:Attribute>", many + "</ns1:Attribute>", 1), "elements"
     )
-    assert time.perf_counter() - began < 2
+    assert time.process_time() - began < 2
 
 
 def test_done_from_another_browser(
