@@ -43,6 +43,7 @@ def test_staff_revoke_what_a_student_added_to_a_wallet(
     login(staff, "/admin/wallet", "staff")
     page = staff.get("/admin/wallet")
     assert "So far 1 credentials were issued, 0 of them revoked." in page.text
+    assert '<a href="/admin/wallet"' in staff.get("/admin/stats").text  # in the staff's menu
     empty = staff.post("/admin/wallet/revoke", data={"csrf_token": csrf(page.text), "login": "  "})
     assert empty.status_code == 400 and "login identifier." in empty.text
     assert 'aria-invalid="true"' in empty.text
@@ -59,3 +60,4 @@ def test_without_wallet_there_is_no_staff_page(make_emp: Callable[..., TestClien
     staff = make_emp()
     login(staff, "/admin/stats", "staff")
     assert staff.get("/admin/wallet").status_code == 404
+    assert '<a href="/admin/wallet"' not in staff.get("/admin/stats").text

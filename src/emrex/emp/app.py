@@ -115,7 +115,8 @@ def create_emp_app(
 
 
 def _layout_context(request: Any) -> dict[str, Any]:
-    """The menu (staff see their statistics; whoever is logged in can log out) and, on the login page
+    """The menu (staff see their statistics, and the wallet credentials where the EMP issues them;
+    whoever is logged in can log out) and, on the login page
     of a transfer, its step in the guide."""
     step = (
         2 if request.url.path == "/login" and request.query_params.get("next", "").startswith("/flow/") else 0
@@ -128,4 +129,7 @@ def _layout_context(request: Any) -> dict[str, Any]:
         return {"nav_links": [], "guide_step": step}
     staff = person.has_role("staff") or person.has_role("admin")
     links = [("/admin/stats", N_("Statistics"))] if staff else []
+    service = getattr(request.app.state, "emrex_emp", None)
+    if staff and service is not None and service.wallet is not None:
+        links.append(("/admin/wallet", N_("Wallet credentials")))
     return {"nav_links": [*links, ("/logout", N_("Log out"))], "guide_step": step}
