@@ -44,6 +44,7 @@ def test_the_page_says_it_is_a_simulation_and_holds_nothing_yet(wallet: TestClie
     page = wallet.get("/")
     assert page.status_code == 200
     assert "A simulated wallet for the EMREX demo, not a real EU Digital Identity wallet" in page.text
+    assert "language-picker" not in page.text  # English only: no choice offered
     assert "holds no credential yet" in page.text
     assert 'action="/offer"' in page.text and 'action="/present"' in page.text
     assert "frame-ancestors" in page.headers["content-security-policy"]
