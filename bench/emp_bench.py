@@ -36,6 +36,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from bench.revision import checkout, environment
 from emrex.db import Database, upgrade
 from emrex.elmo import model as m
 from emrex.emp.document import build, selected_elmo
@@ -255,8 +256,7 @@ def _run_child(code_root: Path | None, *, accelerated: bool = True) -> dict[str,
     code = "from bench.emp_bench import child; child()"
     if not accelerated:
         code = "import sys; sys.modules['_rl_accel'] = None  # as without rl-accel\n" + code
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str((code_root or ROOT) / "src"), str(ROOT)])
+    env = environment(code_root)
     done = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800
     )
@@ -267,20 +267,6 @@ def _run_child(code_root: Path | None, *, accelerated: bool = True) -> dict[str,
     for key in ("sends", "complete", "sizes"):
         figures[key] = {int(k): v for k, v in figures[key].items()}
     return figures
-
-
-@contextlib.contextmanager
-def _checkout(revision: str) -> Iterator[Path]:
-    """The files of ``revision`` of this repository in a temporary folder (git archive)."""
-    with tempfile.TemporaryDirectory() as folder:
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", "--format=tar", revision, "src"],
-            capture_output=True,
-            check=True,
-            timeout=120,
-        )
-        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True, timeout=120)
-        yield Path(folder)
 
 
 @dataclass(frozen=True)
@@ -318,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     ours: list[dict[str, Any]] = []
     theirs: list[dict[str, Any]] = []
     with contextlib.ExitStack() as stack:
-        other = stack.enter_context(_checkout(args.against)) if args.against else None
+        other = stack.enter_context(checkout(args.against)) if args.against else None
         for _ in range(max(1, args.rounds)):
             for side, root in ((ours, None), (theirs, other)):
                 if side is theirs and other is None:

@@ -43,6 +43,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bench.loadrun import network as net
+from bench.loadrun.against import compare
 from bench.loadrun.checks import audit
 from bench.loadrun.costs import (
     STATS_SETTLE,
@@ -538,8 +539,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     parser.add_argument("--keep", action="store_true", help="keep the folder of configurations and logs")
+    parser.add_argument(
+        "--against",
+        metavar="REF",
+        help="the cost of a transfer against the code of this git revision, runs alternated (no faults)",
+    )
+    parser.add_argument("--rounds", type=int, default=3, help="with --against: runs of each side (3)")
     args = parser.parse_args(argv)
-    for name, value in (QUICK if args.quick else DEFAULTS).items():
+    for name, value in (QUICK if args.quick or args.against else DEFAULTS).items():
         if getattr(args, name) is None:
             setattr(args, name, value)
     if not 10 <= args.scrypt <= 20:
@@ -553,6 +560,8 @@ def main(argv: list[str] | None = None) -> int:
     unknown = set(faults) - set(PHASES[2:-1])
     if unknown:
         parser.error(f"unknown faults: {', '.join(sorted(unknown))}")
+    if args.against:
+        return _against(parser, args)
     args.phases = ["warmup", "baseline", *[p for p in PHASES[2:-1] if p in faults]]
     args.phases += ["recovery"] if faults else []
     try:
@@ -566,6 +575,13 @@ def main(argv: list[str] | None = None) -> int:
         return run_all(args, folder)
     with tempfile.TemporaryDirectory(prefix="emrex-load-") as scratch:
         return run_all(args, Path(scratch))
+
+
+def _against(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.faults != "none" or args.json or args.keep or not 1 <= args.rounds <= 20:
+        parser.error("--against measures the baseline only: no faults, --json or --keep; --rounds 1 to 20")
+    load_args = ["--transfers", str(args.transfers), "--think", str(args.think), "--ramp", str(args.ramp)]
+    return compare(args.against, args.rounds, [*load_args, "--scrypt", str(args.scrypt), "--faults", "none"])
 
 
 if __name__ == "__main__":
