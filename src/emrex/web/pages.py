@@ -104,6 +104,7 @@ class Pages:
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # the templates are the package's: no stat of each file on every page
         )
         # jinja2.ext.i18n parses {% trans %} for the newstyle callables; ours replace its globals.
         self.env.newstyle_gettext = True  # type: ignore[attr-defined]
