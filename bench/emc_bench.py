@@ -157,6 +157,7 @@ def page_ms(service: Service, transfer_id: int, *, verify: bool = False) -> floa
         context = page_values(service, transfer, "en") | {"logged_in": True, "is_staff": False}
         context["deletable"] = True
         context["cancellable"] = False
+        context |= {"sealable": False, "sealer_name": "", "walletable": False}  # as without seal and wallet
         html = pages.render_text(request, "emc/transfer.html", context, processors=False)
         times.append((time.thread_time() - start) * 1000)
         if "Import these results" not in html:

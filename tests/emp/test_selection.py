@@ -14,11 +14,14 @@ from emrex.elmo.sample import sample_elmo
 from emrex.elmo.schema import validate_xsd
 from emrex.elmo.writer import write_elmo
 from emrex.emp.document import build, selected_elmo
-from emrex.emp.selection import catalogue
+from emrex.emp.selection import catalogue, credits_text
 from emrex.emp.sources.base import LearnerResults
 from emrex.trust.ca import Issued
 from emrex.trust.signer import Signer
 from emrex.trust.verifier import verify
+from emrex.web.i18n import Catalogs
+from emrex.web.pages import Pages
+from emrex.web.settings import WebSettings
 
 NOW = dt.datetime(2026, 11, 22, 12, 0, tzinfo=dt.UTC)
 
@@ -115,3 +118,18 @@ def test_build_seals_the_pdf_transcript_when_configured(signer: Signer, emp_ca: 
     _, plain = build(found, found.selectable_keys[:2], signer, now=NOW).elmo.attachments[0].payload()
     with pytest.raises(PdfNotSealed):
         verify_pdf_seal(plain)
+
+
+CREDITS = ["0", "0.0", "7.5", "7.50", "30", "30.0", "1E+1", "2.5E+1", "0.125", "12.3450", "-1.5", "1000"]
+
+
+@pytest.mark.parametrize("value", [None, *CREDITS])
+def test_credits_are_written_as_the_macro_writes_them(value: str | None) -> None:
+    """The rows' credits (Python) and the totals' (macro ``credits_text``) read alike."""
+    templates = Path(__file__).parents[2] / "src/emrex/emp/templates"
+    pages = Pages(
+        WebSettings(base_url="https://emp.example"), Catalogs(["en"]), title="T", templates_dirs=[templates]
+    )
+    macro = pages.env.from_string('{% from "emp/macros.html" import credits_text %}{{ credits_text(value) }}')
+    number = None if value is None else Decimal(value)
+    assert credits_text(number) == macro.render(value=number, _translations=pages.catalogs.get("en"))

@@ -92,19 +92,29 @@ class ReportView:
         labels = [f' data-label="{_escape(translate(header))}"' for header in COLUMNS]
         labels[0] += ' class="title-cell"'
         labels[-1] += ' class="date"'
+        words = {word: translate(text) for word, text in ROW_WORDS.items()}
+        # Types, grades, credits, statuses and dates repeat from row to row: each is escaped once.
+        escaped: dict[str, str] = {}
+
+        def repeated(value: Any) -> str:
+            text = str(value)
+            cell = escaped.get(text)
+            if cell is None:
+                cell = escaped[text] = _escape(text)
+            return cell
+
+        title_at, code_at, kind_at, grade_at, credits_at, status_at, date_at = labels
         out = []
         for depth, title, code, kind, grade, credits, status, date in self.stored_rows:
             first = "&nbsp;&nbsp;" * int(depth) + _escape(str(_pick(title, lang)))
-            kind_text = translate(ROW_WORDS[kind]) if kind in ROW_WORDS else kind
-            status_text = translate(ROW_WORDS[status]) if status in ROW_WORDS else status
-            cells = (
-                first,
-                *[_escape(str(cell)) for cell in (code, kind_text, grade, credits, status_text, date)],
+            kind_text, status_text = repeated(words.get(kind, kind)), repeated(words.get(status, status))
+            out.append(
+                f'<tr class="depth-{int(depth)}"><td{title_at}>{first}</td>'
+                f"<td{code_at}>{_escape(str(code))}</td>"
+                f"<td{kind_at}>{kind_text}</td><td{grade_at}>{repeated(grade)}</td>"
+                f"<td{credits_at}>{repeated(credits)}</td><td{status_at}>{status_text}</td>"
+                f"<td{date_at}>{repeated(date)}</td></tr>"
             )
-            shown = "".join(
-                f"<td{attributes}>{cell}</td>" for attributes, cell in zip(labels, cells, strict=True)
-            )
-            out.append(f'<tr class="depth-{int(depth)}">{shown}</tr>')
         return Markup("\n".join(out))  # noqa: S704 - every value in it was escaped above
 
 

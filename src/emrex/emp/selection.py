@@ -49,6 +49,11 @@ class Row:
         return self.loi.ects if self.loi is not None else None
 
     @property
+    def credits_text(self) -> str:
+        """The credits as the pages write them (macro ``credits_text``): ``7.5``, ``30``, or empty."""
+        return credits_text(self.credits)
+
+    @property
     def status(self) -> m.LoiStatus | None:
         return self.loi.status if self.loi is not None else None
 
@@ -62,6 +67,13 @@ class Row:
 
     def title(self, language: str) -> str:
         return self.los.title(language, "en") or self.key
+
+
+def credits_text(value: Decimal | None) -> str:
+    """``value`` without exponent or trailing zeros, as the macro ``credits_text`` of emp/macros.html."""
+    if value is None:
+        return ""
+    return format(value.normalize() if value != value.to_integral() else value.to_integral(), "f")
 
 
 @dataclass(frozen=True)

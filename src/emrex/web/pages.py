@@ -24,6 +24,7 @@ from emrex.web.look import Look, page_of
 from emrex.web.sessions import SCOPE_KEY as SESSION_SCOPE_KEY
 from emrex.web.sessions import WebSession
 from emrex.web.settings import WebSettings
+from emrex.web.translator import Translator
 
 BUILTIN_TEMPLATES = Path(__file__).parent / "templates"
 FLASH_KEY = "_flash"
@@ -35,13 +36,14 @@ ContextProcessor = Callable[[Request], Mapping[str, Any]]
 
 
 @jinja2.pass_context
-def _gettext(context: Context, message: str) -> str:
-    return str(context["_translations"].gettext(message))
+def _gettext(context: Context, message: str, /, **variables: Any) -> str:
+    """``_``/``gettext`` of a template rendered without ``Pages.context`` (it gives the kept ones)."""
+    return Translator(context["_translations"]).gettext(context.eval_ctx, message, **variables)
 
 
 @jinja2.pass_context
-def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
-    return str(context["_translations"].ngettext(singular, plural, count))
+def _ngettext(context: Context, singular: str, plural: str, num: int, /, **variables: Any) -> str:
+    return Translator(context["_translations"]).ngettext(context.eval_ctx, singular, plural, num, **variables)
 
 
 def _session_of(context: Context) -> WebSession | None:
@@ -102,23 +104,36 @@ class Pages:
             undefined=jinja2.StrictUndefined,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # the templates are the package's: no stat of each file on every page
         )
-        self.env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
+        # jinja2.ext.i18n parses {% trans %} for the newstyle callables; ours replace its globals.
+        self.env.newstyle_gettext = True  # type: ignore[attr-defined]
         self.env.globals.update(
-            csrf_field=_csrf_field, flashed_messages=_flashed_messages, country_name=_country_name
+            _=_gettext,
+            gettext=_gettext,
+            ngettext=_ngettext,
+            csrf_field=_csrf_field,
+            flashed_messages=_flashed_messages,
+            country_name=_country_name,
         )
+        self.translators = {language: Translator(catalogs.get(language)) for language in catalogs.languages}
+        self.languages = tuple((code, language_name(code)) for code in settings.languages)
 
     def context(
         self, request: Request, extra: Mapping[str, Any] | None = None, *, processors: bool = True
     ) -> dict[str, Any]:
         language = current_language(request)
+        translator = self.translators.get(language) or Translator(self.catalogs.get(language))
         base: dict[str, Any] = {
             "request": request,
             "lang": language,
-            "_translations": self.catalogs.get(language),
+            "_translations": translator.translations,
+            "_": translator.gettext,
+            "gettext": translator.gettext,
+            "ngettext": translator.ngettext,
             "service_title": self.title,
             "look": self.look,
-            "languages": [(code, language_name(code)) for code in self.settings.languages],
+            "languages": self.languages,
             "language_next": _this_page(request),
             "person": None,
             "request_id": request.scope.get("emrex.request_id", ""),
