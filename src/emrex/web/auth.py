@@ -131,9 +131,11 @@ def login_person(request: Request, person: Person) -> None:
     """Start a logged-in session: new session id (the old one stops working), then the person."""
     session = session_of(request)
     session.rotate()
-    # Whoever planted the old session knew its CSRF token: the logged-in session gets a new one.
+    # Whoever planted the old session knew its CSRF token: the logged-in session gets a new one, made
+    # now so that it is stored with the login (the first page with a form need not write again).
     session.pop(CSRF_KEY)
     session.set(SESSION_KEY, person.to_json())
+    session.set(CSRF_KEY, session.csrf_token)
 
 
 def logout_person(request: Request) -> None:

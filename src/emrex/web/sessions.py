@@ -45,6 +45,9 @@ def _dump(data: dict[str, Any]) -> str:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
 
 
+_EMPTY = _dump({})
+
+
 class WebSession:
     """The visitor's session data; values must be JSON-serialisable."""
 
@@ -56,13 +59,18 @@ class WebSession:
         created_at: datetime | None = None,
         seen_at: datetime | None = None,
         signed: bool = False,
+        data_json: str | None = None,
     ) -> None:
+        """``data_json``: the stored text ``data`` was read from (written by ``_dump``), if known."""
         self._data: dict[str, Any] = dict(data or {})
         self._stored_key = key
         self._key = key
         # A session is kept in the database once it was (a key) or once someone logs in (rotate).
         self._persistent = key is not None
-        self._saved_json = _dump(self._data) if key is not None or signed else _dump({})
+        if key is None and not signed:
+            self._saved_json = _EMPTY
+        else:
+            self._saved_json = data_json if data_json is not None else _dump(self._data)
         self.created_at = created_at or utcnow()
         self.seen_at = seen_at
 
@@ -230,7 +238,13 @@ class SessionMiddleware:
             stored = self.store.load(cookie)
             if stored is None:
                 return WebSession()
-            return WebSession(cookie, stored.data, created_at=stored.created_at, seen_at=stored.seen_at)
+            return WebSession(
+                cookie,
+                stored.data,
+                created_at=stored.created_at,
+                seen_at=stored.seen_at,
+                data_json=stored.data_json,
+            )
         if SIGNED_PATTERN.fullmatch(cookie):
             found = self.cookies.decode(cookie, utcnow())
             if found is not None:

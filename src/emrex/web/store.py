@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import String, Table, Text, bindparam, delete, insert, select, update
+from sqlalchemy import Insert, String, Table, Text, bindparam, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -75,8 +76,29 @@ _BY_HASH = _TABLE.c.id_hash == bindparam("key_hash")
 # Core statements on the block's connection: a session is read or written on most requests, and the
 # ORM's unit of work (identity map, flush) cost more than the statement itself.
 _LOAD = select(_TABLE.c.data, _TABLE.c.created_at, _TABLE.c.seen_at, _TABLE.c.expires_at).where(_BY_HASH)
-_UPDATE = update(_TABLE).where(_BY_HASH)
 _DELETE = delete(_TABLE).where(_BY_HASH)
+_TIMES = {
+    "seen_at": bindparam("new_seen_at", type_=UtcDateTime()),
+    "expires_at": bindparam("new_expires_at", type_=UtcDateTime()),
+}
+_TOUCH = update(_TABLE).where(_BY_HASH).values(_TIMES)
+
+
+def _upsert(dialect: str) -> Insert:
+    """Insert the session, or update its data and times when the key is stored: one statement for a
+    new key (login) and a changed session alike. Both backends spell it ``ON CONFLICT DO UPDATE``."""
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = make(_TABLE).values(
+        id_hash=bindparam("key_hash"),
+        data=bindparam("new_data", type_=_TABLE.c.data.type),
+        created_at=bindparam("new_created_at", type_=_TABLE.c.created_at.type),
+        **_TIMES,
+    )
+    new = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[_TABLE.c.id_hash],
+        set_={"data": new.data, "seen_at": new.seen_at, "expires_at": new.expires_at},
+    )
 
 
 class SessionStore:
@@ -85,6 +107,7 @@ class SessionStore:
     def __init__(self, database: Database, lifetimes: Lifetimes) -> None:
         self.database = database
         self.lifetimes = lifetimes
+        self._upsert = _upsert(database.engine.dialect.name)
         self._last_purge: float | None = None  # None: due at once (the monotonic clock starts at boot)
         self._purge_lock = threading.Lock()
         self._cookie_key: bytes | None = None
@@ -117,22 +140,29 @@ class SessionStore:
     ) -> None:
         """Insert or update the session ``key``; ``replaces`` is an old key deleted in the same step."""
         now = now or utcnow()
-        values = {"data": data_json, "seen_at": now, "expires_at": self.lifetimes.expiry(created_at, now)}
+        values = {
+            "key_hash": hash_key(key),
+            "new_data": data_json,
+            "new_created_at": created_at,
+            "new_seen_at": now,
+            "new_expires_at": self.lifetimes.expiry(created_at, now),
+        }
         with self.database.session() as db:
             connection = db.connection()
             if replaces is not None:
                 connection.execute(_DELETE, {"key_hash": hash_key(replaces)})
-            updated = connection.execute(_UPDATE.values(values), {"key_hash": hash_key(key)})
-            if not updated.rowcount:
-                row = {"id_hash": hash_key(key), "created_at": created_at, **values}
-                connection.execute(insert(_TABLE).values(row))
+            connection.execute(self._upsert, values)
         self._maybe_purge(now)
 
     def touch(self, key: str, created_at: datetime, now: datetime | None = None) -> None:
         now = now or utcnow()
-        values = {"seen_at": now, "expires_at": self.lifetimes.expiry(created_at, now)}
+        values = {
+            "key_hash": hash_key(key),
+            "new_seen_at": now,
+            "new_expires_at": self.lifetimes.expiry(created_at, now),
+        }
         with self.database.session() as db:
-            db.connection().execute(_UPDATE.values(values), {"key_hash": hash_key(key)})
+            db.connection().execute(_TOUCH, values)
 
     def delete(self, key: str) -> None:
         with self.database.session() as db:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from emrex.db import Database, upgrade
 from emrex.web.login.settings import RateLimit
@@ -85,6 +85,25 @@ def test_old_attempts_are_purged(database: Database) -> None:
     throttle.attempt(Keys("198.51.100.2"), NOW + timedelta(hours=1))
     with database.session() as db:
         assert len(db.scalars(select(LoginAttemptRow.id)).all()) == 1
+
+
+def test_an_attempt_is_one_count_and_one_insert_and_old_rows_go_once_a_minute(database: Database) -> None:
+    throttle = LoginThrottle(database, LIMITS)
+    statements: list[str] = []
+
+    def record(*args: object) -> None:
+        statements.append(str(args[2]).split()[0])
+
+    event.listen(database.engine, "before_cursor_execute", record)
+    try:
+        throttle.attempt(Keys("198.51.100.1", "anna"), NOW)
+        first = statements[:]
+        statements.clear()
+        throttle.succeeded(throttle.attempt(Keys("198.51.100.1", "anna"), NOW + timedelta(seconds=30)))
+    finally:
+        event.remove(database.engine, "before_cursor_execute", record)
+    assert first == ["BEGIN", "SELECT", "DELETE", "INSERT"]
+    assert statements == ["BEGIN", "SELECT", "INSERT", "BEGIN", "DELETE"]
 
 
 @pytest.mark.postgres

@@ -11,9 +11,22 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import BigInteger, Integer, String, delete, func, select, text
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Integer,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
 
 from emrex.db import Base, Database, UtcDateTime, utcnow
 from emrex.errors import EmrexError
@@ -61,16 +74,56 @@ class Attempt:
     row_ids: tuple[int, ...]
 
 
+_TABLE = cast(Table, LoginAttemptRow.__table__)
+_HASH, _AT = _TABLE.c.key_hash.type, _TABLE.c.at.type
+# Core statements made once: a login is two short transactions, and building ORM statements cost more
+# than running them. A username-less attempt passes its address hash as ``user`` too.
+_COUNT = (
+    select(_TABLE.c.key_hash, func.count(), func.min(_TABLE.c.at))
+    .where(
+        _TABLE.c.key_hash.in_([bindparam("address", type_=_HASH), bindparam("user", type_=_HASH)]),
+        _TABLE.c.at > bindparam("since"),
+    )
+    .group_by(_TABLE.c.key_hash)
+)
+_RECORD = {
+    count: insert(_TABLE)
+    .values(
+        [
+            {"key_hash": bindparam(f"key{i}", type_=_HASH), "at": bindparam("at", type_=_AT)}
+            for i in range(count)
+        ]
+    )
+    .returning(_TABLE.c.id)
+    for count in (1, 2)
+}
+# ``user`` None (no username) matches no row.
+_FORGET = delete(_TABLE).where(
+    _TABLE.c.id.in_(bindparam("ids", expanding=True)) | (_TABLE.c.key_hash == bindparam("user"))
+)
+_PURGE = delete(_TABLE).where(_TABLE.c.at <= bindparam("cutoff"))
+# Two advisory locks in one statement, taken left to right (the keys are sorted: no deadlock).
+_LOCK = {
+    count: text("SELECT " + ", ".join(f"pg_advisory_xact_lock({LOCK_SPACE}, :key{i})" for i in range(count)))
+    for count in (1, 2)
+}
+# Rows older than the window count for nothing; a process deletes them at most this often.
+PURGE_INTERVAL = timedelta(minutes=1)
+
+
 class LoginThrottle:
     def __init__(self, database: Database, limits: RateLimit) -> None:
         self.database = database
         self.limits = limits
+        self._window = timedelta(seconds=limits.window_seconds)
+        self._locks = database.engine.dialect.name == "postgresql"
+        self._purged_at: datetime | None = None
 
     def check(self, keys: Keys, now: datetime | None = None) -> None:
         """Raise ``TooManyAttempts`` when the address or the username has used up its attempts."""
         now = now or utcnow()
         with self.database.session(readonly=True) as db:
-            retry = self._retry_after(db, keys, now)
+            retry = self._retry_after(db.connection(), keys, now)
         if retry > 0:
             raise TooManyAttempts(retry)
 
@@ -82,50 +135,47 @@ class LoginThrottle:
         PostgreSQL, the database write lock on SQLite), so parallel attempts cannot all pass the count.
         """
         now = now or utcnow()
-        hashed = keys.hashed()
+        hashes = sorted(key_hash for key_hash, _ in keys.hashed())  # one order everywhere: no deadlock
+        numbered = {f"key{i}": key_hash for i, key_hash in enumerate(hashes)}
         with self.database.session() as db:
-            if db.get_bind().dialect.name == "postgresql":
-                for key_hash in sorted(h for h, _ in hashed):  # one order everywhere: no deadlock
-                    db.execute(
-                        text("SELECT pg_advisory_xact_lock(:space, :key)"),
-                        {"space": LOCK_SPACE, "key": _lock_key(key_hash)},
-                    )
-            retry = self._retry_after(db, keys, now)
+            connection = db.connection()
+            if self._locks:
+                locks = {name: _lock_key(key_hash) for name, key_hash in numbered.items()}
+                connection.execute(_LOCK[len(hashes)], locks)
+            retry = self._retry_after(connection, keys, now)
             if retry > 0:
                 raise TooManyAttempts(retry)
-            db.execute(
-                delete(LoginAttemptRow).where(
-                    LoginAttemptRow.at <= now - timedelta(seconds=self.limits.window_seconds)
-                )
-            )
-            rows = [LoginAttemptRow(key_hash=key_hash, at=now) for key_hash, _ in hashed]
-            db.add_all(rows)
-            db.flush()
-            return Attempt(keys, tuple(row.id for row in rows))
+            if self._purge_due(now):
+                connection.execute(_PURGE, {"cutoff": now - self._window})
+            ids = connection.execute(_RECORD[len(hashes)], {"at": now, **numbered}).scalars().all()
+            return Attempt(keys, tuple(ids))
 
     def succeeded(self, attempt: Attempt) -> None:
         """Forget the username's failures and this attempt (the address keeps its earlier failures)."""
-        user_hashes = [key_hash for key_hash, is_user in attempt.keys.hashed() if is_user]
+        user = next((key_hash for key_hash, is_user in attempt.keys.hashed() if is_user), None)
         with self.database.session() as db:
-            db.execute(
-                delete(LoginAttemptRow).where(
-                    LoginAttemptRow.id.in_(attempt.row_ids) | LoginAttemptRow.key_hash.in_(user_hashes)
-                )
-            )
+            db.connection().execute(_FORGET, {"ids": list(attempt.row_ids), "user": user})
 
-    def _retry_after(self, db: Session, keys: Keys, now: datetime) -> int:
-        window = timedelta(seconds=self.limits.window_seconds)
+    def _purge_due(self, now: datetime) -> bool:
+        last = self._purged_at
+        if last is not None and abs(now - last) < PURGE_INTERVAL:
+            return False
+        self._purged_at = now
+        return True
+
+    def _retry_after(self, connection: Connection, keys: Keys, now: datetime) -> int:
+        hashed = keys.hashed()
+        address = hashed[0][0]
+        user = hashed[1][0] if len(hashed) > 1 else address
+        limits = {address: self.limits.max_attempts_per_address}
+        if user != address:
+            limits[user] = self.limits.max_attempts_per_user
         retry = 0
-        for key_hash, is_user in keys.hashed():
-            limit = self.limits.max_attempts_per_user if is_user else self.limits.max_attempts_per_address
-            count, oldest = db.execute(
-                select(func.count(), func.min(LoginAttemptRow.at)).where(
-                    LoginAttemptRow.key_hash == key_hash, LoginAttemptRow.at > now - window
-                )
-            ).one()
-            if count >= limit and oldest is not None:
+        found = connection.execute(_COUNT, {"address": address, "user": user, "since": now - self._window})
+        for key_hash, count, oldest in found:
+            if count >= limits[key_hash] and oldest is not None:
                 oldest = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
-                retry = max(retry, math.ceil((oldest + window - now).total_seconds()), 1)
+                retry = max(retry, math.ceil((oldest + self._window - now).total_seconds()), 1)
         return retry
 
 
