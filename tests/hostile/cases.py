@@ -539,6 +539,13 @@ CASES: tuple[Case, ...] = tuple(
             "a lock); its page lists them with the transfer they came from",
         ),
         (
+            "emc-pages-confirm-one-transfer-twice",
+            "one transfer confirmed from two tabs (or workers) at the same moment",
+            FOUND + "one import (PostgreSQL imported every result and the webhook event twice): "
+            "each stored once; the other tab gets a 409 "
+            "page (the results no longer wait for a decision)",
+        ),
+        (
             "emc-pages-open-redirect",
             "login with `next` = absolute, `//`, `/\\` and tab-prefixed URLs",
             "303 to a path on the site only",
