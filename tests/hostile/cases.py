@@ -1273,7 +1273,7 @@ CASES += tuple(
             "emc-wallet-plain-elm-someone-else",
             "a plain ELM credential about another person presented by a logged-in student, "
             "with the policy on",
-            "the identity check refuses it (\"belong to someone else\"); no transfer stored",
+            'the identity check refuses it ("belong to someone else"); no transfer stored',
         ),
     )
     + _cases(

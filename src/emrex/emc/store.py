@@ -25,6 +25,7 @@ from emrex.db import Database, UtcDateTime, utcnow
 from emrex.emc.models import (
     DELETABLE,
     ForeignCredential,
+    Source,
     Status,
     Transfer,
     WebhookEvent,
@@ -83,31 +84,28 @@ def start_transfer(
         )
     now = utcnow()
     pems = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in emp.certificates).decode("ascii")
-    transfer = Transfer(
-        session_id=new_session_id(),
-        student=person.subject,
-        student_name=person.display_name[:255],
-        student_json=record_of(person),
-        status=Status.STARTED,
-        created_at=now,
-        expires_at=now + lifetime,
-        country_code=country.code,
-        emp_acronym=emp.acronym[:255],
-        emp_name=emp_title(emp),
-        emp_url=emp.url,
-        emp_certificates=pems,
-        emp_institutions=json.dumps(list(emp.institutions), ensure_ascii=False),
-        courses=0,
-        credits="0",
-    )
+    values = {
+        "session_id": new_session_id(),
+        "student": person.subject,
+        "student_name": person.display_name[:255],
+        "student_json": record_of(person),
+        "status": Status.STARTED,
+        "created_at": now,
+        "expires_at": now + lifetime,
+        "country_code": country.code,
+        "emp_acronym": emp.acronym[:255],
+        "emp_name": emp_title(emp),
+        "emp_url": emp.url,
+        "emp_certificates": pems,
+        "emp_institutions": json.dumps(list(emp.institutions), ensure_ascii=False),
+        "courses": 0,
+        "credits": "0",
+        "source": Source.EMREX,
+    }
     with db.session() as s:
         _lock_student(s, person.subject)
         waiting = s.scalar(
-            select(func.count())
-            .select_from(Transfer)
-            .where(Transfer.student == person.subject)
-            .where(Transfer.status == Status.STARTED)
-            .where(Transfer.expires_at > now)
+            _OPEN_COUNT, {"student": person.subject, "waiting": Status.STARTED.value, "now": now}
         )
         if (waiting or 0) >= max_open:
             raise TransferError(
@@ -118,8 +116,18 @@ def start_transfer(
                 "limit",
                 count=waiting,
             )
-        s.add(transfer)
-    return transfer
+        transfer_id = s.execute(_INSERT_TRANSFER, values).scalar_one()
+    return Transfer(id=transfer_id, **values)  # as stored (not attached to a session)
+
+
+_OPEN_COUNT = (
+    select(func.count())
+    .select_from(_TRANSFER)
+    .where(_TRANSFER.c.student == bindparam("student"))
+    .where(_TRANSFER.c.status == bindparam("waiting"))
+    .where(_TRANSFER.c.expires_at > bindparam("now", type_=UtcDateTime()))
+)
+_INSERT_TRANSFER = insert(_TRANSFER).returning(_TRANSFER.c.id)
 
 
 def _lock_student(s: Session, student: str) -> None:
@@ -605,8 +613,25 @@ def _import(s: Session, transfer: Transfer, received: Received | ResultsView, no
     s.expire(transfer, ["credentials"])  # written beside the ORM: read again when asked for
 
 
-_INSERT_CREDENTIALS = insert(_CREDENTIAL).returning(_CREDENTIAL.c.id, sort_by_parameter_order=True)
+_INSERT_CREDENTIALS = insert(_CREDENTIAL)
+_INSERT_CREDENTIALS_RETURNING = _INSERT_CREDENTIALS.returning(_CREDENTIAL.c.id, sort_by_parameter_order=True)
+_CREDENTIAL_IDS = (
+    select(_CREDENTIAL.c.id)
+    .where(_CREDENTIAL.c.transfer_id == bindparam("transfer_id"))
+    .order_by(_CREDENTIAL.c.id)
+)
 _INSERT_EVENT = insert(_EVENT)
+
+
+def _inserted_credentials(s: Session, transfer_id: int, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` (the first credentials of the transfer) at once; their ids in order."""
+    if not rows:
+        return []
+    if s.get_bind().dialect.name != "sqlite":
+        return list(s.execute(_INSERT_CREDENTIALS_RETURNING, rows).scalars())
+    # SQLite returns ids one INSERT a row: one executemany, then the ids (the writer holds the lock).
+    s.execute(_INSERT_CREDENTIALS, rows)
+    return list(s.execute(_CREDENTIAL_IDS, {"transfer_id": transfer_id}).scalars())
 
 
 def import_credentials(
@@ -642,7 +667,7 @@ def import_credentials(
                 "status": course.status,
             }
         )
-    ids = list(s.execute(_INSERT_CREDENTIALS, rows).scalars()) if rows else []
+    ids = _inserted_credentials(s, transfer.id, rows)
     event_id = secrets.token_hex(16)
     payload = {
         "event_id": event_id,
