@@ -539,6 +539,13 @@ CASES: tuple[Case, ...] = tuple(
             "a lock); its page lists them with the transfer they came from",
         ),
         (
+            "emc-pages-confirm-one-transfer-twice",
+            "one transfer confirmed from two tabs (or workers) at the same moment",
+            FOUND + "one import (PostgreSQL imported every result and the webhook event twice): "
+            "each stored once; the other tab gets a 409 "
+            "page (the results no longer wait for a decision)",
+        ),
+        (
             "emc-pages-open-redirect",
             "login with `next` = absolute, `//`, `/\\` and tab-prefixed URLs",
             "303 to a path on the site only",
@@ -1266,7 +1273,7 @@ CASES += tuple(
             "emc-wallet-plain-elm-someone-else",
             "a plain ELM credential about another person presented by a logged-in student, "
             "with the policy on",
-            "the identity check refuses it (\"belong to someone else\"); no transfer stored",
+            'the identity check refuses it ("belong to someone else"); no transfer stored',
         ),
     )
     + _cases(

@@ -395,6 +395,54 @@ def test_the_same_results_confirmed_twice_at_once_are_imported_once(
     logs_clean(watch_logs)
 
 
+exercised("emc-pages-confirm-one-transfer-twice")
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_one_transfer_confirmed_twice_at_once_is_imported_once(
+    make_emc: Callable[..., TestClient],
+    make_settings: Callable[..., Any],
+    keys: Any,
+    request: pytest.FixtureRequest,
+    watch_logs: pytest.LogCaptureFixture,
+    database: str,
+) -> None:
+    import threading
+
+    from sqlalchemy import func
+
+    from emrex.emc.models import ForeignCredential, WebhookEvent
+
+    tables: dict[str, Any] = {}
+    if database == "postgresql":
+        tables["database_url"] = request.getfixturevalue("postgres_schema")()
+    settings = make_settings(**tables)
+    tabs = [make_emc(settings), make_emc(settings)]  # the student's two tabs (two sessions)
+    for tab in tabs:
+        login(tab)
+    transfer_id = ok(tabs[0], keys, start(tabs[0]))
+    tokens = [csrf(tab.get(f"/transfers/{transfer_id}").text) for tab in tabs]
+    barrier = threading.Barrier(2)
+    codes: list[int] = []
+
+    def confirm(tab: TestClient, token: str) -> None:
+        barrier.wait()
+        path = f"/transfers/{transfer_id}/confirm"
+        codes.append(tab.post(path, data={"csrf_token": token}, follow_redirects=False).status_code)
+
+    threads = [threading.Thread(target=confirm, args=pair) for pair in zip(tabs, tokens, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(codes) == [303, 409]
+    with database_of(tabs[0]).session() as s:
+        assert s.get(Transfer, transfer_id).status == Status.IMPORTED  # type: ignore[union-attr]
+        assert s.scalar(select(func.count()).select_from(ForeignCredential)) == 8
+        assert s.scalar(select(func.count()).select_from(WebhookEvent)) == 1
+    logs_clean(watch_logs)
+
+
 exercised("emc-pages-next-dot-segments")
 
 

@@ -7,21 +7,25 @@ when it raises, nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import secrets
 from collections.abc import Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, cast
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import func, select, text, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session, object_session
+from sqlalchemy.sql.dml import Update
 
-from emrex.db import Database, utcnow
+from emrex.db import Database, UtcDateTime, utcnow
 from emrex.emc.models import (
     DELETABLE,
     ForeignCredential,
+    Source,
     Status,
     Transfer,
     WebhookEvent,
@@ -41,6 +45,12 @@ from emrex.web.wallet_store import revoke_subject_in
 SESSION_ID_BYTES = 16  # 32 hex characters
 DEFAULT_MAX_OPEN = 5  # transfers of one student waiting for their data provider at once
 MAX_ID = 2**63 - 1  # ids are BIGINT: larger numbers from a URL name nothing (and must not reach the driver)
+
+# The tables for the statements of the hot paths (return, confirm): Core statements built once and
+# run with parameters, so SQLAlchemy finds them compiled in its cache and no ORM unit of work runs.
+_TRANSFER = cast(Table, Transfer.__table__)
+_CREDENTIAL = cast(Table, ForeignCredential.__table__)
+_EVENT = cast(Table, WebhookEvent.__table__)
 
 
 def valid_id(value: int) -> bool:
@@ -74,31 +84,28 @@ def start_transfer(
         )
     now = utcnow()
     pems = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in emp.certificates).decode("ascii")
-    transfer = Transfer(
-        session_id=new_session_id(),
-        student=person.subject,
-        student_name=person.display_name[:255],
-        student_json=record_of(person),
-        status=Status.STARTED,
-        created_at=now,
-        expires_at=now + lifetime,
-        country_code=country.code,
-        emp_acronym=emp.acronym[:255],
-        emp_name=emp_title(emp),
-        emp_url=emp.url,
-        emp_certificates=pems,
-        emp_institutions=json.dumps(list(emp.institutions), ensure_ascii=False),
-        courses=0,
-        credits="0",
-    )
+    values = {
+        "session_id": new_session_id(),
+        "student": person.subject,
+        "student_name": person.display_name[:255],
+        "student_json": record_of(person),
+        "status": Status.STARTED,
+        "created_at": now,
+        "expires_at": now + lifetime,
+        "country_code": country.code,
+        "emp_acronym": emp.acronym[:255],
+        "emp_name": emp_title(emp),
+        "emp_url": emp.url,
+        "emp_certificates": pems,
+        "emp_institutions": json.dumps(list(emp.institutions), ensure_ascii=False),
+        "courses": 0,
+        "credits": "0",
+        "source": Source.EMREX,
+    }
     with db.session() as s:
         _lock_student(s, person.subject)
         waiting = s.scalar(
-            select(func.count())
-            .select_from(Transfer)
-            .where(Transfer.student == person.subject)
-            .where(Transfer.status == Status.STARTED)
-            .where(Transfer.expires_at > now)
+            _OPEN_COUNT, {"student": person.subject, "waiting": Status.STARTED.value, "now": now}
         )
         if (waiting or 0) >= max_open:
             raise TransferError(
@@ -109,8 +116,18 @@ def start_transfer(
                 "limit",
                 count=waiting,
             )
-        s.add(transfer)
-    return transfer
+        transfer_id = s.execute(_INSERT_TRANSFER, values).scalar_one()
+    return Transfer(id=transfer_id, **values)  # as stored (not attached to a session)
+
+
+_OPEN_COUNT = (
+    select(func.count())
+    .select_from(_TRANSFER)
+    .where(_TRANSFER.c.student == bindparam("student"))
+    .where(_TRANSFER.c.status == bindparam("waiting"))
+    .where(_TRANSFER.c.expires_at > bindparam("now", type_=UtcDateTime()))
+)
+_INSERT_TRANSFER = insert(_TRANSFER).returning(_TRANSFER.c.id)
 
 
 def _lock_student(s: Session, student: str) -> None:
@@ -122,11 +139,37 @@ def _lock_student(s: Session, student: str) -> None:
     s.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
-def pinned_certificates(transfer: Transfer) -> tuple[x509.Certificate, ...]:
+@dataclass(frozen=True)
+class Waiting:
+    """A transfer waiting for its answer, as the return reads it: what was pinned at its start."""
+
+    id: int
+    student: str
+    student_json: str
+    created_at: dt.datetime
+    country_code: str
+    emp_acronym: str
+    emp_url: str
+    emp_certificates: str
+    emp_institutions: str | None
+
+
+_WAITING = (
+    select(
+        *(_TRANSFER.c[name] for name in Waiting.__dataclass_fields__),
+        _TRANSFER.c.status,
+        _TRANSFER.c.expires_at,
+    )
+    .where(_TRANSFER.c.session_id == bindparam("session_id"))
+    .with_for_update()
+)
+
+
+def pinned_certificates(transfer: Transfer | Waiting) -> tuple[x509.Certificate, ...]:
     return load_certificates(transfer.emp_certificates)
 
 
-def pinned_emp(transfer: Transfer) -> Emp | None:
+def pinned_emp(transfer: Transfer | Waiting) -> Emp | None:
     """The EMP as the registry listed it when the transfer started (its institutions, for the issuer
     check); None for a transfer started before they were pinned, whose issuers are not compared."""
     if transfer.emp_institutions is None:
@@ -135,15 +178,15 @@ def pinned_emp(transfer: Transfer) -> Emp | None:
     return Emp(transfer.emp_acronym, transfer.country_code, transfer.emp_url, tuple(listed))
 
 
-def local_person(transfer: Transfer) -> LocalPerson:
+def local_person(transfer: Transfer | Waiting) -> LocalPerson:
     return read_record(transfer.student_json)
 
 
-def open_for_return(s: Session, session_id: str, now: dt.datetime) -> Transfer:
+def open_for_return(s: Session, session_id: str, now: dt.datetime) -> Waiting:
     """The transfer waiting for this ``sessionId`` (locked for update), or TransferError."""
     if not session_id or len(session_id) > 64:
         raise TransferError(N_("the answer carries no valid sessionId"), "unknown")
-    transfer = s.scalars(select(Transfer).where(Transfer.session_id == session_id).with_for_update()).first()
+    transfer = s.execute(_WAITING, {"session_id": session_id}).first()
     if transfer is None:
         raise TransferError(N_("no transfer was started with this sessionId"), "unknown")
     if transfer.status == Status.WITHDRAWN:
@@ -152,30 +195,104 @@ def open_for_return(s: Session, session_id: str, now: dt.datetime) -> Transfer:
         raise TransferError(N_("this transfer has been answered already; a sessionId is used once"), "used")
     if transfer.expires_at <= now:
         raise TransferError(N_("this transfer expired before the answer came; start a new one"), "expired")
-    return transfer
+    return Waiting(*transfer[: len(Waiting.__dataclass_fields__)])
+
+
+@functools.cache
+def _answering(columns: tuple[str, ...]) -> Update:
+    """UPDATE of ``columns`` in the transfer that still waits for the answer to ``session_id``."""
+    return (
+        update(_TRANSFER)
+        .where(_TRANSFER.c.session_id == bindparam("answered_session"))
+        .where(_TRANSFER.c.status == bindparam("waiting"))
+        .where(_TRANSFER.c.expires_at > bindparam("answered_at", type_=UtcDateTime()))
+        .values({name: bindparam(f"new_{name}", type_=_TRANSFER.c[name].type) for name in columns})
+        .returning(_TRANSFER.c.id)
+    )
+
+
+def store_answer(s: Session, session_id: str, values: dict[str, Any], now: dt.datetime) -> None:
+    """Write an answer's ``values`` into the transfer if it still waits for it, in one statement (the
+    row lock makes the ``sessionId`` single use); TransferError saying why not, nothing written."""
+    params = {f"new_{name}": value for name, value in values.items()}
+    params |= {"answered_session": session_id, "waiting": Status.STARTED.value, "answered_at": now}
+    if s.execute(_answering(tuple(values)), params).first() is None:
+        open_for_return(s, session_id, now)  # raises why it no longer waits
+        raise TransferError(N_("this transfer has been answered already; a sessionId is used once"), "used")
+
+
+def _record(transfer: Transfer, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(transfer, name, value)
+
+
+def outcome_values(outcome: Outcome, return_code: str, message: str, now: dt.datetime) -> dict[str, Any]:
+    """What an answer without results stores (the student cancelled, nothing found, the EMP's error)."""
+    status = {
+        Outcome.CANCEL: Status.CANCELLED,
+        Outcome.NO_RESULTS: Status.NO_RESULTS,
+        Outcome.ERROR: Status.EMP_ERROR,
+    }.get(outcome, Status.FAILED)
+    return {
+        "return_code": return_code[:40],
+        "return_message": message or None,
+        "returned_at": now,
+        "status": status,
+    }
 
 
 def record_outcome(
     transfer: Transfer, outcome: Outcome, return_code: str, message: str, now: dt.datetime
 ) -> None:
-    transfer.return_code = return_code[:40]
-    transfer.return_message = message or None
-    transfer.returned_at = now
-    transfer.status = {
-        Outcome.CANCEL: Status.CANCELLED,
-        Outcome.NO_RESULTS: Status.NO_RESULTS,
-        Outcome.ERROR: Status.EMP_ERROR,
-    }.get(outcome, Status.FAILED)
+    _record(transfer, outcome_values(outcome, return_code, message, now))
+
+
+def failure_values(reason: str, return_code: str, now: dt.datetime) -> dict[str, Any]:
+    """What a refused answer stores: why, and no document."""
+    return {
+        "return_code": return_code[:40] or None,
+        "returned_at": now,
+        "status": Status.FAILED,
+        "failure": reason,
+        "elmo_xml": None,
+        "pdf": None,
+        "results_view": None,
+    }
 
 
 def record_failure(transfer: Transfer, reason: str, return_code: str, now: dt.datetime) -> None:
-    transfer.return_code = return_code[:40] or None
-    transfer.returned_at = now
-    transfer.status = Status.FAILED
-    transfer.failure = reason
-    transfer.elmo_xml = None
-    transfer.pdf = None
-    transfer.results_view = None
+    _record(transfer, failure_values(reason, return_code, now))
+
+
+def received_values(
+    transfer: Transfer | Waiting,
+    xml: bytes,
+    received: Received,
+    return_code: str,
+    now: dt.datetime,
+    languages: Iterable[str] = ("en",),
+) -> dict[str, Any]:
+    """What a verified answer stores: the document, what was verified, and its results view in
+    ``languages`` (the EMC's)."""
+    verified = received.verified
+    return {
+        "return_code": return_code[:40],
+        "returned_at": now,
+        "status": Status.RECEIVED,
+        "signer": verified.signer,
+        "signer_fingerprint": verified.fingerprint,
+        "algorithms": json.dumps(_algorithm_names(verified.algorithms)),
+        "warnings": json.dumps(list(verified.warnings)),
+        "identity_verdict": str(received.identity.verdict),
+        "identity_reasons": json.dumps(list(received.identity.reasons)),
+        "issuers": json.dumps(issuers_of(received), ensure_ascii=False),
+        "courses": len(received.courses),
+        "credits": str(received.credits),
+        "elmo_xml": xml,
+        "pdf": received.pdf,
+        "document_digest": document_digest(received),
+        "results_view": view_json(received, languages, pinned_emp(transfer)),
+    }
 
 
 def record_received(
@@ -187,23 +304,7 @@ def record_received(
     languages: Iterable[str] = ("en",),
 ) -> None:
     """Store a verified answer and its results view in ``languages`` (the EMC's)."""
-    verified = received.verified
-    transfer.return_code = return_code[:40]
-    transfer.returned_at = now
-    transfer.status = Status.RECEIVED
-    transfer.signer = verified.signer
-    transfer.signer_fingerprint = verified.fingerprint
-    transfer.algorithms = json.dumps(_algorithm_names(verified.algorithms))
-    transfer.warnings = json.dumps(list(verified.warnings))
-    transfer.identity_verdict = str(received.identity.verdict)
-    transfer.identity_reasons = json.dumps(list(received.identity.reasons))
-    transfer.issuers = json.dumps(issuers_of(received), ensure_ascii=False)
-    transfer.courses = len(received.courses)
-    transfer.credits = str(received.credits)
-    transfer.elmo_xml = xml
-    transfer.pdf = received.pdf
-    transfer.document_digest = document_digest(received)
-    transfer.results_view = view_json(received, languages, pinned_emp(transfer))
+    _record(transfer, received_values(transfer, xml, received, return_code, now, languages))
 
 
 # What a course's values are called on the page, for the columns with a length.
@@ -267,7 +368,18 @@ def document_digest(received: Received) -> str:
 HOLDS_RESULTS = (Status.RECEIVED, Status.REVIEW, Status.IMPORTED)
 
 
-def duplicate_refusal(s: Session, transfer: Transfer, received: Received) -> ReturnRefused | None:
+_EARLIER = (
+    select(_TRANSFER.c.id, _TRANSFER.c.status)
+    .where(_TRANSFER.c.student == bindparam("student"))
+    .where(_TRANSFER.c.document_digest == bindparam("digest"))
+    .where(_TRANSFER.c.status.in_([status.value for status in HOLDS_RESULTS]))
+    .where(_TRANSFER.c.id != bindparam("transfer_id"))
+    .order_by(_TRANSFER.c.id)
+    .limit(1)
+)
+
+
+def duplicate_refusal(s: Session, transfer: Transfer | Waiting, received: Received) -> ReturnRefused | None:
     """Why these results must not be taken again for this student, or None.
 
     The same signed content in another transfer that holds or imported it is refused whole, as are
@@ -276,13 +388,8 @@ def duplicate_refusal(s: Session, transfer: Transfer, received: Received) -> Ret
     """
     _lock_student(s, transfer.student)  # a second answer of the same student waits for this one
     digest = document_digest(received)
-    earlier = s.scalars(
-        select(Transfer)
-        .where(Transfer.student == transfer.student)
-        .where(Transfer.document_digest == digest)
-        .where(Transfer.status.in_(HOLDS_RESULTS))
-        .where(Transfer.id != transfer.id)
-        .order_by(Transfer.id)
+    earlier = s.execute(
+        _EARLIER, {"student": transfer.student, "digest": digest, "transfer_id": transfer.id}
     ).first()
     if earlier is not None:
         return ReturnRefused.said(
@@ -309,24 +416,29 @@ def duplicate_refusal(s: Session, transfer: Transfer, received: Received) -> Ret
     return None
 
 
-def imported_elsewhere(s: Session, transfer: Transfer, keys: Sequence[ResultKey]) -> dict[ResultKey, int]:
+_IMPORTED = (
+    select(
+        _CREDENTIAL.c.issuer,
+        _CREDENTIAL.c.issuer_id,
+        _CREDENTIAL.c.code,
+        _CREDENTIAL.c.title,
+        _CREDENTIAL.c.start_date,
+        _CREDENTIAL.c.end_date,
+        _CREDENTIAL.c.transfer_id,
+    )
+    .where(_CREDENTIAL.c.student == bindparam("student"))
+    .where(_CREDENTIAL.c.transfer_id != bindparam("transfer_id"))
+    .order_by(_CREDENTIAL.c.id)
+)
+
+
+def imported_elsewhere(
+    s: Session, transfer: Transfer | Waiting, keys: Sequence[ResultKey]
+) -> dict[ResultKey, int]:
     """Of ``keys``, those the student has imported from another transfer, with that transfer's id."""
     wanted = set(keys)
     found: dict[ResultKey, int] = {}
-    rows = s.execute(
-        select(
-            ForeignCredential.issuer,
-            ForeignCredential.issuer_id,
-            ForeignCredential.code,
-            ForeignCredential.title,
-            ForeignCredential.start_date,
-            ForeignCredential.end_date,
-            ForeignCredential.transfer_id,
-        )
-        .where(ForeignCredential.student == transfer.student)
-        .where(ForeignCredential.transfer_id != transfer.id)
-        .order_by(ForeignCredential.id)
-    )
+    rows = s.execute(_IMPORTED, {"student": transfer.student, "transfer_id": transfer.id})
     for issuer, issuer_id, code, title, start, end, transfer_id in rows:
         key = result_key(issuer, issuer_id, code, title, end or start)
         if key in wanted:
@@ -386,6 +498,46 @@ def confirm_import(
     else:
         transfer.status = Status.REVIEW
     return Status(transfer.status)
+
+
+# What the webhook's transfer data needs, returned by the confirming UPDATE (no documents).
+_DECIDED_COLUMNS = tuple(
+    c
+    for c in _TRANSFER.c
+    if c.name not in ("elmo_xml", "pdf", "results_view", "student_json", "emp_certificates")
+)
+_DECIDE = (
+    update(_TRANSFER)
+    .where(_TRANSFER.c.id == bindparam("transfer_id"))
+    .where(_TRANSFER.c.student == bindparam("owner"))
+    .where(_TRANSFER.c.status == bindparam("waiting"))
+    .where(_TRANSFER.c.elmo_xml.is_not(None))
+    .values(status=bindparam("decision"), decided_at=bindparam("decided", type_=UtcDateTime()))
+    .returning(*_DECIDED_COLUMNS)
+)
+
+
+def confirm_own(
+    s: Session, transfer_id: int, student: str, received: Received | ResultsView, now: dt.datetime
+) -> Status:
+    """``confirm_import`` of the student's own transfer by its id, its status changed in one UPDATE
+    that only a transfer still waiting for the decision passes (two confirmations at once: one
+    imports, the other is told the results no longer wait)."""
+    decision = Status.REVIEW if received.needs_review else Status.IMPORTED
+    params = {
+        "transfer_id": transfer_id,
+        "owner": student,
+        "waiting": Status.RECEIVED.value,
+        "decision": decision.value,
+        "decided": now,
+    }
+    row = s.execute(_DECIDE, params).first() if valid_id(transfer_id) else None
+    if row is None:
+        confirm_import(s, owned(s, transfer_id, student), received, now)  # raises why not
+        raise TransferError(N_("these results are not waiting for your decision"), "state")
+    if decision is Status.IMPORTED:
+        import_credentials(s, Transfer(**row._asdict()), received, now)
+    return decision
 
 
 def withdraw(transfer: Transfer, now: dt.datetime) -> None:
@@ -457,52 +609,83 @@ def review(
 
 def _import(s: Session, transfer: Transfer, received: Received | ResultsView, now: dt.datetime) -> None:
     transfer.status = Status.IMPORTED
+    import_credentials(s, transfer, received, now)
+    s.expire(transfer, ["credentials"])  # written beside the ORM: read again when asked for
+
+
+_INSERT_CREDENTIALS = insert(_CREDENTIAL)
+_INSERT_CREDENTIALS_RETURNING = _INSERT_CREDENTIALS.returning(_CREDENTIAL.c.id, sort_by_parameter_order=True)
+_CREDENTIAL_IDS = (
+    select(_CREDENTIAL.c.id)
+    .where(_CREDENTIAL.c.transfer_id == bindparam("transfer_id"))
+    .order_by(_CREDENTIAL.c.id)
+)
+_INSERT_EVENT = insert(_EVENT)
+
+
+def _inserted_credentials(s: Session, transfer_id: int, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` (the first credentials of the transfer) at once; their ids in order."""
+    if not rows:
+        return []
+    if s.get_bind().dialect.name != "sqlite":
+        return list(s.execute(_INSERT_CREDENTIALS_RETURNING, rows).scalars())
+    # SQLite returns ids one INSERT a row: one executemany, then the ids (the writer holds the lock).
+    s.execute(_INSERT_CREDENTIALS, rows)
+    return list(s.execute(_CREDENTIAL_IDS, {"transfer_id": transfer_id}).scalars())
+
+
+def import_credentials(
+    s: Session, transfer: Transfer, received: Received | ResultsView, now: dt.datetime
+) -> None:
+    """Store the results of ``transfer`` (IMPORTED) that the student has not imported before, and the
+    webhook event that tells the SIS, in the open transaction."""
     _lock_student(s, transfer.student)
     seen = set(imported_elsewhere(s, transfer, [c.key for c in received.courses]))
+    rows: list[dict[str, Any]] = []
     for course in received.courses:
         if course.key in seen:  # imported before, from this document or another: once is enough
             continue
         seen.add(course.key)
-        transfer.credentials.append(
-            ForeignCredential(
-                student=transfer.student,
-                imported_at=now,
-                issuer=course.issuer,
-                issuer_id=course.issuer_id,
-                issuer_country=course.issuer_country,
-                title=course.title,
-                code=course.code,
-                los_type=course.los_type,
-                grade=course.grade,
-                grading_scheme=course.grading_scheme,
-                credits=str(course.credits) if course.credits is not None else None,
-                credit_scheme=course.credit_scheme,
-                level=course.level,
-                start_date=course.start,
-                end_date=course.end,
-                status=course.status,
-            )
+        rows.append(
+            {
+                "transfer_id": transfer.id,
+                "student": transfer.student,
+                "imported_at": now,
+                "issuer": course.issuer,
+                "issuer_id": course.issuer_id,
+                "issuer_country": course.issuer_country,
+                "title": course.title,
+                "code": course.code,
+                "los_type": course.los_type,
+                "grade": course.grade,
+                "grading_scheme": course.grading_scheme,
+                "credits": str(course.credits) if course.credits is not None else None,
+                "credit_scheme": course.credit_scheme,
+                "level": course.level,
+                "start_date": course.start,
+                "end_date": course.end,
+                "status": course.status,
+            }
         )
-    s.flush()
+    ids = _inserted_credentials(s, transfer.id, rows)
     event_id = secrets.token_hex(16)
     payload = {
         "event_id": event_id,
         "type": "credentials.imported",
         "created_at": now.isoformat(),
         "transfer": transfer_data(transfer),
-        "credentials": [credential_data(c) for c in transfer.credentials],
+        "credentials": [_credential_json(i, row) for i, row in zip(ids, rows, strict=True)],
     }
-    s.add(
-        WebhookEvent(
-            event_id=event_id,
-            transfer_id=transfer.id,
-            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
-            state="pending",
-            attempts=0,
-            created_at=now,
-            next_attempt_at=now,
-        )
-    )
+    event = {
+        "event_id": event_id,
+        "transfer_id": transfer.id,
+        "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True),
+        "state": "pending",
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+    }
+    s.execute(_INSERT_EVENT, event)
 
 
 def purge_raw(db: Database, older_than: dt.timedelta, now: dt.datetime | None = None) -> int:
@@ -559,21 +742,26 @@ def transfer_data(t: Transfer) -> dict[str, Any]:
 
 
 def credential_data(c: ForeignCredential) -> dict[str, Any]:
+    return _credential_json(c.id, {column.key: getattr(c, column.key) for column in _CREDENTIAL.c})
+
+
+def _credential_json(credential_id: int, c: dict[str, Any]) -> dict[str, Any]:
+    """A stored credential (its column values) as JSON data for the SIS API and the webhook."""
     return {
-        "id": c.id,
-        "transfer_id": c.transfer_id,
-        "student": c.student,
-        "imported_at": c.imported_at.isoformat(),
-        "issuer": {"name": c.issuer, "id": c.issuer_id, "country": c.issuer_country},
-        "title": c.title,
-        "code": c.code,
-        "type": c.los_type,
-        "grade": c.grade,
-        "grading_scheme": c.grading_scheme,
-        "credits": c.credits,
-        "credit_scheme": c.credit_scheme,
-        "level": c.level,
-        "start_date": c.start_date.isoformat() if c.start_date else None,
-        "end_date": c.end_date.isoformat() if c.end_date else None,
-        "status": c.status,
+        "id": credential_id,
+        "transfer_id": c["transfer_id"],
+        "student": c["student"],
+        "imported_at": c["imported_at"].isoformat(),
+        "issuer": {"name": c["issuer"], "id": c["issuer_id"], "country": c["issuer_country"]},
+        "title": c["title"],
+        "code": c["code"],
+        "type": c["los_type"],
+        "grade": c["grade"],
+        "grading_scheme": c["grading_scheme"],
+        "credits": c["credits"],
+        "credit_scheme": c["credit_scheme"],
+        "level": c["level"],
+        "start_date": c["start_date"].isoformat() if c["start_date"] else None,
+        "end_date": c["end_date"].isoformat() if c["end_date"] else None,
+        "status": c["status"],
     }

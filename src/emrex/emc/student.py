@@ -34,20 +34,21 @@ from emrex.emc.returns import (
 from emrex.emc.service import Service, page_values, sealed_download, stored_received, view_of
 from emrex.emc.store import (
     TransferError,
-    confirm_import,
+    confirm_own,
     delete_transfer,
     discard,
     duplicate_refusal,
+    failure_values,
     local_person,
     open_for_return,
+    outcome_values,
     owned,
     pinned_certificates,
     pinned_emp,
-    record_failure,
-    record_outcome,
-    record_received,
+    received_values,
     start_transfer,
     storable_refusal,
+    store_answer,
     withdraw,
 )
 from emrex.errors import N_
@@ -217,7 +218,7 @@ def student_router(service: Service) -> APIRouter:
             if received is None:
                 raise TransferError(N_("the results are no longer stored"), "state")
             with db.session() as s:
-                return confirm_import(s, owned(s, transfer_id, person.subject), received, utcnow())
+                return confirm_own(s, transfer_id, person.subject, received, utcnow())
 
         try:
             status = await run_in_threadpool(run)
@@ -330,12 +331,11 @@ def _handle_return(
     session_id, code = fields["sessionId"].strip(), fields["returnCode"]
     with db.session(readonly=True) as s:
         transfer = open_for_return(s, session_id, utcnow())
-        if viewer is not None and viewer.subject != transfer.student:
-            raise TransferError(N_("this transfer was started by someone else"), "other")
-        certificates = pinned_certificates(transfer)
-        person = local_person(transfer)
-        started = transfer.created_at
-        emp = pinned_emp(transfer)
+    if viewer is not None and viewer.subject != transfer.student:
+        raise TransferError(N_("this transfer was started by someone else"), "other")
+    certificates = pinned_certificates(transfer)
+    person = local_person(transfer)
+    emp = pinned_emp(transfer)
 
     refusal: ReturnRefused | None = None
     outcome: Outcome | None = None
@@ -355,25 +355,31 @@ def _handle_return(
                     policy=settings.verify_policy,
                     identity_policy=settings.identity_policy,
                     language=language,
-                    window=Window(started, utcnow(), settings.clock_skew),
+                    window=Window(transfer.created_at, utcnow(), settings.clock_skew),
                     emp=emp,
                 )
             except ReturnRefused as error:
                 refusal = error
 
     now = utcnow()
+    if received is not None and refusal is None:
+        refusal = storable_refusal(received)
+    stored = None  # made before the write transaction: its locks are held for the statements alone
+    if received is not None and refusal is None:
+        stored = received_values(transfer, xml, received, code, now, settings.web.languages)
     with db.session() as s:
-        transfer = open_for_return(s, session_id, now)  # again, locked: single use under concurrency
-        if received is not None and refusal is None:
-            refusal = storable_refusal(received) or duplicate_refusal(s, transfer, received)
+        if received is not None and stored is not None:
+            refusal = duplicate_refusal(s, transfer, received)
         if refusal is not None:
-            record_failure(transfer, str(refusal), code, now)
-        elif received is not None:
-            record_received(transfer, xml, received, code, now, settings.web.languages)
+            values = failure_values(str(refusal), code, now)
+        elif stored is not None:
+            values = stored
         else:
             assert outcome is not None
-            record_outcome(transfer, outcome, code, clean_message(fields["returnMessage"]), now)
-        transfer_id, status = transfer.id, transfer.status
+            values = outcome_values(outcome, code, clean_message(fields["returnMessage"]), now)
+        # Written only if the transfer still waits for this answer: single use under concurrency.
+        store_answer(s, session_id, values, now)
+    transfer_id, status = transfer.id, values["status"]
     # Only a code we know goes into the log: the field holds whatever the sender chose.
     log.info(
         "transfer %d answered %s: %s%s",
