@@ -78,18 +78,21 @@ async def open_flow(service: EmpService, request: Request, flow_id: str) -> Flow
     stored = flows_of(get_session(request)).get(flow_id)
     pending = PendingFlow.from_dict(flow_id, stored)
     secret = pending.secret if pending is not None else stored if isinstance(stored, str) else None
-    flow = await run_in_threadpool(service.flows.load, flow_id, secret)
+    person = current_person(request) if pending is not None else None
+    if pending is not None and person is not None and pending.expires_at > _now():
+        # The first page after login stores the flow; it loads the stored one if a request came first.
+        flow = await run_in_threadpool(
+            service.flows.materialise, pending, person.subject, service.settings.institutions
+        )
+    else:
+        flow = await run_in_threadpool(service.flows.load, flow_id, secret)
     if flow is None and pending is not None:
         if pending.expires_at <= _now():
             remember(request, flow_id, None)
             host = service.settings.client_name(pending.request.return_url)
             raise ShowPage(render(request, "emp/expired.html", {"host": host}, status_code=410))
-        person = current_person(request)
         if person is None:
             return pending.flow()  # nothing stored until someone logs in
-        flow = await run_in_threadpool(
-            service.flows.materialise, pending, person.subject, service.settings.institutions
-        )
     if flow is None:
         raise ShowPage(render(request, "emp/unknown.html", status_code=404))
     if pending is not None:
