@@ -147,7 +147,7 @@ async def with_person(service: EmpService, request: Request, flow_id: str) -> tu
 async def load(service: EmpService, request: Request, flow: Flow, person: Person) -> Catalogue:
     """The person's results; ShowPage with "no results", or with the error answer when the source fails."""
     try:
-        found = await run_in_threadpool(service.fetch, flow, person)
+        found = await _fetch(service, flow, person)
     except PersonNotFound:
         raise ShowPage(_no_results(service, request, flow, matched=False)) from None
     except SourceError as error:
@@ -159,6 +159,14 @@ async def load(service: EmpService, request: Request, flow: Flow, person: Person
     if found.empty:
         raise ShowPage(_no_results(service, request, flow, matched=True))
     return found
+
+
+async def _fetch(service: EmpService, flow: Flow, person: Person) -> Catalogue:
+    """The person's results; what an earlier page kept needs no thread (only reading the source does)."""
+    kept = service.kept(flow, person)
+    if kept is not None:
+        return kept
+    return await run_in_threadpool(service.fetch, flow, person)
 
 
 def _no_results(service: EmpService, request: Request, flow: Flow, *, matched: bool) -> Response:
@@ -176,7 +184,7 @@ async def offered(service: EmpService, flow: Flow, person: Person | None) -> Off
     if person is None:
         return NO_OFFER
     try:
-        return offer_of(await run_in_threadpool(service.fetch, flow, person), ())
+        return offer_of(await _fetch(service, flow, person), ())
     except Exception:  # the student leaves either way; the counts are not worth an error
         return NO_OFFER
 
