@@ -88,3 +88,18 @@ def test_bounded_in_sessions_and_in_weight_least_recently_used_first() -> None:
     too_big = "x" * 11
     assert cache.fetch("5", "p", lambda: too_big) == too_big  # answered, but never kept
     assert cache.fetch("5", "p", lambda: "again") == "again"
+
+
+def test_what_is_kept_is_found_without_loading_and_only_for_its_session_and_person() -> None:
+    clock = Clock()
+    cache: ResultsCache[str] = ResultsCache(timedelta(minutes=10), clock=clock)
+    assert cache.kept("flow1", "anna") is None
+    cache.fetch("flow1", "anna", Source().loader("a1"))
+    assert cache.kept("flow1", "anna") == "a1"
+    assert cache.kept("flow1", "mallory") is None
+    assert cache.kept("flow2", "anna") is None
+    clock.now += 601
+    assert cache.kept("flow1", "anna") is None  # expired
+    off: ResultsCache[str] = ResultsCache(timedelta(0))
+    off.fetch("flow1", "anna", Source().loader("a1"))
+    assert off.kept("flow1", "anna") is None

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from unittest.mock import patch
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -230,6 +231,23 @@ def test_a_second_send_gives_no_second_document(emp: TestClient) -> None:
     assert again.status_code == 409
     assert "already sent" in again.text
     assert "data-emrex-autosubmit" not in again.text
+    assert _stored(emp) == (1, 2)  # one START, one FINISH
+
+
+def test_a_request_replayed_from_before_login_gets_no_second_answer(emp: TestClient) -> None:
+    flow = start(emp)
+    before_login = httpx.Cookies(emp.cookies)  # the signed cookie that holds the request
+    login(emp, flow)
+    first = _answer(emp, f"{flow}/select", emp.get(flow).text, action="cancel")
+    assert first["returnCode"] == "NCP_CANCEL"
+    emp.cookies = before_login
+    page = emp.get(flow)  # nobody logged in: the stored flow has ended
+    assert page.status_code == 409
+    assert post(emp, f"{flow}/cancel", emp.get(f"/login?next={flow}").text).status_code == 409
+    login(emp, flow)  # logged in with the request still pending: the stored flow is found, not stored again
+    page = emp.get(flow)
+    assert page.status_code == 409
+    assert "data-emrex-autosubmit" not in page.text
     assert _stored(emp) == (1, 2)  # one START, one FINISH
 
 

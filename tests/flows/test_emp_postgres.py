@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -55,3 +56,19 @@ def test_a_transfer_on_postgresql(pg_emp: TestClient, emp_key: Issued) -> None:
     assert post(pg_emp, f"{flow}/send", preview, action="send", consent="yes").status_code == 409
     stats = collect(pg_emp.app.state.emrex_emp.database)  # type: ignore[attr-defined]
     assert (stats.started, stats.finished, stats.items_sent, str(stats.credits_sent)) == (1, 1, 2, "13.50")
+
+
+def test_a_request_pending_after_its_flow_ended_gets_no_second_answer(pg_emp: TestClient) -> None:
+    flow = start(pg_emp)
+    before_login = httpx.Cookies(pg_emp.cookies)  # the signed cookie that holds the request
+    login(pg_emp, flow)
+    assert reply(post(pg_emp, f"{flow}/select", pg_emp.get(flow).text, action="cancel"))["returnCode"] == (
+        "NCP_CANCEL"
+    )
+    pg_emp.cookies = before_login
+    login(pg_emp, flow)  # the request still pending: the stored flow is found, not stored again
+    page = pg_emp.get(flow)
+    assert page.status_code == 409
+    assert "data-emrex-autosubmit" not in page.text
+    stats = collect(pg_emp.app.state.emrex_emp.database)  # type: ignore[attr-defined]
+    assert (stats.started, stats.finished) == (1, 1)

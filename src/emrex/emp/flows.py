@@ -78,18 +78,21 @@ async def open_flow(service: EmpService, request: Request, flow_id: str) -> Flow
     stored = flows_of(get_session(request)).get(flow_id)
     pending = PendingFlow.from_dict(flow_id, stored)
     secret = pending.secret if pending is not None else stored if isinstance(stored, str) else None
-    flow = await run_in_threadpool(service.flows.load, flow_id, secret)
+    person = current_person(request) if pending is not None else None
+    if pending is not None and person is not None and pending.expires_at > _now():
+        # The first page after login stores the flow; it loads the stored one if a request came first.
+        flow = await run_in_threadpool(
+            service.flows.materialise, pending, person.subject, service.settings.institutions
+        )
+    else:
+        flow = await run_in_threadpool(service.flows.load, flow_id, secret)
     if flow is None and pending is not None:
         if pending.expires_at <= _now():
             remember(request, flow_id, None)
             host = service.settings.client_name(pending.request.return_url)
             raise ShowPage(render(request, "emp/expired.html", {"host": host}, status_code=410))
-        person = current_person(request)
         if person is None:
             return pending.flow()  # nothing stored until someone logs in
-        flow = await run_in_threadpool(
-            service.flows.materialise, pending, person.subject, service.settings.institutions
-        )
     if flow is None:
         raise ShowPage(render(request, "emp/unknown.html", status_code=404))
     if pending is not None:
@@ -144,7 +147,7 @@ async def with_person(service: EmpService, request: Request, flow_id: str) -> tu
 async def load(service: EmpService, request: Request, flow: Flow, person: Person) -> Catalogue:
     """The person's results; ShowPage with "no results", or with the error answer when the source fails."""
     try:
-        found = await run_in_threadpool(service.fetch, flow, person)
+        found = await _fetch(service, flow, person)
     except PersonNotFound:
         raise ShowPage(_no_results(service, request, flow, matched=False)) from None
     except SourceError as error:
@@ -156,6 +159,14 @@ async def load(service: EmpService, request: Request, flow: Flow, person: Person
     if found.empty:
         raise ShowPage(_no_results(service, request, flow, matched=True))
     return found
+
+
+async def _fetch(service: EmpService, flow: Flow, person: Person) -> Catalogue:
+    """The person's results; what an earlier page kept needs no thread (only reading the source does)."""
+    kept = service.kept(flow, person)
+    if kept is not None:
+        return kept
+    return await run_in_threadpool(service.fetch, flow, person)
 
 
 def _no_results(service: EmpService, request: Request, flow: Flow, *, matched: bool) -> Response:
@@ -173,7 +184,7 @@ async def offered(service: EmpService, flow: Flow, person: Person | None) -> Off
     if person is None:
         return NO_OFFER
     try:
-        return offer_of(await run_in_threadpool(service.fetch, flow, person), ())
+        return offer_of(await _fetch(service, flow, person), ())
     except Exception:  # the student leaves either way; the counts are not worth an error
         return NO_OFFER
 

@@ -46,10 +46,10 @@ class ResultsCache(Generic[T]):
     def enabled(self) -> bool:
         return self.lifetime > 0 and self.max_sessions > 0
 
-    def fetch(self, flow_id: str, subject: str, load: Callable[[], T]) -> T:
-        """The kept answer for this session and person, or ``load()``'s (kept when it returns)."""
+    def kept(self, flow_id: str, subject: str) -> T | None:
+        """The kept answer for this session and person, if there is one (never loads)."""
         if not self.enabled:
-            return load()
+            return None
         key = (flow_id, subject)
         now = self.clock()
         with self._lock:
@@ -57,6 +57,16 @@ class ResultsCache(Generic[T]):
             if entry is not None and now - entry[0] < self.lifetime:
                 self._entries.move_to_end(key)
                 return entry[2]
+        return None
+
+    def fetch(self, flow_id: str, subject: str, load: Callable[[], T]) -> T:
+        """The kept answer for this session and person, or ``load()``'s (kept when it returns)."""
+        if not self.enabled:
+            return load()
+        found = self.kept(flow_id, subject)
+        if found is not None:
+            return found
+        key = (flow_id, subject)
         value = load()  # outside the lock: a slow source must not hold up other sessions
         weight = self.weigh(value)
         if weight > self.max_weight:

@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from emrex.elmo import model as m
 from emrex.emp.sources.base import LearnerResults, ensure_local_ids
@@ -89,23 +90,30 @@ class Institution:
 
 @dataclass(frozen=True)
 class Catalogue:
+    """A person's results as they may pick from them. Kept for the pages of a session
+    (``ResultsCache``) and never changed, so what is derived from it is worked out once."""
+
     learner: m.Learner
     institutions: tuple[Institution, ...]
     whole_programme_only: bool
 
-    @property
+    @cached_property
     def rows(self) -> tuple[Row, ...]:
         return tuple(row for inst in self.institutions for row in inst.rows)
 
-    @property
+    @cached_property
+    def by_key(self) -> dict[str, Row]:
+        return {row.key: row for row in self.rows}
+
+    @cached_property
     def selectable_keys(self) -> tuple[str, ...]:
         return tuple(row.key for row in self.rows if row.selectable)
 
-    @property
+    @cached_property
     def offered_count(self) -> int:
         return sum(1 for row in self.rows if row.offered)
 
-    @property
+    @cached_property
     def offered_credits(self) -> Decimal:
         return m.total_ects(self._forest(lambda row: row.offered), passed_only=True)
 
@@ -124,8 +132,9 @@ class Catalogue:
         if not self.whole_programme_only:
             return frozenset(chosen)
         sent: set[str] = set()
+        by_key = self.by_key
         for row in self.rows:
-            root = self._root_of(row)
+            root = _root_of(row, by_key)
             if root in chosen and row.offered:
                 sent.add(row.key)
         return frozenset(sent)
@@ -134,7 +143,7 @@ class Catalogue:
         """For the selection page's running total, per selectable result: how many results choosing it
         sends, the credits it adds, and the results above it whose own credits cover it when chosen
         (the total counts each branch once, as ``credits`` does)."""
-        by_key = {row.key: row for row in self.rows}
+        by_key = self.by_key
         if self.whole_programme_only:  # the selectable rows are the roots; each sends its whole tree
             root_of: dict[str, str] = {}
             counts: dict[str, int] = {}
@@ -160,13 +169,6 @@ class Catalogue:
             credits = row.credits if counted and row.credits is not None else Decimal(0)
             totals[key] = (1, credits, tuple(covering))
         return totals
-
-    def _root_of(self, row: Row) -> str:
-        by_key = {r.key: r for r in self.rows}
-        current = row
-        while current.parent is not None:
-            current = by_key[current.parent]
-        return current.key
 
     def _forest(self, include: Callable[[Row], bool]) -> list[m.LearningOpportunitySpecification]:
         keep = {row.key for row in self.rows if include(row)}
@@ -206,6 +208,13 @@ class Catalogue:
 
     def credits(self, picked: Iterable[str]) -> Decimal:
         return sum((r.total_ects() for r in self.reports(picked)), Decimal(0))
+
+
+def _root_of(row: Row, by_key: dict[str, Row]) -> str:
+    current = row
+    while current.parent is not None:
+        current = by_key[current.parent]
+    return current.key
 
 
 def catalogue(

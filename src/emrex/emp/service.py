@@ -44,6 +44,10 @@ class EmpService:
 
         return self.results.fetch(flow.id, person.subject, load)
 
+    def kept(self, flow: Flow, person: Person) -> Catalogue | None:
+        """What ``fetch`` kept for this flow and person, without reading the source."""
+        return self.results.kept(flow.id, person.subject)
+
 
 class ResultsParts(Protocol):
     """What reading a person's results takes from an EMP (``EmpService`` and the OOTS pages' parts)."""

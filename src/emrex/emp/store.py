@@ -26,11 +26,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BigInteger, Boolean, Integer, Numeric, String, Text, delete, func, select, update
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Integer,
+    Numeric,
+    Row,
+    String,
+    Table,
+    Text,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from emrex.db import Base, Database, UtcDateTime, utcnow
 from emrex.emp.protocol import EntryRequest, ReturnCode
@@ -81,6 +97,37 @@ class EmpEventRow(Base):
     credits_sent: Mapped[Decimal] = mapped_column(Numeric(12, 2), default=Decimal(0))
     outcome: Mapped[str | None] = mapped_column(String(32))
     duration_ms: Mapped[int | None] = mapped_column(Integer)
+
+
+# The statements of a transfer's steps, built once: Core on the tables, no ORM objects to make per
+# request, and the same SQL text every time (psycopg prepares what it sees repeatedly).
+_SESSIONS = cast(Table, EmpSessionRow.__table__)
+_EVENTS = cast(Table, EmpEventRow.__table__)
+_LOAD = select(_SESSIONS).where(_SESSIONS.c.id == bindparam("flow_id"))
+_STORE = insert(_SESSIONS)
+_COUNT = insert(_EVENTS)
+_SAVE_SELECTION = (
+    update(_SESSIONS)
+    .where(_SESSIONS.c.id == bindparam("flow_id"), _SESSIONS.c.state == OPEN)
+    .values(selection=bindparam("keys"))
+)
+_FINISH = (
+    update(_SESSIONS)
+    .where(_SESSIONS.c.id == bindparam("flow_id"), _SESSIONS.c.state == OPEN)
+    .values(
+        state=FINISHED,
+        outcome=bindparam("code"),
+        finished_at=bindparam("now"),
+        answer=bindparam("fields"),
+    )
+)
+_BIND = (
+    update(_SESSIONS)
+    .where(_SESSIONS.c.id == bindparam("flow_id"), _SESSIONS.c.subject_hash.is_(None))
+    .values(subject_hash=bindparam("wanted"))
+)
+_SUBJECT = select(_SESSIONS.c.subject_hash).where(_SESSIONS.c.id == bindparam("flow_id"))
+_ANSWER = select(_SESSIONS.c.answer, _SESSIONS.c.expires_at).where(_SESSIONS.c.id == bindparam("flow_id"))
 
 
 def _sha256(text: str) -> str:
@@ -163,7 +210,7 @@ class PendingFlow:
         return cls(flow_id, secret, request, created, expires) if isinstance(secret, str) else None
 
 
-def _flow(row: EmpSessionRow) -> Flow:
+def _flow(row: EmpSessionRow | Row[Any]) -> Flow:
     selection = tuple(json.loads(row.selection)) if row.selection else None
     return Flow(
         id=row.id,
@@ -199,69 +246,57 @@ class FlowStore:
         """Store ``pending`` for the person who logged in, and count it (START); the stored flow, also
         when another request stored it first; None when its id belongs to another browser."""
         self._maybe_purge(now or utcnow())
-        row = EmpSessionRow(
-            id=pending.id,
-            binding_hash=_sha256(pending.secret),
-            subject_hash=subject_hash(subject),
-            request_session_id=pending.request.session_id,
-            return_url=pending.request.return_url,
-            allow_pick=pending.request.allow_pick,
-            allow_not_passed=pending.request.allow_not_passed,
-            selection=None,
-            state=OPEN,
-            outcome=None,
-            created_at=pending.created_at,
-            expires_at=pending.expires_at,
-        )
+        request = pending.request
+        bound = subject_hash(subject)
+        flow = Flow(pending.id, request, None, OPEN, None, bound, pending.created_at, pending.expires_at)
+        stored = {
+            "id": pending.id,
+            "binding_hash": _sha256(pending.secret),
+            "subject_hash": bound,
+            "request_session_id": request.session_id,
+            "return_url": request.return_url,
+            "allow_pick": request.allow_pick,
+            "allow_not_passed": request.allow_not_passed,
+            "selection": None,
+            "state": OPEN,
+            "outcome": None,
+            "created_at": pending.created_at,
+            "expires_at": pending.expires_at,
+            "finished_at": None,
+            "answer": None,
+        }
         try:
             with self.database.session() as db:
-                db.add(row)
-                db.add(
-                    EmpEventRow(
-                        flow_hash=_event_ref(pending.id),
-                        kind=START,
-                        at=pending.created_at,
-                        client_host=pending.request.client_host,
-                        institutions=",".join(institutions)[:1024],
-                        items_offered=0,
-                        credits_offered=Decimal(0),
-                        items_sent=0,
-                        credits_sent=Decimal(0),
-                    )
+                connection = _connection(db)
+                connection.execute(_STORE, stored)
+                connection.execute(
+                    _COUNT, _event(pending.id, START, pending.created_at, request.client_host, institutions)
                 )
         except IntegrityError:  # two tabs after one login: the other one stored it
             return self.load(pending.id, pending.secret)
-        return _flow(row)
+        return flow
 
     def load(self, flow_id: str, secret: str | None) -> Flow | None:
         """The flow if it exists and ``secret`` is the one its browser holds; None otherwise."""
         if secret is None or len(flow_id) > 64:
             return None
         with self.database.session(readonly=True) as db:
-            row = db.get(EmpSessionRow, flow_id)
-            if row is None or not hmac.compare_digest(row.binding_hash, _sha256(secret)):
-                return None
-            return _flow(row)
+            row = _connection(db).execute(_LOAD, {"flow_id": flow_id}).first()
+        if row is None or not hmac.compare_digest(row.binding_hash, _sha256(secret)):
+            return None
+        return _flow(row)
 
     def bind_subject(self, flow_id: str, subject: str) -> bool:
         """Bind the flow to the person on first use; False when it belongs to someone else."""
         wanted = subject_hash(subject)
         with self.database.session() as db:
-            db.execute(
-                update(EmpSessionRow)
-                .where(EmpSessionRow.id == flow_id, EmpSessionRow.subject_hash.is_(None))
-                .values(subject_hash=wanted)
-            )
-            row = db.get(EmpSessionRow, flow_id)
-            return row is not None and row.subject_hash == wanted
+            connection = _connection(db)
+            connection.execute(_BIND, {"flow_id": flow_id, "wanted": wanted})
+            return connection.execute(_SUBJECT, {"flow_id": flow_id}).scalar() == wanted
 
     def save_selection(self, flow_id: str, keys: list[str]) -> None:
         with self.database.session() as db:
-            db.execute(
-                update(EmpSessionRow)
-                .where(EmpSessionRow.id == flow_id, EmpSessionRow.state == OPEN)
-                .values(selection=json.dumps(keys))
-            )
+            _connection(db).execute(_SAVE_SELECTION, {"flow_id": flow_id, "keys": json.dumps(keys)})
 
     def finish(
         self,
@@ -274,42 +309,31 @@ class FlowStore:
         """Mark the flow finished with ``code``, keep the ``answer`` fields posted back to the client, and
         record FINISH; False when it was finished already."""
         now = now or utcnow()
+        fields = json.dumps([list(field) for field in answer]) if answer else None
         with self.database.session() as db:
-            result = db.execute(
-                update(EmpSessionRow)
-                .where(EmpSessionRow.id == flow.id, EmpSessionRow.state == OPEN)
-                .values(
-                    state=FINISHED,
-                    outcome=code.value,
-                    finished_at=now,
-                    answer=json.dumps([list(field) for field in answer]) if answer else None,
-                )
-            )
+            connection = _connection(db)
+            changed = {"flow_id": flow.id, "code": code.value, "now": now, "fields": fields}
+            result = connection.execute(_FINISH, changed)
             if int(getattr(result, "rowcount", 0) or 0) != 1:
                 return False
-            db.add(
-                EmpEventRow(
-                    flow_hash=_event_ref(flow.id),
-                    kind=FINISH,
-                    at=now,
-                    client_host=flow.request.client_host,
-                    institutions=",".join(offer.institutions)[:1024],
-                    items_offered=offer.items_offered,
-                    credits_offered=offer.credits_offered,
-                    items_sent=offer.items_sent,
-                    credits_sent=offer.credits_sent,
-                    outcome=code.value,
-                    duration_ms=int((now - flow.created_at).total_seconds() * 1000),
-                )
+            counted = _event(flow.id, FINISH, now, flow.request.client_host, offer.institutions)
+            counted.update(
+                items_offered=offer.items_offered,
+                credits_offered=offer.credits_offered,
+                items_sent=offer.items_sent,
+                credits_sent=offer.credits_sent,
+                outcome=code.value,
+                duration_ms=int((now - flow.created_at).total_seconds() * 1000),
             )
+            connection.execute(_COUNT, counted)
         return True
 
     def answer(self, flow_id: str, now: datetime | None = None) -> list[tuple[str, str]] | None:
         """The fields the finished flow posted back to its client, while the flow has not expired."""
         now = now or utcnow()
         with self.database.session(readonly=True) as db:
-            row = db.get(EmpSessionRow, flow_id)
-            stored = row.answer if row is not None and row.expires_at > now else None
+            row = _connection(db).execute(_ANSWER, {"flow_id": flow_id}).first()
+        stored = row.answer if row is not None and row.expires_at > now else None
         if not stored:
             return None
         fields = json.loads(stored)
@@ -371,6 +395,30 @@ class FlowStore:
     def count(self) -> int:
         with self.database.session() as db:
             return int(db.scalar(select(func.count()).select_from(EmpSessionRow)) or 0)
+
+
+def _connection(db: Session) -> Connection:
+    # Core statements run on the session's connection, in its transaction, past the ORM's machinery.
+    return db.connection()
+
+
+def _event(
+    flow_id: str, kind: str, at: datetime, client: str, institutions: tuple[str, ...]
+) -> dict[str, Any]:
+    """The columns of a statistics record with nothing offered or sent yet."""
+    return {
+        "flow_hash": _event_ref(flow_id),
+        "kind": kind,
+        "at": at,
+        "client_host": client,
+        "institutions": ",".join(institutions)[:1024],
+        "items_offered": 0,
+        "credits_offered": Decimal(0),
+        "items_sent": 0,
+        "credits_sent": Decimal(0),
+        "outcome": None,
+        "duration_ms": None,
+    }
 
 
 def _event_ref(flow_id: str) -> str:

@@ -203,7 +203,7 @@ def _selection_context(
 
 def _preview_context(found: Catalogue, flow: Flow, picked: tuple[str, ...], language: str) -> dict[str, Any]:
     sent = found.sent_keys(picked)
-    by_key = {row.key: row for row in found.rows}
+    by_key = found.by_key
     shown: set[str] = set()
     for key in sent:
         current: str | None = key

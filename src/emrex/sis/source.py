@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Text, cast, select
+from sqlalchemy import JSON, Text, bindparam, cast, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from emrex.db import Database
@@ -43,7 +44,39 @@ class SqlSourceConfig:
     identifier_types: tuple[str, ...] = DEFAULT_IDENTIFIER_TYPES
 
 
-_RESULT_COLUMNS = tuple(SisResult.__table__.columns)
+_PEOPLE = SisPerson.__table__
+_IDENTIFIERS = SisPersonIdentifier.__table__
+_RESULTS = SisResult.__table__
+_INSTITUTIONS = SisInstitution.__table__
+_SCHEMES = SisGradingScheme.__table__
+_SUPPLEMENTS = SisDiplomaSupplement.__table__
+# Core statements built once, each the same SQL text every time (no IN list that varies with the
+# person). Results come as rows with JSON as text, converted once per distinct value: several times
+# faster than ORM objects.
+_PERSON = (
+    select(_PEOPLE)
+    .join(_IDENTIFIERS, _IDENTIFIERS.c.person_id == _PEOPLE.c.id)
+    .where(_IDENTIFIERS.c.type == bindparam("type"), _IDENTIFIERS.c.value == bindparam("value"))
+    .limit(1)
+)
+_PERSON_IDENTIFIERS = (
+    select(_IDENTIFIERS.c.type, _IDENTIFIERS.c.value)
+    .where(_IDENTIFIERS.c.person_id == bindparam("person_id"))
+    .order_by(_IDENTIFIERS.c.id)
+)
+_PERSON_RESULTS = (
+    select(*[c if not isinstance(c.type, JSON) else cast(c, Text).label(c.name) for c in _RESULTS.columns])
+    .where(_RESULTS.c.person_id == bindparam("person_id"))
+    .order_by(_RESULTS.c.position)
+)
+_RESULT_INSTITUTIONS = select(_RESULTS.c.institution_id).where(_RESULTS.c.person_id == bindparam("person_id"))
+_PERSON_INSTITUTIONS = select(_INSTITUTIONS).where(_INSTITUTIONS.c.id.in_(_RESULT_INSTITUTIONS))
+_PERSON_SCHEMES = select(_SCHEMES).where(_SCHEMES.c.institution_id.in_(_RESULT_INSTITUTIONS))
+_PERSON_SUPPLEMENTS = (
+    select(_SUPPLEMENTS)
+    .join(_RESULTS, _RESULTS.c.id == _SUPPLEMENTS.c.result_id)
+    .where(_RESULTS.c.person_id == bindparam("person_id"))
+)
 
 
 class SqlSource:
@@ -61,18 +94,15 @@ class SqlSource:
             raise no_identifier(self.config.identifier_types)
         try:
             with self.database.session(readonly=True) as session:
-                person_id = None
+                connection = session.connection()
+                row = None
                 for type_, value in candidates:
-                    person_id = session.scalar(
-                        select(SisPersonIdentifier.person_id).where(
-                            SisPersonIdentifier.type == type_, SisPersonIdentifier.value == value
-                        )
-                    )
-                    if person_id is not None:
+                    row = connection.execute(_PERSON, {"type": type_, "value": value}).first()
+                    if row is not None:
                         break
-                if person_id is None:
+                if row is None:
                     raise PersonNotFound("no student record matches the identifiers the login gave")
-                return _load(session, person_id, _now())
+                return _load(connection, row, _now())
         except SQLAlchemyError as exc:
             raise SourceUnavailable(f"the student records database failed ({type(exc).__name__})") from exc
 
@@ -81,13 +111,10 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(microsecond=0)
 
 
-def _load(session: Any, person_id: int, now: dt.datetime) -> LearnerResults:
-    row = session.get_one(SisPerson, person_id)
-    identifiers = session.scalars(
-        select(SisPersonIdentifier)
-        .where(SisPersonIdentifier.person_id == person_id)
-        .order_by(SisPersonIdentifier.id)
-    ).all()
+def _load(connection: Connection, row: Any, now: dt.datetime) -> LearnerResults:
+    """Everything about the person of ``row`` (a ``sis_person`` row), one statement per table."""
+    of_person = {"person_id": row.id}
+    identifiers = connection.execute(_PERSON_IDENTIFIERS, of_person).all()
     learner = m.Learner(
         given_names=row.given_names,
         family_name=row.family_name,
@@ -98,29 +125,12 @@ def _load(session: Any, person_id: int, now: dt.datetime) -> LearnerResults:
         birth_name=row.birth_name,
         gender=m.Gender(row.gender) if row.gender is not None else None,
     )
-    # Core rows, JSON as text converted once per distinct value: several times faster than ORM objects
-    columns = [c if not isinstance(c.type, JSON) else cast(c, Text).label(c.name) for c in _RESULT_COLUMNS]
-    results: Sequence[Any] = session.execute(
-        select(*columns).where(SisResult.person_id == person_id).order_by(SisResult.position)
-    ).all()
+    results: Sequence[Any] = connection.execute(_PERSON_RESULTS, of_person).all()
     if not results:
         return LearnerResults(learner, [])
-    institution_ids = {r.institution_id for r in results}
-    institutions = {
-        i.id: i for i in session.scalars(select(SisInstitution).where(SisInstitution.id.in_(institution_ids)))
-    }
-    schemes: dict[int, SisGradingScheme] = {
-        g.id: g
-        for g in session.scalars(
-            select(SisGradingScheme).where(SisGradingScheme.institution_id.in_(institution_ids))
-        )
-    }
-    supplements: dict[int, SisDiplomaSupplement] = {
-        d.result_id: d
-        for d in session.scalars(
-            select(SisDiplomaSupplement).join(SisResult).where(SisResult.person_id == person_id)
-        )
-    }
+    institutions = {i.id: i for i in connection.execute(_PERSON_INSTITUTIONS, of_person)}
+    schemes: dict[int, Any] = {g.id: g for g in connection.execute(_PERSON_SCHEMES, of_person)}
+    supplements: dict[int, Any] = {d.result_id: d for d in connection.execute(_PERSON_SUPPLEMENTS, of_person)}
     texts = _TextCache()
 
     children: dict[int | None, list[Any]] = defaultdict(list)
@@ -155,7 +165,7 @@ def _load(session: Any, person_id: int, now: dt.datetime) -> LearnerResults:
     return LearnerResults(learner, reports)
 
 
-def _issuer(row: SisInstitution) -> m.Issuer:
+def _issuer(row: Any) -> m.Issuer:
     identifiers = [m.Identifier("schac", row.schac)]
     if row.erasmus:
         identifiers.append(m.Identifier("erasmus", row.erasmus))
@@ -176,8 +186,8 @@ class _TextCache(dict[str, tuple[m.LangText, ...]]):
 def _los(
     r: Any,
     texts: _TextCache,
-    schemes: dict[int, SisGradingScheme],
-    ds: SisDiplomaSupplement | None,
+    schemes: dict[int, Any],
+    ds: Any,
     parts: tuple[m.LearningOpportunitySpecification, ...],
 ) -> m.LearningOpportunitySpecification:
     term = None
@@ -220,7 +230,7 @@ def _los(
     )
 
 
-def _supplement(ds: SisDiplomaSupplement) -> m.DiplomaSupplement:
+def _supplement(ds: Any) -> m.DiplomaSupplement:
     return m.DiplomaSupplement(
         version=ds.version,
         issue_date=ds.issue_date,
