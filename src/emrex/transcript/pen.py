@@ -31,6 +31,7 @@ class Pen:
         self._doc = canvas._doc
         self.matrix = "1 0 0 1 " if canvas.bottomup else "1 0 0 -1 "  # + "x y Tm": a line's origin
         self.shown: dict[tuple[str, str], Shown] = {}
+        self.origins: dict[float, str] = {}  # x: the start of a line's "Tm" operator
         self._names: dict[tuple[str, int], str] = {}
         self._known: dict[str, _Subset0] = {}
         self._fills: dict[tuple[float, float, float], str] = {}
@@ -118,7 +119,10 @@ class TextBlock:
 
     def line(self, x: float, y: float, text: str) -> None:
         pen, code = self._pen, self._code
-        code.append(f"{pen.matrix}{fp_str(x, y)} Tm")
+        origin = pen.origins.get(x)
+        if origin is None:  # fp_str(x, y) is fp_str(x), a space and fp_str(y)
+            origin = pen.origins[x] = f"{pen.matrix}{fp_str(x)} "
+        code.append(f"{origin}{fp_str(y)} Tm")
         shown = pen.shown.get((self._font, text))
         if shown is None:
             shown = pen.show(self._font, text)
