@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 
 from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
 
 from emrex.elmo import model as m
 from emrex.elmo.sample import sample_elmo
-from emrex.elmo.writer import write_elmo, written_elmo
+from emrex.elmo.writer import _ILLEGAL, _utf8, write_elmo, written_elmo
 from emrex.trust import algorithms
 from emrex.trust.c14n import canonical_document
 from emrex.xml import parse_untrusted
@@ -56,3 +57,10 @@ def test_what_c14n_writes_otherwise_is_not_said_canonical() -> None:
         assert _body(written.xml) != _canonical(written.xml), name
     with_extension = dataclasses.replace(elmo, extension=b'<x:a xmlns:x="urn:x" x:k="v"/>')
     assert not written_elmo(with_extension).canonical
+
+
+@given(st.text(st.one_of(st.characters(), st.sampled_from("\ud800\udfff\ufffe\uffff\uffef\x00\x1f\t\r\n"))))
+def test_characters_xml_cannot_carry_are_found_in_the_bytes(text: str) -> None:
+    assert (_utf8(text) is None) == (_ILLEGAL.search(text) is not None)
+    if _ILLEGAL.search(text) is None:
+        assert _utf8(text) == text.encode("utf-8")

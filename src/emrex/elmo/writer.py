@@ -25,6 +25,7 @@ from emrex.elmo.errors import ElmoValidationError
 from emrex.elmo.validation import schema_problems
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_CONTROL_BYTES = bytes(c for c in range(32) if chr(c) not in "\t\n\r")
 _TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
 _ATTR_ESCAPES = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\t": "&#9;", "\n": "&#10;", "\r": "&#13;"}
@@ -61,12 +62,25 @@ def written_elmo(elmo: m.Elmo) -> Written:
     if problems:
         raise ElmoValidationError([str(p) for p in problems])
     writer = _Writer(checking=False)
-    text = writer.document(elmo)
-    if _ILLEGAL.search(text) is not None:
+    data = _utf8(writer.document(elmo))
+    if data is None:
         _Writer(checking=True).document(elmo)  # raises, naming the field
         raise ElmoValidationError(["the document holds characters XML cannot carry"])  # pragma: no cover
-    data = text.encode("utf-8")
     return Written(data, writer.canonical and b"&#" not in data)
+
+
+def _utf8(text: str) -> bytes | None:
+    """``text`` in UTF-8, or None when it holds a character XML cannot carry (what ``_ILLEGAL`` finds;
+    looked for in the bytes, which takes a fraction of the regular expression's time)."""
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates
+        return None
+    if len(data.translate(None, _CONTROL_BYTES)) != len(data):
+        return None  # control characters
+    if b"\xef\xbf" in data and (b"\xef\xbf\xbe" in data or b"\xef\xbf\xbf" in data):
+        return None  # U+FFFE or U+FFFF
+    return data
 
 
 def _decimal(value: Decimal) -> str:
