@@ -231,6 +231,7 @@ class Grid(Flowable):  # type: ignore[misc]
         last: Run | None = None
         rise = 0.0
         top = self.height
+        draw = block.line
         for row in rows:
             left = 0.0
             for (indent, lines), width in zip(row.cells, self.widths, strict=True):
@@ -243,7 +244,7 @@ class Grid(Flowable):  # type: ignore[misc]
                         if (run.font, run.size, run.color) != current:
                             current = (run.font, run.size, run.color)
                             block.style(run.font, run.size, run.leading, _color(run.color))
-                    block.line(x, y + rise, line)
+                    draw(x, y + rise, line)
                 left += width
             top -= row.height
         return block.code()

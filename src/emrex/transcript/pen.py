@@ -124,10 +124,13 @@ class TextBlock:
         origin = pen.origins.get(x)
         if origin is None:  # fp_str(x, y) is fp_str(x), a space and fp_str(y)
             origin = pen.origins[x] = f"{pen.matrix}{fp_str(x)} "
-        code.append(f"{origin}{fp_str(y)} Tm")
         shown = self._shown.get(text)
         if shown is None:
             shown = pen.show(self._font, text)
+        if len(shown) == 1 and shown[0][0] == self._subset:  # the usual line: one piece, no font change
+            code.append(f"{origin}{fp_str(y)} Tm {shown[0][1]}")  # as the two parts joined by code()
+            return
+        code.append(f"{origin}{fp_str(y)} Tm")
         if not shown:
             code.append("")
         for subset, operator in shown:
