@@ -83,3 +83,34 @@ def test_a_long_table_split_page_by_page_keeps_every_row_in_order_with_exact_hei
         _, height = part.wrap(200, 300)
         assert height <= 300
         assert height == 12 + sum(row_.height for row_ in part._layout()), "summed as ever: same bytes"
+
+
+def test_widths_from_remembered_words_are_the_fonts_own_floats(
+    font: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import random
+
+    from reportlab.lib import rl_accel
+    from reportlab.pdfbase.pdfmetrics import getFont
+
+    face = getFont(font).face
+    rng = random.Random(7)
+    letters = [chr(c) for c in (*range(32, 127), *range(0xC0, 0x180), 0x3B1, 0x416, 0x4E00, 0x1F600, 0xA0)]
+    texts = [
+        "",
+        " ",
+        "  a  b ",
+        *("".join(rng.choices([*letters, " ", " "], k=rng.randint(1, 40))) for _ in range(3000)),
+    ]
+    sizes = (7.8, 6.6, 8.4, 7.4, 8.6, 17.0, 12.5, 9.6, 7.2, 3.3)
+    for size in sizes:
+        width = measure(font, size)
+        for text in texts:
+            assert width(text) == getFont(font).stringWidth(text, size), (text, size)
+    # Without rl-accel ReportLab's Python helper scales in another order: so does the width function.
+    monkeypatch.setattr(rl_accel, "_c_funcs", {})
+    for size in sizes:
+        width = measure.__wrapped__(font, size)
+        for text in texts:
+            units = sum(face.charWidths.get(ord(c), face.defaultWidth) for c in text)
+            assert width(text) == 0.001 * size * units, (text, size)

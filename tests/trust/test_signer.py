@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from emrex.elmo.sample import sample_elmo
+from emrex.elmo.writer import written_elmo
 from emrex.errors import XmlError
 from emrex.trust import algorithms
 from emrex.trust.ca import Issued, issue
@@ -208,3 +210,33 @@ def test_documents_c14n_refuses_are_a_clear_error(signer: Signer, emp: Issued) -
     signed = signer.sign(b'<elmo xmlns="urn:e"><a/></elmo>').replace(b'xmlns="urn:e"', b'xmlns="urn-e"')
     with pytest.raises(XmlError, match="cannot be canonicalized"):
         verify(signed, emp.certificate)
+
+
+def test_a_canonical_document_is_signed_without_parsing_it_again(
+    signer: Signer, emp: Issued, tmp_path: Path
+) -> None:
+    written = written_elmo(sample_elmo(courses=30))
+    assert written.canonical
+    quick, slow = signer.sign_canonical(written.xml), signer.sign(written.xml)
+    # The same signature; only empty elements are written <a></a> instead of <a/>.
+    value = DS + "SignatureValue"
+    assert _signature(quick).findtext(value) == _signature(slow).findtext(value)
+    again = etree.tostring(etree.fromstring(quick), encoding="UTF-8", xml_declaration=False)
+    assert b'<?xml version="1.0" encoding="UTF-8"?>\n' + again == slow
+    assert verify(quick, emp.certificate).signed_xml == verify(slow, emp.certificate).signed_xml
+    assert xmlsec_verifies(quick, emp)
+    cert = tmp_path / "emp.pem"
+    cert.write_bytes(certificate_pem(emp.certificate))
+    assert xmlsec1_verifies(quick, cert, tmp_path)
+    assert not xmlsec1_verifies(quick.replace(b"<givenNames>", b"<givenNames>X", 1), cert, tmp_path)
+
+
+def test_what_the_quick_signing_cannot_take_is_signed_as_ever(
+    signer: Signer, emp: Issued, elmo: bytes
+) -> None:
+    exclusive = Signer(emp.key, emp.certificate, c14n_method=algorithms.EXC_C14N)
+    assert exclusive.sign_canonical(elmo) == exclusive.sign(elmo)
+    without_declaration = b'<elmo xmlns="urn:e" xml:lang="sv"><a>1</a></elmo>'
+    assert signer.sign_canonical(without_declaration) == signer.sign(without_declaration)
+    with pytest.raises(AlreadySigned):
+        signer.sign_canonical(signer.sign(elmo))

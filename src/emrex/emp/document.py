@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from emrex.elmo import codec
 from emrex.elmo import model as m
-from emrex.elmo.writer import write_elmo
+from emrex.elmo.writer import written_elmo
 from emrex.emp.selection import Catalogue
 from emrex.errors import EmrexError
 from emrex.transcript import attach, render_transcript
@@ -62,8 +62,8 @@ def build(
         if transcript_sealer is not None:
             pdf = transcript_sealer.seal(pdf)
         elmo = attach(elmo, pdf, language=language)
-        xml = write_elmo(elmo)
-        signed = signer.sign(xml)
+        written = written_elmo(elmo)
+        signed = signer.sign_canonical(written.xml) if written.canonical else signer.sign(written.xml)
     except EmrexError as error:
         raise DocumentError(f"the document could not be made: {error}") from error
     return Built(elmo=elmo, xml=signed, transport=codec.encode(signed))

@@ -15,8 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Protocol
 
+from reportlab.lib import rl_accel
 from reportlab.lib.colors import Color, HexColor
 from reportlab.pdfbase.pdfmetrics import getFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus.flowables import Flowable
 
 from emrex.transcript.pen import Pen
@@ -82,6 +84,7 @@ class Grid(Flowable):  # type: ignore[misc]
         self._heights: list[float] | None = None  # of the laid rows
         self._rows_height: float | None = None  # their sum
         self._pen_writes: bool | None = None  # whether the pen can write every font of the table
+        self._fonts: set[str] = set()  # of the lines laid out
 
     # --- layout -------------------------------------------------------------------------------
 
@@ -99,6 +102,7 @@ class Grid(Flowable):  # type: ignore[misc]
     def _lay(self, row: Row) -> _Laid:
         st = self.style
         pad_left, pad_right = st.pad_left, st.pad_right
+        fonts = self._fonts
         cells = []
         tallest = 0.0
         for cell, width in zip(row.cells, self.widths, strict=True):
@@ -107,6 +111,7 @@ class Grid(Flowable):  # type: ignore[misc]
             height = 0.0
             for run in cell.runs:
                 if run.text:
+                    fonts.add(run.font)
                     for text in wrapped(run, room):
                         lines.append((text, run))
                         height += run.leading
@@ -209,15 +214,14 @@ class Grid(Flowable):  # type: ignore[misc]
             canvas.lines(bottoms)
 
     def _pen_can_write(self) -> bool:
-        """Whether every font of the table is one the pen writes in (found once, for all its parts).
+        """Whether every font of the table's lines is one the pen writes in (found once, for all its parts).
 
         The pen writes the same bytes as the text object, so which of the two draws makes no difference
         to the page: only to the time.
         """
         if self._pen_writes is None:
-            rows = (*self.rows, *([self.header] if self.header is not None else []))
-            fonts = {run.font for row in rows for cell in row.cells for run in cell.runs}
-            self._pen_writes = all(Pen.can_write(font) for font in fonts)
+            self._layout()
+            self._pen_writes = all(Pen.can_write(font) for font in self._fonts)
         return self._pen_writes
 
     def _text(self, block: _Block, rows: Sequence[_Laid]) -> Any:
@@ -227,6 +231,7 @@ class Grid(Flowable):  # type: ignore[misc]
         last: Run | None = None
         rise = 0.0
         top = self.height
+        draw = block.line
         for row in rows:
             left = 0.0
             for (indent, lines), width in zip(row.cells, self.widths, strict=True):
@@ -239,7 +244,7 @@ class Grid(Flowable):  # type: ignore[misc]
                         if (run.font, run.size, run.color) != current:
                             current = (run.font, run.size, run.color)
                             block.style(run.font, run.size, run.leading, _color(run.color))
-                    block.line(x, y + rise, line)
+                    draw(x, y + rise, line)
                 left += width
             top -= row.height
         return block.code()
@@ -351,4 +356,62 @@ def _color(value: str) -> Color:
 def measure(font_name: str, size: float) -> Callable[[str], float]:
     """A width function (points) for text in a registered font at ``size``."""
     font = getFont(font_name)
-    return functools.partial(font.stringWidth, size=size)
+    units = _units(font_name)
+    if units is None:
+        return functools.partial(font.stringWidth, size=size)
+    total = units.total
+    space = units.of(" ")
+    factor = 0.001 * size
+
+    # The same float as the font's stringWidth: an integer sum of glyph widths, then scaled in the same
+    # order as ReportLab's C helper, or its Python one without rl-accel.
+    def c_order(text: str) -> float:
+        words = text.split(" ")
+        return (total(words) + space * (len(words) - 1)) * 0.001 * size
+
+    def python_order(text: str) -> float:
+        words = text.split(" ")
+        return factor * (total(words) + space * (len(words) - 1))
+
+    return c_order if "instanceStringWidthTTF" in rl_accel._c_funcs else python_order
+
+
+@functools.lru_cache(maxsize=16)
+def _units(font_name: str) -> _WordUnits | None:
+    """The remembered widths of words in a TrueType font whose glyph widths are whole units (those of
+    1 000 units to the em, as ours), else None."""
+    font = getFont(font_name)
+    face = getattr(font, "face", None)
+    if not isinstance(font, TTFont) or face is None:
+        return None
+    if type(face.defaultWidth) is not int or any(type(w) is not int for w in face.charWidths.values()):
+        return None
+    return _WordUnits(font.stringWidth)
+
+
+class _WordUnits:
+    """Widths of words in glyph units (1/1000 of the size), remembered (in every thread).
+
+    Most words of a transcript repeat (the words of course titles, types, terms, grades) while new cells
+    keep coming: a line measured from its words' remembered units spares the font's helper.
+    """
+
+    MAX = 16384  # words remembered (then forgotten all at once)
+
+    def __init__(self, width_of: Callable[[str, float], float]) -> None:
+        self._width_of = width_of
+        self._known: dict[str, int] = {}
+
+    def total(self, words: list[str]) -> int:
+        try:
+            return sum(map(self._known.__getitem__, words))
+        except KeyError:
+            return sum(map(self.of, words))
+
+    def of(self, word: str) -> int:
+        found = self._known.get(word)
+        if found is None:
+            if len(self._known) >= self.MAX:
+                self._known = {}
+            found = self._known[word] = round(self._width_of(word, 1000))
+        return found

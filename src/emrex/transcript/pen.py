@@ -30,7 +30,8 @@ class Pen:
         self._canvas = canvas
         self._doc = canvas._doc
         self.matrix = "1 0 0 1 " if canvas.bottomup else "1 0 0 -1 "  # + "x y Tm": a line's origin
-        self.shown: dict[tuple[str, str], Shown] = {}
+        self.shown: dict[str, dict[str, Shown]] = {}  # font: text: operators
+        self.origins: dict[float, str] = {}  # x: the start of a line's "Tm" operator
         self._names: dict[tuple[str, int], str] = {}
         self._known: dict[str, _Subset0] = {}
         self._fills: dict[tuple[float, float, float], str] = {}
@@ -56,7 +57,7 @@ class Pen:
 
     def show(self, font_name: str, text: str) -> Shown:
         """The text-showing operators of ``text`` per font subset, made and remembered."""
-        found = self.shown[font_name, text] = tuple(
+        found = self.shown.setdefault(font_name, {})[text] = tuple(
             (subset, f"({escapePDF(raw)}) Tj") for subset, raw in self._encode(font_name, text)
         )
         return found
@@ -107,21 +108,29 @@ class TextBlock:
         self._pen = pen
         self._code = ["BT", f"{pen.matrix}0 0 Tm"]
         self._font = ""
+        self._shown: dict[str, Shown] = {}
         self._size = ""
         self._subset = -1
 
     def style(self, font_name: str, size: float, leading: float, color: Color) -> None:
         self._font = font_name
+        self._shown = self._pen.shown.setdefault(font_name, {})
         self._size = self._pen.size(size, leading)
         self._subset = -1
         self._pen.fill(self, color)
 
     def line(self, x: float, y: float, text: str) -> None:
         pen, code = self._pen, self._code
-        code.append(f"{pen.matrix}{fp_str(x, y)} Tm")
-        shown = pen.shown.get((self._font, text))
+        origin = pen.origins.get(x)
+        if origin is None:  # fp_str(x, y) is fp_str(x), a space and fp_str(y)
+            origin = pen.origins[x] = f"{pen.matrix}{fp_str(x)} "
+        shown = self._shown.get(text)
         if shown is None:
             shown = pen.show(self._font, text)
+        if len(shown) == 1 and shown[0][0] == self._subset:  # the usual line: one piece, no font change
+            code.append(f"{origin}{fp_str(y)} Tm {shown[0][1]}")  # as the two parts joined by code()
+            return
+        code.append(f"{origin}{fp_str(y)} Tm")
         if not shown:
             code.append("")
         for subset, operator in shown:

@@ -171,6 +171,7 @@ class _Story:
         self.s = styles
         self.generated_at = generated_at
         self.missing_glyphs = False
+        self.runs: dict[tuple[str, float, float, str | None, str], Run] = {}
 
     def build(self, elmo: m.Elmo) -> list[Any]:
         t, s = self.t, self.s
@@ -221,7 +222,11 @@ class _Story:
         font: str | None = None,
         color: str = _BLACK,
     ) -> Run:
-        return Run(self.clean(text), font or self.s.fonts.regular, size, leading, color)
+        key = (text, size, leading, font, color)
+        found = self.runs.get(key)
+        if found is None:  # most cells repeat within a document: types, terms, grades, credits
+            found = self.runs[key] = Run(self.clean(text), font or self.s.fonts.regular, size, leading, color)
+        return found
 
     def key_values(self, rows: Sequence[tuple[str, str]]) -> Grid:
         grid_rows = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import re
 from pathlib import Path
 
 from cryptography import x509
@@ -24,6 +25,9 @@ from emrex.xml import DSIG_NS, localname, parse_untrusted
 
 _DS = "{" + DSIG_NS + "}"
 _DECLARATION = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+_DSIG_NS = DSIG_NS.encode()
+# A start tag in canonical form: attribute values in double quotes, which may hold '>'.
+_START_TAG = re.compile(rb'<[^>"]*(?:"[^"]*"[^>"]*)*>')
 
 
 class Signer:
@@ -96,8 +100,43 @@ class Signer:
         for old in existing:
             detach(old)
 
+        self._append_signature(root, canonical_document(tree, self.c14n_method))
+        return _DECLARATION + etree.tostring(tree, encoding="UTF-8", xml_declaration=False)
+
+    def sign_canonical(self, xml: bytes, *, at: dt.datetime | None = None) -> bytes:
+        """``sign`` for a document whose bytes after the XML declaration, but for a final newline, are its
+        inclusive C14N 1.0 form (``writer.written_elmo`` says when): the digest is taken of them as they
+        are and the signature is written in before the root's end tag, without parsing the document.
+
+        The signed document is ``sign``'s but for empty elements, left as ``<a></a>`` where ``sign``
+        writes ``<a/>``: the same canonical form, so the same digest and signature value. Signers with
+        another canonicalization, and documents signed already, go through ``sign``.
+        """
+        body = xml[len(_DECLARATION) :]
+        if (
+            self.c14n_method != algorithms.C14N
+            or not xml.startswith(_DECLARATION)
+            or _DSIG_NS in body  # signed already, perhaps
+        ):
+            return self.sign(xml, at=at)
+        require_valid(self.certificate, at or dt.datetime.now(dt.UTC))
+        if body.endswith(b"\n"):
+            body = body[:-1]
+        end = body.rindex(b"</")
+        start = _START_TAG.match(body)
+        if start is None:
+            return self.sign(xml, at=at)  # not canonical: let the parser say what is wrong
+        # The root alone (its start and end tags), for the namespaces and xml:* attributes in scope of
+        # the signature.
+        shell = parse_untrusted(start.group() + body[end:]).getroot()
+        signature = self._append_signature(shell, body)
+        written = etree.tostring(signature, encoding="UTF-8", xml_declaration=False, with_tail=False)
+        return b"".join((_DECLARATION, body[:end], written, body[end:]))
+
+    def _append_signature(self, root: etree._Element, canonical: bytes) -> etree._Element:
+        """Appends to ``root`` the signature of the document whose canonical form is ``canonical``."""
         digest = hashes.Hash(algorithms.hash_for(self.digest_method))
-        digest.update(canonical_document(tree, self.c14n_method))
+        digest.update(canonical)
         signature = etree.SubElement(root, _DS + "Signature", nsmap={None: DSIG_NS})  # type: ignore[dict-item]
         signed_info = _sub(signature, "SignedInfo")
         _sub(signed_info, "CanonicalizationMethod").set("Algorithm", self.c14n_method)
@@ -118,7 +157,7 @@ class Signer:
         )
         _sub(signature, "SignatureValue").text = base64.b64encode(value).decode()
         _sub(_sub(_sub(signature, "KeyInfo"), "X509Data"), "X509Certificate").text = self._certificate_b64
-        return _DECLARATION + etree.tostring(tree, encoding="UTF-8", xml_declaration=False)
+        return signature
 
 
 def sign(
