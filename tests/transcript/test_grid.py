@@ -114,3 +114,26 @@ def test_widths_from_remembered_words_are_the_fonts_own_floats(
         for text in texts:
             units = sum(face.charWidths.get(ord(c), face.defaultWidth) for c in text)
             assert width(text) == 0.001 * size * units, (text, size)
+
+
+def test_remembered_word_widths_keep_the_words_that_come_back() -> None:
+    from emrex.transcript.grid import _WordUnits
+
+    asked: list[str] = []
+
+    def width_of(word: str, size: float) -> float:
+        asked.append(word)
+        return len(word) * size / 2
+
+    units = _WordUnits(width_of)
+    units.MAX = 4
+    assert units.of("Physics") == 3500
+    for once in ("A1", "B22", "C333", "D4444", "E5", "F6"):  # more new words than one generation holds
+        units.of(once)
+        units.of("Physics")  # a word that keeps coming back
+    assert asked.count("Physics") == 1
+    assert units.total(["Physics", "A1"]) == 3500 + 1000
+    for once in (f"X{i}" for i in range(9)):  # two generations of words never seen again
+        units.of(once)
+    before = len(asked)
+    assert units.of("A1") == 1000 and len(asked) == before + 1  # forgotten, measured again, same value

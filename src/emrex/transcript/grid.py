@@ -396,11 +396,14 @@ class _WordUnits:
     keep coming: a line measured from its words' remembered units spares the font's helper.
     """
 
-    MAX = 16384  # words remembered (then forgotten all at once)
+    MAX = 16384  # words in each of two generations
 
     def __init__(self, width_of: Callable[[str, float], float]) -> None:
         self._width_of = width_of
+        # Two generations, as the wrapping's: a word found in the older one moves to the young one, so
+        # the words that keep coming back stay however many codes and names are seen once in between.
         self._known: dict[str, int] = {}
+        self._older: dict[str, int] = {}
 
     def total(self, words: list[str]) -> int:
         try:
@@ -411,7 +414,10 @@ class _WordUnits:
     def of(self, word: str) -> int:
         found = self._known.get(word)
         if found is None:
+            found = self._older.get(word)
+            if found is None:
+                found = round(self._width_of(word, 1000))
             if len(self._known) >= self.MAX:
-                self._known = {}
-            found = self._known[word] = round(self._width_of(word, 1000))
+                self._older, self._known = self._known, {}
+            self._known[word] = found
         return found
