@@ -356,9 +356,10 @@ def test_the_same_results_confirmed_twice_at_once_are_imported_once(
     from sqlalchemy import select
 
     from emrex.db import utcnow
+    from emrex.emc.importing import confirm_import
     from emrex.emc.models import ForeignCredential, Status, Transfer
     from emrex.emc.service import stored_received
-    from emrex.emc.store import confirm_import, owned
+    from emrex.emc.store import owned
 
     tables: dict[str, Any] = {}
     if database == "postgresql":

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from emrex.db import Database
 from emrex.demo.network import CHLOE_BIRTH, COUNTRIES, EMC, EMPS
+from emrex.emc.importing import confirm_import
 from emrex.emc.models import Status, Transfer
 from emrex.emc.recognition import cases, import_catalogue, parse_catalogue
 from emrex.emc.recognition.cases import Actor, ItemDecision
@@ -26,7 +27,6 @@ from emrex.emc.recognition.web import make_decision_documents
 from emrex.emc.returns import read_signed
 from emrex.emc.service import Service
 from emrex.emc.store import (
-    confirm_import,
     local_person,
     pinned_certificates,
     record_received,
@@ -151,9 +151,7 @@ def _decided_case(service: Service, transfer_id: int, when: dt.datetime, day: dt
         add("PHIL210", "FI1101"),
         lambda s, v: cases.save_motivation(s, student, case_id, v, _MOTIVATION, when),
         lambda s, v: cases.submit(s, student, case_id, v, prefix, when + day),
-        lambda s, v: cases.send_to_expert(
-            s, staff, case_id, v, "Dr Anders Holm, Philosophy", when + 3 * day
-        ),
+        lambda s, v: cases.send_to_expert(s, staff, case_id, v, "Dr Anders Holm, Philosophy", when + 3 * day),
         lambda s, v: cases.record_statement(s, staff, case_id, v, _STATEMENT, when + 8 * day),
         lambda s, v: cases.decide(s, staff, case_id, v, _decisions(s, case_id), when + 10 * day),
     ]

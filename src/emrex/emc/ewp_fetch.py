@@ -26,11 +26,11 @@ from sqlalchemy import select
 
 from emrex.db import Database, utcnow
 from emrex.emc.config import EwpClientSettings
+from emrex.emc.importing import confirm_import
 from emrex.emc.models import Source, Status, Transfer
 from emrex.emc.returns import Received, ReturnRefused, read_signed
 from emrex.emc.service import Service
 from emrex.emc.store import (
-    confirm_import,
     duplicate_refusal,
     new_session_id,
     record_received,

@@ -13,11 +13,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from emrex.db import utcnow
+from emrex.emc.importing import review
 from emrex.emc.models import ForeignCredential, Status, Transfer
 from emrex.emc.returns import ReturnRefused
 from emrex.emc.search import MAX_QUERY, find_students, is_known
 from emrex.emc.service import Service, page_values, stored_received, view_of
-from emrex.emc.store import TransferError, review, valid_id
+from emrex.emc.store import TransferError, valid_id
 from emrex.emc.student import document_response
 from emrex.emc.wallet_issue import staff_values as wallet_values
 from emrex.errors import N_

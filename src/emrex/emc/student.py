@@ -20,6 +20,7 @@ from emrex.db import utcnow
 from emrex.emc.config import RETURN_PATH
 from emrex.emc.credential import MEDIA_TYPE, SEALABLE, CredentialUnavailable, file_name, refused_status
 from emrex.emc.gate import Busy
+from emrex.emc.importing import confirm_own
 from emrex.emc.models import DELETABLE, Source, Status, Transfer
 from emrex.emc.registries import emp_title, served
 from emrex.emc.returns import (
@@ -34,7 +35,6 @@ from emrex.emc.returns import (
 from emrex.emc.service import Service, page_values, sealed_download, stored_received, view_of
 from emrex.emc.store import (
     TransferError,
-    confirm_own,
     delete_transfer,
     discard,
     duplicate_refusal,
